@@ -1,0 +1,1 @@
+"""Documents, segments and bitexts; ingestion and the project store."""

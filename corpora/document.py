@@ -1,0 +1,74 @@
+"""Records for an ingested document: its blocks in order and their sentence segments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Block kinds whose text is translated; everything else is copied verbatim.
+TEXT_KINDS = frozenset({"heading", "paragraph", "list_item", "quote"})
+
+
+@dataclass(frozen=True)
+class Block:
+    """One structural unit of a document, located by its source lines.
+
+    Attributes:
+        kind: heading, paragraph, list_item, quote (translated) or code, html, rule, table,
+            front_matter (copied verbatim).
+        start: First source line, 0-based.
+        end: One past the last source line.
+        level: Heading level, or nesting depth of the container (lists, quotes).
+        parts: The text to translate, one entry per hard-broken line.
+        prefixes: The markup before each part on its line ("# ", "> ", "  - ", indentation).
+        breaks: What ends each part's line (a hard break "  " or "\\", closing "#"s, or "").
+        suffix: Source lines kept after the parts (a setext heading's underline).
+        wrap: Plain text that was hard-wrapped at this width is re-wrapped; 0 means one line.
+    """
+
+    kind: str
+    start: int
+    end: int
+    level: int = 0
+    parts: tuple[str, ...] = ()
+    prefixes: tuple[str, ...] = ()
+    breaks: tuple[str, ...] = ()
+    suffix: tuple[str, ...] = ()
+    wrap: int = 0
+
+    @property
+    def translatable(self) -> bool:
+        return self.kind in TEXT_KINDS and any(p.strip() for p in self.parts)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A sentence of a block part, the unit sent to an engine.
+
+    Attributes:
+        block: Index of the block in the document.
+        part: Index of the part within the block.
+        position: Order of the sentence within the part.
+        text: The sentence with its inline Markdown, without surrounding whitespace.
+        trailing: Whitespace that followed it in the source, restored in the output.
+        translate: False for sentences with nothing to translate (numbers, references, URLs).
+    """
+
+    block: int
+    part: int
+    position: int
+    text: str
+    trailing: str = ""
+    translate: bool = True
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed document: the source lines and the blocks that cover its text."""
+
+    name: str
+    format: str  # "markdown" or "text"
+    lang: str
+    lines: tuple[str, ...]
+    blocks: tuple[Block, ...]
+    segments: tuple[Segment, ...] = field(default=())
+    trailing_newline: bool = True

@@ -1,0 +1,89 @@
+"""Ingestion and rendering: a file becomes blocks and sentence segments, and comes back.
+
+``render`` replaces the lines of translated blocks and keeps every other line of the source as
+it was, so a document's structure (front matter, code, lists, quotes, blank lines) survives.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping
+from pathlib import Path
+
+from corpora.document import Block, Document, Segment
+from corpora.inline import has_words
+from corpora.markdown import parse_markdown
+from corpora.plaintext import parse_plaintext
+from corpora.splitter import split_sentences
+from corpora.textio import read_text
+
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".mkd"})
+
+
+def detect_format(path: Path) -> str:
+    return "markdown" if path.suffix.lower() in MARKDOWN_SUFFIXES else "text"
+
+
+def parse_text(text: str, lang: str, name: str, fmt: str) -> Document:
+    """Parse a document's text into blocks and sentence segments.
+
+    Args:
+        text: The document, with "\\n" line ends.
+        lang: Its language code.
+        name: A name for messages and output files (usually the file name).
+        fmt: "markdown" or "text".
+    """
+    trailing_newline = text.endswith("\n")
+    body = text[:-1] if trailing_newline else text
+    blocks = parse_markdown(body) if fmt == "markdown" else parse_plaintext(body)
+    segments: list[Segment] = []
+    for b, block in enumerate(blocks):
+        if not block.translatable:
+            continue
+        for p, part in enumerate(block.parts):
+            for pos, (sentence, trailing) in enumerate(split_sentences(part, lang)):
+                segments.append(Segment(b, p, pos, sentence, trailing, has_words(sentence)))
+    return Document(name, fmt, lang, tuple(body.split("\n")), tuple(blocks), tuple(segments),
+                    trailing_newline)
+
+
+def ingest(path: Path, lang: str) -> Document:
+    """Read and parse a plain-text or Markdown file (chosen by its suffix)."""
+    return parse_text(read_text(path), lang, path.name, detect_format(path))
+
+
+def _render_block(block: Block, parts: list[str]) -> list[str]:
+    if block.wrap:
+        indent = block.prefixes[0]
+        return textwrap.wrap(parts[0], width=block.wrap, initial_indent=indent,
+                             subsequent_indent=indent, break_long_words=False,
+                             break_on_hyphens=False) or [indent]
+    lines = [f"{prefix}{text}{brk}"
+             for prefix, text, brk in zip(block.prefixes, parts, block.breaks, strict=True)]
+    return lines + list(block.suffix)
+
+
+def part_texts(doc: Document, texts: Mapping[int, str]) -> dict[tuple[int, int], str]:
+    """Join segment texts back into block parts.
+
+    Args:
+        doc: The document.
+        texts: Text to use per segment index; a segment missing here keeps its source text.
+    """
+    parts: dict[tuple[int, int], list[str]] = {}
+    for i, seg in enumerate(doc.segments):
+        parts.setdefault((seg.block, seg.part), []).append(texts.get(i, seg.text) + seg.trailing)
+    return {key: "".join(pieces).rstrip() for key, pieces in parts.items()}
+
+
+def render(doc: Document, texts: Mapping[int, str]) -> str:
+    """Rebuild the document with the given segment texts in place of the source sentences."""
+    joined = part_texts(doc, texts)
+    lines = list(doc.lines)
+    for b in range(len(doc.blocks) - 1, -1, -1):
+        block = doc.blocks[b]
+        if not block.translatable:
+            continue
+        parts = [joined.get((b, p), text) for p, text in enumerate(block.parts)]
+        lines[block.start:block.end] = _render_block(block, parts)
+    return "\n".join(lines) + ("\n" if doc.trailing_newline else "")

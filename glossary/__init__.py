@@ -1,0 +1,1 @@
+"""Term bases: consistent terminology during and after translation (its own capability)."""
