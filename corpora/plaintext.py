@@ -23,7 +23,10 @@ def is_wrapped(run: list[str]) -> bool:
     body = run[:-1]
     if not 50 <= width <= 100:  # prose wrapped for a terminal or an editor, not short lines
         return False
-    full = sum(len(line) >= 0.6 * width for line in body)
+    # A wrapped line ends because the next word would not fit; a line that leaves room for the
+    # next line's first word was ended on purpose.
+    full = sum(len(line.rstrip()) + 1 + len(nxt.split()[0]) > width
+               for line, nxt in zip(body, run[1:], strict=True))
     ended = sum(bool(_ENDS_SENTENCE.search(line)) for line in body)
     return full >= 0.8 * len(body) and ended <= 0.5 * len(body)
 

@@ -216,11 +216,11 @@ def build_m2m100(folder: Path, languages: Sequence[str] = ("en", "es", "fr")) ->
     ``M2M100Tokenizer`` (a slow, sentencepiece-based tokenizer) always appends
     all 100 ``__xx__`` language tokens of its built-in ``"m2m100"`` list after
     vocab.json, whatever ``languages`` says; ``languages`` is only checked
-    against that list and its first entry is the default ``src_lang``. Those
-    ids are not counted by ``len(tokenizer)``, so the model's ``vocab_size`` is
-    ``len(tokenizer) + 100 + 8`` (8 "madeup words"), as in the real checkpoints. Use
+    against that list and its first entry is the default ``src_lang``. Use
     ``tok.src_lang = "es"`` for inputs ``[__es__, ..., </s>]`` and
-    ``forced_bos_token_id=tok.get_lang_id("fr")`` for ``generate``.
+    ``forced_bos_token_id=tok.get_lang_id("fr")`` for ``generate``. The model's
+    ``vocab_size`` is ``len(tokenizer)``; real checkpoints add 8 unused
+    "madeup word" rows on top (128104 + 8 = 128112).
 
     Args:
         folder: Output directory (created if needed).
@@ -241,11 +241,17 @@ def build_m2m100(folder: Path, languages: Sequence[str] = ("en", "es", "fr")) ->
         spm_file = train_spm(Path(tmp), CORPUS, model_type="bpe")
         vocab_file = Path(tmp) / "vocab.json"
         vocab_file.write_text(json.dumps(_fairseq_vocab(spm_file), ensure_ascii=False, indent=2), encoding="utf-8")
-        tokenizer = M2M100Tokenizer(str(vocab_file), str(spm_file), src_lang=languages[0], model_max_length=128)
-        # len(tokenizer) counts only vocab.json: the language ids lie beyond it.
-        # Size the embeddings like facebook/m2m100_418M (128004 + 100 + 8 = 128112).
-        n_langs = len(FAIRSEQ_LANGUAGE_CODES["m2m100"])
-        model = _m2m100_model(tokenizer.vocab_size + n_langs + tokenizer.num_madeup_words)
+        # M2M100Tokenizer.__init__ means to register its __xx__ tokens as special but
+        # never does (a chained `not in` is always False); real checkpoints list them
+        # in tokenizer_config.json, so pass them explicitly. Without this,
+        # len(tokenizer) omits the language ids and decode(skip_special_tokens=True)
+        # keeps "__fr__".
+        lang_tokens = [f"__{code}__" for code in FAIRSEQ_LANGUAGE_CODES["m2m100"]]
+        tokenizer = M2M100Tokenizer(
+            str(vocab_file), str(spm_file), src_lang=languages[0], additional_special_tokens=lang_tokens,
+            model_max_length=128,
+        )
+        model = _m2m100_model(len(tokenizer))
         return _save(
             folder, model, tokenizer, pad_token_id=1, bos_token_id=0, eos_token_id=2, decoder_start_token_id=2,
         )
