@@ -18,6 +18,7 @@ import tempfile
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import sentencepiece as spm
 import torch
@@ -36,6 +37,7 @@ from transformers.models.m2m_100.tokenization_m2m_100 import FAIRSEQ_LANGUAGE_CO
 from transformers.tokenization_utils_base import generate_merges
 
 # Short Spanish / English / French sentences, 20 of each.
+# fmt: off
 CORPUS: tuple[str, ...] = (
     "Hola, ¿cómo estás?", "Me llamo Ana y vivo en Madrid.", "El gato duerme en la casa.",
     "Hoy hace mucho calor.", "¿Dónde está la estación de tren?", "Quiero un café con leche, por favor.",
@@ -59,12 +61,21 @@ CORPUS: tuple[str, ...] = (
     "La ville est grande et belle.", "Je dois acheter du pain et du fromage.", "Le train part à huit heures.",
     "J'aime lire le matin.", "Merci pour ton aide.",
 )
+# fmt: on
 
 # Shared by every tiny model: 32-wide, one layer each side, no dropout.
-_TINY = dict(
-    d_model=32, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2, decoder_attention_heads=2,
-    encoder_ffn_dim=64, decoder_ffn_dim=64, max_position_embeddings=128,
-    dropout=0.0, attention_dropout=0.0, activation_dropout=0.0,
+_TINY: dict[str, Any] = dict(
+    d_model=32,
+    encoder_layers=1,
+    decoder_layers=1,
+    encoder_attention_heads=2,
+    decoder_attention_heads=2,
+    encoder_ffn_dim=64,
+    decoder_ffn_dim=64,
+    max_position_embeddings=128,
+    dropout=0.0,
+    attention_dropout=0.0,
+    activation_dropout=0.0,
 )
 _MAX_LENGTH = 64
 
@@ -98,9 +109,15 @@ def train_spm(
     extra = {"user_defined_symbols": list(user_defined_symbols)} if user_defined_symbols else {}
     with open(os.devnull, "w") as devnull:
         spm.SentencePieceTrainer.train(
-            sentence_iterator=iter(list(sentences)), model_prefix=str(prefix), vocab_size=vocab_size,
-            model_type=model_type, character_coverage=1.0, hard_vocab_limit=False, num_threads=1,
-            logstream=devnull, **extra,
+            sentence_iterator=iter(list(sentences)),
+            model_prefix=str(prefix),
+            vocab_size=vocab_size,
+            model_type=model_type,
+            character_coverage=1.0,
+            hard_vocab_limit=False,
+            num_threads=1,
+            logstream=devnull,
+            **extra,
         )
     return prefix.with_suffix(".model")
 
@@ -159,22 +176,39 @@ def build_marian(folder: Path, target_tokens: Sequence[str] = ()) -> Path:
             tokenizer = MarianTokenizer(str(spm_file), str(spm_file), str(vocab_file), model_max_length=128)
         pad, eos = vocab["<pad>"], vocab["</s>"]
         config = MarianConfig(
-            vocab_size=len(tokenizer), decoder_vocab_size=len(tokenizer), pad_token_id=pad, eos_token_id=eos,
-            decoder_start_token_id=pad, forced_eos_token_id=eos, **_TINY,
+            vocab_size=len(tokenizer),
+            decoder_vocab_size=len(tokenizer),
+            pad_token_id=pad,
+            eos_token_id=eos,
+            decoder_start_token_id=pad,
+            forced_eos_token_id=eos,
+            **_TINY,
         )
         torch.manual_seed(0)
         model = MarianMTModel(config)
         return _save(
-            folder, model, tokenizer, pad_token_id=pad, eos_token_id=eos, decoder_start_token_id=pad,
-            forced_eos_token_id=eos, bad_words_ids=[[pad]],
+            folder,
+            model,
+            tokenizer,
+            pad_token_id=pad,
+            eos_token_id=eos,
+            decoder_start_token_id=pad,
+            forced_eos_token_id=eos,
+            bad_words_ids=[[pad]],
         )
 
 
 def _m2m100_model(vocab_size: int) -> M2M100ForConditionalGeneration:
-    """A tiny seeded ``M2M100ForConditionalGeneration`` with fairseq special ids."""
+    """Create a tiny seeded ``M2M100ForConditionalGeneration`` with fairseq special ids."""
     config = M2M100Config(
-        vocab_size=vocab_size, pad_token_id=1, bos_token_id=0, eos_token_id=2, decoder_start_token_id=2,
-        encoder_layerdrop=0.0, decoder_layerdrop=0.0, **_TINY,
+        vocab_size=vocab_size,
+        pad_token_id=1,
+        bos_token_id=0,
+        eos_token_id=2,
+        decoder_start_token_id=2,
+        encoder_layerdrop=0.0,
+        decoder_layerdrop=0.0,
+        **_TINY,
     )
     torch.manual_seed(0)
     return M2M100ForConditionalGeneration(config)
@@ -203,8 +237,11 @@ def build_nllb(folder: Path, languages: Sequence[str] = ("eng_Latn", "spa_Latn",
     with tempfile.TemporaryDirectory() as tmp:
         vocab = _fairseq_vocab(train_spm(Path(tmp), CORPUS, model_type="bpe"))
     tokenizer = NllbTokenizer(
-        vocab=vocab, merges=generate_merges(vocab), src_lang=languages[0],
-        extra_special_tokens=list(languages), model_max_length=128,
+        vocab=vocab,
+        merges=generate_merges(vocab),
+        src_lang=languages[0],
+        extra_special_tokens=list(languages),
+        model_max_length=128,
     )
     model = _m2m100_model(len(tokenizer))
     return _save(folder, model, tokenizer, pad_token_id=1, bos_token_id=0, eos_token_id=2, decoder_start_token_id=2)
@@ -248,10 +285,19 @@ def build_m2m100(folder: Path, languages: Sequence[str] = ("en", "es", "fr")) ->
         # keeps "__fr__".
         lang_tokens = [f"__{code}__" for code in FAIRSEQ_LANGUAGE_CODES["m2m100"]]
         tokenizer = M2M100Tokenizer(
-            str(vocab_file), str(spm_file), src_lang=languages[0], additional_special_tokens=lang_tokens,
+            str(vocab_file),
+            str(spm_file),
+            src_lang=languages[0],
+            additional_special_tokens=lang_tokens,
             model_max_length=128,
         )
         model = _m2m100_model(len(tokenizer))
         return _save(
-            folder, model, tokenizer, pad_token_id=1, bos_token_id=0, eos_token_id=2, decoder_start_token_id=2,
+            folder,
+            model,
+            tokenizer,
+            pad_token_id=1,
+            bos_token_id=0,
+            eos_token_id=2,
+            decoder_start_token_id=2,
         )

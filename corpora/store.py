@@ -1,0 +1,233 @@
+"""The project store: one SQLite file (WAL) that a long job writes to as it goes.
+
+Every write that belongs together (a document with its blocks and segments, one batch of
+translations) is one transaction, so a killed run leaves the store at a batch boundary and the
+same command resumes from there. A lock file beside the database keeps a second run out; the
+kernel releases it when a run dies, even by SIGKILL.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO
+
+from corpora.document import Document
+from corpora.schema import MIGRATIONS, SCHEMA_VERSION
+from diglot.errors import StoreError
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True)
+class Work:
+    """A segment waiting for (or retrying) translation."""
+
+    translation_id: int
+    position: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of translating one segment: text, or the error that prevented it."""
+
+    translation_id: int
+    text: str | None
+    error: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class StoredTranslation:
+    position: int
+    status: str
+    text: str | None
+    error: str | None
+    attempts: int
+
+
+class Store:
+    """A project store. Open it with ``Store.open(path)`` as a context manager."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, lock: IO[str] | None) -> None:
+        self.conn = conn
+        self.path = path
+        self._lock = lock
+
+    @classmethod
+    @contextmanager
+    def open(cls, path: Path) -> Iterator[Store]:
+        """Open (creating or migrating) a store and hold its lock until the block ends.
+
+        Raises:
+            StoreError: Another run holds the lock, the file is not a diglot store, or it was
+                written by a newer diglot.
+        """
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = open(f"{path}.lock", "w")  # noqa: SIM115 - held for the store's lifetime
+        try:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            raise StoreError(
+                f"{path}: store is locked by another diglot run; wait for it to finish or use "
+                "another --project file"
+            ) from None
+        lock.write(str(os.getpid()))
+        lock.flush()
+        conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+        try:
+            store = cls(conn, path, lock)
+            store._prepare()
+            yield store
+        finally:
+            conn.close()
+            lock.close()
+
+    def _prepare(self) -> None:
+        try:
+            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+            self.conn.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: not a diglot project store ({exc}); "
+                             "give another --project file") from None
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: store has schema {version}, newer than this diglot's "
+                f"{SCHEMA_VERSION}; upgrade diglot (pip install -U diglot) to open it"
+            )
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        for number in range(version, SCHEMA_VERSION):
+            # one script, one transaction: a migration and its version bump land together
+            self.conn.executescript(f"BEGIN IMMEDIATE; {MIGRATIONS[number]}; "
+                                    f"PRAGMA user_version = {number + 1}; COMMIT;")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic unit of work: committed when the block ends, rolled back on error."""
+        if self.conn.in_transaction:
+            yield self.conn
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # documents ---------------------------------------------------------------------------
+
+    def add_document(self, doc: Document, path: Path | None, source: str) -> int:
+        """Store a document with its blocks and segments once; return its id.
+
+        The same content in the same language is the same document, so re-running a command
+        finds the rows (and translations) of the earlier run.
+        """
+        sha = hashlib.sha256(source.encode("utf-8")).hexdigest()
+        row = self.conn.execute(
+            "SELECT id FROM documents WHERE sha256 = ? AND lang = ? AND format = ?",
+            (sha, doc.lang, doc.format)).fetchone()
+        if row:
+            return int(row[0])
+        with self.transaction() as c:
+            cur = c.execute(
+                "INSERT INTO documents (name, path, sha256, format, lang, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (doc.name, str(path) if path else None, sha, doc.format, doc.lang, _now()))
+            doc_id = int(cur.lastrowid or 0)
+            block_ids = []
+            for i, block in enumerate(doc.blocks):
+                cur = c.execute(
+                    "INSERT INTO blocks (document_id, position, kind, level, start_line, end_line)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (doc_id, i, block.kind, block.level, block.start, block.end))
+                block_ids.append(cur.lastrowid)
+            c.executemany(
+                "INSERT INTO segments (document_id, block_id, position, part, lang, text, "
+                "translate) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(doc_id, block_ids[s.block], i, s.part, doc.lang, s.text, int(s.translate))
+                 for i, s in enumerate(doc.segments)])
+        return doc_id
+
+    # runs and translations ---------------------------------------------------------------
+
+    def start_run(self, doc_id: int, src: str, tgt: str, key: str, engine: str,
+                  model: str | None, params: dict[str, object]) -> int:
+        """Record a run and create a pending translation for every segment that has none."""
+        params_json = json.dumps(params, sort_keys=True)
+        with self.transaction() as c:
+            cur = c.execute(
+                "INSERT INTO runs (document_id, src_lang, tgt_lang, config_key, engine, model, "
+                "params, started_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running')",
+                (doc_id, src, tgt, key, engine, model, params_json, _now()))
+            run_id = int(cur.lastrowid or 0)
+            c.execute(
+                "INSERT INTO translations (segment_id, tgt_lang, config_key, engine, model, "
+                "params, status, updated_at) SELECT id, ?, ?, ?, ?, ?, 'pending', ? "
+                "FROM segments WHERE document_id = ? AND translate = 1 "
+                "ON CONFLICT (segment_id, tgt_lang, config_key) DO NOTHING",
+                (tgt, key, engine, model, params_json, _now(), doc_id))
+        return run_id
+
+    def finish_run(self, run_id: int, failed: int) -> None:
+        with self.transaction() as c:
+            c.execute("UPDATE runs SET finished_at = ?, status = ? WHERE id = ?",
+                      (_now(), "failed" if failed else "done", run_id))
+
+    def work(self, doc_id: int, tgt: str, key: str) -> list[Work]:
+        """Segments of a document still to translate (pending, or failed before), in order."""
+        rows = self.conn.execute(
+            "SELECT t.id, s.position, s.text FROM translations t "
+            "JOIN segments s ON s.id = t.segment_id WHERE s.document_id = ? AND t.tgt_lang = ? "
+            "AND t.config_key = ? AND t.status != 'done' ORDER BY s.position",
+            (doc_id, tgt, key)).fetchall()
+        return [Work(*row) for row in rows]
+
+    def record(self, run_id: int, outcomes: Sequence[Outcome]) -> None:
+        """Save one batch of results in one transaction."""
+        now = _now()
+        with self.transaction() as c:
+            c.executemany(
+                "UPDATE translations SET text = ?, error = ?, seconds = ?, run_id = ?, "
+                "updated_at = ?, attempts = attempts + 1, "
+                "status = CASE WHEN ? IS NULL THEN 'done' ELSE 'failed' END WHERE id = ?",
+                [(o.text, o.error, o.seconds, run_id, now, o.error, o.translation_id)
+                 for o in outcomes])
+
+    def translations(self, doc_id: int, tgt: str, key: str) -> list[StoredTranslation]:
+        """Every translation of a document for a target and engine config, in segment order."""
+        rows = self.conn.execute(
+            "SELECT s.position, t.status, t.text, t.error, t.attempts FROM translations t "
+            "JOIN segments s ON s.id = t.segment_id WHERE s.document_id = ? AND t.tgt_lang = ? "
+            "AND t.config_key = ? ORDER BY s.position", (doc_id, tgt, key)).fetchall()
+        return [StoredTranslation(*row) for row in rows]
+
+    def save_links(self, doc_id: int, tgt: str, key: str,
+                   links: Sequence[tuple[list[int], list[int], float | None]],
+                   method: str) -> None:
+        """Replace the sentence links of a document for a target and engine config.
+
+        Args:
+            links: ``(source segment positions, target translation positions, score)``.
+        """
+        with self.transaction() as c:
+            c.execute("DELETE FROM links WHERE document_id = ? AND tgt_lang = ? "
+                      "AND config_key = ?", (doc_id, tgt, key))
+            c.executemany(
+                "INSERT INTO links (document_id, tgt_lang, config_key, position, src_segments, "
+                "tgt_kind, tgt_ids, score, method) VALUES (?, ?, ?, ?, ?, 'translation', ?, ?, ?)",
+                [(doc_id, tgt, key, i, json.dumps(src), json.dumps(dst), score, method)
+                 for i, (src, dst, score) in enumerate(links)])
