@@ -1,0 +1,156 @@
+"""The root CLI: `diglot run`, `diglot translate`, `diglot engines`.
+
+Command bodies parse, call the library and print. Only here do errors become exit codes:
+2 for bad input (one line, no traceback unless --debug), 1 for a run that finished with failed
+segments, 130 for an interrupted run (the store keeps what was done).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from diglot import __version__
+from diglot.errors import DiglotError
+
+app = typer.Typer(name="diglot", no_args_is_help=True, add_completion=False,
+                  help="Translate whole books with local open models; publish parallel corpora.")
+_state = {"debug": False}
+T = TypeVar("T")
+
+Input = Annotated[Path, typer.Argument(help="Plain-text or Markdown file (.md) to translate.",
+                                       dir_okay=False)]
+From = Annotated[str, typer.Option("--from", "-f", help="Source language (es, fra, fra_Latn).")]
+To = Annotated[str, typer.Option("--to", "-t", help="Target language.")]
+EngineOpt = Annotated[str, typer.Option("--engine", "-e",
+                                        help="apertium or transformers (--model implies it).")]
+Model = Annotated[str | None, typer.Option("--model", "-m",
+                                           help="transformers model: local folder or hub id.")]
+Project = Annotated[Path | None, typer.Option("--project", "-p", dir_okay=False,
+                                              help="Project store (default OUT/diglot.db).")]
+Device = Annotated[str, typer.Option(help="Torch device for transformers: cpu, cuda, mps.")]
+Batch = Annotated[int, typer.Option(min=1, help="Segments per committed batch.")]
+Beams = Annotated[int | None, typer.Option(min=1, help="Beam size (default: the model's).")]
+
+
+def _guard(fn: Callable[[], T]) -> T:
+    try:
+        return fn()
+    except DiglotError as exc:
+        if _state["debug"]:
+            raise
+        typer.echo(f"diglot: error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        typer.echo("\ndiglot: interrupted; the store keeps every finished batch: run the same "
+                   "command again to resume", err=True)
+        raise typer.Exit(130) from None
+
+
+class _RichProgress:
+    """A progress bar with ETA on stderr (rich comes with typer)."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                   TimeElapsedColumn, TimeRemainingColumn)
+
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
+                            console=Console(stderr=True), transient=False)
+        self.task: Any = None
+
+    def start(self, total: int, description: str) -> None:
+        self.bar.start()
+        self.task = self.bar.add_task(description, total=total)
+
+    def advance(self, n: int) -> None:
+        self.bar.advance(self.task, n)
+
+    def stop(self) -> None:
+        self.bar.stop()
+
+
+@app.callback()
+def _root(debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+          version: Annotated[bool, typer.Option("--version", help="Show the version.")] = False
+          ) -> None:
+    _state["debug"] = debug
+    if version:
+        typer.echo(f"diglot {__version__}")
+        raise typer.Exit()
+
+
+@app.command()
+def run(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium", model: Model = None,
+        out: Annotated[Path | None, typer.Option("--out", "-o", file_okay=False,
+                                                 help="Output folder.")] = None,
+        project: Project = None,
+        reference: Annotated[Path | None, typer.Option(
+            "--reference", "-r", dir_okay=False,
+            help="Reference translation: adds BLEU and chrF.")] = None,
+        device: Device = "cpu", batch_size: Batch = 32, beams: Beams = None) -> None:
+    """Translate a document; write it, a sentence-aligned TSV and summary.json."""
+    from diglot.pipeline import RunOptions
+    from diglot.pipeline import run as run_pipeline
+
+    opts = RunOptions(input, src, tgt, engine, model, out, project, reference, device,
+                      batch_size, beams)
+    progress = _RichProgress()
+    try:
+        summary = _guard(lambda: run_pipeline(opts, progress))
+    finally:
+        progress.stop()
+    typer.echo(f"{summary.segments} segments: {summary.translated} translated now, "
+               f"{summary.reused} from the store, {summary.untranslatable} kept as is, "
+               f"{summary.failed} failed ({summary.seconds:.1f} s, {summary.engine} "
+               f"{summary.model})")
+    for score in summary.scores:
+        typer.echo(f"{str(score['metric']).upper()} {score['score']:.1f}  "
+                   f"({score['signature']})")
+    typer.echo(f"wrote {summary.outputs['document']}, {summary.outputs['bitext']}, "
+               f"{summary.outputs['summary']}")
+    if summary.failed:
+        typer.echo(f"diglot: {summary.status}; run the same command again to retry them "
+                   f"(errors in {summary.outputs['summary']})", err=True)
+        raise typer.Exit(1)
+    typer.echo(summary.status)
+
+
+@app.command()
+def translate(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium",
+              model: Model = None,
+              out: Annotated[Path | None, typer.Option(
+                  "--out", "-o", dir_okay=False, help="Output file (default stdout).")] = None,
+              project: Project = None, device: Device = "cpu", batch_size: Batch = 32,
+              beams: Beams = None) -> None:
+    """Translate a document and write only the translated document."""
+    from corpora.textio import write_atomic
+    from diglot.pipeline import RunOptions, translate_only
+
+    opts = RunOptions(input, src, tgt, engine, model, None, project, None, device, batch_size,
+                      beams)
+    text, summary = _guard(lambda: translate_only(opts))
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        write_atomic(out, text)
+    if summary.failed:
+        typer.echo(f"diglot: {summary.status}", err=True)
+        raise typer.Exit(1)
+
+
+@app.command("engines")
+def engines_cmd() -> None:
+    """List the engines, language pairs and local models usable on this machine."""
+    from translate.cli import engines
+
+    engines()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,251 @@
+"""The whole job: ingest, translate into the store (resumably), pair, write, score.
+
+Everything a run does is kept in the project store as it goes, one transaction per batch, so
+the same command after a crash translates only what is missing and writes the same output as an
+uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from corpora.document import Document
+from corpora.ingest import detect_format, ingest, parse_text, part_texts, render
+from corpora.store import Outcome, Store, Work
+from corpora.textio import read_text, write_atomic
+from diglot.errors import ConfigError, EngineError
+from evaluation.metrics import Score, corpus_scores
+from translate.engine import Engine, open_engine
+from translate.langs import Language, resolve
+
+
+class Progress(Protocol):
+    def start(self, total: int, description: str) -> None: ...
+    def advance(self, n: int) -> None: ...
+
+
+class NoProgress:
+    def start(self, total: int, description: str) -> None:
+        pass
+
+    def advance(self, n: int) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What ``diglot run`` was asked to do."""
+
+    input: Path
+    src: str
+    tgt: str
+    engine: str = "apertium"
+    model: str | None = None
+    out: Path | None = None
+    project: Path | None = None
+    reference: Path | None = None
+    device: str = "cpu"
+    batch_size: int = 32
+    beams: int | None = None
+
+
+@dataclass
+class Summary:
+    """What a run did; written as summary.json and printed as a few lines."""
+
+    input: str
+    source_lang: str
+    target_lang: str
+    engine: str
+    model: str | None
+    config_key: str
+    params: dict[str, object]
+    segments: int = 0
+    untranslatable: int = 0
+    reused: int = 0
+    translated: int = 0
+    failed: int = 0
+    failures: list[dict[str, object]] = field(default_factory=list)
+    seconds: float = 0.0
+    outputs: dict[str, str] = field(default_factory=dict)
+    scores: list[dict[str, object]] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return f"done with {self.failed} failed" if self.failed else "done"
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["status"] = self.status
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def resolve_pair(src: str, tgt: str) -> tuple[Language, Language]:
+    s, t = resolve(src), resolve(tgt)
+    if s.iso3 == t.iso3:
+        raise ConfigError(f"--from and --to are both {s.name}; give two different languages")
+    return s, t
+
+
+def make_engine(opts: RunOptions, src: Language, tgt: Language) -> Engine:
+    name = "transformers" if opts.model and opts.engine == "apertium" else opts.engine
+    return open_engine(name, src, tgt, model=opts.model, device=opts.device, beams=opts.beams)
+
+
+def _translate_batch(engine: Engine, batch: Sequence[Work]) -> list[Outcome]:
+    """Translate a batch; if it fails, retry its segments one by one to isolate the failures."""
+    start = time.perf_counter()
+    try:
+        hyps = engine.translate_batch([w.text for w in batch])
+        each = (time.perf_counter() - start) / len(batch)
+        return [Outcome(w.translation_id, h.text, None, each)
+                for w, h in zip(batch, hyps, strict=True)]
+    except EngineError as exc:
+        if len(batch) == 1:
+            return [Outcome(batch[0].translation_id, None, str(exc),
+                            time.perf_counter() - start)]
+    return [o for w in batch for o in _translate_batch(engine, [w])]
+
+
+def translate_document(store: Store, doc_id: int, engine: Engine, batch_size: int,
+                       progress: Progress) -> tuple[int, int]:
+    """Translate every segment of a stored document that is not done yet.
+
+    Returns:
+        ``(segments translated now, segments that failed now)``.
+    """
+    config = engine.config
+    run_id = store.start_run(doc_id, engine.src.code, engine.tgt.code, config.key,
+                             config.engine, config.model, config.params)
+    work = store.work(doc_id, engine.tgt.code, config.key)
+    progress.start(len(work), f"{config.engine} {engine.src.code}→{engine.tgt.code}")
+    done = failed = 0
+    for i in range(0, len(work), batch_size):
+        outcomes = _translate_batch(engine, work[i:i + batch_size])
+        store.record(run_id, outcomes)
+        failed += sum(o.error is not None for o in outcomes)
+        done += sum(o.error is None for o in outcomes)
+        progress.advance(len(outcomes))
+    store.finish_run(run_id, failed)
+    return done, failed
+
+
+def _reference_blocks(path: Path, lang: str) -> list[str]:
+    ref = parse_text(read_text(path), lang, path.name, detect_format(path))
+    joined = part_texts(ref, {})
+    return [" ".join(joined.get((b, p), t) for p, t in enumerate(block.parts))
+            for b, block in enumerate(ref.blocks) if block.translatable]
+
+
+def score_against(doc: Document, texts: dict[int, str], reference: Path, tgt: str,
+                  out_name: str) -> list[Score]:
+    """Score the translated document block by block against a reference document."""
+    joined = part_texts(doc, texts)
+    hyps = [" ".join(joined.get((b, p), t) for p, t in enumerate(block.parts))
+            for b, block in enumerate(doc.blocks) if block.translatable]
+    return corpus_scores(hyps, _reference_blocks(reference, tgt), hyp_name=out_name,
+                         ref_name=str(reference))
+
+
+def _clean(text: str) -> str:
+    return text.replace("\t", " ").replace("\n", " ")
+
+
+def output_paths(opts: RunOptions, tgt: Language) -> dict[str, Path]:
+    """Where a run writes; ``book.es.md`` gives ``book.en.md``, not ``book.es.en.md``."""
+    src = resolve(opts.src)
+    stem, suffix = opts.input.stem, opts.input.suffix or ".txt"
+    for code in (src.iso1, src.iso3, opts.src):
+        if code and stem.endswith(f".{code}"):
+            stem = stem.removesuffix(f".{code}")
+            break
+    out = opts.out or Path(f"{stem}.{src.code}-{tgt.code}")
+    return {
+        "document": out / f"{stem}.{tgt.code}{suffix}",
+        "bitext": out / f"{stem}.{src.code}-{tgt.code}.tsv",
+        "summary": out / "summary.json",
+        "project": opts.project or out / "diglot.db",
+    }
+
+
+def run(opts: RunOptions, progress: Progress | None = None) -> Summary:
+    """Run the whole job. Bad input fails before anything is written.
+
+    Raises:
+        DiglotError: Bad input, unsupported pair, missing model, locked or newer store.
+    """
+    progress = progress or NoProgress()
+    started = time.perf_counter()
+    src, tgt = resolve_pair(opts.src, opts.tgt)
+    source = read_text(opts.input)
+    doc = parse_text(source, src.code, opts.input.name, detect_format(opts.input))
+    if opts.reference is not None:
+        _reference_blocks(opts.reference, tgt.code)  # a bad reference fails before the work
+    paths = output_paths(opts, tgt)
+    engine = make_engine(opts, src, tgt)
+    config = engine.config
+    summary = Summary(str(opts.input), src.code, tgt.code, config.engine, config.model,
+                      config.key, config.params)
+    try:
+        with Store.open(paths["project"]) as store:
+            doc_id = store.add_document(doc, opts.input.resolve(), source)
+            done_now, _ = translate_document(store, doc_id, engine, opts.batch_size, progress)
+            stored = store.translations(doc_id, tgt.code, config.key)
+            texts = {t.position: t.text for t in stored if t.status == "done" and t.text}
+            store.save_links(doc_id, tgt.code, config.key,
+                             [([p], [p], None) for p in sorted(texts)], method="sentence")
+    finally:
+        engine.close()
+    summary.segments = len(doc.segments)
+    summary.untranslatable = sum(not s.translate for s in doc.segments)
+    summary.translated = done_now
+    summary.reused = len(texts) - done_now
+    summary.failures = [{"segment": t.position, "text": doc.segments[t.position].text,
+                         "error": t.error} for t in stored if t.status != "done"]
+    summary.failed = len(summary.failures)
+    write_atomic(paths["document"], render(doc, texts))
+    pairs = [f"{_clean(doc.segments[p].text)}\t{_clean(t)}\n" for p, t in sorted(texts.items())]
+    write_atomic(paths["bitext"], "".join(pairs))
+    if opts.reference is not None:
+        scores = score_against(doc, texts, opts.reference, tgt.code,
+                               str(paths["document"]))
+        summary.scores = [asdict(s) for s in scores]
+    summary.outputs = {k: str(v) for k, v in paths.items()}
+    summary.seconds = round(time.perf_counter() - started, 3)
+    write_atomic(paths["summary"], summary.to_json())
+    return summary
+
+
+def translate_only(opts: RunOptions, progress: Progress | None = None) -> tuple[str, Summary]:
+    """The translation step alone: the translated document as text (store used if given)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        project = opts.project or Path(tmp) / "diglot.db"
+        src, tgt = resolve_pair(opts.src, opts.tgt)
+        doc = ingest(opts.input, src.code)
+        source = read_text(opts.input)
+        engine = make_engine(opts, src, tgt)
+        config = engine.config
+        summary = Summary(str(opts.input), src.code, tgt.code, config.engine, config.model,
+                          config.key, config.params)
+        try:
+            with Store.open(project) as store:
+                doc_id = store.add_document(doc, None, source)
+                summary.translated, _ = translate_document(store, doc_id, engine,
+                                                           opts.batch_size, progress or
+                                                           NoProgress())
+                stored = store.translations(doc_id, tgt.code, config.key)
+        finally:
+            engine.close()
+    texts = {t.position: t.text for t in stored if t.status == "done" and t.text}
+    summary.failures = [{"segment": t.position, "error": t.error}
+                        for t in stored if t.status != "done"]
+    summary.failed = len(summary.failures)
+    summary.segments = len(doc.segments)
+    return render(doc, texts), summary

@@ -1,0 +1,1 @@
+"""Scores with signatures (sacrebleu) and, later, QA checks."""
