@@ -40,7 +40,7 @@ def test_pivot_when_no_direct_pair() -> None:
     try:
         assert engine.config.model == "fr-es+spa-eng"
         assert engine.config.params["pivot"] == "es"
-        lines = ["Le chien mange.", "Les classes sociales luttent.", "Bonjour"]
+        lines = ["Le chien mange.", "Les classes sociales luttent.", "Bonjour à tous."]
         ours = [h.text for h in engine.translate_batch(lines)]
     finally:
         engine.close()

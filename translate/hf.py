@@ -161,7 +161,12 @@ class TransformersEngine:
                              padding=True, truncation=True).to(self.device)
         with torch.inference_mode():
             out = self.model.generate(**enc, **self.generation_kwargs(enc["input_ids"].shape[1]))
-        return list(self.tokenizer.batch_decode(out, skip_special_tokens=True))
+        # Each output is cut to its own input's limit, so a sentence translates the same
+        # whatever batch it lands in (and a resumed run writes what an uninterrupted one would).
+        limits = [self.generation_kwargs(int(n))["max_new_tokens"]  # the last is a forced EOS
+                  for n in enc["attention_mask"].sum(dim=1)]
+        return [self.tokenizer.decode(row[:limit], skip_special_tokens=True)
+                for row, limit in zip(out, limits, strict=True)]
 
     def translate_batch(self, segments: Sequence[str]) -> list[Hypothesis]:
         masked = [mask(s) for s in segments]
