@@ -1,0 +1,118 @@
+"""The real CLI in a subprocess: the main job, and every bad input's one-line error."""
+
+import json
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from corpora.schema import SCHEMA_VERSION
+from corpora.store import Store
+from tests.conftest import SAMPLE, SAMPLE_REF, needs_apertium
+
+
+def diglot(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "diglot", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=300)
+
+
+@needs_apertium
+def test_run_writes_document_bitext_and_summary(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    res = diglot("run", str(SAMPLE), "--from", "es", "--to", "en", "--out", str(out),
+                 "--reference", str(SAMPLE_REF))
+    assert res.returncode == 0, res.stderr
+    doc = (out / "ensayo.en.md").read_text(encoding="utf-8")
+    assert doc.startswith("# ") and "\n> " in doc and "\n- " in doc
+    assert "[the repository](https://example.org/diglot) [1]" in doc and "`diglot/`" in doc
+    pairs = (out / "ensayo.es-en.tsv").read_text(encoding="utf-8").splitlines()
+    assert pairs[0].split("\t")[0] == "El trabajo y la lengua"
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "done" and summary["failed"] == 0
+    assert summary["translated"] == len(pairs) == summary["segments"] - summary["untranslatable"]
+    assert [s["metric"] for s in summary["scores"]] == ["bleu", "chrf"]
+    assert "nrefs:1|case:mixed|eff:no|tok:13a" in res.stdout
+    again = diglot("run", str(SAMPLE), "--from", "es", "--to", "en", "--out", str(out))
+    assert again.returncode == 0 and f"0 translated now, {len(pairs)} from the store" in \
+        again.stdout
+    assert (out / "ensayo.en.md").read_text(encoding="utf-8") == doc
+
+
+@needs_apertium
+def test_translate_writes_only_the_document(tmp_path: Path) -> None:
+    src = tmp_path / "a.txt"
+    src.write_text("El perro come.\nLa casa es roja.\n", encoding="utf-8")
+    res = diglot("translate", str(src), "--from", "es", "--to", "en")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout == "The dog eats.\nThe house is red.\n"
+
+
+def _one_line_error(res: subprocess.CompletedProcess[str], pattern: str) -> None:
+    assert res.returncode == 2, (res.stdout, res.stderr)
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1, res.stderr
+    assert re.search(pattern, lines[0]), lines[0]
+
+
+@pytest.mark.parametrize(("content", "pattern"), [
+    (None, r"nope\.md: no such file"),
+    (b"", r"bad\.md: is empty"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00", r"bad\.md:\d: looks binary"),
+    ("Línea uno.\nAñadió dos.\n".encode("latin-1"),
+     r"bad\.md:1: is not UTF-8 \(detected .*\); convert it: iconv"),
+])
+def test_bad_input_files(tmp_path: Path, content: bytes | None, pattern: str) -> None:
+    path = tmp_path / ("nope.md" if content is None else "bad.md")
+    if content is not None:
+        path.write_bytes(content)
+    out = tmp_path / "out"
+    _one_line_error(diglot("run", str(path), "--from", "es", "--to", "en", "--out", str(out)),
+                    pattern)
+    assert not out.exists()  # nothing half-written
+
+
+@pytest.mark.parametrize(("args", "pattern"), [
+    (["--from", "xx", "--to", "en"], r"unknown language code 'xx'"),
+    (["--from", "es", "--to", "es"], r"both Spanish"),
+    (["--from", "de", "--to", "fr"], r"no Apertium pair for de→fr"),
+    (["--from", "es", "--to", "en", "--model", "./no/such/model"], r"no such model folder"),
+])
+def test_bad_options(tmp_path: Path, args: list[str], pattern: str) -> None:
+    out = tmp_path / "out"
+    _one_line_error(diglot("run", str(SAMPLE), *args, "--out", str(out)), pattern)
+    assert not out.exists()
+
+
+def test_model_folder_without_model(tmp_path: Path) -> None:
+    (tmp_path / "model").mkdir()
+    res = diglot("run", str(SAMPLE), "--from", "es", "--to", "en", "--model",
+                 str(tmp_path / "model"), "--out", str(tmp_path / "out"))
+    _one_line_error(res, r"model: folder has no config.json")
+
+
+@needs_apertium
+def test_newer_and_locked_stores(tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    with Store.open(db):
+        res = diglot("run", str(SAMPLE), "--from", "es", "--to", "en", "--project", str(db),
+                     "--out", str(tmp_path / "o"))
+    _one_line_error(res, r"p\.db: store is locked by another diglot run")
+    conn = sqlite3.connect(db)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    res = diglot("run", str(SAMPLE), "--from", "es", "--to", "en", "--project", str(db),
+                 "--out", str(tmp_path / "o"))
+    _one_line_error(res, r"p\.db: store has schema \d+, newer than this diglot's")
+
+
+def test_help_is_fast_and_lists_commands() -> None:
+    res = diglot("--help")
+    assert res.returncode == 0
+    assert all(cmd in res.stdout for cmd in ("run", "translate", "engines"))
+    probe = subprocess.run([sys.executable, "-c", "import sys, diglot.cli; "
+                            "print('torch' in sys.modules, 'transformers' in sys.modules)"],
+                           capture_output=True, text=True, check=True)
+    assert probe.stdout.strip() == "False False"  # nothing heavy at import
