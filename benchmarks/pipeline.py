@@ -108,9 +108,10 @@ def main() -> None:
     rss_how = ("/usr/bin/time -f %M (max over repeats)" if GNU_TIME
                else "getrusage(RUSAGE_CHILDREN) in a fresh python child, max over children")
     print(f"input: {SOURCE}  fr→es, {REPEATS} runs each (alternating), median seconds")
-    print(f"machine: {os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}")
-    print(f"apertium-fr-es: {package_version('apertium-fr-es')}  apertium: "
-          f"{package_version('apertium')}")
+    print(f"machine: {os.cpu_count()} CPUs, {platform.platform()}, "
+          f"Python {platform.python_version()}")
+    print(f"apertium-fr-es {package_version('apertium-fr-es')}, "
+          f"apertium {package_version('apertium')}")
     print(f"peak RSS: {rss_how}")
     print()
     print(f"{'system':<30} | {'segments':>8} | {'seconds (median)':>16} | {'segments/s':>10} | "

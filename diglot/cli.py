@@ -33,7 +33,8 @@ Model = Annotated[str | None, typer.Option("--model", "-m",
 Project = Annotated[Path | None, typer.Option("--project", "-p", dir_okay=False,
                                               help="Project store (default OUT/diglot.db).")]
 Device = Annotated[str, typer.Option(help="Torch device for transformers: cpu, cuda, mps.")]
-Batch = Annotated[int, typer.Option(min=1, help="Segments per committed batch.")]
+Batch = Annotated[int | None, typer.Option(
+    min=1, help="Segments per committed batch (default: what suits the engine).")]
 Beams = Annotated[int | None, typer.Option(min=1, help="Beam size (default: the model's).")]
 
 
@@ -56,8 +57,14 @@ class _RichProgress:
 
     def __init__(self) -> None:
         from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeElapsedColumn, TimeRemainingColumn)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                             TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
@@ -93,7 +100,7 @@ def run(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium", model:
         reference: Annotated[Path | None, typer.Option(
             "--reference", "-r", dir_okay=False,
             help="Reference translation: adds BLEU and chrF.")] = None,
-        device: Device = "cpu", batch_size: Batch = 32, beams: Beams = None) -> None:
+        device: Device = "cpu", batch_size: Batch = None, beams: Beams = None) -> None:
     """Translate a document; write it, a sentence-aligned TSV and summary.json."""
     from diglot.pipeline import RunOptions
     from diglot.pipeline import run as run_pipeline
@@ -126,7 +133,7 @@ def translate(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium",
               model: Model = None,
               out: Annotated[Path | None, typer.Option(
                   "--out", "-o", dir_okay=False, help="Output file (default stdout).")] = None,
-              project: Project = None, device: Device = "cpu", batch_size: Batch = 32,
+              project: Project = None, device: Device = "cpu", batch_size: Batch = None,
               beams: Beams = None) -> None:
     """Translate a document and write only the translated document."""
     from corpora.textio import write_atomic

@@ -50,7 +50,7 @@ class RunOptions:
     project: Path | None = None
     reference: Path | None = None
     device: str = "cpu"
-    batch_size: int = 32
+    batch_size: int | None = None  # None: the engine's preferred size
     beams: int | None = None
 
 
@@ -112,7 +112,7 @@ def _translate_batch(engine: Engine, batch: Sequence[Work]) -> list[Outcome]:
     return [o for w in batch for o in _translate_batch(engine, [w])]
 
 
-def translate_document(store: Store, doc_id: int, engine: Engine, batch_size: int,
+def translate_document(store: Store, doc_id: int, engine: Engine, batch_size: int | None,
                        progress: Progress) -> tuple[int, int]:
     """Translate every segment of a stored document that is not done yet.
 
@@ -123,6 +123,7 @@ def translate_document(store: Store, doc_id: int, engine: Engine, batch_size: in
     run_id = store.start_run(doc_id, engine.src.code, engine.tgt.code, config.key,
                              config.engine, config.model, config.params)
     work = store.work(doc_id, engine.tgt.code, config.key)
+    batch_size = batch_size or getattr(engine, "preferred_batch", 32)
     progress.start(len(work), f"{config.engine} {engine.src.code}→{engine.tgt.code}")
     done = failed = 0
     for i in range(0, len(work), batch_size):

@@ -14,7 +14,7 @@ title: Prueba
 
 # Capítulo uno
 
-Primera frase. Segunda frase con *énfasis* y un [enlace](https://example.org/a).  
+Primera frase. Segunda frase con *énfasis* y un [enlace](https://example.org/a).\\
 Línea tras un salto duro.
 
 > Una cita. Otra frase.
@@ -61,7 +61,7 @@ def test_markdown_renders_structure_around_translations() -> None:
     doc = parse_text(MD, "es", "t.md", "markdown")
     out = render(doc, {i: s.text.upper() for i, s in enumerate(doc.segments) if s.translate})
     assert "# CAPÍTULO UNO\n" in out
-    assert "PRIMERA FRASE. SEGUNDA FRASE CON *ÉNFASIS* Y UN [ENLACE](HTTPS://EXAMPLE.ORG/A).  \n" \
+    assert "PRIMERA FRASE. SEGUNDA FRASE CON *ÉNFASIS* Y UN [ENLACE](HTTPS://EXAMPLE.ORG/A).\\\n" \
         "LÍNEA TRAS UN SALTO DURO." in out
     assert "> UNA CITA. OTRA FRASE." in out and "- ELEMENTO **DOS**\n  CONTINUADO" in out
     assert 'codigo = "no se traduce"' in out and "<div>html</div>" in out

@@ -52,9 +52,10 @@ def test_failed_batch_rolls_back(tmp_path: Path) -> None:
 
 def test_locked_store_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "p.db"
-    with Store.open(path), pytest.raises(StoreError, match=r"p\.db: store is locked by another"):
-        with Store.open(path):
-            pass
+    with Store.open(path), \
+            pytest.raises(StoreError, match=r"p\.db: store is locked by another"), \
+            Store.open(path):
+        pass
 
 
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
@@ -64,14 +65,13 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     conn = sqlite3.connect(path)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
     conn.close()
-    with pytest.raises(StoreError, match=r"newer than this diglot's .*upgrade diglot"):
-        with Store.open(path):
-            pass
+    with pytest.raises(StoreError, match=r"newer than this diglot's .*upgrade diglot"), \
+            Store.open(path):
+        pass
 
 
 def test_not_a_store_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "p.db"
     path.write_bytes(b"this is not sqlite at all" * 100)
-    with pytest.raises(StoreError, match="not a diglot project store"):
-        with Store.open(path):
-            pass
+    with pytest.raises(StoreError, match="not a diglot project store"), Store.open(path):
+        pass

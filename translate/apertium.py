@@ -159,6 +159,9 @@ def _groups(segments: Sequence[str], size: int = 64) -> list[list[int]]:
 class ApertiumEngine:
     """One installed Apertium pair as a diglot engine."""
 
+    #: Each call is a round trip through an 11-process pipeline; big calls keep it busy.
+    preferred_batch = 256
+
     def __init__(self, pair: ApertiumPair, mark_unknown: bool = False) -> None:
         self.src, self.tgt, self.pair = pair.src, pair.tgt, pair
         self.mark_unknown = mark_unknown
@@ -213,7 +216,7 @@ class ApertiumEngine:
         answers: list[str] = []
         buf = b""
         while len(answers) < len(requests):
-            chunk = proc.stdout.read1(1 << 16)
+            chunk = os.read(proc.stdout.fileno(), 1 << 16)
             if not chunk:
                 self._fail(f"pipeline for {self.pair.name} stopped")
             buf += chunk
@@ -244,6 +247,8 @@ class ApertiumEngine:
 
 class PivotEngine:
     """Translate through a third language: src→pivot with one engine, pivot→tgt with another."""
+
+    preferred_batch = 256
 
     def __init__(self, first: Engine, second: Engine) -> None:
         self.first, self.second = first, second

@@ -101,7 +101,8 @@ def load(model: str, device: str) -> tuple[Any, Any]:
             net = AutoModelForSeq2SeqLM.from_pretrained(source)
     except (OSError, ValueError) as exc:
         if path.exists():
-            raise ConfigError(f"{path}: cannot load the model ({str(exc).splitlines()[0]})")
+            raise ConfigError(f"{path}: cannot load the model ({str(exc).splitlines()[0]})"
+                              ) from None
         raise ConfigError(
             f"model {model!r} is not in the local Hugging Face cache and the hub cannot be "
             f"reached; download it on a connected machine (hf download {model}), pass a local "
@@ -109,7 +110,8 @@ def load(model: str, device: str) -> tuple[Any, Any]:
     try:
         net = net.to(device).eval()
     except (RuntimeError, AssertionError) as exc:
-        raise ConfigError(f"device {device!r} is not usable here ({exc}); try --device cpu")
+        raise ConfigError(f"device {device!r} is not usable here ({exc}); try --device cpu"
+                          ) from None
     return tok, net
 
 
