@@ -123,7 +123,7 @@ def translate_document(store: Store, doc_id: int, engine: Engine, batch_size: in
     run_id = store.start_run(doc_id, engine.src.code, engine.tgt.code, config.key,
                              config.engine, config.model, config.params)
     work = store.work(doc_id, engine.tgt.code, config.key)
-    size = int(batch_size or getattr(engine, "preferred_batch", 32))
+    size = batch_size if batch_size else int(getattr(engine, "preferred_batch", 32))
     progress.start(len(work), f"{config.engine} {engine.src.code}→{engine.tgt.code}")
     done = failed = 0
     for i in range(0, len(work), size):
