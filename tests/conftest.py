@@ -9,8 +9,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
-SAMPLE = ROOT / "samples" / "ensayo.es.md"
-SAMPLE_REF = ROOT / "samples" / "ensayo.en.md"
+SAMPLE = ROOT / "diglot" / "samples" / "ensayo.es.md"
+SAMPLE_REF = ROOT / "diglot" / "samples" / "ensayo.en.md"
 
 needs_apertium = pytest.mark.skipif(
     shutil.which("apertium-wblank-mode") is None,

@@ -1,4 +1,3 @@
-from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -6,7 +5,7 @@ from hypothesis import strategies as st
 from corpora.ingest import ingest, parse_text, render
 from corpora.inline import has_words, mask, tokenize, unmask
 from corpora.splitter import split_sentences
-from tests.conftest import SHARED, needs_shared
+from tests.conftest import SAMPLE, SHARED, needs_shared
 
 MD = """---
 title: Prueba
@@ -125,5 +124,5 @@ def test_real_documents_roundtrip() -> None:
 
 
 def test_sample_has_all_structures() -> None:
-    doc = ingest(Path(__file__).parent.parent / "samples" / "ensayo.es.md", "es")
+    doc = ingest(SAMPLE, "es")
     assert {b.kind for b in doc.blocks} >= {"heading", "paragraph", "quote", "list_item"}
