@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -112,6 +112,32 @@ def _translate_batch(engine: Engine, batch: Sequence[Work]) -> list[Outcome]:
     return [o for w in batch for o in _translate_batch(engine, [w])]
 
 
+def _translated(engine: Engine, batches: list[list[Work]]
+                ) -> Iterator[tuple[list[Work], list[Outcome]]]:
+    """Each batch with its outcomes, streamed through the engine when it can stream.
+
+    A streaming engine (Apertium) is fed the next batches while the current one is stored, so
+    committing batch by batch costs no engine time. If the stream breaks, the rest goes batch by
+    batch, where failures are isolated segment by segment.
+    """
+    stream = getattr(engine, "translate_stream", None)
+    done = 0
+    if stream is not None:
+        try:
+            start = time.perf_counter()
+            for batch, hyps in zip(batches, stream([w.text for w in b] for b in batches),
+                                   strict=True):
+                now = time.perf_counter()
+                each, start = (now - start) / len(batch), now
+                yield batch, [Outcome(w.translation_id, h.text, None, each)
+                              for w, h in zip(batch, hyps, strict=True)]
+                done += 1
+        except EngineError:
+            pass
+    for batch in batches[done:]:
+        yield batch, _translate_batch(engine, batch)
+
+
 def translate_document(store: Store, doc_id: int, engine: Engine, batch_size: int | None,
                        progress: Progress) -> tuple[int, int]:
     """Translate every segment of a stored document that is not done yet.
@@ -126,8 +152,8 @@ def translate_document(store: Store, doc_id: int, engine: Engine, batch_size: in
     size = batch_size if batch_size else int(getattr(engine, "preferred_batch", 32))
     progress.start(len(work), f"{config.engine} {engine.src.code}→{engine.tgt.code}")
     done = failed = 0
-    for i in range(0, len(work), size):
-        outcomes = _translate_batch(engine, work[i:i + size])
+    batches = [work[i:i + size] for i in range(0, len(work), size)]
+    for _, outcomes in _translated(engine, batches):
         store.record(run_id, outcomes)
         failed += sum(o.error is not None for o in outcomes)
         done += sum(o.error is None for o in outcomes)

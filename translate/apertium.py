@@ -11,13 +11,16 @@ markup follows its words when Apertium reorders them), URLs, code and references
 from __future__ import annotations
 
 import os
+import queue
 import re
 import shutil
 import subprocess
+import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 from corpora.inline import tokenize
 from diglot.errors import ConfigError, EngineError
@@ -156,16 +159,50 @@ def _groups(segments: Sequence[str], size: int = 64) -> list[list[int]]:
     return groups
 
 
+class _Request:
+    """One batch as Apertium requests: segments grouped, encoded and NUL-ended."""
+
+    def __init__(self, segments: Sequence[str]) -> None:
+        self.encoded = [encode(s) for s in segments]
+        self.groups = _groups(segments)
+        self.payload = "".join(_SEP.join(self.encoded[i][0] for i in g) + "[][\n]\0"
+                               for g in self.groups).encode("utf-8")
+
+
+class _Reader:
+    """Reads NUL-ended answers from the pipeline's output."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buffer = b""
+        self.ready: list[str] = []
+
+    def read(self, n: int) -> list[str] | None:
+        """The next n answers, or None when the pipeline closed first."""
+        while len(self.ready) < n:
+            chunk = os.read(self.fd, 1 << 16)
+            if not chunk:
+                return None
+            self.buffer += chunk
+            *done, self.buffer = self.buffer.split(b"\0")
+            self.ready += [d.decode("utf-8", errors="replace") for d in done]
+        answers, self.ready = self.ready[:n], self.ready[n:]
+        return answers
+
+
 class ApertiumEngine:
     """One installed Apertium pair as a diglot engine."""
 
-    #: Each call is a round trip through an 11-process pipeline; big calls keep it busy.
-    preferred_batch = 256
+    #: Segments per committed batch; streaming keeps the pipeline busy across batches.
+    preferred_batch = 64
 
     def __init__(self, pair: ApertiumPair, mark_unknown: bool = False) -> None:
         self.src, self.tgt, self.pair = pair.src, pair.tgt, pair
         self.mark_unknown = mark_unknown
         self._proc: subprocess.Popen[bytes] | None = None
+        self._spare: ApertiumEngine | None = None
+        # a file, not a pipe: a pipe nobody reads would block the pipeline once full
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the engine
 
     @property
     def config(self) -> EngineConfig:
@@ -176,79 +213,105 @@ class ApertiumEngine:
             script = subprocess.run(["apertium-wblank-mode", "-z", str(self.pair.mode)],
                                     capture_output=True, text=True, check=True).stdout
             gen = "-g" if self.mark_unknown else "-n"
+            self._stderr.seek(0)
+            self._stderr.truncate()
             self._proc = subprocess.Popen(["bash", "-c", script, "apertium", gen, ""],
                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                          stderr=subprocess.PIPE)
+                                          stderr=self._stderr)
         return self._proc
 
     def translate_batch(self, segments: Sequence[str]) -> list[Hypothesis]:
-        encoded = [encode(s) for s in segments]
-        groups = _groups(segments)
-        answers = self._roundtrip([_SEP.join(encoded[i][0] for i in g) for g in groups])
-        out: list[Hypothesis] = []
-        for group, answer in zip(groups, answers, strict=True):
-            parts = answer.split(_SEP)
-            if len(parts) != len(group):  # a boundary moved: redo this group one by one
-                parts = self._roundtrip([encoded[i][0] for i in group])
-            out += [Hypothesis(decode(part, encoded[i][1])) for i, part in zip(group, parts,
-                                                                              strict=True)]
-        return out
+        return next(iter(self.translate_stream([segments])), [])
 
-    def _roundtrip(self, requests: list[str]) -> list[str]:
-        """Send NUL-ended requests through the pipeline and read one answer per request."""
-        if not requests:
-            return []
+    def translate_stream(self, batches: Iterable[Sequence[str]]) -> Iterator[list[Hypothesis]]:
+        """Translate batches through one pipeline that is never left to drain between them.
+
+        A writer thread keeps feeding the next batches while this generator reads the answers
+        of the current one, so a book costs what one long ``apertium`` call costs.
+
+        Yields:
+            The hypotheses of each batch, in order.
+        """
         proc = self._start()
         assert proc.stdin is not None and proc.stdout is not None  # noqa: S101 - set by Popen
-        stdin = proc.stdin
-        payload = "".join(r + "[][\n]\0" for r in requests).encode("utf-8")
+        stdin, stdout = proc.stdin, proc.stdout
+        pending: queue.Queue[_Request | None] = queue.Queue()
         errors: list[BaseException] = []
 
-        def feed() -> None:  # a writer thread: the pipe would block both ways on a big batch
+        def feed() -> None:
             try:
-                stdin.write(payload)
-                stdin.flush()
-            except OSError as exc:
+                for segments in batches:
+                    request = _Request(segments)
+                    pending.put(request)
+                    stdin.write(request.payload)
+                    stdin.flush()
+            except BaseException as exc:  # reported by the reader, never lost in a thread
                 errors.append(exc)
+            finally:
+                pending.put(None)
 
         writer = threading.Thread(target=feed, daemon=True)
         writer.start()
-        answers: list[str] = []
-        buf = b""
-        while len(answers) < len(requests):
-            chunk = os.read(proc.stdout.fileno(), 1 << 16)
-            if not chunk:
-                self._fail(f"pipeline for {self.pair.name} stopped")
-            buf += chunk
-            *done, buf = buf.split(b"\0")
-            answers += [d.decode("utf-8", errors="replace") for d in done]
-        writer.join()
-        if errors or buf or len(answers) != len(requests):
-            self._fail(f"pipeline for {self.pair.name} broke the request order")
-        return answers
+        reader = _Reader(stdout.fileno())
+        finished = False
+        try:
+            while (request := pending.get()) is not None:
+                answers = reader.read(len(request.groups))
+                if answers is None:
+                    self._fail(f"pipeline for {self.pair.name} stopped")
+                yield self._decode(request, answers)
+            writer.join()
+            if errors:
+                if isinstance(errors[0], OSError):
+                    self._fail(f"pipeline for {self.pair.name} stopped ({errors[0]})")
+                raise errors[0]
+            finished = not reader.buffer and not reader.ready
+        finally:
+            if not finished:  # abandoned or broken mid-stream: the next call starts afresh
+                self.close()
 
-    def _fail(self, message: str) -> None:
-        stderr = b""
+    def _decode(self, request: _Request, answers: list[str]) -> list[Hypothesis]:
+        out: list[Hypothesis] = []
+        for group, answer in zip(request.groups, answers, strict=True):
+            parts = answer.split(_SEP)
+            if len(parts) != len(group):  # a boundary moved: redo this group one by one
+                parts = self._one_by_one([request.encoded[i][0] for i in group])
+            out += [Hypothesis(decode(part, request.encoded[i][1]))
+                    for i, part in zip(group, parts, strict=True)]
+        return out
+
+    def _one_by_one(self, requests: list[str]) -> list[str]:
+        """Translate requests separately, on a second pipeline (the first one is streaming)."""
+        if self._spare is None:
+            self._spare = ApertiumEngine(self.pair, self.mark_unknown)
+        return [h.text for h in self._spare.translate_batch(requests)]
+
+    def _fail(self, message: str) -> NoReturn:
+        detail = ""
         if self._proc is not None:
-            self._proc.kill()
-            stderr = self._proc.stderr.read() if self._proc.stderr else b""
-            self._proc = None
-        detail = stderr.decode("utf-8", errors="replace").strip().splitlines()[-1:] or [""]
-        raise EngineError(f"apertium: {message} {detail[0]}".strip())
+            self.close()
+            self._stderr.seek(0)
+            lines = self._stderr.read().decode("utf-8", errors="replace").strip().splitlines()
+            detail = lines[-1] if lines else ""
+        raise EngineError(f"apertium: {message} {detail}".strip())
 
     def close(self) -> None:
         if self._proc is not None:
-            if self._proc.stdin:
-                self._proc.stdin.close()
             self._proc.kill()
             self._proc.wait()
+            for pipe in (self._proc.stdin, self._proc.stdout):
+                if pipe is not None:
+                    pipe.close()
             self._proc = None
+        if self._spare is not None:
+            self._spare.close()
+            self._spare = None
 
 
 class PivotEngine:
     """Translate through a third language: src→pivot with one engine, pivot→tgt with another."""
 
-    preferred_batch = 256
+    preferred_batch = 64
 
     def __init__(self, first: Engine, second: Engine) -> None:
         self.first, self.second = first, second
@@ -263,6 +326,12 @@ class PivotEngine:
     def translate_batch(self, segments: Sequence[str]) -> list[Hypothesis]:
         middle = self.first.translate_batch(segments)
         return self.second.translate_batch([h.text for h in middle])
+
+    def translate_stream(self, batches: Iterable[Sequence[str]]) -> Iterator[list[Hypothesis]]:
+        """Both pipelines stream: the second is fed from the first's answers as they come."""
+        first = self.first.translate_stream(batches)  # type: ignore[attr-defined]
+        middle = ([h.text for h in hyps] for hyps in first)
+        return self.second.translate_stream(middle)  # type: ignore[attr-defined]
 
     def close(self) -> None:
         self.first.close()
