@@ -8,6 +8,7 @@ uninterrupted run.
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from corpora.document import Document
-from corpora.ingest import detect_format, ingest, parse_text, part_texts, render
+from corpora.ingest import detect_format, parse_text, part_texts, render
 from corpora.store import Outcome, Store, Work
 from corpora.textio import read_text, write_atomic
 from diglot.errors import ConfigError, EngineError
@@ -200,26 +201,27 @@ def output_paths(opts: RunOptions, tgt: Language) -> dict[str, Path]:
     }
 
 
-def run(opts: RunOptions, progress: Progress | None = None) -> Summary:
-    """Run the whole job. Bad input fails before anything is written.
+@dataclass(frozen=True)
+class _Translated:
+    doc: Document
+    texts: dict[int, str]
+    summary: Summary
 
-    Raises:
-        DiglotError: Bad input, unsupported pair, missing model, locked or newer store.
-    """
-    progress = progress or NoProgress()
-    started = time.perf_counter()
+
+def _translate_stored(opts: RunOptions, project: Path, progress: Progress,
+                      reference_check: bool = False) -> _Translated:
+    """Ingest, translate what the store lacks, and read back every finished translation."""
     src, tgt = resolve_pair(opts.src, opts.tgt)
     source = read_text(opts.input)
     doc = parse_text(source, src.code, opts.input.name, detect_format(opts.input))
-    if opts.reference is not None:
+    if reference_check and opts.reference is not None:
         _reference_blocks(opts.reference, tgt.code)  # a bad reference fails before the work
-    paths = output_paths(opts, tgt)
     engine = make_engine(opts, src, tgt)
     config = engine.config
     summary = Summary(str(opts.input), src.code, tgt.code, config.engine, config.model,
                       config.key, config.params)
     try:
-        with Store.open(paths["project"]) as store:
+        with Store.open(project) as store:
             doc_id = store.add_document(doc, opts.input.resolve(), source)
             done_now, _ = translate_document(store, doc_id, engine, opts.batch_size, progress)
             stored = store.translations(doc_id, tgt.code, config.key)
@@ -235,11 +237,25 @@ def run(opts: RunOptions, progress: Progress | None = None) -> Summary:
     summary.failures = [{"segment": t.position, "text": doc.segments[t.position].text,
                          "error": t.error} for t in stored if t.status != "done"]
     summary.failed = len(summary.failures)
+    return _Translated(doc, texts, summary)
+
+
+def run(opts: RunOptions, progress: Progress | None = None) -> Summary:
+    """Run the whole job. Bad input fails before anything is written.
+
+    Raises:
+        DiglotError: Bad input, unsupported pair, missing model, locked or newer store.
+    """
+    started = time.perf_counter()
+    paths = output_paths(opts, resolve_pair(opts.src, opts.tgt)[1])
+    job = _translate_stored(opts, paths["project"], progress or NoProgress(),
+                            reference_check=True)
+    doc, texts, summary = job.doc, job.texts, job.summary
     write_atomic(paths["document"], render(doc, texts))
     pairs = [f"{_clean(doc.segments[p].text)}\t{_clean(t)}\n" for p, t in sorted(texts.items())]
     write_atomic(paths["bitext"], "".join(pairs))
     if opts.reference is not None:
-        scores = score_against(doc, texts, opts.reference, tgt.code,
+        scores = score_against(doc, texts, opts.reference, summary.target_lang,
                                str(paths["document"]))
         summary.scores = [asdict(s) for s in scores]
     summary.outputs = {k: str(v) for k, v in paths.items()}
@@ -249,30 +265,11 @@ def run(opts: RunOptions, progress: Progress | None = None) -> Summary:
 
 
 def translate_only(opts: RunOptions, progress: Progress | None = None) -> tuple[str, Summary]:
-    """The translation step alone: the translated document as text (store used if given)."""
-    import tempfile
+    """The translation step alone: the translated document as text.
 
+    Without ``opts.project`` the store is a temporary file, gone when the call returns.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         project = opts.project or Path(tmp) / "diglot.db"
-        src, tgt = resolve_pair(opts.src, opts.tgt)
-        doc = ingest(opts.input, src.code)
-        source = read_text(opts.input)
-        engine = make_engine(opts, src, tgt)
-        config = engine.config
-        summary = Summary(str(opts.input), src.code, tgt.code, config.engine, config.model,
-                          config.key, config.params)
-        try:
-            with Store.open(project) as store:
-                doc_id = store.add_document(doc, None, source)
-                summary.translated, _ = translate_document(store, doc_id, engine,
-                                                           opts.batch_size, progress or
-                                                           NoProgress())
-                stored = store.translations(doc_id, tgt.code, config.key)
-        finally:
-            engine.close()
-    texts = {t.position: t.text for t in stored if t.status == "done" and t.text}
-    summary.failures = [{"segment": t.position, "error": t.error}
-                        for t in stored if t.status != "done"]
-    summary.failed = len(summary.failures)
-    summary.segments = len(doc.segments)
-    return render(doc, texts), summary
+        job = _translate_stored(opts, project, progress or NoProgress())
+    return render(job.doc, job.texts), job.summary
