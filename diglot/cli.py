@@ -141,7 +141,11 @@ def translate(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium",
 
     opts = RunOptions(input, src, tgt, engine, model, None, project, None, device, batch_size,
                       beams)
-    text, summary = _guard(lambda: translate_only(opts))
+    progress = _RichProgress()
+    try:
+        text, summary = _guard(lambda: translate_only(opts, progress))
+    finally:
+        progress.stop()
     if out is None:
         sys.stdout.write(text)
     else:

@@ -116,3 +116,11 @@ def test_help_is_fast_and_lists_commands() -> None:
                             "print('torch' in sys.modules, 'transformers' in sys.modules)"],
                            capture_output=True, text=True, check=True)
     assert probe.stdout.strip() == "False False"  # nothing heavy at import
+
+
+@needs_apertium
+def test_engines_lists_pairs_and_pivots() -> None:
+    res = diglot("engines")
+    assert res.returncode == 0
+    assert "es→en" in res.stdout and "fr→es" in res.stdout
+    assert "through a pivot: en→fr, fr→en" in res.stdout

@@ -68,6 +68,21 @@ def test_sigkill_then_resume_gives_the_uninterrupted_output(long_doc: Path,
     assert per_segment == (total, total, 1)  # none translated twice, none lost
 
 
+def test_ctrl_c_exits_130_and_the_same_command_finishes(long_doc: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = subprocess.Popen(_cmd(long_doc, out), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while _done(out / "diglot.db") < 20 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C in a terminal: Apertium's processes too
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "interrupted; the store keeps every finished batch" in stderr
+    resumed = subprocess.run(_cmd(long_doc, out), capture_output=True, text=True)
+    assert resumed.returncode == 0 and "from the store" in resumed.stdout
+
+
 class FlakyEngine:
     """Apertium that fails on segments containing 'roja' while a flag file exists (a real
     engine behind it; only the failure is staged)."""
