@@ -19,7 +19,7 @@ from corpora.document import Document
 from corpora.ingest import detect_format, parse_text, part_texts, render
 from corpora.store import Outcome, Store, Work
 from corpora.textio import read_text, write_atomic
-from diglot.errors import ConfigError, EngineError
+from diglot.errors import ConfigError, DataFormatError, EngineError
 from evaluation.metrics import Score, corpus_scores
 from translate.engine import Engine, open_engine
 from translate.langs import Language, resolve
@@ -214,8 +214,14 @@ def _translate_stored(opts: RunOptions, project: Path, progress: Progress,
     src, tgt = resolve_pair(opts.src, opts.tgt)
     source = read_text(opts.input)
     doc = parse_text(source, src.code, opts.input.name, detect_format(opts.input))
-    if reference_check and opts.reference is not None:
-        _reference_blocks(opts.reference, tgt.code)  # a bad reference fails before the work
+    if reference_check and opts.reference is not None:  # a bad reference fails before the work
+        ref_count = len(_reference_blocks(opts.reference, tgt.code))
+        doc_count = sum(block.translatable for block in doc.blocks)
+        if ref_count != doc_count:
+            raise DataFormatError(
+                opts.reference, None,
+                f"has {ref_count} paragraphs but {opts.input} has {doc_count}; give a reference "
+                "with the same paragraph structure (one line per source line for plain text)")
     engine = make_engine(opts, src, tgt)
     config = engine.config
     summary = Summary(str(opts.input), src.code, tgt.code, config.engine, config.model,

@@ -124,3 +124,15 @@ def test_engines_lists_pairs_and_pivots() -> None:
     assert res.returncode == 0
     assert "es→en" in res.stdout and "fr→es" in res.stdout
     assert "through a pivot: en→fr, fr→en" in res.stdout
+
+
+@needs_apertium
+def test_reference_with_other_structure_is_refused_before_work(tmp_path: Path) -> None:
+    ref = tmp_path / "ref.md"
+    ref.write_text("# Only a title\n\nAnd one paragraph.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    res = diglot("run", str(SAMPLE), "--from", "es", "--to", "en", "--reference", str(ref),
+                 "--out", str(out))
+    _one_line_error(res, r"ref\.md: has 2 paragraphs but .*ensayo\.es\.md has 1\d; give a "
+                         r"reference with the same paragraph structure")
+    assert not out.exists()
