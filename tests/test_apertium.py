@@ -4,7 +4,7 @@ import pytest
 
 from diglot.errors import ConfigError
 from tests.conftest import SHARED, needs_apertium, needs_shared
-from translate.apertium import decode, encode, installed_pairs
+from translate.apertium import _Request, decode, encode, installed_pairs
 from translate.engine import open_engine
 from translate.langs import resolve
 
@@ -33,6 +33,24 @@ def test_markup_follows_words_through_reordering() -> None:
     assert out[0] == "Hello, cruel *world*."  # the emphasis moved with its word
     assert out[1] == "The [red book](https://x.org/l) is here [2]."
     assert "`rm -rf /`" in out[2] and out[3:] == ["First chapter", "End."]
+
+
+def test_pipeline_is_kept_across_batches_and_moved_boundaries_are_redone() -> None:
+    engine = open_engine("apertium", resolve("es"), resolve("en"))
+    try:
+        engine.translate_batch(["Hola."])
+        first = engine._proc  # type: ignore[attr-defined]
+        engine.translate_batch(["Adiós."])
+        assert first is not None and engine._proc is first  # type: ignore[attr-defined]
+        segments = ["El perro *come* [1].", "La casa \\ 2 $."]
+        request = _Request(segments, group_size=64)
+        # an answer without the separator: the group is redone one segment per request
+        redone = [h.text for h in engine._decode(request, ["The dog eats."])]  # type: ignore[attr-defined]
+        assert redone == [h.text for h in engine.translate_batch(segments[:1])] + \
+            [h.text for h in engine.translate_batch(segments[1:])]
+        assert redone[0] == "The dog *eats* [1]." and "\\ 2 $" in redone[1]
+    finally:
+        engine.close()
 
 
 def test_pivot_when_no_direct_pair() -> None:

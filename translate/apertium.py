@@ -162,9 +162,10 @@ def _groups(segments: Sequence[str], size: int = 64) -> list[list[int]]:
 class _Request:
     """One batch as Apertium requests: segments grouped, encoded and NUL-ended."""
 
-    def __init__(self, segments: Sequence[str]) -> None:
+    def __init__(self, segments: Sequence[str], group_size: int) -> None:
+        self.segments = segments
         self.encoded = [encode(s) for s in segments]
-        self.groups = _groups(segments)
+        self.groups = _groups(segments, group_size)
         self.payload = "".join(_SEP.join(self.encoded[i][0] for i in g) + "[][\n]\0"
                                for g in self.groups).encode("utf-8")
 
@@ -221,13 +222,19 @@ class ApertiumEngine:
         return self._proc
 
     def translate_batch(self, segments: Sequence[str]) -> list[Hypothesis]:
-        return next(iter(self.translate_stream([segments])), [])
+        # run the stream to its end: a stream left open is taken as abandoned and restarted
+        return [h for batch in self.translate_stream([segments]) for h in batch]
 
-    def translate_stream(self, batches: Iterable[Sequence[str]]) -> Iterator[list[Hypothesis]]:
+    def translate_stream(self, batches: Iterable[Sequence[str]],
+                         group_size: int = 64) -> Iterator[list[Hypothesis]]:
         """Translate batches through one pipeline that is never left to drain between them.
 
         A writer thread keeps feeding the next batches while this generator reads the answers
         of the current one, so a book costs what one long ``apertium`` call costs.
+
+        Args:
+            batches: Segments (sentences with inline Markdown), batch by batch.
+            group_size: Most segments sent as one request; 1 sends each on its own.
 
         Yields:
             The hypotheses of each batch, in order.
@@ -241,7 +248,7 @@ class ApertiumEngine:
         def feed() -> None:
             try:
                 for segments in batches:
-                    request = _Request(segments)
+                    request = _Request(segments, group_size)
                     pending.put(request)
                     stdin.write(request.payload)
                     stdin.flush()
@@ -275,16 +282,18 @@ class ApertiumEngine:
         for group, answer in zip(request.groups, answers, strict=True):
             parts = answer.split(_SEP)
             if len(parts) != len(group):  # a boundary moved: redo this group one by one
-                parts = self._one_by_one([request.encoded[i][0] for i in group])
+                out += self._one_by_one([request.segments[i] for i in group])
+                continue
             out += [Hypothesis(decode(part, request.encoded[i][1]))
                     for i, part in zip(group, parts, strict=True)]
         return out
 
-    def _one_by_one(self, requests: list[str]) -> list[str]:
-        """Translate requests separately, on a second pipeline (the first one is streaming)."""
+    def _one_by_one(self, segments: list[str]) -> list[Hypothesis]:
+        """Translate segments one request each, on a second pipeline (the first is streaming)."""
         if self._spare is None:
             self._spare = ApertiumEngine(self.pair, self.mark_unknown)
-        return [h.text for h in self._spare.translate_batch(requests)]
+        return [h for batch in self._spare.translate_stream([segments], group_size=1)
+                for h in batch]
 
     def _fail(self, message: str) -> NoReturn:
         detail = ""
