@@ -153,14 +153,11 @@ class TransformersEngine:
             kwargs["num_beams"] = self.beams
         return kwargs
 
-    def _length(self, text: str) -> int:
-        return len(text) // 3 + 1  # cheap estimate for sorting; real lengths cap the batch
-
     def _generate(self, texts: list[str]) -> list[str]:
         import torch
 
-        enc = self.tokenizer([self.family.prefix + t for t in texts], return_tensors="pt",
-                             padding=True, truncation=True).to(self.device)
+        enc = self.tokenizer(texts, return_tensors="pt", padding=True,
+                             truncation=True).to(self.device)
         with torch.inference_mode():
             out = self.model.generate(**enc, **self.generation_kwargs(enc["input_ids"].shape[1]))
         # Each output is cut to its own input's limit, so a sentence translates the same
@@ -171,10 +168,14 @@ class TransformersEngine:
                 for row, limit in zip(out, limits, strict=True)]
 
     def translate_batch(self, segments: Sequence[str]) -> list[Hypothesis]:
+        if not segments:
+            return []
         masked = [mask(s) for s in segments]
+        sources = [self.family.prefix + m[0] for m in masked]
+        lengths = {text: len(ids) for text, ids in zip(sources, self.tokenizer(sources).input_ids,
+                                                        strict=True)}
         try:
-            texts = map_batched(self._generate, [m[0] for m in masked], self._length,
-                                self.max_tokens)
+            texts = map_batched(self._generate, sources, lengths.__getitem__, self.max_tokens)
         except RuntimeError as exc:  # out of memory, device errors
             raise EngineError(f"transformers: {str(exc).splitlines()[0]}") from exc
         return [Hypothesis(unmask(t.strip(), lits)) for t, (_, lits) in zip(texts, masked,
