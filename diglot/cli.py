@@ -117,8 +117,7 @@ def run(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium", model:
                f"{summary.failed} failed ({summary.seconds:.1f} s, {summary.engine} "
                f"{summary.model})")
     for score in summary.scores:
-        typer.echo(f"{str(score['metric']).upper()} {score['score']:.1f}  "
-                   f"({score['signature']})")
+        typer.echo(str(score))
     typer.echo(f"wrote {summary.outputs['document']}, {summary.outputs['bitext']}, "
                f"{summary.outputs['summary']}")
     if summary.failed:

@@ -74,7 +74,7 @@ class Summary:
     failures: list[dict[str, object]] = field(default_factory=list)
     seconds: float = 0.0
     outputs: dict[str, str] = field(default_factory=dict)
-    scores: list[dict[str, object]] = field(default_factory=list)
+    scores: list[Score] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -184,9 +184,8 @@ def _clean(text: str) -> str:
     return text.replace("\t", " ").replace("\n", " ")
 
 
-def output_paths(opts: RunOptions, tgt: Language) -> dict[str, Path]:
+def output_paths(opts: RunOptions, src: Language, tgt: Language) -> dict[str, Path]:
     """Where a run writes; ``book.es.md`` gives ``book.en.md``, not ``book.es.en.md``."""
-    src = resolve(opts.src)
     stem, suffix = opts.input.stem, opts.input.suffix or ".txt"
     for code in (src.iso1, src.iso3, opts.src):
         if code and stem.endswith(f".{code}"):
@@ -253,7 +252,7 @@ def run(opts: RunOptions, progress: Progress | None = None) -> Summary:
         DiglotError: Bad input, unsupported pair, missing model, locked or newer store.
     """
     started = time.perf_counter()
-    paths = output_paths(opts, resolve_pair(opts.src, opts.tgt)[1])
+    paths = output_paths(opts, *resolve_pair(opts.src, opts.tgt))
     job = _translate_stored(opts, paths["project"], progress or NoProgress(),
                             reference_check=True)
     doc, texts, summary = job.doc, job.texts, job.summary
@@ -263,7 +262,7 @@ def run(opts: RunOptions, progress: Progress | None = None) -> Summary:
     if opts.reference is not None:
         scores = score_against(doc, texts, opts.reference, summary.target_lang,
                                str(paths["document"]))
-        summary.scores = [asdict(s) for s in scores]
+        summary.scores = scores
     summary.outputs = {k: str(v) for k, v in paths.items()}
     summary.seconds = round(time.perf_counter() - started, 3)
     write_atomic(paths["summary"], summary.to_json())

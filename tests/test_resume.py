@@ -138,7 +138,7 @@ def test_flores_bleu_equals_raw_apertium(tmp_path: Path) -> None:
     raw = subprocess.run(["apertium", "-u", "spa-eng"], input="\n".join(lines) + "\n",
                          capture_output=True, text=True, check=True).stdout.splitlines()
     baseline = corpus_scores([r.strip() for r in raw], refs)
-    ours = {s["metric"]: s["score"] for s in summary.scores}
+    ours = {s.metric: s.score for s in summary.scores}
     assert abs(ours["bleu"] - baseline[0].score) <= 0.1
     assert abs(ours["chrf"] - baseline[1].score) <= 0.1
     out = (tmp_path / "out" / "flores.en.txt").read_text(encoding="utf-8").splitlines()
