@@ -163,21 +163,23 @@ def translate_document(store: Store, doc_id: int, engine: Engine, batch_size: in
     return done, failed
 
 
-def _reference_blocks(path: Path, lang: str) -> list[str]:
-    ref = parse_text(read_text(path), lang, path.name, detect_format(path))
-    joined = part_texts(ref, {})
-    return [" ".join(joined.get((b, p), t) for p, t in enumerate(block.parts))
-            for b, block in enumerate(ref.blocks) if block.translatable]
-
-
-def score_against(doc: Document, texts: dict[int, str], reference: Path, tgt: str,
-                  out_name: str) -> list[Score]:
-    """Score the translated document block by block against a reference document."""
+def block_texts(doc: Document, texts: dict[int, str]) -> list[str]:
+    """The text of each translatable block (parts joined), with the given segment texts."""
     joined = part_texts(doc, texts)
-    hyps = [" ".join(joined.get((b, p), t) for p, t in enumerate(block.parts))
+    return [" ".join(joined.get((b, p), t) for p, t in enumerate(block.parts))
             for b, block in enumerate(doc.blocks) if block.translatable]
-    return corpus_scores(hyps, _reference_blocks(reference, tgt), hyp_name=out_name,
-                         ref_name=str(reference))
+
+
+def _reference_blocks(path: Path, lang: str, doc: Document, input_path: Path) -> list[str]:
+    """A reference's blocks, refused unless they match the document's, before any work."""
+    ref = block_texts(parse_text(read_text(path), lang, path.name, detect_format(path)), {})
+    count = sum(block.translatable for block in doc.blocks)
+    if len(ref) != count:
+        raise DataFormatError(
+            path, None,
+            f"has {len(ref)} paragraphs but {input_path} has {count}; give a reference "
+            "with the same paragraph structure (one line per source line for plain text)")
+    return ref
 
 
 def _clean(text: str) -> str:
@@ -205,22 +207,16 @@ class _Translated:
     doc: Document
     texts: dict[int, str]
     summary: Summary
+    references: list[str] | None
 
 
-def _translate_stored(opts: RunOptions, project: Path, progress: Progress,
-                      reference_check: bool = False) -> _Translated:
+def _translate_stored(opts: RunOptions, project: Path, progress: Progress) -> _Translated:
     """Ingest, translate what the store lacks, and read back every finished translation."""
     src, tgt = resolve_pair(opts.src, opts.tgt)
     source = read_text(opts.input)
     doc = parse_text(source, src.code, opts.input.name, detect_format(opts.input))
-    if reference_check and opts.reference is not None:  # a bad reference fails before the work
-        ref_count = len(_reference_blocks(opts.reference, tgt.code))
-        doc_count = sum(block.translatable for block in doc.blocks)
-        if ref_count != doc_count:
-            raise DataFormatError(
-                opts.reference, None,
-                f"has {ref_count} paragraphs but {opts.input} has {doc_count}; give a reference "
-                "with the same paragraph structure (one line per source line for plain text)")
+    references = (None if opts.reference is None
+                  else _reference_blocks(opts.reference, tgt.code, doc, opts.input))
     engine = make_engine(opts, src, tgt)
     config = engine.config
     summary = Summary(str(opts.input), src.code, tgt.code, config.engine, config.model,
@@ -242,7 +238,7 @@ def _translate_stored(opts: RunOptions, project: Path, progress: Progress,
     summary.failures = [{"segment": t.position, "text": doc.segments[t.position].text,
                          "error": t.error} for t in stored if t.status != "done"]
     summary.failed = len(summary.failures)
-    return _Translated(doc, texts, summary)
+    return _Translated(doc, texts, summary, references)
 
 
 def run(opts: RunOptions, progress: Progress | None = None) -> Summary:
@@ -253,16 +249,15 @@ def run(opts: RunOptions, progress: Progress | None = None) -> Summary:
     """
     started = time.perf_counter()
     paths = output_paths(opts, *resolve_pair(opts.src, opts.tgt))
-    job = _translate_stored(opts, paths["project"], progress or NoProgress(),
-                            reference_check=True)
+    job = _translate_stored(opts, paths["project"], progress or NoProgress())
     doc, texts, summary = job.doc, job.texts, job.summary
     write_atomic(paths["document"], render(doc, texts))
     pairs = [f"{_clean(doc.segments[p].text)}\t{_clean(t)}\n" for p, t in sorted(texts.items())]
     write_atomic(paths["bitext"], "".join(pairs))
-    if opts.reference is not None:
-        scores = score_against(doc, texts, opts.reference, summary.target_lang,
-                               str(paths["document"]))
-        summary.scores = scores
+    if job.references is not None:
+        summary.scores = corpus_scores(block_texts(doc, texts), job.references,
+                                       hyp_name=str(paths["document"]),
+                                       ref_name=str(opts.reference))
     summary.outputs = {k: str(v) for k, v in paths.items()}
     summary.seconds = round(time.perf_counter() - started, 3)
     write_atomic(paths["summary"], summary.to_json())
