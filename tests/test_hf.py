@@ -75,3 +75,13 @@ def test_missing_models_fail_with_what_to_do(tmp_path: Path, monkeypatch: pytest
     with pytest.raises(ConfigError, match=r"not in the local Hugging Face cache .*hf download "
                                           r"Helsinki-NLP/opus-mt-es-en.*--engine apertium"):
         open_engine("transformers", ES, EN, model="Helsinki-NLP/opus-mt-es-en")
+
+
+def test_unreachable_hub_fails_at_once_without_offline_mode(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # loopback, nothing listening
+    with pytest.raises(ConfigError, match=r"not in the local Hugging Face cache .*hf download"):
+        open_engine("transformers", ES, EN, model="Helsinki-NLP/opus-mt-es-en")

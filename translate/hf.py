@@ -9,10 +9,12 @@ folder or a hub id; offline, a missing model fails with one line that says how t
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from corpora.inline import mask, unmask
 from diglot.errors import ConfigError, EngineError
@@ -69,6 +71,17 @@ def _looks_like_path(model: str) -> bool:
     return model.startswith((".", "/", "~")) or model.count("/") > 1 or model.endswith("/")
 
 
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    """Whether the hub answers at all; without this check an offline machine spends a minute
+    in huggingface_hub's retries before the same error."""
+    url = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
+    try:
+        socket.create_connection((url.hostname or "", url.port or 443), timeout=timeout).close()
+    except OSError:
+        return False
+    return True
+
+
 def load(model: str, device: str) -> tuple[Any, Any]:
     """Load tokenizer and model from a local folder or a hub id.
 
@@ -89,7 +102,8 @@ def load(model: str, device: str) -> tuple[Any, Any]:
     elif _looks_like_path(model):
         raise ConfigError(f"{model}: no such model folder; check the path")
     else:
-        source, local_only = model, os.environ.get("HF_HUB_OFFLINE", "") in ("1", "true", "yes")
+        offline = os.environ.get("HF_HUB_OFFLINE", "") in ("1", "true", "yes")
+        source, local_only = model, offline or not _hub_reachable()
     try:
         try:
             tok = AutoTokenizer.from_pretrained(source, local_files_only=True)
