@@ -1,0 +1,372 @@
+"""Bead scorers: each turns two sentence lists into `dp.BeadScores`.
+
+- `GaleChurch`: sentence lengths in characters (Gale & Church 1993), no model.
+- `EmbeddingScorer`: cosine similarity of sentence embeddings, the Vecalign/Bertalign idea:
+  multi-sentence spans, a margin against neighbouring sentences, a length penalty.
+- `TranslationScorer`: chrF between a machine translation of the source and the target, the
+  Bleualign idea; the translation may come from any diglot engine or a file.
+- `Combined`: a weighted sum of any of these.
+
+All work on *units*: sentences at the finest level, merged blocks at coarser levels of the
+coarse-to-fine search. `_Spans` maps a span of units to its span of sentences.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+import numpy as np
+
+from align.dp import BeadScores
+from align.embed import Embedder
+
+_CHUNK = 8192
+
+
+class Scorer(Protocol):
+    """Prepares bead scores for one pair of sentence lists."""
+
+    name: str
+
+    def prepare(self, src: Sequence[str], tgt: Sequence[str]) -> BeadScores: ...
+
+
+@dataclass(frozen=True)
+class _Spans:
+    bounds: np.ndarray  # (units + 1,) sentence offsets
+
+    @classmethod
+    def sentences(cls, n: int) -> _Spans:
+        return cls(np.arange(n + 1))
+
+    @property
+    def n(self) -> int:
+        return len(self.bounds) - 1
+
+    def coarsen(self) -> _Spans:
+        b = self.bounds
+        return _Spans(b[::2] if self.n % 2 == 0 else np.append(b[::2], b[-1]))
+
+    def ends(self, i: np.ndarray, a: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.bounds[i - a], self.bounds[i]
+
+
+def _lengths(texts: Sequence[str]) -> np.ndarray:
+    return np.concatenate(([0], np.cumsum([len(t) for t in texts]))).astype(np.float64)
+
+
+# --- Gale–Church -------------------------------------------------------------------------
+
+_GC_PRIOR = {(1, 1): 0.89, (1, 0): 0.005, (0, 1): 0.005, (1, 2): 0.045, (2, 1): 0.045,
+             (2, 2): 0.011}
+_erfc = np.frompyfunc(math.erfc, 1, 1)
+
+
+@dataclass(frozen=True)
+class _GaleChurchScores:
+    src: _Spans
+    tgt: _Spans
+    src_len: np.ndarray  # prefix sums of characters
+    tgt_len: np.ndarray
+    ratio: float
+    variance: float = 6.8
+
+    @property
+    def n_src(self) -> int:
+        return self.src.n
+
+    @property
+    def n_tgt(self) -> int:
+        return self.tgt.n
+
+    def score(self, a: int, b: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        s0, s1 = self.src.ends(i, a)
+        t0, t1 = self.tgt.ends(j, b)
+        ls = self.src_len[s1] - self.src_len[s0]
+        lt = self.tgt_len[t1] - self.tgt_len[t0]
+        mean = np.maximum((ls * self.ratio + lt) / 2, 1.0)
+        delta = np.abs(lt - ls * self.ratio) / np.sqrt(mean * self.variance)
+        prob = np.maximum(_erfc(delta / math.sqrt(2)).astype(np.float64), 1e-300)
+        prior = _GC_PRIOR.get((a, b), 0.002)
+        return np.log(prior) + np.log(prob)
+
+    def coarsen(self) -> _GaleChurchScores:
+        return replace(self, src=self.src.coarsen(), tgt=self.tgt.coarsen())
+
+
+class GaleChurch:
+    """Length-based scores: log prior of the bead type plus log P(length difference)."""
+
+    name = "gale-church"
+
+    def prepare(self, src: Sequence[str], tgt: Sequence[str]) -> BeadScores:
+        return self.lengths(src, tgt)
+
+    def lengths(self, src: Sequence[str], tgt: Sequence[str]) -> _GaleChurchScores:
+        ls, lt = _lengths(src), _lengths(tgt)
+        ratio = lt[-1] / ls[-1] if ls[-1] and lt[-1] else 1.0
+        return _GaleChurchScores(_Spans.sentences(len(src)), _Spans.sentences(len(tgt)),
+                                 ls, lt, ratio)
+
+
+# --- embeddings --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _EmbeddingScores:
+    src: _Spans
+    tgt: _Spans
+    src_sum: np.ndarray  # (n_sentences + 1, dim) prefix sums of sentence vectors
+    tgt_sum: np.ndarray
+    src_len: np.ndarray
+    tgt_len: np.ndarray
+    ratio: float
+    skip: float
+    margin: bool
+    src_spans: dict[int, np.ndarray]  # k -> (n - k + 1, dim): embedded k-sentence spans
+    tgt_spans: dict[int, np.ndarray]
+
+    @property
+    def n_src(self) -> int:
+        return self.src.n
+
+    @property
+    def n_tgt(self) -> int:
+        return self.tgt.n
+
+    def coarsen(self) -> _EmbeddingScores:
+        return replace(self, src=self.src.coarsen(), tgt=self.tgt.coarsen(), src_spans={},
+                       tgt_spans={})
+
+    def _vectors(self, prefix: np.ndarray, spans: _Spans, a: int) -> np.ndarray:
+        """Unit-length vector of the span of `a` units ending at each unit boundary."""
+        embedded = self.src_spans if prefix is self.src_sum else self.tgt_spans
+        if a in embedded:
+            return np.concatenate((np.zeros((a, embedded[a].shape[1])), embedded[a]))
+        ends = np.arange(a, spans.n + 1)
+        s0, s1 = spans.ends(ends, a)
+        vecs = prefix[s1] - prefix[s0]
+        vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+        return np.concatenate((np.zeros((a, vecs.shape[1])), vecs))
+
+    def score(self, a: int, b: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        if a == 0 or b == 0:
+            return np.full(len(i), self.skip)
+        sv = self._vectors(self.src_sum, self.src, a)
+        tv = self._vectors(self.tgt_sum, self.tgt, b)
+        out = np.empty(len(i))
+        for k in range(0, len(i), _CHUNK):
+            ii, jj = i[k:k + _CHUNK], j[k:k + _CHUNK]
+            out[k:k + _CHUNK] = np.einsum("kd,kd->k", sv[ii], tv[jj])
+        if self.margin:
+            out -= self._neighbours(sv, tv, a, b, i, j)
+        s0, s1 = self.src.ends(i, a)
+        t0, t1 = self.tgt.ends(j, b)
+        ls = (self.src_len[s1] - self.src_len[s0]) * self.ratio
+        lt = self.tgt_len[t1] - self.tgt_len[t0]
+        penalty = np.log2(1 + np.minimum(ls, lt) / np.maximum(np.maximum(ls, lt), 1e-9))
+        return out * penalty
+
+    def _neighbours(self, sv: np.ndarray, tv: np.ndarray, a: int, b: int, i: np.ndarray,
+                    j: np.ndarray) -> np.ndarray:
+        """Mean similarity of each span to the units just before and after its partner."""
+        units_s = self._vectors(self.src_sum, self.src, 1)
+        units_t = self._vectors(self.tgt_sum, self.tgt, 1)
+        return (_side(sv, units_t, i, j, b, self.tgt.n)
+                + _side(tv, units_s, j, i, a, self.src.n)) / 2
+
+
+def _side(span_vecs: np.ndarray, units: np.ndarray, own: np.ndarray, other: np.ndarray,
+          width: int, n_other: int) -> np.ndarray:
+    """Similarity of span_vecs[own] to the other side's unit before and after its span."""
+    left = other - width      # unit index just before the partner span is left - 1
+    right = other + 1         # unit index just after is right - 1 (boundary `other` + 1)
+    total = np.zeros(len(own))
+    count = np.zeros(len(own))
+    for k in range(0, len(own), _CHUNK):
+        o = own[k:k + _CHUNK]
+        le, ri = left[k:k + _CHUNK], right[k:k + _CHUNK]
+        has_l, has_r = le > 0, ri <= n_other
+        sims_l = np.einsum("kd,kd->k", span_vecs[o], units[np.where(has_l, le, 1)])
+        sims_r = np.einsum("kd,kd->k", span_vecs[o], units[np.where(has_r, ri, 1)])
+        total[k:k + _CHUNK] = np.where(has_l, sims_l, 0) + np.where(has_r, sims_r, 0)
+        count[k:k + _CHUNK] = has_l.astype(int) + has_r.astype(int)
+    return total / np.maximum(count, 1)
+
+
+class EmbeddingScorer:
+    """Cosine similarity of span embeddings with margin and length penalty (Bertalign's score).
+
+    Sentence vectors are centred on the document's mean before use: multilingual-e5 puts all
+    sentences in a narrow cone, and removing the shared direction makes cosines discriminate.
+    A span's vector is the normalised sum of its sentences' vectors, so each sentence is
+    embedded once (and cached); `overlap` > 1 embeds spans of up to that many consecutive
+    sentences as one text instead, as Vecalign does (measured: +0.01 strict F1 on Text+Berg at
+    five times the embedding cost).
+
+    Args:
+        embedder: the sentence embedder.
+        skip: score of a 1–0 or 0–1 bead.
+        margin: subtract the mean similarity to the neighbouring sentences.
+        overlap: embed spans of up to this many sentences as one text.
+    """
+
+    def __init__(self, embedder: Embedder, *, skip: float = -0.2, margin: bool = True,
+                 overlap: int = 1) -> None:
+        self.embedder = embedder
+        self.skip = skip
+        self.margin = margin
+        self.overlap = overlap
+        self.name = f"embedding:{embedder.name}"
+
+    def _spans(self, texts: Sequence[str], mean: np.ndarray) -> dict[int, np.ndarray]:
+        out = {}
+        for k in range(2, self.overlap + 1):
+            joined = [" ".join(texts[s:s + k]) for s in range(len(texts) - k + 1)]
+            if joined:
+                out[k] = _unit(self.embedder.embed(joined).astype(np.float64) - mean)
+        return out
+
+    def prepare(self, src: Sequence[str], tgt: Sequence[str]) -> BeadScores:
+        vs = self.embedder.embed(src).astype(np.float64)
+        vt = self.embedder.embed(tgt).astype(np.float64)
+        mean_s = vs.mean(axis=0) if len(vs) > 1 else np.zeros(vs.shape[1])
+        mean_t = vt.mean(axis=0) if len(vt) > 1 else np.zeros(vt.shape[1])
+        vs, vt = _unit(vs - mean_s), _unit(vt - mean_t)
+        ls, lt = _lengths(src), _lengths(tgt)
+        ratio = lt[-1] / ls[-1] if ls[-1] and lt[-1] else 1.0
+        zero = np.zeros((1, vs.shape[1]))
+        return _EmbeddingScores(_Spans.sentences(len(src)), _Spans.sentences(len(tgt)),
+                                np.concatenate((zero, np.cumsum(vs, axis=0))),
+                                np.concatenate((zero, np.cumsum(vt, axis=0))),
+                                ls, lt, ratio, self.skip, self.margin,
+                                self._spans(src, mean_s), self._spans(tgt, mean_t))
+
+
+def _unit(vecs: np.ndarray) -> np.ndarray:
+    return vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+
+
+# --- translation + chrF ------------------------------------------------------------------
+
+def _char_ngrams(text: str, order: int = 6) -> list[Counter[str]]:
+    chars = "".join(text.split())
+    return [Counter(chars[k:k + n] for k in range(len(chars) - n + 1))
+            for n in range(1, order + 1)]
+
+
+def chrf(hyp: list[Counter[str]], ref: list[Counter[str]], beta: float = 2.0) -> float:
+    """chrF (Popović 2015) from character n-gram counts, 0–1, averaged over n-gram orders."""
+    scores = []
+    for h, r in zip(hyp, ref, strict=True):
+        nh, nr = sum(h.values()), sum(r.values())
+        if not nh or not nr:
+            continue
+        small, big = (h, r) if len(h) < len(r) else (r, h)
+        match = sum(min(c, big[g]) for g, c in small.items() if g in big)
+        p, rec = match / nh, match / nr
+        scores.append(0.0 if not match else (1 + beta**2) * p * rec / (beta**2 * p + rec))
+    return sum(scores) / len(scores) if scores else 0.0
+
+
+@dataclass(frozen=True)
+class _TranslationScores:
+    src: _Spans
+    tgt: _Spans
+    src_mt: Sequence[str]
+    tgt_text: Sequence[str]
+    skip: float
+    coarse: _GaleChurchScores
+
+    @property
+    def n_src(self) -> int:
+        return self.src.n
+
+    @property
+    def n_tgt(self) -> int:
+        return self.tgt.n
+
+    def coarsen(self) -> BeadScores:
+        # chrF of merged blocks would cost a Python loop over a large table; the coarse levels
+        # only place the band, which lengths do well enough.
+        return self.coarse.coarsen()
+
+    def score(self, a: int, b: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        if a == 0 or b == 0:
+            return np.full(len(i), self.skip)
+        src_grams = _span_grams(self.src_mt, self.src, a)
+        tgt_grams = _span_grams(self.tgt_text, self.tgt, b)
+        pairs = zip(i.tolist(), j.tolist(), strict=True)
+        return np.array([chrf(src_grams(x), tgt_grams(y)) for x, y in pairs])
+
+
+def _span_grams(texts: Sequence[str], spans: _Spans, a: int,
+                ) -> Callable[[int], list[Counter[str]]]:
+    cache: dict[int, list[Counter[str]]] = {}
+
+    def grams(end: int) -> list[Counter[str]]:
+        if end not in cache:
+            s0, s1 = int(spans.bounds[end - a]), int(spans.bounds[end])
+            cache[end] = _char_ngrams(" ".join(texts[s0:s1]))
+        return cache[end]
+    return grams
+
+
+class TranslationScorer:
+    """chrF between a translation of each source sentence and the target (the Bleualign idea).
+
+    Args:
+        translate: source sentences → their translations into the target language, e.g. a
+            diglot engine's `translate_batch`, or lines read from a file.
+    """
+
+    def __init__(self, translate: Callable[[Sequence[str]], Sequence[str]], *,
+                 skip: float = -0.05, name: str = "translation") -> None:
+        self.translate = translate
+        self.skip = skip
+        self.name = name
+
+    def prepare(self, src: Sequence[str], tgt: Sequence[str]) -> BeadScores:
+        mt = list(self.translate(src))
+        if len(mt) != len(src):
+            raise ValueError(f"the translation has {len(mt)} sentences for {len(src)}")
+        return _TranslationScores(_Spans.sentences(len(src)), _Spans.sentences(len(tgt)),
+                                  mt, list(tgt), self.skip, GaleChurch().lengths(src, tgt))
+
+
+# --- combination -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _CombinedScores:
+    parts: tuple[tuple[float, BeadScores], ...]
+
+    @property
+    def n_src(self) -> int:
+        return self.parts[0][1].n_src
+
+    @property
+    def n_tgt(self) -> int:
+        return self.parts[0][1].n_tgt
+
+    def score(self, a: int, b: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        total = np.zeros(len(i))
+        for weight, part in self.parts:
+            total += weight * part.score(a, b, i, j)
+        return total
+
+    def coarsen(self) -> _CombinedScores:
+        return _CombinedScores(tuple((w, p.coarsen()) for w, p in self.parts))
+
+
+class Combined:
+    """A weighted sum of scorers' bead scores."""
+
+    def __init__(self, parts: Sequence[tuple[float, Scorer]]) -> None:
+        self.parts = list(parts)
+        self.name = "+".join(f"{w:g}*{s.name}" for w, s in self.parts)
+
+    def prepare(self, src: Sequence[str], tgt: Sequence[str]) -> BeadScores:
+        return _CombinedScores(tuple((w, s.prepare(src, tgt)) for w, s in self.parts))
