@@ -46,13 +46,12 @@ def read_links(path: Path, n_src: int | None = None, n_tgt: int | None = None) -
     """Read a gold-format file; with sentence counts, indices out of range are an error."""
     text = read_text(path)
     links = parse_links(text, path)
-    if n_src is not None and n_tgt is not None:
-        lines = [n for n, line in enumerate(text.splitlines(), 1) if line.strip()]
-        for number, (src, tgt) in zip(lines, links, strict=True):
-            for side, ids, limit in (("source", src, n_src), ("target", tgt, n_tgt)):
-                if any(k >= limit for k in ids):
-                    raise DataFormatError(path, number, f"{side} index {max(ids)} is out of "
-                                          f"range: the {side} has {limit} sentences")
+    lines = [n for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+    for number, (src, tgt) in zip(lines, links, strict=True):
+        for side, ids, limit in (("source", src, n_src), ("target", tgt, n_tgt)):
+            if limit is not None and any(k >= limit for k in ids):
+                raise DataFormatError(path, number, f"{side} index {max(ids)} is out of range: "
+                                      f"the {side} has {limit} sentences")
     return links
 
 

@@ -1,4 +1,4 @@
-"""The root CLI: `diglot run`, `diglot translate`, `diglot engines`.
+"""The root CLI: `diglot run`, `diglot translate`, `diglot engines`, `diglot align`.
 
 Command bodies parse, call the library and print. Only here do errors become exit codes:
 2 for bad input (one line, no traceback unless --debug), 1 for a run that finished with failed
@@ -14,12 +14,15 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from align.cli import app as align_app
 from diglot import __version__
 from diglot.errors import DiglotError
 
 app = typer.Typer(name="diglot", no_args_is_help=True, add_completion=False,
                   help="Translate whole books with local open models; publish parallel corpora.")
 _state = {"debug": False}
+
+app.add_typer(align_app, name="align")
 T = TypeVar("T")
 
 Input = Annotated[Path, typer.Argument(help="Plain-text or Markdown file (.md) to translate.",
@@ -38,7 +41,7 @@ Batch = Annotated[int | None, typer.Option(
 Beams = Annotated[int | None, typer.Option(min=1, help="Beam size (default: the model's).")]
 
 
-def _guard(fn: Callable[[], T]) -> T:
+def guard(fn: Callable[[], T]) -> T:
     try:
         return fn()
     except DiglotError as exc:
@@ -109,7 +112,7 @@ def run(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium", model:
                       batch_size, beams)
     progress = _RichProgress()
     try:
-        summary = _guard(lambda: run_pipeline(opts, progress))
+        summary = guard(lambda: run_pipeline(opts, progress))
     finally:
         progress.stop()
     typer.echo(f"{summary.segments} segments: {summary.translated} translated now, "
@@ -142,7 +145,7 @@ def translate(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium",
                       beams)
     progress = _RichProgress()
     try:
-        text, summary = _guard(lambda: translate_only(opts, progress))
+        text, summary = guard(lambda: translate_only(opts, progress))
     finally:
         progress.stop()
     if out is None:

