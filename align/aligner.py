@@ -142,6 +142,7 @@ def align_sides(src: Side, tgt: Side, scorer: Scorer, *,
         warnings.append(f"{src.path} has {n} sentences and {tgt.path} has {m}: one side is more "
                         "than ten times longer; check that they are translations of each other")
     anchors, kind = anchors_of(src, tgt) if use_anchors else ([], "none")
+    scorer.fit(src.sentences, tgt.sentences)
     beads: list[Bead] = []
     for (s0, t0), (s1, t1) in zip([(0, 0), *anchors], [*anchors, (n, m)], strict=True):
         beads += _stretch(src.sentences, tgt.sentences, s0, s1, t0, t1, scorer, types)
@@ -154,7 +155,7 @@ def _stretch(src: Sequence[str], tgt: Sequence[str], s0: int, s1: int, t0: int, 
     if s0 == s1 or t0 == t1:
         return ([Bead((k,), ()) for k in range(s0, s1)]
                 + [Bead((), (k,)) for k in range(t0, t1)])
-    found = align(scorer.prepare(src[s0:s1], tgt[t0:t1]), types, max_cells=20_000)
+    found = align(scorer.prepare(src[s0:s1], tgt[t0:t1]), types)
     return [Bead(tuple(k + s0 for k in b.src), tuple(k + t0 for k in b.tgt), b.score)
             for b in found]
 

@@ -19,6 +19,8 @@ import numpy as np
 
 BeadType = tuple[int, int]
 NEG = -np.inf
+#: Bead types of the coarse levels, which only place the band for the next level.
+COARSE_TYPES: list[BeadType] = [(1, 0), (0, 1), (1, 1), (1, 2), (2, 1), (1, 3), (3, 1), (2, 2)]
 
 
 @dataclass(frozen=True)
@@ -252,8 +254,8 @@ def _sliding(x: np.ndarray, r: int, op: np.ufunc) -> np.ndarray:
     return out
 
 
-def align(scores: BeadScores, types: Sequence[BeadType], *, margin: int = 8,
-          max_cells: int = 250_000) -> list[Bead]:
+def align(scores: BeadScores, types: Sequence[BeadType], *, margin: int = 20,
+          max_cells: int = 100_000) -> list[Bead]:
     """The best path, searched coarse-to-fine so cost grows linearly with length.
 
     Args:
@@ -268,6 +270,6 @@ def align(scores: BeadScores, types: Sequence[BeadType], *, margin: int = 8,
     n, m = scores.n_src, scores.n_tgt
     if (n + 1) * (m + 1) <= max_cells or min(n, m) < 4:
         return best_path(scores, types)
-    coarse = align(scores.coarsen(), [(1, 0), (0, 1), (1, 1), (1, 2), (2, 1)],
+    coarse = align(scores.coarsen(), COARSE_TYPES,
                    margin=margin, max_cells=max_cells)
     return best_path(scores, types, band_around(coarse, 2, n, m, margin))

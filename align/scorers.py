@@ -32,7 +32,20 @@ class Scorer(Protocol):
 
     name: str
 
-    def prepare(self, src: Sequence[str], tgt: Sequence[str]) -> BeadScores: ...
+    def fit(self, src: Sequence[str], tgt: Sequence[str]) -> None:
+        """Learn document-wide statistics and do the heavy work (embedding, translating) once;
+        `prepare` then scores any stretch of the document consistently."""
+        ...
+
+    def prepare(self, src: Sequence[str], tgt: Sequence[str]) -> BeadScores:
+        """Bead scores over a stretch (or the whole) of the document."""
+        ...
+
+
+def _ratio(src: Sequence[str], tgt: Sequence[str]) -> float:
+    """Target characters per source character."""
+    ls, lt = sum(map(len, src)), sum(map(len, tgt))
+    return lt / ls if ls and lt else 1.0
 
 
 @dataclass(frozen=True)
@@ -103,12 +116,18 @@ class GaleChurch:
 
     name = "gale-church"
 
+    def __init__(self) -> None:
+        self.ratio: float | None = None
+
+    def fit(self, src: Sequence[str], tgt: Sequence[str]) -> None:
+        self.ratio = _ratio(src, tgt)
+
     def prepare(self, src: Sequence[str], tgt: Sequence[str]) -> BeadScores:
         return self.lengths(src, tgt)
 
     def lengths(self, src: Sequence[str], tgt: Sequence[str]) -> _GaleChurchScores:
         ls, lt = _lengths(src), _lengths(tgt)
-        ratio = lt[-1] / ls[-1] if ls[-1] and lt[-1] else 1.0
+        ratio = self.ratio or _ratio(src, tgt)
         return _GaleChurchScores(_Spans.sentences(len(src)), _Spans.sentences(len(tgt)),
                                  ls, lt, ratio)
 
@@ -214,13 +233,27 @@ class EmbeddingScorer:
         overlap: embed spans of up to this many sentences as one text.
     """
 
-    def __init__(self, embedder: Embedder, *, skip: float = -0.2, margin: bool = True,
+    def __init__(self, embedder: Embedder, *, skip: float = -0.05, margin: bool = True,
                  overlap: int = 1) -> None:
         self.embedder = embedder
         self.skip = skip
         self.margin = margin
         self.overlap = overlap
         self.name = f"embedding:{embedder.name}"
+        self._fitted: tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, float] | None = None
+
+    def fit(self, src: Sequence[str], tgt: Sequence[str]) -> None:
+        vs = self.embedder.embed(src).astype(np.float64)
+        vt = self.embedder.embed(tgt).astype(np.float64)
+        known = dict(zip(src, vs, strict=True)) | dict(zip(tgt, vt, strict=True))
+        self._fitted = (known, _mean(vs), _mean(vt), _ratio(src, tgt))
+
+    def _embed(self, texts: Sequence[str], known: dict[str, np.ndarray]) -> np.ndarray:
+        missing = [t for t in texts if t not in known]
+        if missing:
+            known = known | dict(zip(missing, self.embedder.embed(missing).astype(np.float64),
+                                     strict=True))
+        return np.array([known[t] for t in texts]).reshape(len(texts), -1)
 
     def _spans(self, texts: Sequence[str], mean: np.ndarray) -> dict[int, np.ndarray]:
         out = {}
@@ -231,19 +264,23 @@ class EmbeddingScorer:
         return out
 
     def prepare(self, src: Sequence[str], tgt: Sequence[str]) -> BeadScores:
-        vs = self.embedder.embed(src).astype(np.float64)
-        vt = self.embedder.embed(tgt).astype(np.float64)
-        mean_s = vs.mean(axis=0) if len(vs) > 1 else np.zeros(vs.shape[1])
-        mean_t = vt.mean(axis=0) if len(vt) > 1 else np.zeros(vt.shape[1])
-        vs, vt = _unit(vs - mean_s), _unit(vt - mean_t)
+        if self._fitted is None:
+            self.fit(src, tgt)
+        assert self._fitted is not None  # fit sets it
+        known, mean_s, mean_t, ratio = self._fitted
+        vs = _unit(self._embed(src, known) - mean_s)
+        vt = _unit(self._embed(tgt, known) - mean_t)
         ls, lt = _lengths(src), _lengths(tgt)
-        ratio = lt[-1] / ls[-1] if ls[-1] and lt[-1] else 1.0
         zero = np.zeros((1, vs.shape[1]))
         return _EmbeddingScores(_Spans.sentences(len(src)), _Spans.sentences(len(tgt)),
                                 np.concatenate((zero, np.cumsum(vs, axis=0))),
                                 np.concatenate((zero, np.cumsum(vt, axis=0))),
                                 ls, lt, ratio, self.skip, self.margin,
                                 self._spans(src, mean_s), self._spans(tgt, mean_t))
+
+
+def _mean(vecs: np.ndarray) -> np.ndarray:
+    return vecs.mean(axis=0) if len(vecs) > 1 else np.zeros(vecs.shape[1])
 
 
 def _unit(vecs: np.ndarray) -> np.ndarray:
@@ -328,13 +365,22 @@ class TranslationScorer:
         self.translate = translate
         self.skip = skip
         self.name = name
+        self.lengths = GaleChurch()
+        self._mt: dict[str, str] = {}
 
-    def prepare(self, src: Sequence[str], tgt: Sequence[str]) -> BeadScores:
+    def fit(self, src: Sequence[str], tgt: Sequence[str]) -> None:
         mt = list(self.translate(src))
         if len(mt) != len(src):
             raise ValueError(f"the translation has {len(mt)} sentences for {len(src)}")
+        self._mt = dict(zip(src, mt, strict=True))
+        self.lengths.fit(src, tgt)
+
+    def prepare(self, src: Sequence[str], tgt: Sequence[str]) -> BeadScores:
+        if any(s not in self._mt for s in src):
+            self.fit(src, tgt)
+        mt = [self._mt[s] for s in src]
         return _TranslationScores(_Spans.sentences(len(src)), _Spans.sentences(len(tgt)),
-                                  mt, list(tgt), self.skip, GaleChurch().lengths(src, tgt))
+                                  mt, list(tgt), self.skip, self.lengths.lengths(src, tgt))
 
 
 # --- combination -------------------------------------------------------------------------
@@ -367,6 +413,10 @@ class Combined:
     def __init__(self, parts: Sequence[tuple[float, Scorer]]) -> None:
         self.parts = list(parts)
         self.name = "+".join(f"{w:g}*{s.name}" for w, s in self.parts)
+
+    def fit(self, src: Sequence[str], tgt: Sequence[str]) -> None:
+        for _, scorer in self.parts:
+            scorer.fit(src, tgt)
 
     def prepare(self, src: Sequence[str], tgt: Sequence[str]) -> BeadScores:
         return _CombinedScores(tuple((w, s.prepare(src, tgt)) for w, s in self.parts))

@@ -66,7 +66,7 @@ def read_text(path: Path) -> str:
         ) from None
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
-        raise DataFormatError(path, None, "is empty; nothing to translate")
+        raise DataFormatError(path, None, "is empty; give a file with text in it")
     return text
 
 
