@@ -24,8 +24,6 @@ import numpy as np
 from align.dp import BeadScores
 from align.embed import Embedder
 
-_CHUNK = 8192
-
 
 class Scorer(Protocol):
     """Prepares bead scores for one pair of sentence lists."""
@@ -176,12 +174,17 @@ class _EmbeddingScores:
             return np.full(len(i), self.skip)
         sv = self._vectors(self.src_sum, self.src, a)
         tv = self._vectors(self.tgt_sum, self.tgt, b)
-        out = np.empty(len(i))
-        for k in range(0, len(i), _CHUNK):
-            ii, jj = i[k:k + _CHUNK], j[k:k + _CHUNK]
-            out[k:k + _CHUNK] = np.einsum("kd,kd->k", sv[ii], tv[jj])
+        out = _similarities(sv, tv, i, j)
         if self.margin:
-            out -= self._neighbours(sv, tv, a, b, i, j)
+            us = _padded(self._vectors(self.src_sum, self.src, 1))
+            ut = _padded(self._vectors(self.tgt_sum, self.tgt, 1))
+            # The units just before and after each span's partner; index 0 and n + 1 are
+            # zero vectors, so a missing neighbour adds nothing and is not counted.
+            near_t = _similarities(sv, ut, i, j - b) + _similarities(sv, ut, i, j + 1)
+            near_s = _similarities(us, tv, i - a, j) + _similarities(us, tv, i + 1, j)
+            count_t = (j - b >= 1).astype(float) + (j + 1 <= self.tgt.n)
+            count_s = (i - a >= 1).astype(float) + (i + 1 <= self.src.n)
+            out -= (near_t / np.maximum(count_t, 1) + near_s / np.maximum(count_s, 1)) / 2
         s0, s1 = self.src.ends(i, a)
         t0, t1 = self.tgt.ends(j, b)
         ls = (self.src_len[s1] - self.src_len[s0]) * self.ratio
@@ -189,31 +192,28 @@ class _EmbeddingScores:
         penalty = np.log2(1 + np.minimum(ls, lt) / np.maximum(np.maximum(ls, lt), 1e-9))
         return out * penalty
 
-    def _neighbours(self, sv: np.ndarray, tv: np.ndarray, a: int, b: int, i: np.ndarray,
-                    j: np.ndarray) -> np.ndarray:
-        """Mean similarity of each span to the units just before and after its partner."""
-        units_s = self._vectors(self.src_sum, self.src, 1)
-        units_t = self._vectors(self.tgt_sum, self.tgt, 1)
-        return (_side(sv, units_t, i, j, b, self.tgt.n)
-                + _side(tv, units_s, j, i, a, self.src.n)) / 2
+
+def _padded(units: np.ndarray) -> np.ndarray:
+    """Unit vectors indexed by boundary (row 0 is a zero vector), plus a zero row at n + 1."""
+    return np.concatenate((units, np.zeros((1, units.shape[1]))))
 
 
-def _side(span_vecs: np.ndarray, units: np.ndarray, own: np.ndarray, other: np.ndarray,
-          width: int, n_other: int) -> np.ndarray:
-    """Similarity of span_vecs[own] to the other side's unit before and after its span."""
-    left = other - width      # unit index just before the partner span is left - 1
-    right = other + 1         # unit index just after is right - 1 (boundary `other` + 1)
-    total = np.zeros(len(own))
-    count = np.zeros(len(own))
-    for k in range(0, len(own), _CHUNK):
-        o = own[k:k + _CHUNK]
-        le, ri = left[k:k + _CHUNK], right[k:k + _CHUNK]
-        has_l, has_r = le > 0, ri <= n_other
-        sims_l = np.einsum("kd,kd->k", span_vecs[o], units[np.where(has_l, le, 1)])
-        sims_r = np.einsum("kd,kd->k", span_vecs[o], units[np.where(has_r, ri, 1)])
-        total[k:k + _CHUNK] = np.where(has_l, sims_l, 0) + np.where(has_r, sims_r, 0)
-        count[k:k + _CHUNK] = has_l.astype(int) + has_r.astype(int)
-    return total / np.maximum(count, 1)
+def _similarities(x: np.ndarray, y: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """x[i] · y[j] for each cell, computed row by row of the band.
+
+    Cells come grouped by i with consecutive j (the DP's band order), so each row is one
+    matrix-vector product over a slice instead of a gather of len(i) vectors.
+    """
+    out = np.empty(len(i))
+    if not len(i):
+        return out
+    breaks = np.flatnonzero((np.diff(i) != 0) | (np.diff(j) != 1)) + 1
+    starts = np.concatenate(([0], breaks))
+    stops = np.concatenate((breaks, [len(i)]))
+    for start, stop in zip(starts.tolist(), stops.tolist(), strict=True):
+        c0 = int(j[start])
+        out[start:stop] = y[c0:c0 + stop - start] @ x[int(i[start])]
+    return out
 
 
 class EmbeddingScorer:
