@@ -1,5 +1,3 @@
-"""Sentence alignment: pairs sentences of two texts (the aligner lands with its own capability).
-
-The pipeline already records the trivial 1-1 links of sentence-level translation in the store's
-`links` table, which is the shape the aligner will write too.
-"""
+"""Sentence alignment: `dp` (the pure search), `scorers` (length, embedding, translation),
+`embed` (embedders and their cache), `gold` (the gold format and its scores), `aligner` (inputs,
+anchors, review flags) and `cli` (`diglot align`)."""
