@@ -92,10 +92,6 @@ class Band:
     def width(self) -> int:
         return int((self.hi - self.lo).max()) + 1
 
-    @property
-    def cells(self) -> int:
-        return int((self.hi - self.lo + 1).sum())
-
 
 def best_path(scores: BeadScores, types: Sequence[BeadType], band: Band | None = None,
               ) -> list[Bead]:

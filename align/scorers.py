@@ -66,6 +66,22 @@ class _Spans:
         return self.bounds[i - a], self.bounds[i]
 
 
+@dataclass(frozen=True)
+class _SpanScores:
+    """Bead scores over source and target units; subclasses add the data they score with."""
+
+    src: _Spans
+    tgt: _Spans
+
+    @property
+    def n_src(self) -> int:
+        return self.src.n
+
+    @property
+    def n_tgt(self) -> int:
+        return self.tgt.n
+
+
 def _lengths(texts: Sequence[str]) -> np.ndarray:
     return np.concatenate(([0], np.cumsum([len(t) for t in texts]))).astype(np.float64)
 
@@ -78,21 +94,11 @@ _erfc = np.frompyfunc(math.erfc, 1, 1)
 
 
 @dataclass(frozen=True)
-class _GaleChurchScores:
-    src: _Spans
-    tgt: _Spans
+class _GaleChurchScores(_SpanScores):
     src_len: np.ndarray  # prefix sums of characters
     tgt_len: np.ndarray
     ratio: float
     variance: float = 6.8
-
-    @property
-    def n_src(self) -> int:
-        return self.src.n
-
-    @property
-    def n_tgt(self) -> int:
-        return self.tgt.n
 
     def score(self, a: int, b: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         s0, s1 = self.src.ends(i, a)
@@ -133,9 +139,7 @@ class GaleChurch:
 # --- embeddings --------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class _EmbeddingScores:
-    src: _Spans
-    tgt: _Spans
+class _EmbeddingScores(_SpanScores):
     src_sum: np.ndarray  # (n_sentences + 1, dim) prefix sums of sentence vectors
     tgt_sum: np.ndarray
     src_len: np.ndarray
@@ -145,14 +149,6 @@ class _EmbeddingScores:
     margin: bool
     src_spans: dict[int, np.ndarray]  # k -> (n - k + 1, dim): embedded k-sentence spans
     tgt_spans: dict[int, np.ndarray]
-
-    @property
-    def n_src(self) -> int:
-        return self.src.n
-
-    @property
-    def n_tgt(self) -> int:
-        return self.tgt.n
 
     def coarsen(self) -> _EmbeddingScores:
         return replace(self, src=self.src.coarsen(), tgt=self.tgt.coarsen(), src_spans={},
@@ -310,21 +306,11 @@ def chrf(hyp: list[Counter[str]], ref: list[Counter[str]], beta: float = 2.0) ->
 
 
 @dataclass(frozen=True)
-class _TranslationScores:
-    src: _Spans
-    tgt: _Spans
+class _TranslationScores(_SpanScores):
     src_mt: Sequence[str]
     tgt_text: Sequence[str]
     skip: float
     coarse: _GaleChurchScores
-
-    @property
-    def n_src(self) -> int:
-        return self.src.n
-
-    @property
-    def n_tgt(self) -> int:
-        return self.tgt.n
 
     def coarsen(self) -> BeadScores:
         # chrF of merged blocks would cost a Python loop over a large table; the coarse levels
