@@ -255,9 +255,9 @@ def run(opts: RunOptions, progress: Progress | None = None) -> Summary:
     pairs = [f"{_clean(doc.segments[p].text)}\t{_clean(t)}\n" for p, t in sorted(texts.items())]
     write_atomic(paths["bitext"], "".join(pairs))
     if job.references is not None:
-        summary.scores = corpus_scores(block_texts(doc, texts), job.references,
-                                       hyp_name=str(paths["document"]),
-                                       ref_name=str(opts.reference))
+        summary.scores = corpus_scores(block_texts(doc, texts), [job.references],
+                                       hyp_name=paths["document"],
+                                       ref_names=[str(opts.reference)])
     summary.outputs = {k: str(v) for k, v in paths.items()}
     summary.seconds = round(time.perf_counter() - started, 3)
     write_atomic(paths["summary"], summary.to_json())

@@ -137,7 +137,7 @@ def test_flores_bleu_equals_raw_apertium(tmp_path: Path) -> None:
     summary = run(RunOptions(src, "es", "en", out=tmp_path / "out", reference=ref))
     raw = subprocess.run(["apertium", "-u", "spa-eng"], input="\n".join(lines) + "\n",
                          capture_output=True, text=True, check=True).stdout.splitlines()
-    baseline = corpus_scores([r.strip() for r in raw], refs)
+    baseline = corpus_scores([r.strip() for r in raw], [refs])
     ours = {s.metric: s.score for s in summary.scores}
     assert abs(ours["bleu"] - baseline[0].score) <= 0.1
     assert abs(ours["chrf"] - baseline[1].score) <= 0.1
