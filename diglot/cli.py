@@ -1,4 +1,4 @@
-"""The root CLI: `diglot run`, `diglot translate`, `diglot engines`, `diglot align`.
+"""The root CLI: `diglot run`, `translate`, `engines`, `align`, `score`, `compare`, `qa`, `report`.
 
 Command bodies parse, call the library and print. Only here do errors become exit codes:
 2 for bad input (one line, no traceback unless --debug), 1 for a run that finished with failed
@@ -17,12 +17,15 @@ import typer
 from align.cli import app as align_app
 from diglot import __version__
 from diglot.errors import DiglotError
+from evaluation import cli as evaluation_cli
 
 app = typer.Typer(name="diglot", no_args_is_help=True, add_completion=False,
                   help="Translate whole books with local open models; publish parallel corpora.")
 _state = {"debug": False}
 
 app.add_typer(align_app, name="align")
+for _name in ("score", "compare", "qa", "report"):
+    app.command(_name)(getattr(evaluation_cli, _name))
 T = TypeVar("T")
 
 Input = Annotated[Path, typer.Argument(help="Plain-text or Markdown file (.md) to translate.",
@@ -119,10 +122,13 @@ def run(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium", model:
                f"{summary.reused} from the store, {summary.untranslatable} kept as is, "
                f"{summary.failed} failed ({summary.seconds:.1f} s, {summary.engine} "
                f"{summary.model})")
-    for score in summary.scores:
-        typer.echo(str(score))
+    for found in summary.scores:
+        typer.echo(str(found))
+    qa = summary.qa
+    typer.echo(f"QA: {qa.get('flagged_segments', 0)} of {qa.get('segments', 0)} segments "
+               f"flagged ({qa.get('errors', 0)} errors, {qa.get('warnings', 0)} warnings)")
     typer.echo(f"wrote {summary.outputs['document']}, {summary.outputs['bitext']}, "
-               f"{summary.outputs['summary']}")
+               f"{summary.outputs['summary']}, {summary.outputs['report']}")
     if summary.failed:
         typer.echo(f"diglot: {summary.status}; run the same command again to retry them "
                    f"(errors in {summary.outputs['summary']})", err=True)

@@ -20,7 +20,8 @@ from corpora.ingest import detect_format, parse_text, part_texts, render
 from corpora.store import Outcome, Store, Work
 from corpora.textio import read_text, write_atomic
 from diglot.errors import ConfigError, DataFormatError, EngineError
-from evaluation.metrics import Score, corpus_scores
+from evaluation.metrics import Score, corpus_scores, segment_scores
+from evaluation.report import write_report
 from translate.engine import Engine, open_engine
 from translate.langs import Language, resolve
 
@@ -75,6 +76,7 @@ class Summary:
     seconds: float = 0.0
     outputs: dict[str, str] = field(default_factory=dict)
     scores: list[Score] = field(default_factory=list)
+    qa: dict[str, object] = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -198,6 +200,8 @@ def output_paths(opts: RunOptions, src: Language, tgt: Language) -> dict[str, Pa
         "document": out / f"{stem}.{tgt.code}{suffix}",
         "bitext": out / f"{stem}.{src.code}-{tgt.code}.tsv",
         "summary": out / "summary.json",
+        "evaluation": out / "evaluation.json",
+        "report": out / "report.html",
         "project": opts.project or out / "diglot.db",
     }
 
@@ -258,10 +262,45 @@ def run(opts: RunOptions, progress: Progress | None = None) -> Summary:
         summary.scores = corpus_scores(block_texts(doc, texts), [job.references],
                                        hyp_name=paths["document"],
                                        ref_names=[str(opts.reference)])
-    summary.outputs = {k: str(v) for k, v in paths.items()}
+    evaluation = evaluate(doc, texts, job.references, summary)
+    write_atomic(paths["evaluation"],
+                 json.dumps(evaluation, ensure_ascii=False, indent=1) + "\n")
+    summary.outputs = {k: str(v) for k, v in paths.items() if k != "project"} | {
+        "project": str(paths["project"])}
     summary.seconds = round(time.perf_counter() - started, 3)
     write_atomic(paths["summary"], summary.to_json())
+    write_report(paths["summary"].parent, paths["report"])
     return summary
+
+
+def evaluate(doc: Document, texts: dict[int, str], references: list[str] | None,
+             summary: Summary) -> dict[str, object]:
+    """QA of every translated segment, and per-paragraph scores when there is a reference.
+
+    Sets `summary.qa` to the QA counts; returns what evaluation.json holds.
+    """
+    from evaluation.qa import Context, run_checks
+    from evaluation.sources import document_items
+
+    items = document_items(doc, texts)
+    report = run_checks(items, Context(*resolve_pair(summary.source_lang, summary.target_lang)))
+    summary.qa = report.summary()
+    sections = {it.id: it.section for it in items}
+    blocks = [b for b in doc.blocks if b.translatable]
+    sources, targets = block_texts(doc, {}), block_texts(doc, texts)
+    per = (segment_scores(targets, [references], ("chrf", "bleu")) if references is not None
+           else {})
+    paragraphs = [{"line": block.start + 1, "source": src, "target": tgt,
+                   "reference": references[k] if references is not None else None,
+                   "chrf": per["chrf"][k] if per else None,
+                   "bleu": per["bleu"][k] if per else None}
+                  for k, (block, src, tgt) in enumerate(zip(blocks, sources, targets,
+                                                             strict=True))]
+    return {"checks": list(report.seconds), "qa": report.summary(),
+            "segments": {it.id: {"source": it.source, "target": it.target,
+                                 "section": it.section} for it in items},
+            "flags": [vars(f) | {"section": sections.get(f.item, "")} for f in report.flags],
+            "paragraphs": paragraphs}
 
 
 def translate_only(opts: RunOptions, progress: Progress | None = None) -> tuple[str, Summary]:
