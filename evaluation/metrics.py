@@ -190,13 +190,24 @@ def compare_systems(references: Sequence[Sequence[str]],
                         {m: make_metric(m) for m in metrics}, refs, test_type=test,
                         n_samples=samples, n_ar_confidence=0 if test == "ar" else -1)
     signatures, table = _quiet(paired)
+    labels = [k for k in table if k != "System"]  # sacrebleu's names (BLEU, chrF2), in order
     out = []
-    for metric in metrics:
-        results: list[Any] = table[metric]
-        for (name, _), result in zip(systems, results, strict=True):
-            out.append(Comparison(name, metric, float(result.score), result.p_value,
-                                  result.mean, result.ci, str(signatures[metric])))
+    for metric, label in zip(metrics, labels, strict=True):
+        results: list[Any] = table[label]
+        for (name, hyps), result in zip(systems, results, strict=True):
+            p_value = _float(result.p_value)
+            if p_value is not None and list(hyps) == list(systems[0][1]):
+                # sacrebleu (after MultEval) counts only strictly larger shuffled differences,
+                # so identical outputs come out "significant"; they are not different at all.
+                p_value = 1.0
+            out.append(Comparison(name, metric, float(result.score), p_value,
+                                  _float(result.mean), _float(result.ci),
+                                  str(signatures[label])))
     return out
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def _quiet(paired: Any) -> Any:
