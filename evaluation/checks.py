@@ -23,8 +23,10 @@ _CODE = re.compile(r"`[^`]*`")
 _WORD = re.compile(r"[^\W\d_]+")
 _REFERENCE = re.compile(r"^\W*(?:ibid|op\.\s*cit|cf|vgl|p|pp|s|vol|chap|isbn|doi)\b\.?",
                         re.IGNORECASE)
-#: Texts with fewer letters than this are too short to judge their language.
+#: Texts with fewer letters than this need no translation check (names, numbers, labels).
 MIN_LETTERS = 12
+#: Language guesses on fewer letters than this (names left out) are too unreliable to report.
+LANGID_MIN_LETTERS = 20
 
 
 def _prose(text: str) -> list[str]:
@@ -105,7 +107,8 @@ class UntranslatedCheck:
         ident = LanguageIdentifier(expected)
         todo = [(it, _language_sample(it.target)) for it in items
                 if exemption(plain(it.target)) is None]
-        todo = [(it, text) for it, text in todo if sum(c.isalpha() for c in text) >= MIN_LETTERS]
+        todo = [(it, text) for it, text in todo
+                if sum(c.isalpha() for c in text) >= LANGID_MIN_LETTERS]
         found = ident.detect([text for _, text in todo])
         suspects = [(it, text, lang) for (it, text), lang in zip(todo, found, strict=True)
                     if lang is not None and lang != ctx.target.code]

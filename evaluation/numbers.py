@@ -137,6 +137,9 @@ def _split_groups(unmatched: list[Number], others: list[Number],
         if not num.parts:
             still.append(num)
             continue
+        if not any(part.matches(t) for part in num.parts for t in pool):
+            still.append(num)  # no part matches either: report the number as written
+            continue
         for part in num.parts:
             hit = next((k for k, t in enumerate(pool) if part.matches(t)), None)
             if hit is None:
