@@ -16,20 +16,24 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from evaluation.qa import Item
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DATA = ROOT.parent / "shared" / "data" / "flores-dev" / "systems" / "fr-en"
 
 
-def bitext(size: int) -> list:  # type: ignore[type-arg]
+def bitext(size: int) -> list[Item]:
     from evaluation.qa import Item
 
     sources = (DATA / "flores-dev.fr").read_text(encoding="utf-8").splitlines()
     pairs = []
     for path in sorted(DATA.glob("flores-dev.*.en")):
         pairs += list(zip(sources, path.read_text(encoding="utf-8").splitlines(), strict=True))
-    items = []
+    items: list[Item] = []
     while len(items) < size:
         for src, tgt in pairs[: size - len(items)]:
             items.append(Item(str(len(items) + 1), src, tgt))

@@ -76,6 +76,13 @@ def part_texts(doc: Document, texts: Mapping[int, str]) -> dict[tuple[int, int],
     return {key: "".join(pieces).rstrip() for key, pieces in parts.items()}
 
 
+def block_texts(doc: Document, texts: Mapping[int, str]) -> list[str]:
+    """The text of each translatable block (parts joined), with the given segment texts."""
+    joined = part_texts(doc, texts)
+    return [" ".join(joined.get((b, p), t) for p, t in enumerate(block.parts))
+            for b, block in enumerate(doc.blocks) if block.translatable]
+
+
 def render(doc: Document, texts: Mapping[int, str]) -> str:
     """Rebuild the document with the given segment texts in place of the source sentences."""
     joined = part_texts(doc, texts)

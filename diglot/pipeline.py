@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from corpora.document import Document
-from corpora.ingest import detect_format, parse_text, part_texts, render
+from corpora.ingest import block_texts, detect_format, parse_text, render
 from corpora.store import Outcome, Store, Work
 from corpora.textio import read_text, write_atomic
 from diglot.errors import ConfigError, DataFormatError, EngineError
@@ -165,13 +165,6 @@ def translate_document(store: Store, doc_id: int, engine: Engine, batch_size: in
     return done, failed
 
 
-def block_texts(doc: Document, texts: dict[int, str]) -> list[str]:
-    """The text of each translatable block (parts joined), with the given segment texts."""
-    joined = part_texts(doc, texts)
-    return [" ".join(joined.get((b, p), t) for p, t in enumerate(block.parts))
-            for b, block in enumerate(doc.blocks) if block.translatable]
-
-
 def _reference_blocks(path: Path, lang: str, doc: Document, input_path: Path) -> list[str]:
     """A reference's blocks, refused unless they match the document's, before any work."""
     ref = block_texts(parse_text(read_text(path), lang, path.name, detect_format(path)), {})
@@ -258,26 +251,33 @@ def run(opts: RunOptions, progress: Progress | None = None) -> Summary:
     write_atomic(paths["document"], render(doc, texts))
     pairs = [f"{_clean(doc.segments[p].text)}\t{_clean(t)}\n" for p, t in sorted(texts.items())]
     write_atomic(paths["bitext"], "".join(pairs))
+    targets = block_texts(doc, texts)
     if job.references is not None:
-        summary.scores = corpus_scores(block_texts(doc, texts), [job.references],
-                                       hyp_name=paths["document"],
+        summary.scores = corpus_scores(targets, [job.references], hyp_name=paths["document"],
                                        ref_names=[str(opts.reference)])
-    evaluation = evaluate(doc, texts, job.references, summary)
+    evaluation = evaluate(doc, texts, targets, job.references, summary)
     write_atomic(paths["evaluation"],
                  json.dumps(evaluation, ensure_ascii=False, indent=1) + "\n")
-    summary.outputs = {k: str(v) for k, v in paths.items() if k != "project"} | {
-        "project": str(paths["project"])}
+    summary.outputs = {k: str(v) for k, v in paths.items()}
     summary.seconds = round(time.perf_counter() - started, 3)
     write_atomic(paths["summary"], summary.to_json())
     write_report(paths["summary"].parent, paths["report"])
     return summary
 
 
-def evaluate(doc: Document, texts: dict[int, str], references: list[str] | None,
-             summary: Summary) -> dict[str, object]:
+def evaluate(doc: Document, texts: dict[int, str], targets: list[str],
+             references: list[str] | None, summary: Summary) -> dict[str, object]:
     """QA of every translated segment, and per-paragraph scores when there is a reference.
 
-    Sets `summary.qa` to the QA counts; returns what evaluation.json holds.
+    Args:
+        doc: the source document.
+        texts: the translation of each segment, by position.
+        targets: the translated text of each translatable block (`block_texts`).
+        references: the reference text of each translatable block, if any.
+        summary: the run's summary; its `qa` is set to the QA counts.
+
+    Returns:
+        What evaluation.json holds.
     """
     from evaluation.qa import Context, run_checks
     from evaluation.sources import document_items
@@ -287,16 +287,15 @@ def evaluate(doc: Document, texts: dict[int, str], references: list[str] | None,
     summary.qa = report.summary()
     sections = {it.id: it.section for it in items}
     blocks = [b for b in doc.blocks if b.translatable]
-    sources, targets = block_texts(doc, {}), block_texts(doc, texts)
     per = (segment_scores(targets, [references], ("chrf", "bleu")) if references is not None
            else {})
     paragraphs = [{"line": block.start + 1, "source": src, "target": tgt,
                    "reference": references[k] if references is not None else None,
                    "chrf": per["chrf"][k] if per else None,
                    "bleu": per["bleu"][k] if per else None}
-                  for k, (block, src, tgt) in enumerate(zip(blocks, sources, targets,
-                                                             strict=True))]
-    return {"checks": list(report.seconds), "qa": report.summary(),
+                  for k, (block, src, tgt) in enumerate(zip(blocks, block_texts(doc, {}),
+                                                             targets, strict=True))]
+    return {"checks": list(report.seconds), "qa": summary.qa,
             "segments": {it.id: {"source": it.source, "target": it.target,
                                  "section": it.section} for it in items},
             "flags": [vars(f) | {"section": sections.get(f.item, "")} for f in report.flags],

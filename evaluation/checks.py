@@ -14,10 +14,10 @@ from typing import Protocol
 
 import numpy as np
 
-from evaluation.numbers import mismatches, number_words, numbers
+from evaluation.numbers import ENTITY, mismatches, number_words, numbers
 from evaluation.qa import Check, Context, Flag, Item
+from translate.langs import resolve
 
-_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
 _URL = re.compile(r"https?://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.]+")
 _CODE = re.compile(r"`[^`]*`")
 _WORD = re.compile(r"[^\W\d_]+")
@@ -123,8 +123,6 @@ class UntranslatedCheck:
 
 
 def _name(code: str) -> str:
-    from translate.langs import resolve
-
     return resolve(code).name
 
 
@@ -301,7 +299,7 @@ class MarkupCheck:
         for it in items:
             problems, target = [], it.target
             if "&" in target:
-                escaped = sorted(set(_ENTITY.findall(target)) - set(_ENTITY.findall(it.source)))
+                escaped = sorted(set(ENTITY.findall(target)) - set(ENTITY.findall(it.source)))
                 if escaped:
                     problems.append(f"HTML entities {' '.join(escaped)} in the target")
                     target = html.unescape(target)

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 _NUMBER = re.compile(r"\d+(?:[.,'’]\d+)*")
-_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
+#: HTML entities (&#39;, &quot;) that some engines and APIs leave in their output.
+ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
 # 11:29, 11 h 29, 11h29, 9:30 pm, 9 a.m.; hours and minutes, with the 12-hour clock resolved
 _TIME = re.compile(r"(?<![\d.,])(\d{1,2})(?:\s?(?::|h\b|h(?=\d))\s?(\d{2})|(?=\s?[ap]\.?\s?m\b))"
                    r"(?:\s?([ap])\.?\s?m\b\.?)?(?!\d)", re.IGNORECASE)
@@ -67,7 +68,7 @@ def _values(text: str) -> frozenset[float]:
 
 def numbers(text: str) -> list[Number]:
     """The numbers written with digits in `text`, in order."""
-    text = _ENTITY.sub(" ", text)
+    text = ENTITY.sub(" ", text)
     out: list[Number] = []
     taken: list[tuple[int, int]] = []
     for m in _TIME.finditer(text):

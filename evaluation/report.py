@@ -12,8 +12,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from corpora.textio import read_text, write_atomic
-from diglot.errors import ConfigError, DataFormatError
+from corpora.textio import write_atomic
+from evaluation.sources import read_run_json
 
 #: Colours of the QA checks in the charts (colour-blind-safe palette).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
@@ -27,18 +27,7 @@ def load_run(run: Path) -> dict[str, Any]:
         ConfigError: the folder is not a run folder.
         DataFormatError: a file in it is not what diglot wrote.
     """
-    data: dict[str, Any] = {}
-    for name in ("summary", "evaluation"):
-        path = run / f"{name}.json"
-        if not path.is_file():
-            raise ConfigError(f"{run} has no {path.name}; give a folder written by "
-                              "`diglot run --out` (run it again to add the evaluation)")
-        try:
-            data[name] = json.loads(read_text(path))
-        except ValueError as exc:
-            raise DataFormatError(path, None, f"is not valid JSON ({exc}); run `diglot run` "
-                                  "again to rewrite it") from None
-    return data
+    return {name: read_run_json(run, name) for name in ("summary", "evaluation")}
 
 
 def write_report(run: Path, out: Path | None = None) -> tuple[Path, Path]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from corpora.document import Document
-from corpora.ingest import detect_format, parse_text, part_texts
+from corpora.ingest import block_texts, detect_format, parse_text
 from corpora.textio import read_text
 from diglot.errors import ConfigError, DataFormatError
 from evaluation.qa import Item
@@ -55,31 +56,53 @@ def _columns(path: Path, line: int, row: str, want: int) -> list[str]:
     return cols
 
 
-def _run_folder(path: Path) -> Bitext:
-    summary_path = path / "summary.json"
-    if not summary_path.is_file():
-        raise ConfigError(f"{path} is not a diglot run folder (no summary.json); give the "
-                          "folder `diglot run --out` wrote, or a bitext TSV")
+def read_run_json(run: Path, name: str) -> dict[str, Any]:
+    """One of the JSON files `diglot run` writes into its folder (summary, evaluation).
+
+    Raises:
+        ConfigError: the file is missing, so the folder is not a run folder.
+        DataFormatError: the file is not valid JSON.
+    """
+    path = run / f"{name}.json"
+    if not path.is_file():
+        raise ConfigError(f"{run} has no {path.name}: it is not a diglot run folder; give the "
+                          "folder `diglot run --out` wrote (run it again to add what is "
+                          "missing)")
     try:
-        summary = json.loads(read_text(summary_path))
+        data: dict[str, Any] = json.loads(read_text(path))
+    except ValueError as exc:
+        raise DataFormatError(path, None, f"is not valid JSON ({exc}); run `diglot run` "
+                              "again to rewrite it") from None
+    return data
+
+
+def _run_folder(path: Path) -> Bitext:
+    summary = read_run_json(path, "summary")
+    try:
         bitext = Path(summary["outputs"]["bitext"])
-    except (ValueError, KeyError) as exc:
-        raise DataFormatError(summary_path, None, f"is not a diglot summary ({exc}); run "
-                              "`diglot run` again to rewrite it") from None
+    except (TypeError, KeyError) as exc:
+        raise DataFormatError(path / "summary.json", None, f"is not a diglot summary (no "
+                              f"{exc}); run `diglot run` again to rewrite it") from None
     if not bitext.is_absolute() and not bitext.exists():
         bitext = path / bitext.name
     found = read_bitext(bitext)
     return Bitext(found.items, summary.get("source_lang"), summary.get("target_lang"))
 
 
+def sections(doc: Document) -> list[str]:
+    """For each block, the text of the heading it falls under ("" before the first)."""
+    section, out = "", []
+    for block in doc.blocks:
+        if block.kind == "heading":
+            section = " ".join(block.parts).strip("#* ")
+        out.append(section)
+    return out
+
+
 def document_items(doc: Document, texts: dict[int, str]) -> list[Item]:
     """One item per translated segment of a document, named by its source line, with the
     heading it falls under as its section."""
-    section, sections = "", {}
-    for b, block in enumerate(doc.blocks):
-        if block.kind == "heading":
-            section = " ".join(block.parts).strip("#* ")
-        sections[b] = section
+    under = sections(doc)
     items = []
     counts: dict[int, int] = {}
     for k, seg in enumerate(doc.segments):
@@ -88,21 +111,14 @@ def document_items(doc: Document, texts: dict[int, str]) -> list[Item]:
         block = doc.blocks[seg.block]
         counts[seg.block] = counts.get(seg.block, 0) + 1
         items.append(Item(f"line {block.start + 1 + seg.part}.{counts[seg.block]}", seg.text,
-                          texts[k], sections[seg.block]))
+                          texts[k], under[seg.block]))
     return items
 
 
 def target_paragraphs(path: Path, lang: str) -> list[Item]:
     """The paragraphs of one document, for target-only QA (source left empty)."""
     doc = parse_text(read_text(path), lang, path.name, detect_format(path))
-    joined = part_texts(doc, {})
-    items, section = [], ""
-    for b, block in enumerate(doc.blocks):
-        if not block.translatable:
-            continue
-        text = " ".join(joined.get((b, p), t) for p, t in enumerate(block.parts))
-        if block.kind == "heading":
-            section = text
-        items.append(Item(f"{path}:{block.start + 1}", "", text, section))
-    return items
-
+    under = sections(doc)
+    found = [(b, block) for b, block in enumerate(doc.blocks) if block.translatable]
+    return [Item(f"{path}:{block.start + 1}", "", text, under[b])
+            for (b, block), text in zip(found, block_texts(doc, {}), strict=True)]
