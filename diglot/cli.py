@@ -18,12 +18,14 @@ from align.cli import app as align_app
 from diglot import __version__
 from diglot.errors import DiglotError
 from evaluation import cli as evaluation_cli
+from glossary.cli import app as glossary_app
 
 app = typer.Typer(name="diglot", no_args_is_help=True, add_completion=False,
                   help="Translate whole books with local open models; publish parallel corpora.")
 _state = {"debug": False}
 
 app.add_typer(align_app, name="align")
+app.add_typer(glossary_app, name="glossary")
 for _name in ("score", "compare", "qa", "report"):
     app.command(_name)(getattr(evaluation_cli, _name))
 T = TypeVar("T")
@@ -42,6 +44,9 @@ Device = Annotated[str, typer.Option(help="Torch device for transformers: cpu, c
 Batch = Annotated[int | None, typer.Option(
     min=1, help="Segments per committed batch (default: what suits the engine).")]
 Beams = Annotated[int | None, typer.Option(min=1, help="Beam size (default: the model's).")]
+GlossaryOpt = Annotated[Path | None, typer.Option(
+    "--glossary", "-g", exists=True, dir_okay=False,
+    help="Term base (.tsv/.csv/.tbx) the translation must follow.")]
 
 
 def guard(fn: Callable[[], T]) -> T:
@@ -106,13 +111,14 @@ def run(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium", model:
         reference: Annotated[Path | None, typer.Option(
             "--reference", "-r", dir_okay=False,
             help="Reference translation: adds BLEU and chrF.")] = None,
-        device: Device = "cpu", batch_size: Batch = None, beams: Beams = None) -> None:
+        device: Device = "cpu", batch_size: Batch = None, beams: Beams = None,
+        glossary: GlossaryOpt = None) -> None:
     """Translate a document; write it, a sentence-aligned TSV and summary.json."""
     from diglot.pipeline import RunOptions
     from diglot.pipeline import run as run_pipeline
 
     opts = RunOptions(input, src, tgt, engine, model, out, project, reference, device,
-                      batch_size, beams)
+                      batch_size, beams, glossary)
     progress = _RichProgress()
     try:
         summary = guard(lambda: run_pipeline(opts, progress))
@@ -125,6 +131,12 @@ def run(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium", model:
     for found in summary.scores:
         typer.echo(str(found))
     qa = summary.qa
+    if summary.glossary:
+        g = summary.glossary
+        typer.echo(f"glossary {g['version']}: {g.get('honoured', 0)} of "
+                   f"{g.get('occurrences', 0)} term occurrences as the glossary says, "
+                   f"{g.get('violations', 0)} violations, {g.get('inconsistent_terms', 0)} "
+                   "terms rendered in several ways")
     typer.echo(f"QA: {qa.get('flagged_segments', 0)} of {qa.get('segments', 0)} segments "
                f"flagged ({qa.get('errors', 0)} errors, {qa.get('warnings', 0)} warnings)")
     typer.echo(f"wrote {summary.outputs['document']}, {summary.outputs['bitext']}, "
@@ -142,13 +154,13 @@ def translate(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium",
               out: Annotated[Path | None, typer.Option(
                   "--out", "-o", dir_okay=False, help="Output file (default stdout).")] = None,
               project: Project = None, device: Device = "cpu", batch_size: Batch = None,
-              beams: Beams = None) -> None:
+              beams: Beams = None, glossary: GlossaryOpt = None) -> None:
     """Translate a document and write only the translated document."""
     from corpora.textio import write_atomic
     from diglot.pipeline import RunOptions, translate_only
 
     opts = RunOptions(input, src, tgt, engine, model, None, project, None, device, batch_size,
-                      beams)
+                      beams, glossary)
     progress = _RichProgress()
     try:
         text, summary = guard(lambda: translate_only(opts, progress))

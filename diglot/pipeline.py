@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from corpora.document import Document
 from corpora.ingest import block_texts, detect_format, parse_text, render
@@ -24,6 +24,9 @@ from evaluation.metrics import Score, corpus_scores, segment_scores
 from evaluation.report import write_report
 from translate.engine import Engine, open_engine
 from translate.langs import Language, resolve
+
+if TYPE_CHECKING:
+    from glossary.termbase import TermBase
 
 
 class Progress(Protocol):
@@ -54,6 +57,7 @@ class RunOptions:
     device: str = "cpu"
     batch_size: int | None = None  # None: the engine's preferred size
     beams: int | None = None
+    glossary: Path | None = None
 
 
 @dataclass
@@ -77,6 +81,7 @@ class Summary:
     outputs: dict[str, str] = field(default_factory=dict)
     scores: list[Score] = field(default_factory=list)
     qa: dict[str, object] = field(default_factory=dict)
+    glossary: dict[str, object] = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -95,9 +100,16 @@ def resolve_pair(src: str, tgt: str) -> tuple[Language, Language]:
     return s, t
 
 
-def make_engine(opts: RunOptions, src: Language, tgt: Language) -> Engine:
+def make_engine(opts: RunOptions, src: Language, tgt: Language,
+                terms: TermBase | None = None) -> Engine:
+    """The engine a run asked for; with a term base, wrapped to follow it."""
     name = "transformers" if opts.model and opts.engine == "apertium" else opts.engine
-    return open_engine(name, src, tgt, model=opts.model, device=opts.device, beams=opts.beams)
+    engine = open_engine(name, src, tgt, model=opts.model, device=opts.device, beams=opts.beams)
+    if terms is None:
+        return engine
+    from glossary.enforce import GlossaryEngine
+
+    return GlossaryEngine(engine, terms)
 
 
 def _translate_batch(engine: Engine, batch: Sequence[Work]) -> list[Outcome]:
@@ -205,6 +217,7 @@ class _Translated:
     texts: dict[int, str]
     summary: Summary
     references: list[str] | None
+    terms: TermBase | None = None
 
 
 def _translate_stored(opts: RunOptions, project: Path, progress: Progress) -> _Translated:
@@ -214,10 +227,18 @@ def _translate_stored(opts: RunOptions, project: Path, progress: Progress) -> _T
     doc = parse_text(source, src.code, opts.input.name, detect_format(opts.input))
     references = (None if opts.reference is None
                   else _reference_blocks(opts.reference, tgt.code, doc, opts.input))
-    engine = make_engine(opts, src, tgt)
+    terms = None
+    if opts.glossary is not None:
+        from glossary.termbase import read_termbase
+
+        terms = read_termbase(opts.glossary, src, tgt)
+    engine = make_engine(opts, src, tgt, terms)
     config = engine.config
     summary = Summary(str(opts.input), src.code, tgt.code, config.engine, config.model,
                       config.key, config.params)
+    if terms is not None:
+        summary.glossary = {"path": str(opts.glossary), "version": terms.version,
+                            "terms": len(terms), "warnings": list(terms.warnings)}
     try:
         with Store.open(project) as store:
             doc_id = store.add_document(doc, opts.input.resolve(), source)
@@ -228,6 +249,8 @@ def _translate_stored(opts: RunOptions, project: Path, progress: Progress) -> _T
                              [([p], [p], None) for p in sorted(texts)], method="sentence")
     finally:
         engine.close()
+    if terms is not None:
+        summary.glossary["enforcement"] = dict(getattr(engine, "stats", {}))
     summary.segments = len(doc.segments)
     summary.untranslatable = sum(not s.translate for s in doc.segments)
     summary.translated = done_now
@@ -235,7 +258,7 @@ def _translate_stored(opts: RunOptions, project: Path, progress: Progress) -> _T
     summary.failures = [{"segment": t.position, "text": doc.segments[t.position].text,
                          "error": t.error} for t in stored if t.status != "done"]
     summary.failed = len(summary.failures)
-    return _Translated(doc, texts, summary, references)
+    return _Translated(doc, texts, summary, references, terms)
 
 
 def run(opts: RunOptions, progress: Progress | None = None) -> Summary:
@@ -255,7 +278,7 @@ def run(opts: RunOptions, progress: Progress | None = None) -> Summary:
     if job.references is not None:
         summary.scores = corpus_scores(targets, [job.references], hyp_name=paths["document"],
                                        ref_names=[str(opts.reference)])
-    evaluation = evaluate(doc, texts, targets, job.references, summary)
+    evaluation = evaluate(doc, texts, targets, job.references, summary, job.terms)
     write_atomic(paths["evaluation"],
                  json.dumps(evaluation, ensure_ascii=False, indent=1) + "\n")
     summary.outputs = {k: str(v) for k, v in paths.items()}
@@ -266,7 +289,8 @@ def run(opts: RunOptions, progress: Progress | None = None) -> Summary:
 
 
 def evaluate(doc: Document, texts: dict[int, str], targets: list[str],
-             references: list[str] | None, summary: Summary) -> dict[str, object]:
+             references: list[str] | None, summary: Summary,
+             terms: TermBase | None = None) -> dict[str, object]:
     """QA of every translated segment, and per-paragraph scores when there is a reference.
 
     Args:
@@ -274,16 +298,33 @@ def evaluate(doc: Document, texts: dict[int, str], targets: list[str],
         texts: the translation of each segment, by position.
         targets: the translated text of each translatable block (`block_texts`).
         references: the reference text of each translatable block, if any.
-        summary: the run's summary; its `qa` is set to the QA counts.
+        summary: the run's summary; its `qa` is set to the QA counts, and its `glossary`
+            gains the term check's counts when there is a term base.
+        terms: the run's term base, if any: adds the glossary QA check.
 
     Returns:
         What evaluation.json holds.
     """
+    from evaluation.checks import default_checks
     from evaluation.qa import Context, run_checks
     from evaluation.sources import document_items
 
     items = document_items(doc, texts)
-    report = run_checks(items, Context(*resolve_pair(summary.source_lang, summary.target_lang)))
+    ctx = Context(*resolve_pair(summary.source_lang, summary.target_lang))
+    glossary: dict[str, object] = {}
+    checks = None
+    if terms is not None:
+        from glossary.check import TermChecker, check_segments
+
+        checker = TermChecker(terms)
+        checks = default_checks(ctx, checker)
+        found = check_segments(checker, [(it.id, it.source, it.target) for it in items])
+        summary.glossary.update(occurrences=found.occurrences, honoured=found.honoured,
+                                usage=round(found.usage, 4), violations=len(found.violations),
+                                inconsistent_terms=len(found.inconsistencies))
+        glossary = {"inconsistencies": [{"term": i.term.source, "forms": dict(i.forms)}
+                                        for i in found.inconsistencies]}
+    report = run_checks(items, ctx, checks)
     summary.qa = report.summary()
     sections = {it.id: it.section for it in items}
     blocks = [b for b in doc.blocks if b.translatable]
@@ -299,7 +340,7 @@ def evaluate(doc: Document, texts: dict[int, str], targets: list[str],
             "segments": {it.id: {"source": it.source, "target": it.target,
                                  "section": it.section} for it in items},
             "flags": [vars(f) | {"section": sections.get(f.item, "")} for f in report.flags],
-            "paragraphs": paragraphs}
+            "paragraphs": paragraphs, "glossary": glossary}
 
 
 def translate_only(opts: RunOptions, progress: Progress | None = None) -> tuple[str, Summary]:

@@ -111,6 +111,9 @@ def qa(bitext: Annotated[Path | None, typer.Argument(
        = None,
        lang: Annotated[str | None, typer.Option(help="Expected language (with --target).")]
        = None,
+       glossary: Annotated[Path | None, typer.Option(
+           "--glossary", "-g", exists=True, dir_okay=False,
+           help="Term base (.tsv/.csv/.tbx): adds the glossary check.")] = None,
        as_json: Json = False) -> None:
     """Check translations: wrong language, copies, truncation, numbers, length, loops, markup.
 
@@ -134,7 +137,15 @@ def qa(bitext: Annotated[Path | None, typer.Argument(
         s, t = src_lang or found.source_lang, tgt_lang or found.target_lang
         if not s or not t:
             raise ConfigError(f"{bitext} does not name its languages; give --from and --to")
-        return run_checks(found.items, Context(resolve(s), resolve(t)))
+        ctx = Context(resolve(s), resolve(t))
+        if glossary is None:
+            return run_checks(found.items, ctx)
+        from evaluation.checks import default_checks
+        from glossary.check import TermChecker
+        from glossary.termbase import read_termbase
+
+        terms = TermChecker(read_termbase(glossary, ctx.source, ctx.target))
+        return run_checks(found.items, ctx, default_checks(ctx, terms))
 
     report = guard(job)
     if as_json:

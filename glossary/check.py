@@ -1,0 +1,248 @@
+"""Checking a translation against a term base: violations, term usage and consistency.
+
+A source term is honoured in a segment when one of its accepted target forms (in any inflection)
+appears in the aligned target; it is violated when none does, or when one of its forbidden forms
+does. Across a document, a term whose occurrences use different accepted forms is reported as
+inconsistent, with the segments that use each.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from diglot.errors import ConfigError
+from glossary.match import Match, PhraseIndex
+from glossary.termbase import Term, TermBase
+from glossary.text import Normalizer
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A term not honoured in one segment.
+
+    Attributes:
+        segment: The segment's id ("line 12", "bitext.tsv:40").
+        kind: "missing" (no accepted form in the target) or "forbidden" (a forbidden form used).
+        term: The glossary entry.
+        position: Character offset of the term in the source segment.
+        source_text: The term as written in the source.
+        found: For "forbidden", the forbidden form as written in the target.
+    """
+
+    segment: str
+    kind: str
+    term: Term
+    position: int
+    source_text: str
+    found: str = ""
+
+    @property
+    def message(self) -> str:
+        expected = " | ".join(self.term.targets)
+        if self.kind == "forbidden":
+            return (f"'{self.source_text}' (char {self.position}) rendered with the forbidden "
+                    f"'{self.found}'; use {expected}")
+        return f"'{self.source_text}' (char {self.position}) not rendered as {expected}"
+
+    def __str__(self) -> str:
+        return f"{self.segment}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Inconsistency:
+    """A term rendered in more than one accepted way across a document.
+
+    Attributes:
+        term: The glossary entry.
+        forms: Each form used, with the ids of the segments that use it.
+    """
+
+    term: Term
+    forms: tuple[tuple[str, tuple[str, ...]], ...]
+
+    def __str__(self) -> str:
+        used = "; ".join(f"{form} ×{len(ids)} ({', '.join(ids[:3])}"
+                         f"{', …' if len(ids) > 3 else ''})" for form, ids in self.forms)
+        return f"'{self.term.source}' rendered {len(self.forms)} ways: {used}"
+
+
+@dataclass
+class CheckReport:
+    """What ``check_segments`` found.
+
+    Attributes:
+        segments: Segments checked.
+        occurrences: Source-term occurrences found.
+        honoured: Occurrences matched by an accepted target form (at most one form per
+            occurrence, so ``honoured / occurrences`` is the term usage rate).
+        violations: Each violation, in document order.
+        inconsistencies: Terms rendered in more than one accepted way.
+    """
+
+    segments: int = 0
+    occurrences: int = 0
+    honoured: int = 0
+    violations: list[Violation] = field(default_factory=list)
+    inconsistencies: list[Inconsistency] = field(default_factory=list)
+
+    @property
+    def usage(self) -> float:
+        """Term usage rate (Dinu et al. 2019): honoured occurrences over all occurrences."""
+        return self.honoured / self.occurrences if self.occurrences else 1.0
+
+
+@dataclass(frozen=True)
+class SegmentCheck:
+    """One segment's terms: what the source has and what the target does with them."""
+
+    terms: dict[int, list[Match]]  # term index -> its occurrences in the source
+    used: dict[int, list[int]]  # term index -> accepted form index of each target occurrence
+    forbidden: dict[int, list[Match]]  # term index -> forbidden forms found in the target
+
+
+class TermChecker:
+    """Finds a term base's terms in source segments and their renderings in targets.
+
+    Implements the QA capability's ``TermChecker`` protocol (``violations``).
+
+    Args:
+        base: The term base.
+    """
+
+    def __init__(self, base: TermBase) -> None:
+        self.base = base
+        self.source_index = PhraseIndex(Normalizer(base.src.name))
+        self.target_index = PhraseIndex(Normalizer(base.tgt.name))
+        # target payload -> (term index, form index, forbidden?)
+        self.forms: list[tuple[int, int, bool]] = []
+        for t, term in enumerate(base.terms):
+            self.source_index.add(term.source, t, term.case_sensitive)
+            for kind, forms in ((False, term.targets), (True, term.forbidden)):
+                for f, form in enumerate(forms):
+                    self.forms.append((t, f, kind))
+                    self.target_index.add(form, len(self.forms) - 1, term.case_sensitive)
+
+    def in_source(self, source: str) -> dict[int, list[Match]]:
+        """The terms of a source text: term index -> occurrences (leftmost-longest)."""
+        found: dict[int, list[Match]] = defaultdict(list)
+        for m in self.source_index.find(source):
+            found[m.payload].append(m)
+        return found
+
+    def segment(self, source: str, target: str) -> SegmentCheck:
+        """One aligned pair: its source terms and how the target renders them."""
+        terms = self.in_source(source)
+        used: dict[int, list[int]] = defaultdict(list)
+        forbidden: dict[int, list[Match]] = defaultdict(list)
+        if terms:
+            for m in self.target_index.find(target, every=True):
+                t, f, bad = self.forms[m.payload]
+                if t in terms:
+                    (forbidden[t].append(m) if bad else used[t].append(f))
+        return SegmentCheck(terms, used, forbidden)
+
+    def segment_violations(self, segment_id: str, source: str, target: str
+                           ) -> tuple[list[Violation], SegmentCheck]:
+        check = self.segment(source, target)
+        found: list[Violation] = []
+        for t, occurrences in check.terms.items():
+            term, first = self.base.terms[t], occurrences[0]
+            if check.forbidden.get(t):
+                bad = check.forbidden[t][0]
+                found.append(Violation(segment_id, "forbidden", term, first.start, first.text,
+                                       bad.text))
+            elif not check.used.get(t):
+                found += [Violation(segment_id, "missing", term, m.start, m.text)
+                          for m in occurrences]
+        return sorted(found, key=lambda v: v.position), check
+
+    def violations(self, source: str, target: str) -> list[str]:
+        """Messages for the QA ``glossary`` check."""
+        return [v.message for v in self.segment_violations("", source, target)[0]]
+
+
+def check_segments(checker: TermChecker, segments: Iterable[tuple[str, str, str]]
+                   ) -> CheckReport:
+    """Check every aligned pair of a document.
+
+    Args:
+        checker: A checker for the term base.
+        segments: ``(segment id, source, target)`` in document order.
+
+    Returns:
+        Violations, the term usage rate and the terms rendered inconsistently.
+    """
+    report = CheckReport()
+    usage: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for seg_id, source, target in segments:
+        report.segments += 1
+        found, check = checker.segment_violations(seg_id, source, target)
+        report.violations += found
+        for t, occurrences in check.terms.items():
+            report.occurrences += len(occurrences)
+            report.honoured += min(len(occurrences), len(check.used.get(t, ())))
+            for f in Counter(check.used.get(t, ())):
+                usage[t][f].append(seg_id)
+    report.inconsistencies = _inconsistent(checker.base, usage)
+    return report
+
+
+def _inconsistent(base: TermBase, usage: dict[int, dict[int, list[str]]]
+                  ) -> list[Inconsistency]:
+    found = []
+    for t, by_form in usage.items():
+        if len(by_form) > 1:
+            term = base.terms[t]
+            forms = sorted(((term.targets[f], tuple(ids)) for f, ids in by_form.items()),
+                           key=lambda x: -len(x[1]))
+            found.append(Inconsistency(term, tuple(forms)))
+    return sorted(found, key=lambda i: -sum(len(ids) for _, ids in i.forms))
+
+
+def usage_rate(checker: TermChecker, pairs: Sequence[tuple[str, str]]) -> float:
+    """Term usage over aligned pairs (share of source-term occurrences honoured)."""
+    return check_segments(checker, ((str(i), s, t) for i, (s, t) in enumerate(pairs))).usage
+
+
+@dataclass(frozen=True)
+class Segments:
+    """Aligned segments to check, and the languages where the input names them."""
+
+    rows: list[tuple[str, str, str]]  # (segment id, source, target)
+    source_lang: str | None = None
+    target_lang: str | None = None
+
+
+def read_segments(path: Path) -> Segments:
+    """Aligned segments from a bitext TSV, an align TSV, a run folder or a project store.
+
+    A project store (``.db``) gives every finished translation in it; their languages must be
+    one pair.
+
+    Raises:
+        DataFormatError: A malformed bitext.
+        ConfigError: A store with several language pairs, or no translations.
+        StoreError: A file that is not a diglot store.
+    """
+    if path.suffix == ".db" and path.is_file():
+        from corpora.store import Store
+
+        with Store.open(path) as store:
+            found = store.finished_pairs()
+        pairs = sorted({(row[1], row[2]) for row in found})
+        if len(pairs) != 1:
+            raise ConfigError(f"{path} has translations for {len(pairs)} language pairs "
+                              f"({', '.join('→'.join(p) for p in pairs) or 'none'}); check a "
+                              "run's bitext or folder instead")
+        several = len({(row[0], row[3]) for row in found}) > 1
+        rows = [(f"{name}{f' [{key[:6]}]' if several else ''} segment {pos + 1}", src, tgt)
+                for name, _, _, key, pos, src, tgt in found]
+        return Segments(rows, *pairs[0])
+    from evaluation.sources import read_bitext
+
+    bitext = read_bitext(path)
+    return Segments([(it.id, it.source, it.target) for it in bitext.items],
+                    bitext.source_lang, bitext.target_lang)

@@ -1,0 +1,217 @@
+"""Terminology during translation: one engine wrapper, whatever the engine underneath.
+
+``GlossaryEngine`` implements the ``Engine`` protocol around any engine and makes each
+segment's terms come out as the glossary says, in up to three steps, each only for the
+segments the previous one left wrong:
+
+1. **n-best choice** (engines with ``translate_nbest``, the seq2seq ones): the best-scored
+   hypothesis among those that honour the most terms.
+2. **substitution**: the engine translates the term alone ("means of production" →
+   "medio de producción"); where that rendering is in the translation, it is replaced by the
+   glossary's form. The engine's own sentence, agreement and word order stay.
+3. **masking**: the term is replaced by a placeholder the engine copies (``⟦1⟧``), the
+   segment is translated again, and the placeholder becomes the glossary's form. Kept only if
+   every placeholder came back exactly once.
+
+Forbidden forms in the output are replaced by the preferred form. Which step settled each
+segment is counted in ``stats``. ``prompt_entries`` gives an LLM engine the entries relevant to
+a text, for its prompt.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from glossary.check import TermChecker
+from glossary.match import PhraseIndex
+from glossary.termbase import Term, TermBase
+from translate.engine import Engine, EngineConfig, Hypothesis
+
+_PLACEHOLDER = "⟦{}⟧"
+
+
+def _cased(form: str, like: str, term: Term) -> str:
+    """The form, capitalised where the text it replaces was (a sentence start).
+
+    Never lower-cased: the glossary writes a form as it stands mid-sentence ("Estado",
+    German nouns).
+    """
+    if term.case_sensitive or not like[:1].isupper() or not form:
+        return form
+    return form[:1].upper() + form[1:]
+
+
+def _suffix(a: str, b: str) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
+        n += 1
+    return n
+
+
+def form_for(term: Term, replaced: str) -> str:
+    """The accepted form to put where ``replaced`` stood, with its case.
+
+    Among several accepted forms the one whose ending shares most with the replaced text wins
+    ("obreros" for "trabajadores"), so a glossary that lists inflected forms keeps agreement.
+    """
+    last = replaced.split()[-1].lower() if replaced.split() else ""
+    best = max(term.targets, key=lambda f: (_suffix(f.split()[-1].lower(), last) > 0
+                                             if f.split() else False,
+                                             -term.targets.index(f)))
+    return _cased(best, replaced, term)
+
+
+class GlossaryEngine:
+    """An engine whose output follows a term base.
+
+    Args:
+        engine: The engine to wrap (any ``Engine``).
+        base: The term base; it must be for the engine's language pair.
+        nbest: Hypotheses to choose among, for engines that can give several.
+    """
+
+    def __init__(self, engine: Engine, base: TermBase, nbest: int = 8) -> None:
+        self.engine = engine
+        self.base = base.for_pair(engine.src, engine.tgt)
+        self.src, self.tgt = engine.src, engine.tgt
+        self.checker = TermChecker(self.base)
+        self.nbest = nbest
+        self.preferred_batch = int(getattr(engine, "preferred_batch", 32))
+        self.stats: Counter[str] = Counter()
+        self._alone: dict[str, str] = {}
+
+    @property
+    def config(self) -> EngineConfig:
+        inner = self.engine.config
+        return EngineConfig(inner.engine, inner.model,
+                            {**inner.params, "glossary": self.base.version})
+
+    def close(self) -> None:
+        self.engine.close()
+
+    def translate_batch(self, segments: Sequence[str]) -> list[Hypothesis]:
+        hyps = self._first(segments)
+        out = [h.text for h in hyps]
+        todo = [i for i, s in enumerate(segments) if self._missing(s, out[i])]
+        self.stats["segments"] += len(segments)
+        self.stats["with terms"] += sum(bool(self.checker.in_source(s)) for s in segments)
+        self._substitute(segments, out, todo)
+        todo = [i for i in todo if self._missing(segments[i], out[i])]
+        self._mask(segments, out, todo)
+        for i in range(len(segments)):
+            out[i] = self._unforbid(segments[i], out[i])
+        self.stats["left wrong"] += sum(bool(self._missing(segments[i], out[i]))
+                                        for i in todo)
+        return [Hypothesis(text, h.score) for text, h in zip(out, hyps, strict=True)]
+
+    def _missing(self, source: str, target: str) -> list[int]:
+        """Indices of terms in the source with no accepted form in the target."""
+        check = self.checker.segment(source, target)
+        return [t for t in check.terms if not check.used.get(t)]
+
+    def _first(self, segments: Sequence[str]) -> list[Hypothesis]:
+        nbest = getattr(self.engine, "translate_nbest", None)
+        if nbest is None or not any(self.checker.in_source(s) for s in segments):
+            return self.engine.translate_batch(segments)
+        chosen = []
+        for source, options in zip(segments, nbest(segments, self.nbest), strict=True):
+            best = min(range(len(options)),
+                       key=lambda k: (len(self._missing(source, options[k].text)), k))
+            self.stats["n-best"] += best > 0
+            chosen.append(options[best])
+        return chosen
+
+    def _substitute(self, segments: Sequence[str], out: list[str], todo: list[int]) -> None:
+        """Replace the engine's own rendering of a missing term by the glossary's form."""
+        wanted = {m.text for i in todo for t, ms in self.checker.in_source(segments[i]).items()
+                  for m in ms}
+        new = sorted(w for w in wanted if w not in self._alone)
+        if new:
+            for word, hyp in zip(new, self.engine.translate_batch(new), strict=True):
+                self._alone[word] = hyp.text.strip().rstrip(".")
+        for i in todo:
+            before = out[i]
+            for t in self._missing(segments[i], out[i]):
+                term = self.base.terms[t]
+                for m in self.checker.in_source(segments[i])[t]:
+                    out[i] = self._replace_rendering(out[i], self._alone.get(m.text, ""), term)
+            self.stats["substituted"] += out[i] != before
+
+    def _replace_rendering(self, target: str, rendering: str, term: Term) -> str:
+        if not rendering.strip():
+            return target
+        index = PhraseIndex(self.checker.target_index.norm)
+        if not index.add(rendering, 0):
+            return target
+        found = index.find(target)
+        if not found:
+            return target
+        m = found[0]
+        return target[:m.start] + form_for(term, m.text) + target[m.end:]
+
+    def _mask(self, segments: Sequence[str], out: list[str], todo: list[int]) -> None:
+        """Translate again with missing terms as placeholders, then put the forms in."""
+        masked: list[str] = []
+        forms: list[list[tuple[str, Term, str]]] = []
+        for i in todo:
+            text = segments[i]
+            slots: list[tuple[str, Term, str]] = []
+            spans = [(m, self.base.terms[t]) for t in self._missing(segments[i], out[i])
+                     for m in self.checker.in_source(segments[i])[t]]
+            for m, term in sorted(spans, key=lambda x: -x[0].start):
+                mark = _PLACEHOLDER.format(len(slots) + 1)
+                slots.append((mark, term, m.text))
+                text = text[:m.start] + mark + text[m.end:]
+            masked.append(text)
+            forms.append(slots)
+        if not masked:
+            return
+        for i, hyp, slots in zip(todo, self.engine.translate_batch(masked), forms, strict=True):
+            text = hyp.text
+            if all(text.count(mark) == 1 for mark, _, _ in slots):
+                for mark, term, surface in slots:
+                    at = text.index(mark)
+                    start = at == 0 or re.search(r"[.!?]\s*$", text[:at]) is not None
+                    form = form_for(term, surface if start else surface.lower())
+                    text = text.replace(mark, form)
+                out[i] = text
+                self.stats["masked"] += 1
+
+    def _unforbid(self, source: str, target: str) -> str:
+        check = self.checker.segment(source, target)
+        for t, bad in check.forbidden.items():
+            term = self.base.terms[t]
+            for m in sorted(bad, key=lambda m: -m.start):
+                target = target[:m.start] + _cased(term.preferred, m.text, term) + target[m.end:]
+                self.stats["forbidden replaced"] += 1
+        return target
+
+
+def prompt_entries(base: TermBase, text: str, checker: TermChecker | None = None
+                   ) -> list[Term]:
+    """The entries whose source terms occur in a text, in order of first occurrence.
+
+    An LLM engine puts only these in its prompt: a whole glossary dilutes the instruction.
+    """
+    checker = checker or TermChecker(base)
+    found = checker.in_source(text)
+    order = sorted(found, key=lambda t: found[t][0].start)
+    return [base.terms[t] for t in order]
+
+
+def prompt_block(terms: Sequence[Term]) -> str:
+    """The entries as prompt lines: ``source → preferred (also: …; never: …)``."""
+    lines = []
+    for term in terms:
+        extra = []
+        if len(term.targets) > 1:
+            extra.append("also: " + ", ".join(term.targets[1:]))
+        if term.forbidden:
+            extra.append("never: " + ", ".join(term.forbidden))
+        if term.dnt:
+            extra.append("keep as is")
+        lines.append(f"{term.source} → {term.preferred}"
+                     + (f" ({'; '.join(extra)})" if extra else ""))
+    return "\n".join(lines)
