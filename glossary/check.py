@@ -8,20 +8,25 @@ inconsistent, with the segments that use each.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+import gc
+import multiprocessing as mp
+import os
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from diglot.errors import ConfigError
 from glossary.match import Match, PhraseIndex
 from glossary.termbase import Term, TermBase
-from glossary.text import Normalizer
+from glossary.text import WORD, Normalizer, fold
 
 
-@dataclass(frozen=True)
-class Violation:
-    """A term not honoured in one segment.
+class Violation(NamedTuple):
+    """A term not honoured in one segment (a named tuple: cheap to make and to pass between
+    processes by the hundred thousand).
 
     Attributes:
         segment: The segment's id ("line 12", "bitext.tsv:40").
@@ -103,6 +108,14 @@ class SegmentCheck:
     forbidden: dict[int, list[Match]]  # term index -> forbidden forms found in the target
 
 
+#: Most letters an inflected word may differ by at its end ("-ies", "-aux", "-ern").
+INFLECTION = 3
+
+
+def _joined(keys: Sequence[str]) -> str:
+    return "\x01" + "\x01".join(keys) + "\x01"
+
+
 class TermChecker:
     """Finds a term base's terms in source segments and their renderings in targets.
 
@@ -118,29 +131,80 @@ class TermChecker:
         self.target_index = PhraseIndex(Normalizer(base.tgt.name))
         # target payload -> (term index, form index, forbidden?)
         self.forms: list[tuple[int, int, bool]] = []
+        # term index -> (form index, keys joined as in ``_joined``, forbidden?)
+        self.patterns: list[list[tuple[int, str, bool]]] = []
+        norm = self.target_index.norm
         for t, term in enumerate(base.terms):
             self.source_index.add(term.source, t, term.case_sensitive)
+            self.patterns.append([])
             for kind, forms in ((False, term.targets), (True, term.forbidden)):
                 for f, form in enumerate(forms):
                     self.forms.append((t, f, kind))
                     self.target_index.add(form, len(self.forms) - 1, term.case_sensitive)
+                    pattern = _joined(norm.phrase(form))
+                    # forms that match alike ("Communist", "communistic") are one rendering
+                    if len(pattern) > 2 and all(p != pattern for _, p, _ in self.patterns[t]):
+                        self.patterns[t].append((f, pattern, kind))
 
     def in_source(self, source: str) -> dict[int, list[Match]]:
-        """The terms of a source text: term index -> occurrences (leftmost-longest)."""
+        """The terms of a source text: term index -> occurrences (leftmost-longest).
+
+        Snowball stems derivations too ("communication", "commune" and "communisme" all
+        stem to "commun"), so a stem match must also look like an inflection: each word may
+        differ from the entry's only in its last three letters. Where entries stem alike
+        ("bourgeoisie", "bourgeois"), an occurrence goes to the entry written like it: the same
+        word, else the entry that is its prefix ("bourgeoise" is "bourgeois"), else the longest
+        shared start.
+        """
         found: dict[int, list[Match]] = defaultdict(list)
-        for m in self.source_index.find(source):
+        hits = [m for m in self.source_index.find(source) if self._inflection(m)]
+        for k, m in enumerate(hits):
+            if (k and hits[k - 1].start == m.start) or \
+                    (k + 1 < len(hits) and hits[k + 1].start == m.start):
+                best = max((h for h in hits if h.start == m.start), key=self._closeness)
+                if best is not m:
+                    continue
             found[m.payload].append(m)
         return found
+
+    def _inflection(self, m: Match) -> bool:
+        words = WORD.findall(self.base.terms[m.payload].source)
+        for a, b in zip(WORD.findall(m.text), words, strict=True):
+            a, b = fold(a.lower()), fold(b.lower())
+            if a != b:
+                shared = len(os.path.commonprefix([a, b]))
+                if len(a) - shared > INFLECTION or len(b) - shared > INFLECTION:
+                    return False
+        return True
+
+    def _closeness(self, m: Match) -> tuple[bool, bool, int]:
+        text = fold(m.text.lower())
+        term = fold(self.base.terms[m.payload].source.lower())
+        shared = len(os.path.commonprefix([text, term]))
+        return text == term, text.startswith(term), shared
 
     def segment(self, source: str, target: str) -> SegmentCheck:
         """One aligned pair: its source terms and how the target renders them."""
         terms = self.in_source(source)
         used: dict[int, list[int]] = defaultdict(list)
         forbidden: dict[int, list[Match]] = defaultdict(list)
-        if terms:
+        if not terms:
+            return SegmentCheck(terms, used, forbidden)
+        # only the forms of the terms in the source are looked for: a substring count over
+        # the target's joined keys, in C; a precise scan only for case and forbidden forms
+        joined = _joined(self.target_index.norm.keys(WORD.findall(target)))
+        precise = False
+        for t in terms:
+            for f, pattern, bad in self.patterns[t]:
+                if pattern in joined:
+                    if bad or self.base.terms[t].case_sensitive:
+                        precise = True
+                    else:
+                        used[t] += [f] * joined.count(pattern)
+        if precise:
             for m in self.target_index.find(target, every=True):
                 t, f, bad = self.forms[m.payload]
-                if t in terms:
+                if t in terms and (bad or self.base.terms[t].case_sensitive):
                     (forbidden[t].append(m) if bad else used[t].append(f))
         return SegmentCheck(terms, used, forbidden)
 
@@ -164,30 +228,108 @@ class TermChecker:
         return [v.message for v in self.segment_violations("", source, target)[0]]
 
 
-def check_segments(checker: TermChecker, segments: Iterable[tuple[str, str, str]]
-                   ) -> CheckReport:
+#: Below this many segments one process is faster than starting workers.
+PARALLEL_FROM = 20_000
+
+
+def check_segments(checker: TermChecker, segments: Iterable[tuple[str, str, str]],
+                   workers: int | None = None) -> CheckReport:
     """Check every aligned pair of a document.
 
     Args:
         checker: A checker for the term base.
         segments: ``(segment id, source, target)`` in document order.
+        workers: Processes to use; by default every core for ``PARALLEL_FROM`` segments or
+            more (forked, so the automaton is shared, not copied), else one.
 
     Returns:
         Violations, the term usage rate and the terms rendered inconsistently.
     """
+    with _no_gc():
+        return _check_all(checker, list(segments), workers)
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """The check makes a million small acyclic objects: the cycle collector would only
+    rescan them, a third of the time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _check_all(checker: TermChecker, rows: list[tuple[str, str, str]], workers: int | None
+               ) -> CheckReport:
+    workers = workers or ((os.cpu_count() or 1) if len(rows) >= PARALLEL_FROM else 1)
+    if workers == 1 or "fork" not in mp.get_all_start_methods():
+        parts = [_check_part(checker, rows)]
+    else:
+        size = -(-len(rows) // (workers * 4))
+        chunks = [rows[i:i + size] for i in range(0, len(rows), size)]
+        with mp.get_context("fork").Pool(workers, _init_worker, (checker,)) as pool:
+            parts = [_unpack(checker, part) for part in pool.map(_check_chunk, chunks)]
     report = CheckReport()
     usage: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for seg_id, source, target in segments:
+    for part, part_usage in parts:
+        report.segments += part.segments
+        report.occurrences += part.occurrences
+        report.honoured += part.honoured
+        report.violations += part.violations
+        for t, by_form in part_usage.items():
+            for f, ids in by_form.items():
+                usage[t][f] += ids
+    report.inconsistencies = _inconsistent(checker.base, usage)
+    return report
+
+
+_WORKER: list[TermChecker] = []
+_Packed = tuple[tuple[int, int, int], list[tuple[str, str, int, int, str, str]],
+                dict[int, dict[int, list[str]]]]
+
+
+def _init_worker(checker: TermChecker) -> None:
+    gc.disable()  # a short-lived worker: see _no_gc
+    _WORKER[:] = [checker]
+
+
+def _check_chunk(rows: list[tuple[str, str, str]]) -> _Packed:
+    """A worker's share. Violations travel back as plain tuples with the term's index:
+    named tuples holding a Term pickle ten times slower."""
+    checker = _WORKER[0]
+    index = {id(term): t for t, term in enumerate(checker.base.terms)}
+    report, usage = _check_part(checker, rows)
+    found = [(v.segment, v.kind, index[id(v.term)], v.position, v.source_text, v.found)
+             for v in report.violations]
+    return (report.segments, report.occurrences, report.honoured), found, usage
+
+
+def _unpack(checker: TermChecker, packed: _Packed
+            ) -> tuple[CheckReport, dict[int, dict[int, list[str]]]]:
+    (segments, occurrences, honoured), found, usage = packed
+    terms = checker.base.terms
+    violations = [Violation(seg, kind, terms[t], pos, text, bad)
+                  for seg, kind, t, pos, text, bad in found]
+    return CheckReport(segments, occurrences, honoured, violations), usage
+
+
+def _check_part(checker: TermChecker, rows: Iterable[tuple[str, str, str]]
+                ) -> tuple[CheckReport, dict[int, dict[int, list[str]]]]:
+    report = CheckReport()
+    usage: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for seg_id, source, target in rows:
         report.segments += 1
         found, check = checker.segment_violations(seg_id, source, target)
         report.violations += found
         for t, occurrences in check.terms.items():
             report.occurrences += len(occurrences)
             report.honoured += min(len(occurrences), len(check.used.get(t, ())))
-            for f in Counter(check.used.get(t, ())):
+            for f in set(check.used.get(t, ())):
                 usage[t][f].append(seg_id)
-    report.inconsistencies = _inconsistent(checker.base, usage)
-    return report
+    return report, {t: dict(by_form) for t, by_form in usage.items()}
 
 
 def _inconsistent(base: TermBase, usage: dict[int, dict[int, list[str]]]

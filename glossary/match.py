@@ -10,18 +10,16 @@ capitalisation.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from glossary.text import WORD, Normalizer, Token, case_shape, tokenize
+from glossary.text import WORD, Normalizer, case_shape
 
 _END = "\0"  # a key no word has: marks the end of a phrase in the trie
+_HYPHENS = ("-", "\u2010", "\u2011")
 
 
-@dataclass(frozen=True)
-class Match:
-    """A phrase found in a text.
+class Match(NamedTuple):
+    """A phrase found in a text (a named tuple: made by the million when checking a book).
 
     Attributes:
         payload: What the phrase was added with (an index into the caller's records).
@@ -72,10 +70,12 @@ class PhraseIndex:
         Returns:
             The matches in text order; one per payload when several share a phrase.
         """
+        # the hot loop of every check: plain lists and dict lookups, offsets only on a hit
         words = WORD.findall(text)
         keys = self.norm.keys(words)
         root, n = self.root, len(keys)
-        tokens: list[Token] | None = None
+        spans: list[tuple[int, int]] = []
+        hyphens = False
         found: list[Match] = []
         i = 0
         while i < n:
@@ -83,52 +83,38 @@ class PhraseIndex:
             if node is None:
                 i += 1
                 continue
-            ends = self._ends(node, keys, i)
-            if ends:
-                tokens = tokens or tokenize(text)
-                hits = self._valid(ends, tokens, i, text)
-                if hits:
-                    found += hits if every else [m for m in hits if m.end == hits[-1].end]
-                    if not every:
-                        i = _index_after(tokens, hits[-1].end, i)
-                        continue
+            ends = []
+            j = i
+            while node is not None:
+                j += 1
+                if _END in node:
+                    ends.append((j, node[_END]))
+                if j >= n:
+                    break
+                node = node.get(keys[j])
+            if not ends:
+                i += 1
+                continue
+            if not spans:
+                spans = [m.span() for m in WORD.finditer(text)]
+                hyphens = any(h in text for h in _HYPHENS)
+            if hyphens and _glued(spans, i, text):
+                i += 1
+                continue
+            for j, payloads in (ends if every else reversed(ends)):
+                if hyphens and _glued(spans, j, text):
+                    continue
+                start, end = spans[i][0], spans[j - 1][1]
+                hits = [Match(payload, start, end, text[start:end]) for payload, shapes in payloads
+                        if shapes is None or shapes == tuple(map(case_shape, words[i:j]))]
+                found += hits
+                if hits and not every:
+                    i = j - 1  # the longest match wins; go on after it
+                    break
             i += 1
         return found
 
-    @staticmethod
-    def _ends(node: dict[str, Any], keys: Sequence[str], i: int
-              ) -> list[tuple[int, list[tuple[int, tuple[str, ...] | None]]]]:
-        """Where phrases starting at word i end (exclusive word index) and their payloads."""
-        ends = []
-        j, n = i, len(keys)
-        step: dict[str, Any] | None = node
-        while step is not None:
-            j += 1
-            if _END in step:
-                ends.append((j, step[_END]))
-            if j >= n:
-                break
-            step = step.get(keys[j])
-        return ends
 
-    @staticmethod
-    def _valid(ends: list[tuple[int, list[tuple[int, tuple[str, ...] | None]]]],
-               tokens: list[Token], i: int, text: str) -> list[Match]:
-        if tokens[i].glued:
-            return []
-        hits = []
-        for j, payloads in ends:
-            if j < len(tokens) and tokens[j].glued:
-                continue
-            start, end = tokens[i].start, tokens[j - 1].end
-            for payload, shapes in payloads:
-                if shapes is None or shapes == tuple(case_shape(t.text)
-                                                     for t in tokens[i:j]):
-                    hits.append(Match(payload, start, end, text[start:end]))
-        return hits
-
-
-def _index_after(tokens: list[Token], end: int, i: int) -> int:
-    while i < len(tokens) and tokens[i].start < end:
-        i += 1
-    return i
+def _glued(spans: list[tuple[int, int]], k: int, text: str) -> bool:
+    """Whether word k is joined to word k-1 by a hyphen."""
+    return 0 < k < len(spans) and text[spans[k - 1][1]:spans[k][0]] in _HYPHENS

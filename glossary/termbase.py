@@ -23,7 +23,7 @@ from pathlib import Path
 
 from corpora.textio import read_text, write_atomic
 from diglot.errors import ConfigError, DataFormatError
-from glossary.text import Normalizer
+from glossary.text import WORD, Normalizer, fold
 from translate.langs import Language, resolve
 
 SEP = "|"
@@ -241,20 +241,28 @@ def validate(terms: Sequence[Term], src: Language, tgt: Language, path: Path | N
              warnings: tuple[str, ...] = ()) -> TermBase:
     """Merge exact repeats (with a warning) and refuse conflicting entries.
 
-    Two entries conflict when their sources have the same match keys (so no text can tell
-    them apart) and the same part of speech, but different targets or flags.
+    Two entries conflict when their sources are the same words (ignoring case and accents)
+    but their targets or flags differ: no text could tell which one is meant, and the matcher
+    has no part-of-speech tagger to try. Sources that only stem alike ("bourgeoisie",
+    "bourgeois") are different entries; the matcher picks the closer one.
 
     Raises:
         DataFormatError: A conflict, naming both lines.
     """
+    seen: dict[tuple[str, ...], Term] = {}
+    stems: dict[tuple[str, ...], Term] = {}
     norm = Normalizer(src.name)
-    seen: dict[tuple[tuple[str, ...], str], Term] = {}
     kept: list[Term] = []
     notes = list(warnings)
     where = path or Path("glossary")
     for term in terms:
-        key = (norm.phrase(term.source), term.pos.lower())
-        if not key[0]:
+        key = tuple(fold(w.lower()) for w in WORD.findall(term.source))
+        alike = stems.setdefault(norm.phrase(term.source), term)
+        if alike is not term and tuple(fold(w.lower()) for w in WORD.findall(alike.source)) \
+                != key:
+            notes.append(f"{where}:{term.line}: {term.source!r} stems like {alike.source!r} "
+                         f"(line {alike.line}); an occurrence goes to the one written closer")
+        if not key:
             raise DataFormatError(where, term.line, f"source term {term.source!r} has no words; "
                                   "give a word or delete the entry")
         first = seen.get(key)
@@ -269,7 +277,7 @@ def validate(terms: Sequence[Term], src: Language, tgt: Language, path: Path | N
                 where, term.line,
                 f"{term.source!r} conflicts with line {first.line} ({first.source!r} → "
                 f"{SEP.join(first.targets)}, here → {SEP.join(term.targets)}); merge them into "
-                "one entry with the forms separated by |, or give different parts of speech")
+                "one entry with the forms separated by |")
     return TermBase(src, tgt, tuple(kept), path, tuple(notes))
 
 

@@ -47,7 +47,8 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
-def _fold(word: str) -> str:
+def fold(word: str) -> str:
+    """The word without diacritics ("État" → "Etat")."""
     decomposed = unicodedata.normalize("NFKD", word)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -85,14 +86,16 @@ class Normalizer:
         found = self._cache.get(word)
         if found is None:
             lower = word.lower()
-            found = _fold(self.stem(lower) if self.stem is not None else lower)
+            found = fold(self.stem(lower) if self.stem is not None else lower)
             if len(self._cache) < 1_000_000:
                 self._cache[word] = found
         return found
 
     def keys(self, words: list[str]) -> list[str]:
-        cache, key = self._cache, self.key
-        return [cache.get(w) or key(w) for w in words]
+        try:  # every word seen before: one C-level pass
+            return list(map(self._cache.__getitem__, words))
+        except KeyError:
+            return [self.key(w) for w in words]
 
     def phrase(self, text: str) -> tuple[str, ...]:
         """The keys of a phrase's words: ``phrase("classes sociales") == ("class", "social")``."""
