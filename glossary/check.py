@@ -321,6 +321,8 @@ def _check_part(checker: TermChecker, rows: Iterable[tuple[str, str, str]]
     report = CheckReport()
     usage: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
     for seg_id, source, target in rows:
+        if not source.strip() or not target.strip():
+            continue  # a sentence with no counterpart in the alignment: nothing to check
         report.segments += 1
         found, check = checker.segment_violations(seg_id, source, target)
         report.violations += found

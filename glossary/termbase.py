@@ -269,7 +269,8 @@ def validate(terms: Sequence[Term], src: Language, tgt: Language, path: Path | N
         if first is None:
             seen[key] = term
             kept.append(term)
-        elif replace(first, note="", line=None) == replace(term, note="", line=None):
+        elif replace(first, source="", note="", line=None) == \
+                replace(term, source="", note="", line=None):
             notes.append(f"{where}:{term.line}: repeats line {first.line} "
                          f"({term.source!r}); kept once")
         else:

@@ -195,5 +195,33 @@ class TransformersEngine:
         return [Hypothesis(unmask(t.strip(), lits)) for t, (_, lits) in zip(texts, masked,
                                                                             strict=True)]
 
+    def translate_nbest(self, segments: Sequence[str], n: int) -> list[list[Hypothesis]]:
+        """The n best hypotheses of beam search for each segment, best first, with scores.
+
+        Used by glossary enforcement to pick the best hypothesis that honours the terms.
+        """
+        import torch
+
+        out: list[list[Hypothesis]] = []
+        for start in range(0, len(segments), 8):
+            masked = [mask(s) for s in segments[start:start + 8]]
+            enc = self.tokenizer([self.family.prefix + m[0] for m in masked],
+                                 return_tensors="pt", padding=True, truncation=True
+                                 ).to(self.device)
+            kwargs = self.generation_kwargs(enc["input_ids"].shape[1])
+            kwargs.update(num_beams=max(n, self.beams or 1), num_return_sequences=n,
+                          output_scores=True, return_dict_in_generate=True)
+            try:
+                with torch.inference_mode():
+                    gen = self.model.generate(**enc, **kwargs)
+            except RuntimeError as exc:
+                raise EngineError(f"transformers: {str(exc).splitlines()[0]}") from exc
+            texts = self.tokenizer.batch_decode(gen.sequences, skip_special_tokens=True)
+            scores = gen.sequences_scores.tolist()
+            for k, (_, lits) in enumerate(masked):
+                out.append([Hypothesis(unmask(texts[k * n + j].strip(), lits), scores[k * n + j])
+                            for j in range(n)])
+        return out
+
     def close(self) -> None:
         self.model = None
