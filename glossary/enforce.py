@@ -70,14 +70,19 @@ class GlossaryEngine:
         engine: The engine to wrap (any ``Engine``).
         base: The term base; it must be for the engine's language pair.
         nbest: Hypotheses to choose among, for engines that can give several.
+        steps: Which of "nbest", "substitute" and "mask" to use, for measuring each.
     """
 
-    def __init__(self, engine: Engine, base: TermBase, nbest: int = 8) -> None:
+    STEPS = ("nbest", "substitute", "mask")
+
+    def __init__(self, engine: Engine, base: TermBase, nbest: int = 8,
+                 steps: tuple[str, ...] = STEPS) -> None:
         self.engine = engine
         self.base = base.for_pair(engine.src, engine.tgt)
         self.src, self.tgt = engine.src, engine.tgt
         self.checker = TermChecker(self.base)
         self.nbest = nbest
+        self.steps = steps
         self.preferred_batch = int(getattr(engine, "preferred_batch", 32))
         self.stats: Counter[str] = Counter()
         self._alone: dict[str, str] = {}
@@ -97,9 +102,11 @@ class GlossaryEngine:
         todo = [i for i, s in enumerate(segments) if self._missing(s, out[i])]
         self.stats["segments"] += len(segments)
         self.stats["with terms"] += sum(bool(self.checker.in_source(s)) for s in segments)
-        self._substitute(segments, out, todo)
-        todo = [i for i in todo if self._missing(segments[i], out[i])]
-        self._mask(segments, out, todo)
+        if "substitute" in self.steps:
+            self._substitute(segments, out, todo)
+            todo = [i for i in todo if self._missing(segments[i], out[i])]
+        if "mask" in self.steps:
+            self._mask(segments, out, todo)
         for i in range(len(segments)):
             out[i] = self._unforbid(segments[i], out[i])
         self.stats["left wrong"] += sum(bool(self._missing(segments[i], out[i]))
@@ -113,7 +120,8 @@ class GlossaryEngine:
 
     def _first(self, segments: Sequence[str]) -> list[Hypothesis]:
         nbest = getattr(self.engine, "translate_nbest", None)
-        if nbest is None or not any(self.checker.in_source(s) for s in segments):
+        if nbest is None or "nbest" not in self.steps or \
+                not any(self.checker.in_source(s) for s in segments):
             return self.engine.translate_batch(segments)
         chosen = []
         for source, options in zip(segments, nbest(segments, self.nbest), strict=True):

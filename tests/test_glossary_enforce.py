@@ -1,0 +1,148 @@
+"""Terminology during translation, on real Apertium and a real (tiny) transformers model;
+`diglot glossary` and `diglot run --glossary` end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from glossary.check import TermChecker, check_segments
+from glossary.enforce import GlossaryEngine, form_for
+from glossary.termbase import Term, validate
+from tests.conftest import SAMPLE, SAMPLE_REF, needs_apertium
+from tests.test_cli import diglot
+from translate.engine import open_engine
+from translate.langs import resolve
+
+EN, ES = resolve("en"), resolve("es")
+SOURCES = ["The workers own the means of production.",
+           "Workers of the world, unite!",
+           "The worker reads a book about the state.",
+           "A book is not a tool."]
+
+
+def en_es(*terms: Term):  # type: ignore[no-untyped-def]
+    return validate(terms, EN, ES, None)
+
+
+@needs_apertium
+def test_apertium_output_follows_the_glossary() -> None:
+    base = en_es(Term("worker", ("obrero", "obreros")),
+                 Term("means of production", ("medios de producción",)),
+                 Term("book", ("volumen",), ("libro",)))
+    plain = open_engine("apertium", EN, ES)
+    before = [h.text for h in plain.translate_batch(SOURCES)]
+    engine = GlossaryEngine(open_engine("apertium", EN, ES), base)
+    after = [h.text for h in engine.translate_batch(SOURCES)]
+    plain.close()
+    engine.close()
+    checker = TermChecker(base)
+    rows = list(zip(map(str, range(4)), SOURCES, before, strict=True))
+    assert check_segments(checker, rows).usage < 0.5  # Apertium alone says trabajador, libro
+    report = check_segments(checker, list(zip(map(str, range(4)), SOURCES, after, strict=True)))
+    assert report.usage == 1.0 and not report.violations
+    assert after[0].startswith("Los obreros poseen")  # the inflected form the glossary lists
+    assert after[1].startswith("Obreros")  # capitalised at the start of the sentence
+    assert engine.stats["left wrong"] == 0 and engine.stats["substituted"] >= 2
+    assert engine.config.params["glossary"] == base.version
+
+
+@needs_apertium
+def test_masking_alone_puts_the_form_in_place_of_the_placeholder() -> None:
+    base = en_es(Term("worker", ("obrero", "obreros")), Term("Paris", ("Paris",), dnt=True,
+                                                             case_sensitive=True))
+    engine = GlossaryEngine(open_engine("apertium", EN, ES), base, steps=("mask",))
+    out = [h.text for h in engine.translate_batch(["The worker lives in Paris.",
+                                                     "Workers of Paris!"])]
+    engine.close()
+    assert engine.stats["masked"] == 2 and engine.stats["left wrong"] == 0
+    assert "obrero" in out[0] and "Paris" in out[0] and "París" not in out[0]
+    assert out[1].startswith("Obrero")  # the placeholder was the first word
+
+
+def test_form_for_keeps_agreement_and_case() -> None:
+    term = Term("worker", ("obrero", "obreros"))
+    assert form_for(term, "trabajadores") == "obreros"
+    assert form_for(term, "Trabajador") == "Obrero"
+    assert form_for(Term("state", ("Estado",)), "estado") == "Estado"  # never lower-cased
+
+
+def test_transformers_nbest_choice_prefers_the_compliant_hypothesis(tmp_path: Path) -> None:
+    pytest.importorskip("torch", reason="the transformers extra is not installed")
+    from tests.tinymodels import build_marian
+
+    engine = open_engine("transformers", ES, EN, model=str(build_marian(tmp_path / "m")))
+    source = "La clase obrera lucha contra la burguesía."
+    options = engine.translate_nbest([source], 8)[0]  # type: ignore[attr-defined]
+    first = set(options[0].text.split())
+    word = next((w for h in options[1:] for w in h.text.split()
+                 if w not in first and w.isalpha()), None)
+    if word is None:
+        pytest.skip("this random model gave no hypothesis with a word the first lacks")
+    base = validate([Term("clase", (word,))], ES, EN, None)
+    wrapped = GlossaryEngine(engine, base, nbest=8)
+    out = wrapped.translate_batch([source])[0].text
+    assert out in [h.text for h in options[1:]]
+    assert wrapped.stats["n-best"] == 1
+
+
+def _glossary(tmp_path: Path) -> Path:
+    path = tmp_path / "g.tsv"
+    path.write_text("es\ten\tforbidden\ntrabajo\tlabour\twork\nlengua\tlanguage\ttongue\n"
+                    "herramienta\ttool\t\n", encoding="utf-8")
+    return path
+
+
+@needs_apertium
+def test_run_with_glossary_records_its_version_and_checks(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    res = diglot("run", str(SAMPLE), "--from", "es", "--to", "en", "--out", str(out),
+                 "--reference", str(SAMPLE_REF), "--glossary", str(_glossary(tmp_path)))
+    assert res.returncode == 0, res.stderr
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    g = summary["glossary"]
+    assert g["usage"] == 1.0 and g["violations"] == 0 and g["occurrences"] >= 8
+    assert summary["params"]["glossary"] == g["version"]
+    assert "qa" in summary and "glossary" in summary["qa"]["by_check"]
+    assert "labour" in (out / "ensayo.en.md").read_text(encoding="utf-8")
+    # the same run without the glossary is another configuration: nothing reused
+    plain = diglot("run", str(SAMPLE), "--from", "es", "--to", "en", "--out", str(out))
+    assert "0 from the store" in plain.stdout
+    # the checker agrees on the run folder, and finds the plain run's violations
+    res = diglot("glossary", "check", str(out), "--glossary", str(_glossary(tmp_path)))
+    assert res.returncode == 1 and "forbidden 'work'; use labour" in res.stdout
+
+
+@needs_apertium
+def test_glossary_for_another_pair_fails_before_any_work(tmp_path: Path) -> None:
+    path = tmp_path / "g.tsv"
+    path.write_text("fr\ten\ntravail\tlabour\n", encoding="utf-8")
+    res = diglot("run", str(SAMPLE), "--from", "es", "--to", "en", "--out",
+                 str(tmp_path / "o"), "--glossary", str(path))
+    assert res.returncode == 2
+    assert res.stderr.strip().splitlines() == [
+        f"diglot: error: {path} is for fr→en, not es→en; give a glossary for this pair"]
+    assert not (tmp_path / "o").exists()
+
+
+def test_glossary_cli_check_convert_info(tmp_path: Path) -> None:
+    bitext = tmp_path / "b.tsv"
+    bitext.write_text("El trabajo social.\tSocial work.\nLa lengua.\tThe language.\n",
+                      encoding="utf-8")
+    res = diglot("glossary", "check", str(bitext), "--glossary", str(_glossary(tmp_path)),
+                 "--json")
+    assert res.returncode == 1
+    data = json.loads(res.stdout)
+    assert data["violations"] == [{"segment": "b.tsv:1", "kind": "forbidden", "term": "trabajo",
+                                   "position": 3, "source": "trabajo", "found": "work",
+                                   "expected": ["labour"]}]
+    tbx = tmp_path / "g.tbx"
+    assert diglot("glossary", "convert", str(_glossary(tmp_path)), str(tbx)).returncode == 0
+    info = diglot("glossary", "info", str(tbx))
+    assert "es→en, 3 terms" in info.stdout
+    bad = tmp_path / "bad.tbx"
+    bad.write_text("<martif><text><body><termEntry>", encoding="utf-8")
+    res = diglot("glossary", "info", str(bad))
+    assert res.returncode == 2 and res.stderr.startswith(f"diglot: error: {bad}:1")
