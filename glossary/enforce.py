@@ -104,9 +104,8 @@ class GlossaryEngine:
         self.stats["with terms"] += sum(bool(self.checker.in_source(s)) for s in segments)
         if "substitute" in self.steps:
             self._substitute(segments, out, todo)
-            todo = [i for i in todo if self._missing(segments[i], out[i])]
         if "mask" in self.steps:
-            self._mask(segments, out, todo)
+            self._mask(segments, out, [i for i in todo if self._missing(segments[i], out[i])])
         for i in range(len(segments)):
             out[i] = self._unforbid(segments[i], out[i])
         self.stats["left wrong"] += sum(bool(self._missing(segments[i], out[i]))
@@ -114,9 +113,10 @@ class GlossaryEngine:
         return [Hypothesis(text, h.score) for text, h in zip(out, hyps, strict=True)]
 
     def _missing(self, source: str, target: str) -> list[int]:
-        """Indices of terms in the source with no accepted form in the target."""
+        """Indices of terms with fewer accepted forms in the target than occurrences in the
+        source."""
         check = self.checker.segment(source, target)
-        return [t for t in check.terms if not check.used.get(t)]
+        return [t for t, ms in check.terms.items() if len(check.used.get(t, ())) < len(ms)]
 
     def _first(self, segments: Sequence[str]) -> list[Hypothesis]:
         nbest = getattr(self.engine, "translate_nbest", None)
@@ -131,7 +131,8 @@ class GlossaryEngine:
             chosen.append(options[best])
         return chosen
 
-    def _substitute(self, segments: Sequence[str], out: list[str], todo: list[int]) -> None:
+    def _substitute(self, segments: Sequence[str], out: list[str], todo: list[int],
+                    count: bool = True) -> None:
         """Replace the engine's own rendering of a missing term by the glossary's form."""
         wanted = {m.text for i in todo for t, ms in self.checker.in_source(segments[i]).items()
                   for m in ms}
@@ -145,7 +146,7 @@ class GlossaryEngine:
                 term = self.base.terms[t]
                 for m in self.checker.in_source(segments[i])[t]:
                     out[i] = self._replace_rendering(out[i], self._alone.get(m.text, ""), term)
-            self.stats["substituted"] += out[i] != before
+            self.stats["substituted"] += count and out[i] != before
 
     def _replace_rendering(self, target: str, rendering: str, term: Term) -> str:
         if not rendering.strip():
@@ -160,7 +161,10 @@ class GlossaryEngine:
         return target[:m.start] + form_for(term, m.text) + target[m.end:]
 
     def _mask(self, segments: Sequence[str], out: list[str], todo: list[int]) -> None:
-        """Translate again with missing terms as placeholders, then put the forms in."""
+        """Translate again with the terms still missing as placeholders, then put the forms
+        in. The new translation is substituted again (terms fixed before may come back in the
+        engine's words) and kept where it leaves fewer terms missing than ``out``. Masking
+        only what substitution could not fix keeps the engine's context intact elsewhere."""
         masked: list[str] = []
         forms: list[list[tuple[str, Term, str]]] = []
         for i in todo:
@@ -176,14 +180,22 @@ class GlossaryEngine:
             forms.append(slots)
         if not masked:
             return
-        for i, hyp, slots in zip(todo, self.engine.translate_batch(masked), forms, strict=True):
-            text = hyp.text
+        again = [h.text for h in self.engine.translate_batch(masked)]
+        for k, (hyp, slots) in enumerate(zip(again, forms, strict=True)):
+            text = hyp
             if all(text.count(mark) == 1 for mark, _, _ in slots):
                 for mark, term, surface in slots:
                     at = text.index(mark)
                     start = at == 0 or re.search(r"[.!?]\s*$", text[:at]) is not None
-                    form = form_for(term, surface if start else surface.lower())
-                    text = text.replace(mark, form)
+                    text = text.replace(mark, form_for(term, surface if start
+                                                       else surface.lower()))
+            again[k] = text
+        if "substitute" in self.steps:
+            self._substitute([segments[i] for i in todo], again, list(range(len(todo))),
+                             count=False)
+        for i, text in zip(todo, again, strict=True):
+            if "⟦" not in text and len(self._missing(segments[i], text)) < \
+                    len(self._missing(segments[i], out[i])):
                 out[i] = text
                 self.stats["masked"] += 1
 
