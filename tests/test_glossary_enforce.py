@@ -146,3 +146,14 @@ def test_glossary_cli_check_convert_info(tmp_path: Path) -> None:
     bad.write_text("<martif><text><body><termEntry>", encoding="utf-8")
     res = diglot("glossary", "info", str(bad))
     assert res.returncode == 2 and res.stderr.startswith(f"diglot: error: {bad}:1")
+
+
+@needs_apertium
+def test_check_reads_a_project_store(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert diglot("run", str(SAMPLE), "--from", "es", "--to", "en", "--out",
+                  str(out)).returncode == 0
+    res = diglot("glossary", "check", str(out / "diglot.db"), "--glossary",
+                 str(_glossary(tmp_path)))
+    assert res.returncode == 1
+    assert "ensayo.es.md segment" in res.stdout and "use labour" in res.stdout
