@@ -36,7 +36,7 @@ DATA = ROOT.parent / "shared" / "data" / "flores-dev"
 
 from glossary.check import TermChecker, check_segments  # noqa: E402
 from glossary.termbase import Term, TermBase, validate  # noqa: E402
-from translate.langs import Language, resolve  # noqa: E402
+from translate.langs import Language, resolve  # noqa: E402,F401
 
 
 def lines(name: str) -> list[str]:
@@ -172,19 +172,21 @@ def speed_glossary(sources: Sequence[str], targets: Sequence[str], entries: int)
         by_size[gram.count(" ") + 1].append(gram)
     # shaped like a real term base: most entries are multiword (30 % one word, 40 % two, 30 %
     # three), so single words do not cover the whole vocabulary of the checked text
-    chosen = (by_size[1][:entries * 3 // 10] + by_size[2][:entries * 4 // 10]
+    shaped = (by_size[1][:entries * 3 // 10] + by_size[2][:entries * 4 // 10]
               + by_size[3][:entries * 3 // 10])
-    terms = [Term(s, (rng.choice(tgt_grams),)) for s in chosen]
-    base = validate(_unique(terms, resolve("fr")), resolve("fr"), resolve("en"), None)
-    return TermBase(base.src, base.tgt, base.terms[:entries])
+    taken = set(shaped)
+    rest = [g for g in by_size[3] + by_size[2] if g not in taken]  # multiword fill to size
+    terms = [Term(s, (rng.choice(tgt_grams),)) for s in shaped + rest]
+    base = validate(_unique(terms)[:entries], resolve("fr"), resolve("en"), None)
+    return base
 
 
-def _unique(terms: list[Term], lang: Language) -> list[Term]:
-    from glossary.text import Normalizer
+def _unique(terms: list[Term]) -> list[Term]:
+    from glossary.text import WORD, fold
 
-    norm, seen, out = Normalizer(lang.name), set(), []
+    seen, out = set(), []
     for t in terms:
-        key = norm.phrase(t.source)
+        key = tuple(fold(w.lower()) for w in WORD.findall(t.source))
         if key and key not in seen:
             seen.add(key)
             out.append(t)
@@ -215,8 +217,9 @@ def speed(size: int, entries: int) -> None:
     print(f"| baseline: split every segment into words | | {baseline:.2f} | "
           f"{size / baseline:,.0f} | | |")
     rates = []
-    for name, texts in (("domain: n-grams of the Manifesto and Text+Berg (French)", domain),
-                        ("dense: n-grams of the checked source text itself", sources)):
+    for name, texts in (
+            ("domain: n-grams of the Manifesto and Text+Berg (French)", domain),
+            ("worst case: n-grams of the checked source text itself", sources)):
         base = speed_glossary(texts, english, entries)
         checker = TermChecker(base)
         start = time.perf_counter()
@@ -226,7 +229,7 @@ def speed(size: int, entries: int) -> None:
         print(f"| {name} | {len(base):,} | {seconds:.2f} | **{size / seconds:,.0f}** | "
               f"{report.occurrences / size:.1f} | {len(report.violations):,} |")
     print(f"\ngoal ≥ 20,000 segments/s: {'met' if rates[0] >= 20_000 else 'NOT met'} "
-          f"(domain glossary), {'met' if rates[1] >= 20_000 else 'NOT met'} (dense)")
+          f"(domain glossary), {'met' if rates[1] >= 20_000 else 'NOT met'} (worst case)")
 
 
 def main() -> None:
