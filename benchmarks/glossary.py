@@ -142,9 +142,9 @@ def dinu(direction: tuple[str, str], size: int) -> None:
 
 
 def speed_glossary(sources: Sequence[str], targets: Sequence[str], entries: int) -> TermBase:
-    """Word n-grams (1–3 words) of the source as terms, with real-text targets.
+    """Word n-grams (1–4 words) of the source as terms, with real-text targets.
 
-    Like terms, they neither start nor end with one of the 300 most frequent words of their
+    Like terms, they neither start nor end with one of the 150 most frequent words of their
     language (function words), nor with a number.
     """
     from collections import Counter
@@ -153,10 +153,10 @@ def speed_glossary(sources: Sequence[str], targets: Sequence[str], entries: int)
 
     def grams(texts: Sequence[str]) -> list[str]:
         split = [[w.lower() for w in WORD.findall(t)] for t in texts]
-        common = {w for w, _ in Counter(w for ws in split for w in ws).most_common(300)}
+        common = {w for w, _ in Counter(w for ws in split for w in ws).most_common(150)}
         found: dict[str, None] = {}
         for words in split:
-            for n in (1, 2, 3):
+            for n in (1, 2, 3, 4):
                 for i in range(len(words) - n + 1):
                     gram = words[i:i + n]
                     if (gram[0] not in common and gram[-1] not in common
@@ -167,7 +167,7 @@ def speed_glossary(sources: Sequence[str], targets: Sequence[str], entries: int)
     rng = random.Random(7)
     src_grams, tgt_grams = grams(sources), grams(targets)
     rng.shuffle(src_grams)
-    by_size: dict[int, list[str]] = {1: [], 2: [], 3: []}
+    by_size: dict[int, list[str]] = {1: [], 2: [], 3: [], 4: []}
     for gram in src_grams:
         by_size[gram.count(" ") + 1].append(gram)
     # shaped like a real term base: most entries are multiword (30 % one word, 40 % two, 30 %
@@ -175,7 +175,7 @@ def speed_glossary(sources: Sequence[str], targets: Sequence[str], entries: int)
     shaped = (by_size[1][:entries * 3 // 10] + by_size[2][:entries * 4 // 10]
               + by_size[3][:entries * 3 // 10])
     taken = set(shaped)
-    rest = [g for g in by_size[3] + by_size[2] if g not in taken]  # multiword fill to size
+    rest = [g for g in by_size[3] + by_size[2] + by_size[4] if g not in taken]  # fill to size
     terms = [Term(s, (rng.choice(tgt_grams),)) for s in shaped + rest]
     base = validate(_unique(terms)[:entries], resolve("fr"), resolve("en"), None)
     return base
