@@ -183,9 +183,17 @@ class TermChecker:
         shared = len(os.path.commonprefix([text, term]))
         return text == term, text.startswith(term), shared
 
-    def segment(self, source: str, target: str) -> SegmentCheck:
-        """One aligned pair: its source terms and how the target renders them."""
-        terms = self.in_source(source)
+    def segment(self, source: str, target: str,
+                terms: dict[int, list[Match]] | None = None) -> SegmentCheck:
+        """One aligned pair: its source terms and how the target renders them.
+
+        Args:
+            source: The source segment.
+            target: Its translation.
+            terms: ``in_source(source)`` when the caller has it already (one source checked
+                against several translations).
+        """
+        terms = self.in_source(source) if terms is None else terms
         used: dict[int, list[int]] = defaultdict(list)
         forbidden: dict[int, list[Match]] = defaultdict(list)
         if not terms:

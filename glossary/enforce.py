@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from glossary.check import TermChecker
-from glossary.match import PhraseIndex
+from glossary.match import Match, PhraseIndex
 from glossary.termbase import Term, TermBase
 from translate.engine import Engine, EngineConfig, Hypothesis
 
@@ -86,6 +86,7 @@ class GlossaryEngine:
         self.preferred_batch = int(getattr(engine, "preferred_batch", 32))
         self.stats: Counter[str] = Counter()
         self._alone: dict[str, str] = {}
+        self._found: dict[str, dict[int, list[Match]]] = {}
 
     @property
     def config(self) -> EngineConfig:
@@ -97,11 +98,13 @@ class GlossaryEngine:
         self.engine.close()
 
     def translate_batch(self, segments: Sequence[str]) -> list[Hypothesis]:
+        # each step checks the same sources against new outputs: find their terms once
+        self._found = {s: self.checker.in_source(s) for s in segments}
         hyps = self._first(segments)
         out = [h.text for h in hyps]
         todo = [i for i, s in enumerate(segments) if self._missing(s, out[i])]
         self.stats["segments"] += len(segments)
-        self.stats["with terms"] += sum(bool(self.checker.in_source(s)) for s in segments)
+        self.stats["with terms"] += sum(bool(self._found[s]) for s in segments)
         if "substitute" in self.steps:
             self._substitute(segments, out, todo)
         if "mask" in self.steps:
@@ -115,13 +118,13 @@ class GlossaryEngine:
     def _missing(self, source: str, target: str) -> list[int]:
         """Indices of terms with fewer accepted forms in the target than occurrences in the
         source."""
-        check = self.checker.segment(source, target)
+        check = self.checker.segment(source, target, self._found.get(source))
         return [t for t, ms in check.terms.items() if len(check.used.get(t, ())) < len(ms)]
 
     def _first(self, segments: Sequence[str]) -> list[Hypothesis]:
         nbest = getattr(self.engine, "translate_nbest", None)
         if nbest is None or "nbest" not in self.steps or \
-                not any(self.checker.in_source(s) for s in segments):
+                not any(self._found[s] for s in segments):
             return self.engine.translate_batch(segments)
         chosen = []
         for source, options in zip(segments, nbest(segments, self.nbest), strict=True):
@@ -134,8 +137,7 @@ class GlossaryEngine:
     def _substitute(self, segments: Sequence[str], out: list[str], todo: list[int],
                     count: bool = True) -> None:
         """Replace the engine's own rendering of a missing term by the glossary's form."""
-        wanted = {m.text for i in todo for t, ms in self.checker.in_source(segments[i]).items()
-                  for m in ms}
+        wanted = {m.text for i in todo for ms in self._found[segments[i]].values() for m in ms}
         new = sorted(w for w in wanted if w not in self._alone)
         if new:
             for word, hyp in zip(new, self.engine.translate_batch(new), strict=True):
@@ -144,7 +146,7 @@ class GlossaryEngine:
             before = out[i]
             for t in self._missing(segments[i], out[i]):
                 term = self.base.terms[t]
-                for m in self.checker.in_source(segments[i])[t]:
+                for m in self._found[segments[i]][t]:
                     out[i] = self._replace_rendering(out[i], self._alone.get(m.text, ""), term)
             self.stats["substituted"] += count and out[i] != before
 
@@ -171,7 +173,7 @@ class GlossaryEngine:
             text = segments[i]
             slots: list[tuple[str, Term, str]] = []
             spans = [(m, self.base.terms[t]) for t in self._missing(segments[i], out[i])
-                     for m in self.checker.in_source(segments[i])[t]]
+                     for m in self._found[segments[i]][t]]
             for m, term in sorted(spans, key=lambda x: -x[0].start):
                 mark = _PLACEHOLDER.format(len(slots) + 1)
                 slots.append((mark, term, m.text))
@@ -200,7 +202,7 @@ class GlossaryEngine:
                 self.stats["masked"] += 1
 
     def _unforbid(self, source: str, target: str) -> str:
-        check = self.checker.segment(source, target)
+        check = self.checker.segment(source, target, self._found.get(source))
         for t, bad in check.forbidden.items():
             term = self.base.terms[t]
             for m in sorted(bad, key=lambda m: -m.start):
