@@ -182,11 +182,11 @@ def speed_glossary(sources: Sequence[str], targets: Sequence[str], entries: int)
 
 
 def _unique(terms: list[Term]) -> list[Term]:
-    from glossary.text import WORD, fold
+    from glossary.text import words_key
 
     seen, out = set(), []
     for t in terms:
-        key = tuple(fold(w.lower()) for w in WORD.findall(t.source))
+        key = words_key(t.source)
         if key and key not in seen:
             seen.add(key)
             out.append(t)

@@ -23,7 +23,7 @@ from xml.sax.saxutils import escape, quoteattr
 from corpora.textio import write_atomic
 from diglot.errors import ConfigError, DataFormatError
 from glossary.termbase import Term, TermBase, validate
-from glossary.text import WORD, fold
+from glossary.text import words_key
 from translate.langs import Language, resolve
 
 _ENTRIES = ("termEntry", "conceptEntry")
@@ -254,7 +254,7 @@ def _terms(entry: _Entry, src: Language, tgt: Language, path: Path,
     terms: list[Term] = []
     seen: set[tuple[str, ...]] = set()
     for form in sources:  # synonyms validate would call repeats or conflicts are left out
-        key = tuple(fold(w.lower()) for w in WORD.findall(form.text))
+        key = words_key(form.text)
         if key in seen or (terms and not key):
             continue
         seen.add(key)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from corpora.textio import read_text, write_atomic
 from diglot.errors import ConfigError, DataFormatError
-from glossary.text import WORD, Normalizer, fold
+from glossary.text import Normalizer, words_key
 from translate.langs import Language, resolve
 
 SEP = "|"
@@ -256,10 +256,9 @@ def validate(terms: Sequence[Term], src: Language, tgt: Language, path: Path | N
     notes = list(warnings)
     where = path or Path("glossary")
     for term in terms:
-        key = tuple(fold(w.lower()) for w in WORD.findall(term.source))
+        key = words_key(term.source)
         alike = stems.setdefault(norm.phrase(term.source), term)
-        if alike is not term and tuple(fold(w.lower()) for w in WORD.findall(alike.source)) \
-                != key:
+        if alike is not term and words_key(alike.source) != key:
             notes.append(f"{where}:{term.line}: {term.source!r} stems like {alike.source!r} "
                          f"(line {alike.line}); an occurrence goes to the one written closer")
         if not key:

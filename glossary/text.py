@@ -102,6 +102,12 @@ class Normalizer:
         return tuple(self.keys(WORD.findall(text)))
 
 
+def words_key(text: str) -> tuple[str, ...]:
+    """The words of a text lower-cased and without accents: two entries with the same
+    ``words_key`` are the same entry ("Classe sociale", "classe sociale")."""
+    return tuple(fold(w.lower()) for w in WORD.findall(text))
+
+
 def case_shape(word: str) -> str:
     """"U" all capitals, "T" capitalised, "l" otherwise: what a case-sensitive term must match."""
     if word.isupper() and len(word) > 1:
