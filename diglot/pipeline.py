@@ -320,7 +320,7 @@ def evaluate(doc: Document, texts: dict[int, str], targets: list[str],
         checks = default_checks(ctx, checker)
         found = check_segments(checker, [(it.id, it.source, it.target) for it in items])
         summary.glossary.update(occurrences=found.occurrences, honoured=found.honoured,
-                                usage=round(found.usage, 4), violations=len(found.violations),
+                                usage=round(found.usage, 4), violations=found.violation_count,
                                 inconsistent_terms=len(found.inconsistencies))
         glossary = {"inconsistencies": [{"term": i.term.source, "forms": dict(i.forms)}
                                         for i in found.inconsistencies]}

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -74,6 +75,11 @@ class Inconsistency:
         return f"'{self.term.source}' rendered {len(self.forms)} ways: {used}"
 
 
+#: A violation as it is found and passed between processes: (segment id, kind, term index,
+#: position, source text, found); ``Violation`` objects are made only when asked for.
+Found = tuple[str, str, int, int, str, str]
+
+
 @dataclass
 class CheckReport:
     """What ``check_segments`` found.
@@ -83,20 +89,37 @@ class CheckReport:
         occurrences: Source-term occurrences found.
         honoured: Occurrences matched by an accepted target form (at most one form per
             occurrence, so ``honoured / occurrences`` is the term usage rate).
-        violations: Each violation, in document order.
         inconsistencies: Terms rendered in more than one accepted way.
+        terms: The term base's entries (what ``found`` indexes).
+        found: Each violation, in document order, as compact rows; see ``violations``.
     """
 
     segments: int = 0
     occurrences: int = 0
     honoured: int = 0
-    violations: list[Violation] = field(default_factory=list)
     inconsistencies: list[Inconsistency] = field(default_factory=list)
+    terms: Sequence[Term] = ()
+    found: list[Found] = field(default_factory=list, repr=False)
 
     @property
     def usage(self) -> float:
         """Term usage rate (Dinu et al. 2019): honoured occurrences over all occurrences."""
         return self.honoured / self.occurrences if self.occurrences else 1.0
+
+    @property
+    def violation_count(self) -> int:
+        return len(self.found)
+
+    def first_violations(self, limit: int | None = None) -> list[Violation]:
+        """The first ``limit`` violations in document order (all of them by default)."""
+        terms = self.terms
+        return [Violation(seg, kind, terms[t], pos, text, bad)
+                for seg, kind, t, pos, text, bad in self.found[:limit]]
+
+    @property
+    def violations(self) -> list[Violation]:
+        """Every violation, in document order."""
+        return self.first_violations()
 
 
 @dataclass(frozen=True)
@@ -133,6 +156,8 @@ class TermChecker:
         self.forms: list[tuple[int, int, bool]] = []
         # term index -> (form index, keys joined as in ``_joined``, forbidden?)
         self.patterns: list[list[tuple[int, str, bool]]] = []
+        # (payloads found at one place, text there) -> the entry it is, or -1
+        self._chosen: dict[tuple[tuple[int, ...], str], int] = {}
         norm = self.target_index.norm
         for t, term in enumerate(base.terms):
             self.source_index.add(term.source, t, term.case_sensitive)
@@ -157,19 +182,25 @@ class TermChecker:
         shared start.
         """
         found: dict[int, list[Match]] = defaultdict(list)
-        hits = [m for m in self.source_index.find(source) if self._inflection(m)]
-        for k, m in enumerate(hits):
-            if (k and hits[k - 1].start == m.start) or \
-                    (k + 1 < len(hits) and hits[k + 1].start == m.start):
-                best = max((h for h in hits if h.start == m.start), key=self._closeness)
-                if best is not m:
-                    continue
-            found[m.payload].append(m)
+        chosen_for = self._chosen
+        for payloads, start, end, text in self.source_index.groups(source):
+            chosen = chosen_for.get((payloads, text))
+            if chosen is None:  # a book repeats its terms: each written form is judged once
+                chosen = chosen_for[payloads, text] = self._choose(payloads, text)
+            if chosen >= 0:
+                found[chosen].append(Match(chosen, start, end, text))
         return found
 
-    def _inflection(self, m: Match) -> bool:
-        words = WORD.findall(self.base.terms[m.payload].source)
-        for a, b in zip(WORD.findall(m.text), words, strict=True):
+    def _choose(self, payloads: tuple[int, ...], text: str) -> int:
+        """The entry an occurrence belongs to, or -1 when it is not an inflection of any."""
+        inflected = [p for p in payloads if self._judge(p, text)]
+        if not inflected:
+            return -1
+        return max(inflected, key=lambda p: self._closeness(p, text))
+
+    def _judge(self, payload: int, text: str) -> bool:
+        words = WORD.findall(self.base.terms[payload].source)
+        for a, b in zip(WORD.findall(text), words, strict=True):
             a, b = fold(a.lower()), fold(b.lower())
             if a != b:
                 shared = len(os.path.commonprefix([a, b]))
@@ -177,11 +208,11 @@ class TermChecker:
                     return False
         return True
 
-    def _closeness(self, m: Match) -> tuple[bool, bool, int]:
-        text = fold(m.text.lower())
-        term = fold(self.base.terms[m.payload].source.lower())
-        shared = len(os.path.commonprefix([text, term]))
-        return text == term, text.startswith(term), shared
+    def _closeness(self, payload: int, text: str) -> tuple[bool, bool, int]:
+        written = fold(text.lower())
+        term = fold(self.base.terms[payload].source.lower())
+        shared = len(os.path.commonprefix([written, term]))
+        return written == term, written.startswith(term), shared
 
     def segment(self, source: str, target: str,
                 terms: dict[int, list[Match]] | None = None) -> SegmentCheck:
@@ -218,18 +249,26 @@ class TermChecker:
 
     def segment_violations(self, segment_id: str, source: str, target: str
                            ) -> tuple[list[Violation], SegmentCheck]:
+        """One aligned pair's violations, by position in the source, and its check."""
+        found, check = self._found(segment_id, source, target)
+        terms = self.base.terms
+        return [Violation(seg, kind, terms[t], pos, text, bad)
+                for seg, kind, t, pos, text, bad in found], check
+
+    def _found(self, segment_id: str, source: str, target: str
+               ) -> tuple[list[Found], SegmentCheck]:
         check = self.segment(source, target)
-        found: list[Violation] = []
+        found: list[Found] = []
         for t, occurrences in check.terms.items():
-            term, first = self.base.terms[t], occurrences[0]
-            if check.forbidden.get(t):
-                bad = check.forbidden[t][0]
-                found.append(Violation(segment_id, "forbidden", term, first.start, first.text,
-                                       bad.text))
+            bad = check.forbidden.get(t)
+            if bad:
+                first = occurrences[0]
+                found.append((segment_id, "forbidden", t, first.start, first.text, bad[0].text))
             elif not check.used.get(t):
-                found += [Violation(segment_id, "missing", term, m.start, m.text)
-                          for m in occurrences]
-        return sorted(found, key=lambda v: v.position), check
+                found += [(segment_id, "missing", t, m.start, m.text, "") for m in occurrences]
+        if len(found) > 1:
+            found.sort(key=itemgetter(3))
+        return found, check
 
     def violations(self, source: str, target: str) -> list[str]:
         """Messages for the QA ``glossary`` check."""
@@ -277,16 +316,17 @@ def _check_all(checker: TermChecker, rows: list[tuple[str, str, str]], workers: 
         parts = [_check_part(checker, rows)]
     else:
         size = -(-len(rows) // (workers * 4))
-        chunks = [rows[i:i + size] for i in range(0, len(rows), size)]
-        with mp.get_context("fork").Pool(workers, _init_worker, (checker,)) as pool:
-            parts = [_unpack(checker, part) for part in pool.map(_check_chunk, chunks)]
-    report = CheckReport()
+        chunks = [(i, i + size) for i in range(0, len(rows), size)]
+        # forked workers inherit the checker and the rows: only the results are pickled
+        with mp.get_context("fork").Pool(workers, _init_worker, (checker, rows)) as pool:
+            parts = pool.map(_check_chunk, chunks)
+    report = CheckReport(terms=checker.base.terms)
     usage: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for part, part_usage in parts:
-        report.segments += part.segments
-        report.occurrences += part.occurrences
-        report.honoured += part.honoured
-        report.violations += part.violations
+    for (segments, occurrences, honoured), found, part_usage in parts:
+        report.segments += segments
+        report.occurrences += occurrences
+        report.honoured += honoured
+        report.found += found
         for t, by_form in part_usage.items():
             for f, ids in by_form.items():
                 usage[t][f] += ids
@@ -294,52 +334,38 @@ def _check_all(checker: TermChecker, rows: list[tuple[str, str, str]], workers: 
     return report
 
 
-_WORKER: list[TermChecker] = []
-_Packed = tuple[tuple[int, int, int], list[tuple[str, str, int, int, str, str]],
-                dict[int, dict[int, list[str]]]]
+_WORKER: list[tuple[TermChecker, list[tuple[str, str, str]]]] = []
+#: A part's counts (segments, occurrences, honoured), violations and usage by term and form.
+_Part = tuple[tuple[int, int, int], list[Found], dict[int, dict[int, list[str]]]]
 
 
-def _init_worker(checker: TermChecker) -> None:
+def _init_worker(checker: TermChecker, rows: list[tuple[str, str, str]]) -> None:
     gc.disable()  # a short-lived worker: see _no_gc
-    _WORKER[:] = [checker]
+    _WORKER[:] = [(checker, rows)]
 
 
-def _check_chunk(rows: list[tuple[str, str, str]]) -> _Packed:
-    """A worker's share. Violations travel back as plain tuples with the term's index:
-    named tuples holding a Term pickle ten times slower."""
-    checker = _WORKER[0]
-    index = {id(term): t for t, term in enumerate(checker.base.terms)}
-    report, usage = _check_part(checker, rows)
-    found = [(v.segment, v.kind, index[id(v.term)], v.position, v.source_text, v.found)
-             for v in report.violations]
-    return (report.segments, report.occurrences, report.honoured), found, usage
+def _check_chunk(span: tuple[int, int]) -> _Part:
+    checker, rows = _WORKER[0]
+    return _check_part(checker, rows[span[0]:span[1]])
 
 
-def _unpack(checker: TermChecker, packed: _Packed
-            ) -> tuple[CheckReport, dict[int, dict[int, list[str]]]]:
-    (segments, occurrences, honoured), found, usage = packed
-    terms = checker.base.terms
-    violations = [Violation(seg, kind, terms[t], pos, text, bad)
-                  for seg, kind, t, pos, text, bad in found]
-    return CheckReport(segments, occurrences, honoured, violations), usage
-
-
-def _check_part(checker: TermChecker, rows: Iterable[tuple[str, str, str]]
-                ) -> tuple[CheckReport, dict[int, dict[int, list[str]]]]:
-    report = CheckReport()
+def _check_part(checker: TermChecker, rows: Iterable[tuple[str, str, str]]) -> _Part:
+    segments = occurrences = honoured = 0
+    found: list[Found] = []
     usage: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
     for seg_id, source, target in rows:
         if not source.strip() or not target.strip():
             continue  # a sentence with no counterpart in the alignment: nothing to check
-        report.segments += 1
-        found, check = checker.segment_violations(seg_id, source, target)
-        report.violations += found
-        for t, occurrences in check.terms.items():
-            report.occurrences += len(occurrences)
-            report.honoured += min(len(occurrences), len(check.used.get(t, ())))
-            for f in set(check.used.get(t, ())):
+        segments += 1
+        violations, check = checker._found(seg_id, source, target)
+        found += violations
+        for t, matches in check.terms.items():
+            used = check.used.get(t, ())
+            occurrences += len(matches)
+            honoured += min(len(matches), len(used))
+            for f in set(used):
                 usage[t][f].append(seg_id)
-    return report, {t: dict(by_form) for t, by_form in usage.items()}
+    return (segments, occurrences, honoured), found, {t: dict(u) for t, u in usage.items()}
 
 
 def _inconsistent(base: TermBase, usage: dict[int, dict[int, list[str]]]

@@ -57,7 +57,7 @@ def check(bitext: Annotated[Path, typer.Argument(
         typer.echo(json.dumps(_as_dict(base, report), ensure_ascii=False, indent=1))
     else:
         _print(base, report, limit)
-    if report.violations:
+    if report.violation_count:
         raise typer.Exit(1)
 
 
@@ -78,10 +78,10 @@ def _print(base: TermBase, report: CheckReport, limit: int) -> None:
     typer.echo(f"{base.path} ({len(base)} terms, version {base.version}): "
                f"{report.segments} segments, {report.occurrences} term occurrences, "
                f"{report.usage:.1%} rendered as the glossary says")
-    shown = report.violations if limit == 0 else report.violations[:limit]
-    typer.echo(f"{len(report.violations)} violations"
+    shown = report.first_violations(limit or None)
+    typer.echo(f"{report.violation_count} violations"
                + (f" (first {len(shown)}; --limit 0 for all)"
-                  if len(shown) < len(report.violations) else ""))
+                  if len(shown) < report.violation_count else ""))
     for v in shown:
         typer.echo(f"  {v}")
     typer.echo(f"{len(report.inconsistencies)} terms rendered in more than one way")

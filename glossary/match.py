@@ -10,12 +10,15 @@ capitalisation.
 
 from __future__ import annotations
 
+import re
+from itertools import accumulate
 from typing import Any, NamedTuple
 
 from glossary.text import WORD, Normalizer, case_shape
 
 _END = "\0"  # a key no word has: marks the end of a phrase in the trie
-_HYPHENS = ("-", "\u2010", "\u2011")
+_HYPHENS = frozenset(("-", "\u2010", "\u2011"))
+_SPLIT = re.compile(f"({WORD.pattern})")  # the words, and what lies between them
 
 
 class Match(NamedTuple):
@@ -29,6 +32,23 @@ class Match(NamedTuple):
     """
 
     payload: int
+    start: int
+    end: int
+    text: str
+
+
+class Group(NamedTuple):
+    """Where one phrase was found, with every payload it was added with (entries that share
+    their keys, such as "classe" and "classes", are one phrase).
+
+    Attributes:
+        payloads: The payloads, in the order they were added.
+        start: Offset of the first character.
+        end: Offset after the last character.
+        text: The text as written there.
+    """
+
+    payloads: tuple[int, ...]
     start: int
     end: int
     text: str
@@ -54,8 +74,14 @@ class PhraseIndex:
         node = self.root
         for key in self.norm.keys(words):
             node = node.setdefault(key, {})
-        shapes = tuple(case_shape(w) for w in words) if case_sensitive else None
-        node.setdefault(_END, []).append((payload, shapes))
+        # at a phrase's end: the payloads that match any capitalisation, and the others with
+        # the case shape of each word
+        free, cased = node.get(_END, ((), ()))
+        if case_sensitive:
+            cased += ((payload, tuple(case_shape(w) for w in words)),)
+        else:
+            free += (payload,)
+        node[_END] = (free, cased)
         self.size += 1
         return True
 
@@ -70,51 +96,50 @@ class PhraseIndex:
         Returns:
             The matches in text order; one per payload when several share a phrase.
         """
-        # the hot loop of every check: plain lists and dict lookups, offsets only on a hit
-        words = WORD.findall(text)
+        return [Match(payload, g.start, g.end, g.text)
+                for g in self.groups(text, every) for payload in g.payloads]
+
+    def groups(self, text: str, every: bool = False) -> list[Group]:
+        """Like ``find``, with the payloads that share a phrase together in one ``Group``."""
+        # the hot loop of every check: plain lists and dict lookups in one pass; offsets only
+        # on a hit. ``parts`` alternates what lies between words with the words themselves:
+        # word k is parts[2k + 1], and parts[2k] is what joins it to the word before.
+        parts = _SPLIT.split(text)
+        words = parts[1::2]
         keys = self.norm.keys(words)
         root, n = self.root, len(keys)
-        spans: list[tuple[int, int]] = []
-        hyphens = False
-        found: list[Match] = []
-        i = 0
-        while i < n:
-            node = root.get(keys[i])
-            if node is None:
-                i += 1
+        starts = [i for i, key in enumerate(keys) if key in root]
+        if not starts:
+            return []
+        offsets = [0, *accumulate(map(len, parts))]
+        hyphens = not _HYPHENS.isdisjoint(parts[2::2])
+        found: list[Group] = []
+        after = 0  # leftmost-longest: the next match starts after the last one
+        for i in starts:
+            if i < after or (hyphens and i and parts[2 * i] in _HYPHENS):
                 continue
-            ends = []
-            j = i
-            while node is not None:
-                j += 1
-                if _END in node:
-                    ends.append((j, node[_END]))
+            node, j, ends = root[keys[i]], i + 1, []
+            while True:
+                entry = node.get(_END)
+                if entry is not None:
+                    ends.append((j, entry))
                 if j >= n:
                     break
                 node = node.get(keys[j])
-            if not ends:
-                i += 1
-                continue
-            if not spans:
-                spans = [m.span() for m in WORD.finditer(text)]
-                hyphens = any(h in text for h in _HYPHENS)
-            if hyphens and _glued(spans, i, text):
-                i += 1
-                continue
-            for j, payloads in (ends if every else reversed(ends)):
-                if hyphens and _glued(spans, j, text):
-                    continue
-                start, end = spans[i][0], spans[j - 1][1]
-                hits = [Match(payload, start, end, text[start:end]) for payload, shapes in payloads
-                        if shapes is None or shapes == tuple(map(case_shape, words[i:j]))]
-                found += hits
-                if hits and not every:
-                    i = j - 1  # the longest match wins; go on after it
+                if node is None:
                     break
-            i += 1
+                j += 1
+            for j, (payloads, cased) in (ends if every else reversed(ends)):
+                if hyphens and j < n and parts[2 * j] in _HYPHENS:
+                    continue  # no match ends inside a hyphenated compound
+                if cased:
+                    shapes = tuple(map(case_shape, words[i:j]))
+                    payloads = tuple(sorted(payloads + tuple(p for p, s in cased
+                                                             if s == shapes)))
+                if payloads:
+                    start, end = offsets[2 * i + 1], offsets[2 * j]
+                    found.append(Group(payloads, start, end, text[start:end]))
+                    if not every:
+                        after = j  # the longest match wins; go on after it
+                        break
         return found
-
-
-def _glued(spans: list[tuple[int, int]], k: int, text: str) -> bool:
-    """Whether word k is joined to word k-1 by a hyphen."""
-    return 0 < k < len(spans) and text[spans[k - 1][1]:spans[k][0]] in _HYPHENS

@@ -259,6 +259,24 @@ def test_consistency_lists_terms_rendered_in_several_ways() -> None:
         "'prolétaire' rendered 2 ways: proletarian ×2 (p1, p3); working men ×1 (p2)"]
 
 
+def test_forked_workers_report_what_one_process_does() -> None:
+    rows = [(f"s{i}", *pair) for i, pair in enumerate([
+        ("Les prolétaires n'ont rien à perdre.", "The proletarians have nothing to lose."),
+        ("Prolétaires de tous les pays !", "Working men of all countries!"),
+        ("Les luttes des classes.", "The class fights."),
+        ("L'État.", "The state."),
+        ("Le prolétaire, l'État.", "The proletarian, the State."),
+    ] * 7)]
+    one = check_segments(TermChecker(MANIFESTO_LIKE), rows, workers=1)
+    two = check_segments(TermChecker(MANIFESTO_LIKE), rows, workers=2)
+    assert two.violations == one.violations and len(one.violations) == 7  # "class fights" ×7
+    assert one.first_violations(2) == one.violations[:2] and one.violation_count == 7
+    assert (two.segments, two.occurrences, two.honoured) == (one.segments, one.occurrences,
+                                                             one.honoured) == (35, 42, 35)
+    assert [str(i) for i in two.inconsistencies] == [str(i) for i in one.inconsistencies]
+    assert str(one.inconsistencies[0]).startswith("'prolétaire' rendered 2 ways: proletarian ×14")
+
+
 def test_the_checker_feeds_the_qa_glossary_check() -> None:
     from evaluation.checks import default_checks
     from evaluation.qa import Context, Item, run_checks
