@@ -41,7 +41,8 @@ def check(bitext: Annotated[Path, typer.Argument(
     Exits 1 when there are violations.
     """
     from diglot.cli import guard
-    from glossary.check import TermChecker, check_segments, read_segments
+    from glossary.check import TermChecker, check_segments
+    from glossary.segments import read_segments
     from glossary.termbase import read_termbase
 
     def job() -> tuple[TermBase, CheckReport]:
@@ -103,8 +104,8 @@ def extract(bitext: Annotated[Path, typer.Argument(
     from corpora.textio import write_atomic
     from diglot.cli import guard
     from diglot.errors import ConfigError
-    from glossary.check import read_segments
     from glossary.extract import candidates_tsv, extract_candidates
+    from glossary.segments import read_segments
 
     def job() -> str:
         segments = read_segments(bitext)
