@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -206,6 +206,33 @@ class Store:
                 "status = CASE WHEN ? IS NULL THEN 'done' ELSE 'failed' END WHERE id = ?",
                 [(o.text, o.error, o.seconds, run_id, now, o.error, o.translation_id)
                  for o in outcomes])
+
+    def memory(self, src: str, tgt: str, key: str, texts: Iterable[str]) -> dict[str, str]:
+        """The translation memory: finished translations of these source texts under one
+        engine configuration, from any document in the store.
+
+        A reviewer's latest correction takes precedence over the machine output; among several
+        translations of one text, the most recent wins.
+
+        Args:
+            src: Source language code.
+            tgt: Target language code.
+            key: Engine configuration key (engine, model, decoding settings, glossary version).
+            texts: The source texts wanted.
+
+        Returns:
+            Source text -> translation, for the texts the store has.
+        """
+        wanted = set(texts)
+        if not wanted:
+            return {}
+        rows = self.conn.execute(
+            "SELECT s.text, COALESCE((SELECT e.text FROM edits e WHERE e.translation_id = t.id "
+            "ORDER BY e.id DESC LIMIT 1), t.text) FROM translations t "
+            "JOIN segments s ON s.id = t.segment_id WHERE t.config_key = ? AND t.tgt_lang = ? "
+            "AND t.status = 'done' AND s.lang = ? ORDER BY t.updated_at, t.id",
+            (key, tgt, src))
+        return {source: text for source, text in rows if source in wanted and text}
 
     def translations(self, doc_id: int, tgt: str, key: str) -> list[StoredTranslation]:
         """Every translation of a document for a target and engine config, in segment order."""

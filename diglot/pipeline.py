@@ -82,6 +82,7 @@ class Summary:
     scores: list[Score] = field(default_factory=list)
     qa: dict[str, object] = field(default_factory=dict)
     glossary: dict[str, object] = field(default_factory=dict)
+    memory: dict[str, object] = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -153,28 +154,62 @@ def _translated(engine: Engine, batches: list[list[Work]]
         yield batch, _translate_batch(engine, batch)
 
 
+@dataclass(frozen=True)
+class Progressed:
+    """What one ``translate_document`` call did.
+
+    Attributes:
+        done: Segments finished now (by the engine or from the translation memory).
+        failed: Segments that failed now.
+        memory: Of ``done``, segments whose source text the store had already translated
+            under the same configuration (another document, or earlier in this one): never
+            sent to the engine.
+        todo: Segments that were still to translate when the call began.
+    """
+
+    done: int
+    failed: int
+    memory: int
+    todo: int
+
+
 def translate_document(store: Store, doc_id: int, engine: Engine, batch_size: int | None,
-                       progress: Progress) -> tuple[int, int]:
+                       progress: Progress) -> Progressed:
     """Translate every segment of a stored document that is not done yet.
 
-    Returns:
-        ``(segments translated now, segments that failed now)``.
+    A source text is sent to the engine once: one the store has translated under the same
+    configuration is taken from there, and a text repeated in the document is translated at
+    its first occurrence and copied to the others, in the same transaction.
     """
     config = engine.config
     run_id = store.start_run(doc_id, engine.src.code, engine.tgt.code, config.key,
                              config.engine, config.model, config.params)
     work = store.work(doc_id, engine.tgt.code, config.key)
-    size = batch_size if batch_size else int(getattr(engine, "preferred_batch", 32))
     progress.start(len(work), f"{config.engine} {engine.src.code}→{engine.tgt.code}")
-    done = failed = 0
-    batches = [work[i:i + size] for i in range(0, len(work), size)]
-    for _, outcomes in _translated(engine, batches):
-        store.record(run_id, outcomes)
-        failed += sum(o.error is not None for o in outcomes)
-        done += sum(o.error is None for o in outcomes)
-        progress.advance(len(outcomes))
+    known = store.memory(engine.src.code, engine.tgt.code, config.key, (w.text for w in work))
+    recalled = [Outcome(w.translation_id, known[w.text]) for w in work if w.text in known]
+    if recalled:
+        store.record(run_id, recalled)
+        progress.advance(len(recalled))
+    copies: dict[str, list[Work]] = {}
+    for w in work:
+        if w.text not in known:
+            copies.setdefault(w.text, []).append(w)
+    unique = [same[0] for same in copies.values()]
+    size = batch_size if batch_size else int(getattr(engine, "preferred_batch", 32))
+    done, failed, memory = len(recalled), 0, len(recalled)
+    batches = [unique[i:i + size] for i in range(0, len(unique), size)]
+    for batch, outcomes in _translated(engine, batches):
+        repeats = [Outcome(same.translation_id, o.text, o.error)
+                   for w, o in zip(batch, outcomes, strict=True) for same in copies[w.text][1:]]
+        store.record(run_id, outcomes + repeats)
+        every = outcomes + repeats
+        failed += sum(o.error is not None for o in every)
+        done += sum(o.error is None for o in every)
+        memory += sum(o.error is None for o in repeats)
+        progress.advance(len(every))
     store.finish_run(run_id, failed)
-    return done, failed
+    return Progressed(done, failed, memory, len(work))
 
 
 def _reference_blocks(path: Path, lang: str, doc: Document, input_path: Path) -> list[str]:
@@ -242,7 +277,7 @@ def _translate_stored(opts: RunOptions, project: Path, progress: Progress) -> _T
     try:
         with Store.open(project) as store:
             doc_id = store.add_document(doc, opts.input.resolve(), source)
-            done_now, _ = translate_document(store, doc_id, engine, opts.batch_size, progress)
+            now = translate_document(store, doc_id, engine, opts.batch_size, progress)
             stored = store.translations(doc_id, tgt.code, config.key)
             texts = {t.position: t.text for t in stored if t.status == "done" and t.text}
             store.save_links(doc_id, tgt.code, config.key,
@@ -253,8 +288,10 @@ def _translate_stored(opts: RunOptions, project: Path, progress: Progress) -> _T
         summary.glossary["enforcement"] = dict(getattr(engine, "stats", {}))
     summary.segments = len(doc.segments)
     summary.untranslatable = sum(not s.translate for s in doc.segments)
-    summary.translated = done_now
-    summary.reused = len(texts) - done_now
+    summary.translated = now.done - now.memory
+    summary.memory = {"hits": now.memory, "segments": now.todo,
+                      "rate": round(now.memory / now.todo, 4) if now.todo else 0.0}
+    summary.reused = len(texts) - now.done
     summary.failures = [{"segment": t.position, "text": doc.segments[t.position].text,
                          "error": t.error} for t in stored if t.status != "done"]
     summary.failed = len(summary.failures)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -23,7 +24,10 @@ needs_shared = pytest.mark.skipif(
 def long_doc(tmp_path: Path) -> Path:
     """A Spanish Markdown book of ~600 segments built from the sample, for resume tests."""
     body = SAMPLE.read_text(encoding="utf-8")
-    chapters = [body.replace("# El trabajo y la lengua", f"# Capítulo {i}") for i in range(30)]
+    # every sentence unique (the translation memory would send a repeated one only once)
+    chapters = [re.sub(r"\.(\s)", rf" en {1800 + i}.\1",
+                       body.replace("# El trabajo y la lengua", f"# Capítulo {i}"))
+                for i in range(30)]
     path = tmp_path / "libro.es.md"
     path.write_text("\n".join(chapters), encoding="utf-8")
     return path
