@@ -221,7 +221,7 @@ def build_nllb(
         vocab=vocab, merges=generate_merges(vocab), src_lang=languages[0],
         extra_special_tokens=list(languages), model_max_length=128,
     )  # fmt: skip
-    return _save(folder, _m2m100_model(len(tokenizer)), tokenizer)
+    return _save(folder, _m2m100_model(len(tokenizer) + 8), tokenizer)
 
 
 def build_m2m100(folder: Path, languages: Sequence[str] = ("en", "es", "fr")) -> Path:
@@ -231,7 +231,7 @@ def build_m2m100(folder: Path, languages: Sequence[str] = ("en", "es", "fr")) ->
     its built-in list after vocab.json; ``languages`` is only checked against that list,
     and its first code is the default ``src_lang``. ``tok.src_lang = "es"`` gives
     ``[__es__, ..., </s>]``; use ``forced_bos_token_id=tok.get_lang_id("fr")``. The
-    model's ``vocab_size`` is ``len(tokenizer)`` (real checkpoints add 8 unused rows).
+X
 
     Args:
         folder: Output directory (created if needed).
@@ -259,4 +259,4 @@ def build_m2m100(folder: Path, languages: Sequence[str] = ("en", "es", "fr")) ->
             str(vocab_file), str(spm_file), src_lang=languages[0],
             additional_special_tokens=lang_tokens, model_max_length=128,
         )  # fmt: skip
-        return _save(folder, _m2m100_model(len(tokenizer)), tokenizer)
+        return _save(folder, _m2m100_model(len(tokenizer) + 8), tokenizer)

@@ -76,6 +76,7 @@ class Engine(Protocol):
 REGISTRY: dict[str, str] = {
     "apertium": "translate.apertium:open_apertium",
     "transformers": "translate.hf:TransformersEngine",
+    "ctranslate2": "translate.ct2:CTranslate2Engine",
 }
 
 

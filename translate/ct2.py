@@ -1,0 +1,197 @@
+"""CTranslate2: the transformers models of ``translate.hf`` (Marian, NLLB, M2M100), converted once
+and run by CTranslate2's C++ runtime, int8 on CPU by default.
+
+The converted model is cached next to the original folder (``opus-mt-es-en.ct2-int8``), or for
+a hub id under ``$XDG_CACHE_HOME/diglot/ct2``; conversion writes into a temporary folder and
+renames it, so a killed conversion leaves nothing half-written. Languages are set as in the
+transformers engine (``translate.hf.detect_family``): a source prefix for multi-target Marian,
+a target prefix token for NLLB and M2M100.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from corpora.inline import mask, unmask
+from diglot.errors import ConfigError, EngineError
+from translate.batching import map_batched
+from translate.engine import EngineConfig, Hypothesis
+from translate.langs import Language
+
+QUANTIZATIONS = ("int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float16",
+                 "bfloat16", "float32")
+
+
+def _cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "diglot" / "ct2"
+
+
+def model_folder(model: str) -> Path:
+    """The transformers folder of a local path or a hub id (from the local hub cache, or
+    downloaded when the hub is reachable).
+
+    Raises:
+        ConfigError: No such folder, or a hub id that cannot be had.
+    """
+    from translate.hf import _hub_reachable, _looks_like_path
+
+    path = Path(model).expanduser()
+    if path.exists():
+        if not (path / "config.json").is_file():
+            raise ConfigError(f"{path}: folder has no config.json, so no transformers model; "
+                              "give the folder that save_pretrained or `hf download` wrote")
+        return path
+    if _looks_like_path(model):
+        raise ConfigError(f"{model}: no such model folder; check the path")
+    from huggingface_hub import snapshot_download
+
+    offline = os.environ.get("HF_HUB_OFFLINE", "") in ("1", "true", "yes")
+    try:
+        return Path(snapshot_download(model, local_files_only=offline or not _hub_reachable()))
+    except Exception:  # huggingface_hub raises several unrelated types for "not here"
+        raise ConfigError(
+            f"model {model!r} is not in the local Hugging Face cache and the hub cannot be "
+            f"reached; download it on a connected machine (hf download {model}), or pass a "
+            "local folder with --model PATH") from None
+
+
+def converted(folder: Path, quantization: str, cache: Path | None = None) -> Path:
+    """The CTranslate2 model for a transformers folder, converted on first use.
+
+    Args:
+        folder: The transformers model folder.
+        quantization: One of ``QUANTIZATIONS``.
+        cache: Where to keep the converted model; by default next to ``folder`` when it is
+            writable, else under ``$XDG_CACHE_HOME/diglot/ct2``.
+
+    Raises:
+        ConfigError: An unknown quantization, or a model the converter does not support.
+    """
+    if quantization not in QUANTIZATIONS:
+        raise ConfigError(f"unknown quantization {quantization!r}; choose one of "
+                          f"{', '.join(QUANTIZATIONS)}")
+    if (folder / "model.bin").is_file():
+        return folder  # already a CTranslate2 model
+    if cache is None:
+        writable = os.access(folder.parent, os.W_OK) and "huggingface" not in folder.parts
+        cache = folder.parent if writable else _cache_root()
+    out = cache / f"{folder.name}.ct2-{quantization}"
+    if (out / "model.bin").is_file():
+        return out
+    import ctranslate2
+
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=cache))
+    try:
+        converter = ctranslate2.converters.TransformersConverter(str(folder))
+        converter.convert(str(tmp / "model"), quantization=quantization, force=True)
+        for name in ("tokenizer_config.json", "special_tokens_map.json"):
+            if (folder / name).is_file():
+                shutil.copy(folder / name, tmp / "model" / name)
+        os.replace(tmp / "model", out)
+    except (ValueError, NotImplementedError, RuntimeError) as exc:
+        raise ConfigError(f"{folder}: CTranslate2 cannot convert this model "
+                          f"({str(exc).splitlines()[0]})") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+class CTranslate2Engine:
+    """A transformers seq2seq model run by CTranslate2.
+
+    Args:
+        src: Source language.
+        tgt: Target language.
+        model: A transformers folder or hub id (converted and cached), or a CTranslate2 folder
+            with the original's tokenizer files.
+        device: "cpu" (default), "cuda", "cuda:1".
+        quantization: Weights' type (``QUANTIZATIONS``); int8 by default.
+        threads: Computation threads; by default every core the process may use.
+        max_tokens: Token budget of one batch (longest input times batch size).
+        beams: Beam size; 1 (greedy) by default.
+    """
+
+    preferred_batch = 64
+
+    def __init__(self, src: Language, tgt: Language, model: str | None = None,
+                 device: str = "cpu", quantization: str = "int8", threads: int | None = None,
+                 max_tokens: int = 2048, beams: int | None = None, **_: object) -> None:
+        if not model:
+            raise ConfigError("the ctranslate2 engine needs --model PATH_OR_HUB_ID")
+        try:
+            import ctranslate2
+            from transformers import AutoConfig, AutoTokenizer
+        except ImportError:
+            raise ConfigError("the ctranslate2 engine needs extras: pip install torch==2.13.0 "
+                              "'diglot[hf,ct2]'") from None
+        from translate.hf import detect_family
+
+        self.src, self.tgt, self.model_name = src, tgt, model
+        self.quantization, self.max_tokens, self.beams = quantization, max_tokens, beams
+        folder = model_folder(model)
+        self.tokenizer: Any = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+        model_type = AutoConfig.from_pretrained(str(folder), local_files_only=True).model_type
+        self.family = detect_family(model_type, self.tokenizer, src, tgt)
+        if self.family.src_lang is not None:
+            self.tokenizer.src_lang = self.family.src_lang
+        self.threads = threads or len(os.sched_getaffinity(0))
+        device_name, _sep, index = device.partition(":")
+        try:
+            self.translator: Any = ctranslate2.Translator(
+                str(converted(folder, quantization)), device=device_name,
+                device_index=int(index or 0), compute_type=quantization,
+                inter_threads=1, intra_threads=self.threads)
+        except (RuntimeError, ValueError) as exc:
+            raise ConfigError(f"ctranslate2 cannot run {model} on {device!r} with "
+                              f"{quantization} ({str(exc).splitlines()[0]}); try --device cpu "
+                              "or another --quantization") from None
+
+    @property
+    def config(self) -> EngineConfig:
+        return EngineConfig("ctranslate2", self.model_name,
+                            {"family": self.family.name, "beams": self.beams,
+                             "prefix": self.family.prefix, "quantization": self.quantization})
+
+    def _target_prefix(self) -> list[str] | None:
+        bos = self.family.forced_bos
+        return None if bos is None else [self.tokenizer.convert_ids_to_tokens(bos)]
+
+    def _generate(self, batch: list[list[str]]) -> list[str]:
+        limit = min(2 * max(len(tokens) for tokens in batch) + 16, 512)
+        prefix = self._target_prefix()
+        results = self.translator.translate_batch(
+            batch, target_prefix=[prefix] * len(batch) if prefix else None,
+            beam_size=self.beams or 1, max_decoding_length=limit + len(prefix or ()),
+            max_batch_size=len(batch))
+        out = []
+        for tokens, result in zip(batch, results, strict=True):
+            # cut to the input's own limit (the target prefix counted, the decoder's start
+            # token not), as the transformers engine does, so a sentence translates the same
+            # whatever batch it lands in
+            hyp = result.hypotheses[0][:min(2 * len(tokens) + 16, 512) - 1][len(prefix or ()):]
+            ids = self.tokenizer.convert_tokens_to_ids(hyp)
+            out.append(self.tokenizer.decode(ids, skip_special_tokens=True))
+        return out
+
+    def translate_batch(self, segments: Sequence[str]) -> list[Hypothesis]:
+        if not segments:
+            return []
+        masked = [mask(s) for s in segments]
+        tokenized = [self.tokenizer.convert_ids_to_tokens(ids) for ids in
+                     self.tokenizer([self.family.prefix + m[0] for m in masked]).input_ids]
+        try:
+            texts = map_batched(self._generate, tokenized, len, self.max_tokens)
+        except RuntimeError as exc:
+            raise EngineError(f"ctranslate2: {str(exc).splitlines()[0]}") from exc
+        return [Hypothesis(unmask(t.strip(), lits))
+                for t, (_, lits) in zip(texts, masked, strict=True)]
+
+    def close(self) -> None:
+        self.translator = None
