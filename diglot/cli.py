@@ -35,7 +35,8 @@ Input = Annotated[Path, typer.Argument(help="Plain-text or Markdown file (.md) t
 From = Annotated[str, typer.Option("--from", "-f", help="Source language (es, fra, fra_Latn).")]
 To = Annotated[str, typer.Option("--to", "-t", help="Target language.")]
 EngineOpt = Annotated[str, typer.Option("--engine", "-e",
-                                        help="apertium or transformers (--model implies it).")]
+                                        help="apertium, transformers (--model implies it) "
+                                             "or ctranslate2.")]
 Model = Annotated[str | None, typer.Option("--model", "-m",
                                            help="transformers model: local folder or hub id.")]
 Project = Annotated[Path | None, typer.Option("--project", "-p", dir_okay=False,
@@ -44,6 +45,10 @@ Device = Annotated[str, typer.Option(help="Torch device for transformers: cpu, c
 Batch = Annotated[int | None, typer.Option(
     min=1, help="Segments per committed batch (default: what suits the engine).")]
 Beams = Annotated[int | None, typer.Option(min=1, help="Beam size (default: the model's).")]
+Quantization = Annotated[str, typer.Option(
+    help="ctranslate2 weights: int8, int8_float32, int16, float16, bfloat16, float32.")]
+Threads = Annotated[int | None, typer.Option(
+    min=1, help="ctranslate2 computation threads (default: every core).")]
 GlossaryOpt = Annotated[Path | None, typer.Option(
     "--glossary", "-g", exists=True, dir_okay=False,
     help="Term base (.tsv/.csv/.tbx) the translation must follow.")]
@@ -112,13 +117,14 @@ def run(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium", model:
             "--reference", "-r", dir_okay=False,
             help="Reference translation: adds BLEU and chrF.")] = None,
         device: Device = "cpu", batch_size: Batch = None, beams: Beams = None,
-        glossary: GlossaryOpt = None) -> None:
+        glossary: GlossaryOpt = None, quantization: Quantization = "int8",
+        threads: Threads = None) -> None:
     """Translate a document; write it, a sentence-aligned TSV and summary.json."""
     from diglot.pipeline import RunOptions
     from diglot.pipeline import run as run_pipeline
 
     opts = RunOptions(input, src, tgt, engine, model, out, project, reference, device,
-                      batch_size, beams, glossary)
+                      batch_size, beams, glossary, quantization, threads)
     progress = _RichProgress()
     try:
         summary = guard(lambda: run_pipeline(opts, progress))
@@ -156,13 +162,14 @@ def translate(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium",
               out: Annotated[Path | None, typer.Option(
                   "--out", "-o", dir_okay=False, help="Output file (default stdout).")] = None,
               project: Project = None, device: Device = "cpu", batch_size: Batch = None,
-              beams: Beams = None, glossary: GlossaryOpt = None) -> None:
+              beams: Beams = None, glossary: GlossaryOpt = None,
+              quantization: Quantization = "int8", threads: Threads = None) -> None:
     """Translate a document and write only the translated document."""
     from corpora.textio import write_atomic
     from diglot.pipeline import RunOptions, translate_only
 
     opts = RunOptions(input, src, tgt, engine, model, None, project, None, device, batch_size,
-                      beams, glossary)
+                      beams, glossary, quantization, threads)
     progress = _RichProgress()
     try:
         text, summary = guard(lambda: translate_only(opts, progress))

@@ -58,6 +58,8 @@ class RunOptions:
     batch_size: int | None = None  # None: the engine's preferred size
     beams: int | None = None
     glossary: Path | None = None
+    quantization: str = "int8"  # ctranslate2 only
+    threads: int | None = None  # ctranslate2 only
 
 
 @dataclass
@@ -105,7 +107,10 @@ def make_engine(opts: RunOptions, src: Language, tgt: Language,
                 terms: TermBase | None = None) -> Engine:
     """The engine a run asked for; with a term base, wrapped to follow it."""
     name = "transformers" if opts.model and opts.engine == "apertium" else opts.engine
-    engine = open_engine(name, src, tgt, model=opts.model, device=opts.device, beams=opts.beams)
+    extra = ({"quantization": opts.quantization, "threads": opts.threads}
+             if name == "ctranslate2" else {})
+    engine = open_engine(name, src, tgt, model=opts.model, device=opts.device, beams=opts.beams,
+                         **extra)
     if terms is None:
         return engine
     from glossary.enforce import GlossaryEngine

@@ -62,3 +62,21 @@ def test_bad_model_and_quantization_fail_with_what_to_do(marian: Path, tmp_path:
         open_engine("ctranslate2", ES, EN, model=str(marian), quantization="int3")
     with pytest.raises(ConfigError, match="needs --model"):
         open_engine("ctranslate2", ES, EN)
+
+
+def test_diglot_run_with_ctranslate2_end_to_end(marian: Path, tmp_path: Path) -> None:
+    from tests.test_cli import diglot
+
+    doc = tmp_path / "a.es.md"
+    doc.write_text("# Hola mundo.\n\nEl perro come. Sí.\n\nEl perro come.\n", encoding="utf-8")
+    args = ("run", str(doc), "--from", "es", "--to", "en", "--engine", "ctranslate2",
+            "--model", str(marian), "--quantization", "float32", "--threads", "1",
+            "--out", str(tmp_path / "out"))
+    first = diglot(*args)
+    assert first.returncode == 0, first.stderr
+    assert "3 translated now, 0 from the store, 1 from the translation memory" in first.stdout
+    assert (marian.parent / "opus-mt-es-en.ct2-float32" / "model.bin").is_file()
+    again = diglot(*args)
+    assert again.returncode == 0 and "0 translated now, 4 from the store" in again.stdout
+    bad = diglot(*args[:-2], "--quantization", "int3", "--out", str(tmp_path / "bad"))
+    assert bad.returncode == 2 and "unknown quantization 'int3'" in bad.stderr
