@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from glossary.stopwords import stopwords
-from glossary.text import WORD, Normalizer
+from glossary.text import HYPHENS, WORD, WORDS_AND_GAPS, Normalizer
 from translate.langs import Language
 
 NESTED = 0.8  # a candidate yields to a longer one holding it in this share of its segments
@@ -27,8 +27,6 @@ NESTED = 0.8  # a candidate yields to a longer one holding it in this share of i
 _SAMPLE = 100  # occurrences read to choose how a term is written
 _CHUNK = 5_000  # segments per regex split
 _SEP = "\x00"  # joins the segments of a chunk
-_SPLIT = re.compile(f"({WORD.pattern})")  # gap, word, gap, ..., word, gap: the tokenizer's words
-_HYPHENS = ("-", "\u2010", "\u2011")  # a word after one of these alone is glued (see tokenize)
 _BREAKS = re.compile(r"[^\s\-\u2010\u2011'\u2019.]")  # punctuation a term may not span
 _STARTS = '"\u201c\u00ab\u00bf\u00a1'  # after these a word is sentence-initial
 _ENDS = ".!?\u2026:"  # and after these followed by a space
@@ -63,7 +61,7 @@ def _read(texts: Sequence[str]) -> tuple[dict[str, int], np.ndarray, dict[str, i
     sizes: list[int] = []
     for a in range(0, len(texts), _CHUNK):
         chunk = [t.replace(_SEP, " ") for t in texts[a:a + _CHUNK]]
-        parts = _SPLIT.split(_SEP.join(chunk) + _SEP)
+        parts = WORDS_AND_GAPS.split(_SEP.join(chunk) + _SEP)
         form_ids += map(forms.setdefault, parts[1::2], number)
         gap_ids += map(gaps.setdefault, parts[::2], number)
         sizes.append(len(parts) // 2)
@@ -120,7 +118,7 @@ def _words(texts: Sequence[str], norm: Normalizer, stop: frozenset[str]) -> _Wor
     acronym = _column(forms, size, (w.isupper() and len(w) > 1 for w in forms), bool)
     capital = _column(forms, size, (w.isupper() and len(w) == 1 for w in forms), bool)
     letters = _column(forms, size, map(_letters, forms), np.int8)
-    glue = _column(gaps, size, (g in _HYPHENS for g in gaps), bool)
+    glue = _column(gaps, size, (g in HYPHENS for g in gaps), bool)
     brk = _column(gaps, size, (bool(_BREAKS.search(g)) for g in gaps), bool)
     init = _column(gaps, size, map(_initial, gaps), bool)
     dot = _column(gaps, size, (g.startswith(".") for g in gaps), bool)

@@ -78,6 +78,11 @@ class Inconsistency:
 Found = tuple[str, str, int, int, str, str]
 
 
+def _violations(found: Sequence[Found], terms: Sequence[Term]) -> list[Violation]:
+    return [Violation(seg, kind, terms[t], pos, text, bad)
+            for seg, kind, t, pos, text, bad in found]
+
+
 @dataclass
 class CheckReport:
     """What ``check_segments`` found.
@@ -110,9 +115,7 @@ class CheckReport:
 
     def first_violations(self, limit: int | None = None) -> list[Violation]:
         """The first ``limit`` violations in document order (all of them by default)."""
-        terms = self.terms
-        return [Violation(seg, kind, terms[t], pos, text, bad)
-                for seg, kind, t, pos, text, bad in self.found[:limit]]
+        return _violations(self.found[:limit], self.terms)
 
     @property
     def violations(self) -> list[Violation]:
@@ -249,9 +252,7 @@ class TermChecker:
                            ) -> tuple[list[Violation], SegmentCheck]:
         """One aligned pair's violations, by position in the source, and its check."""
         found, check = self._found(segment_id, source, target)
-        terms = self.base.terms
-        return [Violation(seg, kind, terms[t], pos, text, bad)
-                for seg, kind, t, pos, text, bad in found], check
+        return _violations(found, self.base.terms), check
 
     def _found(self, segment_id: str, source: str, target: str
                ) -> tuple[list[Found], SegmentCheck]:

@@ -10,15 +10,12 @@ capitalisation.
 
 from __future__ import annotations
 
-import re
 from itertools import accumulate
 from typing import Any, NamedTuple
 
-from glossary.text import WORD, Normalizer, case_shape
+from glossary.text import HYPHENS, WORD, WORDS_AND_GAPS, Normalizer, case_shape
 
 _END = "\0"  # a key no word has: marks the end of a phrase in the trie
-_HYPHENS = frozenset(("-", "\u2010", "\u2011"))
-_SPLIT = re.compile(f"({WORD.pattern})")  # the words, and what lies between them
 
 
 class Match(NamedTuple):
@@ -104,7 +101,7 @@ class PhraseIndex:
         # the hot loop of every check: plain lists and dict lookups in one pass; offsets only
         # on a hit. ``parts`` alternates what lies between words with the words themselves:
         # word k is parts[2k + 1], and parts[2k] is what joins it to the word before.
-        parts = _SPLIT.split(text)
+        parts = WORDS_AND_GAPS.split(text)
         words = parts[1::2]
         keys = self.norm.keys(words)
         root, n = self.root, len(keys)
@@ -112,11 +109,11 @@ class PhraseIndex:
         if not starts:
             return []
         offsets = [0, *accumulate(map(len, parts))]
-        hyphens = not _HYPHENS.isdisjoint(parts[2::2])
+        hyphens = not HYPHENS.isdisjoint(parts[2::2])
         found: list[Group] = []
         after = 0  # leftmost-longest: the next match starts after the last one
         for i in starts:
-            if i < after or (hyphens and i and parts[2 * i] in _HYPHENS):
+            if i < after or (hyphens and i and parts[2 * i] in HYPHENS):
                 continue
             node, j, ends = root[keys[i]], i + 1, []
             while True:
@@ -130,7 +127,7 @@ class PhraseIndex:
                     break
                 j += 1
             for j, (payloads, cased) in (ends if every else reversed(ends)):
-                if hyphens and j < n and parts[2 * j] in _HYPHENS:
+                if hyphens and j < n and parts[2 * j] in HYPHENS:
                     continue  # no match ends inside a hyphenated compound
                 if cased:
                     shapes = tuple(map(case_shape, words[i:j]))

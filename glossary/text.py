@@ -16,6 +16,10 @@ from functools import lru_cache
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 WORD = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")
+#: ``split`` gives gap, word, gap, ..., word, gap: word k at 2k + 1, what precedes it at 2k.
+WORDS_AND_GAPS = re.compile(f"({WORD.pattern})")
+#: A word after one of these alone is glued to the one before ("petite-bourgeoisie").
+HYPHENS = frozenset(("-", "\u2010", "\u2011"))
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,7 @@ def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     prev_end = -1
     for m in WORD.finditer(text):
-        glued = prev_end >= 0 and text[prev_end:m.start()] in ("-", "\u2010", "\u2011")
+        glued = prev_end >= 0 and text[prev_end:m.start()] in HYPHENS
         tokens.append(Token(m.group(), m.start(), m.end(), glued))
         prev_end = m.end()
     return tokens
