@@ -21,6 +21,7 @@ from corpora.inline import mask, unmask
 from diglot.errors import ConfigError, EngineError
 from translate.batching import map_batched
 from translate.engine import EngineConfig, Hypothesis
+from translate.hf import detect_family, hub_offline, local_folder, max_new_tokens
 from translate.langs import Language
 
 QUANTIZATIONS = ("int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float16",
@@ -39,21 +40,13 @@ def model_folder(model: str) -> Path:
     Raises:
         ConfigError: No such folder, or a hub id that cannot be had.
     """
-    from translate.hf import _hub_reachable, _looks_like_path
-
-    path = Path(model).expanduser()
-    if path.exists():
-        if not (path / "config.json").is_file():
-            raise ConfigError(f"{path}: folder has no config.json, so no transformers model; "
-                              "give the folder that save_pretrained or `hf download` wrote")
+    path = local_folder(model)
+    if path is not None:
         return path
-    if _looks_like_path(model):
-        raise ConfigError(f"{model}: no such model folder; check the path")
     from huggingface_hub import snapshot_download
 
-    offline = os.environ.get("HF_HUB_OFFLINE", "") in ("1", "true", "yes")
     try:
-        return Path(snapshot_download(model, local_files_only=offline or not _hub_reachable()))
+        return Path(snapshot_download(model, local_files_only=hub_offline()))
     except Exception:  # huggingface_hub raises several unrelated types for "not here"
         raise ConfigError(
             f"model {model!r} is not in the local Hugging Face cache and the hub cannot be "
@@ -131,7 +124,6 @@ class CTranslate2Engine:
         except ImportError:
             raise ConfigError("the ctranslate2 engine needs extras: pip install torch==2.13.0 "
                               "'diglot[hf,ct2]'") from None
-        from translate.hf import detect_family
 
         self.src, self.tgt, self.model_name = src, tgt, model
         self.quantization, self.max_tokens, self.beams = quantization, max_tokens, beams
@@ -141,6 +133,8 @@ class CTranslate2Engine:
         self.family = detect_family(model_type, self.tokenizer, src, tgt)
         if self.family.src_lang is not None:
             self.tokenizer.src_lang = self.family.src_lang
+        bos = self.family.forced_bos  # NLLB and M2M100 start the target with its language
+        self.target_prefix = [] if bos is None else [self.tokenizer.convert_ids_to_tokens(bos)]
         self.threads = threads or len(os.sched_getaffinity(0))
         device_name, _sep, index = device.partition(":")
         try:
@@ -159,23 +153,19 @@ class CTranslate2Engine:
                             {"family": self.family.name, "beams": self.beams,
                              "prefix": self.family.prefix, "quantization": self.quantization})
 
-    def _target_prefix(self) -> list[str] | None:
-        bos = self.family.forced_bos
-        return None if bos is None else [self.tokenizer.convert_ids_to_tokens(bos)]
-
     def _generate(self, batch: list[list[str]]) -> list[str]:
-        limit = min(2 * max(len(tokens) for tokens in batch) + 16, 512)
-        prefix = self._target_prefix()
+        prefix = self.target_prefix
         results = self.translator.translate_batch(
             batch, target_prefix=[prefix] * len(batch) if prefix else None,
-            beam_size=self.beams or 1, max_decoding_length=limit + len(prefix or ()),
+            beam_size=self.beams or 1,
+            max_decoding_length=max_new_tokens(max(map(len, batch))) + len(prefix),
             max_batch_size=len(batch))
         out = []
         for tokens, result in zip(batch, results, strict=True):
             # cut to the input's own limit (the target prefix counted, the decoder's start
             # token not), as the transformers engine does, so a sentence translates the same
             # whatever batch it lands in
-            hyp = result.hypotheses[0][:min(2 * len(tokens) + 16, 512) - 1][len(prefix or ()):]
+            hyp = result.hypotheses[0][:max_new_tokens(len(tokens)) - 1][len(prefix):]
             ids = self.tokenizer.convert_tokens_to_ids(hyp)
             out.append(self.tokenizer.decode(ids, skip_special_tokens=True))
         return out

@@ -82,6 +82,33 @@ def _hub_reachable(timeout: float = 3.0) -> bool:
     return True
 
 
+def local_folder(model: str) -> Path | None:
+    """The model folder when ``model`` is a local path, None when it is a hub id.
+
+    Raises:
+        ConfigError: A folder without a model, or a path that does not exist.
+    """
+    path = Path(model).expanduser()
+    if path.exists():
+        if not (path / "config.json").is_file():
+            raise ConfigError(f"{path}: folder has no config.json, so no transformers model; "
+                              "give the folder that save_pretrained or `hf download` wrote")
+        return path
+    if _looks_like_path(model):
+        raise ConfigError(f"{model}: no such model folder; check the path")
+    return None
+
+
+def hub_offline() -> bool:
+    """Whether only the local hub cache may be used (HF_HUB_OFFLINE, or no hub reachable)."""
+    return os.environ.get("HF_HUB_OFFLINE", "") in ("1", "true", "yes") or not _hub_reachable()
+
+
+def max_new_tokens(input_tokens: int) -> int:
+    """How long a translation of an input this long may get (the start token included)."""
+    return min(2 * input_tokens + 16, 512)
+
+
 def load(model: str, device: str) -> tuple[Any, Any]:
     """Load tokenizer and model from a local folder or a hub id.
 
@@ -93,17 +120,8 @@ def load(model: str, device: str) -> tuple[Any, Any]:
     except ImportError:
         raise ConfigError("the transformers engine needs extras: pip install torch==2.13.0 "
                           "'diglot[hf]'") from None
-    path = Path(model).expanduser()
-    if path.exists():
-        if not (path / "config.json").is_file():
-            raise ConfigError(f"{path}: folder has no config.json, so no transformers model; "
-                              "give the folder that save_pretrained or `hf download` wrote")
-        source, local_only = str(path), True
-    elif _looks_like_path(model):
-        raise ConfigError(f"{model}: no such model folder; check the path")
-    else:
-        offline = os.environ.get("HF_HUB_OFFLINE", "") in ("1", "true", "yes")
-        source, local_only = model, offline or not _hub_reachable()
+    path = local_folder(model)
+    source, local_only = (str(path), True) if path is not None else (model, hub_offline())
     try:
         try:
             tok = AutoTokenizer.from_pretrained(source, local_files_only=True)
@@ -114,7 +132,7 @@ def load(model: str, device: str) -> tuple[Any, Any]:
             tok = AutoTokenizer.from_pretrained(source)
             net = AutoModelForSeq2SeqLM.from_pretrained(source)
     except (OSError, ValueError) as exc:
-        if path.exists():
+        if path is not None:
             raise ConfigError(f"{path}: cannot load the model ({str(exc).splitlines()[0]})"
                               ) from None
         raise ConfigError(
@@ -160,7 +178,7 @@ class TransformersEngine:
                              "prefix": self.family.prefix})
 
     def generation_kwargs(self, longest: int) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"max_new_tokens": min(2 * longest + 16, 512)}
+        kwargs: dict[str, Any] = {"max_new_tokens": max_new_tokens(longest)}
         if self.family.forced_bos is not None:
             kwargs["forced_bos_token_id"] = self.family.forced_bos
         if self.beams is not None:
