@@ -11,11 +11,10 @@ from translate.langs import resolve
 pytest.importorskip("torch", reason="the transformers extra is not installed")
 pytest.importorskip("ctranslate2", reason="the ct2 extra is not installed")
 
+from tests.test_hf import SENTENCES  # noqa: E402  (the same inputs for both engines)
 from tests.tinymodels import build_m2m100, build_marian, build_nllb  # noqa: E402
 
 ES, EN, FR = resolve("es"), resolve("en"), resolve("fr")
-SENTENCES = ["Hola mundo.", "El perro come una manzana roja en la casa.", "Sí.",
-             "La clase obrera lucha contra la burguesía [1].", "Ver `code` aquí."]
 
 
 @pytest.fixture(scope="module")
