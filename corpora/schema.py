@@ -99,6 +99,11 @@ MIGRATIONS: tuple[str, ...] = (
         CHECK (translation_id IS NOT NULL OR link_id IS NOT NULL)
     );
     """,
+    # 2: how a translation was made when a reviewer should know (an LLM's retry, a fallback
+    # engine, a problem left unresolved)
+    """
+    ALTER TABLE translations ADD COLUMN note TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -46,6 +46,7 @@ class Outcome:
     text: str | None
     error: str | None = None
     seconds: float = 0.0
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class StoredTranslation:
     text: str | None
     error: str | None
     attempts: int
+    note: str | None = None
 
 
 class Store:
@@ -202,9 +204,9 @@ class Store:
         with self.transaction() as c:
             c.executemany(
                 "UPDATE translations SET text = ?, error = ?, seconds = ?, run_id = ?, "
-                "updated_at = ?, attempts = attempts + 1, "
+                "updated_at = ?, attempts = attempts + 1, note = ?, "
                 "status = CASE WHEN ? IS NULL THEN 'done' ELSE 'failed' END WHERE id = ?",
-                [(o.text, o.error, o.seconds, run_id, now, o.error, o.translation_id)
+                [(o.text, o.error, o.seconds, run_id, now, o.note, o.error, o.translation_id)
                  for o in outcomes])
 
     def memory(self, src: str, tgt: str, key: str, texts: Iterable[str]) -> dict[str, str]:
@@ -237,7 +239,7 @@ class Store:
     def translations(self, doc_id: int, tgt: str, key: str) -> list[StoredTranslation]:
         """Every translation of a document for a target and engine config, in segment order."""
         rows = self.conn.execute(
-            "SELECT s.position, t.status, t.text, t.error, t.attempts FROM translations t "
+            "SELECT s.position, t.status, t.text, t.error, t.attempts, t.note FROM translations t "
             "JOIN segments s ON s.id = t.segment_id WHERE s.document_id = ? AND t.tgt_lang = ? "
             "AND t.config_key = ? ORDER BY s.position", (doc_id, tgt, key)).fetchall()
         return [StoredTranslation(*row) for row in rows]

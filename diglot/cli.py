@@ -35,10 +35,11 @@ Input = Annotated[Path, typer.Argument(help="Plain-text or Markdown file (.md) t
 From = Annotated[str, typer.Option("--from", "-f", help="Source language (es, fra, fra_Latn).")]
 To = Annotated[str, typer.Option("--to", "-t", help="Target language.")]
 EngineOpt = Annotated[str, typer.Option("--engine", "-e",
-                                        help="apertium, transformers (--model implies it) "
-                                             "or ctranslate2.")]
+                                        help="apertium, transformers (--model implies it), "
+                                             "ctranslate2 or llm.")]
 Model = Annotated[str | None, typer.Option("--model", "-m",
-                                           help="transformers model: local folder or hub id.")]
+                                           help="Model: a local folder or hub id; for llm, the "
+                                                "server's model name.")]
 Project = Annotated[Path | None, typer.Option("--project", "-p", dir_okay=False,
                                               help="Project store (default OUT/diglot.db).")]
 Device = Annotated[str, typer.Option(help="Torch device for transformers: cpu, cuda, mps.")]
@@ -49,6 +50,37 @@ Quantization = Annotated[str, typer.Option(
     help="ctranslate2 weights: int8, int8_float32, int16, float16, bfloat16, float32.")]
 Threads = Annotated[int | None, typer.Option(
     min=1, help="ctranslate2 computation threads (default: every core).")]
+_LLM = "LLM server (--engine llm)"
+BaseUrl = Annotated[str, typer.Option(
+    rich_help_panel=_LLM, help="OpenAI-compatible API root: llama.cpp :8080/v1, Ollama "
+    ":11434/v1, vLLM :8000/v1.")]
+Endpoint = Annotated[str, typer.Option(
+    rich_help_panel=_LLM, help="completions (few-shot, base models) or chat (instruction "
+    "models).")]
+Unit = Annotated[str | None, typer.Option(
+    rich_help_panel=_LLM, help="sentence, context (after the sentences just translated) or "
+    "paragraph; default: sentence for completions, context for chat.")]
+ApiKeyEnv = Annotated[str | None, typer.Option(
+    rich_help_panel=_LLM, help="Environment variable that holds the server's API key.")]
+Concurrency = Annotated[int, typer.Option(
+    min=1, rich_help_panel=_LLM, help="Requests in flight at once.")]
+Timeout = Annotated[float, typer.Option(
+    min=1, rich_help_panel=_LLM, help="Seconds to wait for one answer.")]
+Fallback = Annotated[str | None, typer.Option(
+    rich_help_panel=_LLM, help="Engine for segments the LLM keeps getting wrong (apertium).")]
+Examples = Annotated[Path | None, typer.Option(
+    exists=True, dir_okay=False, rich_help_panel=_LLM,
+    help="Few-shot examples, source<TAB>target per line (default: built-in, 6 languages).")]
+
+
+def _llm(base_url: str, endpoint: str, unit: str | None, api_key_env: str | None,
+         concurrency: int, timeout: float, fallback: str | None,
+         examples: Path | None) -> dict[str, object]:
+    return {"base_url": base_url, "endpoint": endpoint, "unit": unit,
+            "api_key_env": api_key_env, "concurrency": concurrency, "timeout": timeout,
+            "fallback": fallback, "examples": examples}
+
+
 GlossaryOpt = Annotated[Path | None, typer.Option(
     "--glossary", "-g", exists=True, dir_okay=False,
     help="Term base (.tsv/.csv/.tbx) the translation must follow.")]
@@ -118,13 +150,18 @@ def run(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium", model:
             help="Reference translation: adds BLEU and chrF.")] = None,
         device: Device = "cpu", batch_size: Batch = None, beams: Beams = None,
         glossary: GlossaryOpt = None, quantization: Quantization = "int8",
-        threads: Threads = None) -> None:
+        threads: Threads = None, base_url: BaseUrl = "http://127.0.0.1:8080/v1",
+        endpoint: Endpoint = "completions", unit: Unit = None, api_key_env: ApiKeyEnv = None,
+        concurrency: Concurrency = 1, timeout: Timeout = 120.0, fallback: Fallback = None,
+        examples: Examples = None) -> None:
     """Translate a document; write it, a sentence-aligned TSV and summary.json."""
     from diglot.pipeline import RunOptions
     from diglot.pipeline import run as run_pipeline
 
     opts = RunOptions(input, src, tgt, engine, model, out, project, reference, device,
-                      batch_size, beams, glossary, quantization, threads)
+                      batch_size, beams, glossary, quantization, threads,
+                      _llm(base_url, endpoint, unit, api_key_env, concurrency, timeout,
+                           fallback, examples))
     progress = _RichProgress()
     try:
         summary = guard(lambda: run_pipeline(opts, progress))
@@ -136,6 +173,9 @@ def run(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium", model:
                f"{summary.untranslatable} kept as is, "
                f"{summary.failed} failed ({summary.seconds:.1f} s, {summary.engine} "
                f"{summary.model})")
+    if summary.notes:
+        typer.echo(f"{len(summary.notes)} segments carry a note (a retry, a fallback engine, "
+                   f"an unresolved problem): see notes in {summary.outputs['summary']}")
     for found in summary.scores:
         typer.echo(str(found))
     qa = summary.qa
@@ -163,13 +203,20 @@ def translate(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium",
                   "--out", "-o", dir_okay=False, help="Output file (default stdout).")] = None,
               project: Project = None, device: Device = "cpu", batch_size: Batch = None,
               beams: Beams = None, glossary: GlossaryOpt = None,
-              quantization: Quantization = "int8", threads: Threads = None) -> None:
+              quantization: Quantization = "int8", threads: Threads = None,
+              base_url: BaseUrl = "http://127.0.0.1:8080/v1",
+              endpoint: Endpoint = "completions", unit: Unit = None,
+              api_key_env: ApiKeyEnv = None, concurrency: Concurrency = 1,
+              timeout: Timeout = 120.0, fallback: Fallback = None,
+              examples: Examples = None) -> None:
     """Translate a document and write only the translated document."""
     from corpora.textio import write_atomic
     from diglot.pipeline import RunOptions, translate_only
 
     opts = RunOptions(input, src, tgt, engine, model, None, project, None, device, batch_size,
-                      beams, glossary, quantization, threads)
+                      beams, glossary, quantization, threads,
+                      _llm(base_url, endpoint, unit, api_key_env, concurrency, timeout,
+                           fallback, examples))
     progress = _RichProgress()
     try:
         text, summary = guard(lambda: translate_only(opts, progress))

@@ -60,6 +60,7 @@ class RunOptions:
     glossary: Path | None = None
     quantization: str = "int8"  # ctranslate2 only
     threads: int | None = None  # ctranslate2 only
+    llm: dict[str, object] = field(default_factory=dict)  # llm only: server, prompt, fallback
 
 
 @dataclass
@@ -85,6 +86,8 @@ class Summary:
     qa: dict[str, object] = field(default_factory=dict)
     glossary: dict[str, object] = field(default_factory=dict)
     memory: dict[str, object] = field(default_factory=dict)
+    notes: list[dict[str, object]] = field(default_factory=list)
+    engine_stats: dict[str, int] = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -107,8 +110,11 @@ def make_engine(opts: RunOptions, src: Language, tgt: Language,
                 terms: TermBase | None = None) -> Engine:
     """The engine a run asked for; with a term base, wrapped to follow it."""
     name = "transformers" if opts.model and opts.engine == "apertium" else opts.engine
-    extra = ({"quantization": opts.quantization, "threads": opts.threads}
-             if name == "ctranslate2" else {})
+    extra: dict[str, object] = {}
+    if name == "ctranslate2":
+        extra = {"quantization": opts.quantization, "threads": opts.threads}
+    elif name == "llm":
+        extra = dict(opts.llm)
     engine = open_engine(name, src, tgt, model=opts.model, device=opts.device, beams=opts.beams,
                          **extra)
     if terms is None:
@@ -124,7 +130,7 @@ def _translate_batch(engine: Engine, batch: Sequence[Work]) -> list[Outcome]:
     try:
         hyps = engine.translate_batch([w.text for w in batch])
         each = (time.perf_counter() - start) / len(batch)
-        return [Outcome(w.translation_id, h.text, None, each)
+        return [Outcome(w.translation_id, h.text, None, each, h.note)
                 for w, h in zip(batch, hyps, strict=True)]
     except EngineError as exc:
         if len(batch) == 1:
@@ -150,7 +156,7 @@ def _translated(engine: Engine, batches: list[list[Work]]
                                    strict=True):
                 now = time.perf_counter()
                 each, start = (now - start) / len(batch), now
-                yield batch, [Outcome(w.translation_id, h.text, None, each)
+                yield batch, [Outcome(w.translation_id, h.text, None, each, h.note)
                               for w, h in zip(batch, hyps, strict=True)]
                 done += 1
         except EngineError:
@@ -205,7 +211,7 @@ def translate_document(store: Store, doc_id: int, engine: Engine, batch_size: in
     done, failed, memory = len(recalled), 0, len(recalled)
     batches = [unique[i:i + size] for i in range(0, len(unique), size)]
     for batch, outcomes in _translated(engine, batches):
-        repeats = [Outcome(same.translation_id, o.text, o.error)
+        repeats = [Outcome(same.translation_id, o.text, o.error, 0.0, o.note)
                    for w, o in zip(batch, outcomes, strict=True) for same in copies[w.text][1:]]
         store.record(run_id, outcomes + repeats)
         every = outcomes + repeats
@@ -291,6 +297,9 @@ def _translate_stored(opts: RunOptions, project: Path, progress: Progress) -> _T
         engine.close()
     if terms is not None:
         summary.glossary["enforcement"] = dict(getattr(engine, "stats", {}))
+    inner = getattr(engine, "engine", engine)  # under the glossary wrapper, if any
+    summary.engine_stats = dict(getattr(inner, "stats", {})) if inner is not engine or \
+        terms is None else {}
     summary.segments = len(doc.segments)
     summary.untranslatable = sum(not s.translate for s in doc.segments)
     summary.translated = now.done - now.memory
@@ -300,6 +309,8 @@ def _translate_stored(opts: RunOptions, project: Path, progress: Progress) -> _T
     summary.failures = [{"segment": t.position, "text": doc.segments[t.position].text,
                          "error": t.error} for t in stored if t.status != "done"]
     summary.failed = len(summary.failures)
+    summary.notes = [{"segment": t.position, "note": t.note} for t in stored
+                     if t.status == "done" and t.note]
     return _Translated(doc, texts, summary, references, terms)
 
 

@@ -87,6 +87,9 @@ class GlossaryEngine:
         self.stats: Counter[str] = Counter()
         self._alone: dict[str, str] = {}
         self._found: dict[str, dict[int, list[Match]]] = {}
+        use_terms = getattr(engine, "use_terms", None)
+        if use_terms is not None:  # an LLM engine also puts the relevant entries in its prompt
+            use_terms(self.base)
 
     @property
     def config(self) -> EngineConfig:
@@ -113,7 +116,7 @@ class GlossaryEngine:
             out[i] = self._unforbid(segments[i], out[i])
         self.stats["left wrong"] += sum(bool(self._missing(segments[i], out[i]))
                                         for i in todo)
-        return [Hypothesis(text, h.score) for text, h in zip(out, hyps, strict=True)]
+        return [Hypothesis(text, h.score, h.note) for text, h in zip(out, hyps, strict=True)]
 
     def _missing(self, source: str, target: str) -> list[int]:
         """Indices of terms with fewer accepted forms in the target than occurrences in the

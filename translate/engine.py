@@ -24,10 +24,13 @@ class Hypothesis:
     Attributes:
         text: The translation, with the input's inline Markdown restored.
         score: The engine's own score (log-probability) when it has one.
+        note: What a reviewer should know about how it was made: a retry, a fallback engine,
+            a problem left unresolved. Stored with the translation.
     """
 
     text: str
     score: float | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ REGISTRY: dict[str, str] = {
     "apertium": "translate.apertium:open_apertium",
     "transformers": "translate.hf:TransformersEngine",
     "ctranslate2": "translate.ct2:CTranslate2Engine",
+    "llm": "translate.llm:LLMEngine",
 }
 
 
