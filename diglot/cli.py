@@ -50,6 +50,9 @@ Quantization = Annotated[str, typer.Option(
     help="ctranslate2 weights: int8, int8_float32, int16, float16, bfloat16, float32.")]
 Threads = Annotated[int | None, typer.Option(
     min=1, help="ctranslate2 computation threads (default: every core).")]
+Workers = Annotated[int, typer.Option(
+    min=1, help="transformers: processes, each with its share of the cores and its own copy "
+    "of the model; ctranslate2: batches at once (one copy). Output and resume unchanged.")]
 _LLM = "LLM server (--engine llm)"
 BaseUrl = Annotated[str, typer.Option(
     rich_help_panel=_LLM, help="OpenAI-compatible API root: llama.cpp :8080/v1, Ollama "
@@ -150,7 +153,8 @@ def run(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium", model:
             help="Reference translation: adds BLEU and chrF.")] = None,
         device: Device = "cpu", batch_size: Batch = None, beams: Beams = None,
         glossary: GlossaryOpt = None, quantization: Quantization = "int8",
-        threads: Threads = None, base_url: BaseUrl = "http://127.0.0.1:8080/v1",
+        threads: Threads = None, workers: Workers = 1,
+        base_url: BaseUrl = "http://127.0.0.1:8080/v1",
         endpoint: Endpoint = "completions", unit: Unit = None, api_key_env: ApiKeyEnv = None,
         concurrency: Concurrency = 1, timeout: Timeout = 120.0, fallback: Fallback = None,
         examples: Examples = None) -> None:
@@ -161,7 +165,7 @@ def run(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium", model:
     opts = RunOptions(input, src, tgt, engine, model, out, project, reference, device,
                       batch_size, beams, glossary, quantization, threads,
                       _llm(base_url, endpoint, unit, api_key_env, concurrency, timeout,
-                           fallback, examples))
+                           fallback, examples), workers)
     progress = _RichProgress()
     try:
         summary = guard(lambda: run_pipeline(opts, progress))
@@ -204,7 +208,7 @@ def translate(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium",
               project: Project = None, device: Device = "cpu", batch_size: Batch = None,
               beams: Beams = None, glossary: GlossaryOpt = None,
               quantization: Quantization = "int8", threads: Threads = None,
-              base_url: BaseUrl = "http://127.0.0.1:8080/v1",
+              workers: Workers = 1, base_url: BaseUrl = "http://127.0.0.1:8080/v1",
               endpoint: Endpoint = "completions", unit: Unit = None,
               api_key_env: ApiKeyEnv = None, concurrency: Concurrency = 1,
               timeout: Timeout = 120.0, fallback: Fallback = None,
@@ -216,7 +220,7 @@ def translate(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium",
     opts = RunOptions(input, src, tgt, engine, model, None, project, None, device, batch_size,
                       beams, glossary, quantization, threads,
                       _llm(base_url, endpoint, unit, api_key_env, concurrency, timeout,
-                           fallback, examples))
+                           fallback, examples), workers)
     progress = _RichProgress()
     try:
         text, summary = guard(lambda: translate_only(opts, progress))

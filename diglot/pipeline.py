@@ -61,6 +61,7 @@ class RunOptions:
     quantization: str = "int8"  # ctranslate2 only
     threads: int | None = None  # ctranslate2 only
     llm: dict[str, object] = field(default_factory=dict)  # llm only: server, prompt, fallback
+    workers: int = 1  # transformers and ctranslate2
 
 
 @dataclass
@@ -112,11 +113,22 @@ def make_engine(opts: RunOptions, src: Language, tgt: Language,
     name = "transformers" if opts.model and opts.engine == "apertium" else opts.engine
     extra: dict[str, object] = {}
     if name == "ctranslate2":
-        extra = {"quantization": opts.quantization, "threads": opts.threads}
+        extra = {"quantization": opts.quantization, "threads": opts.threads,
+                 "workers": opts.workers}
     elif name == "llm":
         extra = dict(opts.llm)
-    engine = open_engine(name, src, tgt, model=opts.model, device=opts.device, beams=opts.beams,
-                         **extra)
+    if opts.workers > 1 and name not in ("transformers", "ctranslate2"):
+        raise ConfigError(f"--workers is for the transformers and ctranslate2 engines, not "
+                          f"{name}" + (" (use --concurrency)" if name == "llm" else ""))
+    engine: Engine
+    if opts.workers > 1 and name == "transformers":
+        from translate.workers import WorkerPool
+
+        engine = WorkerPool(name, src, tgt, opts.workers, model=opts.model, device=opts.device,
+                            beams=opts.beams)
+    else:
+        engine = open_engine(name, src, tgt, model=opts.model, device=opts.device,
+                             beams=opts.beams, **extra)
     if terms is None:
         return engine
     from glossary.enforce import GlossaryEngine

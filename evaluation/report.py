@@ -74,6 +74,17 @@ def _overview(summary: dict[str, Any], ev: dict[str, Any]) -> str:
             ("QA", f"{qa.get('flagged_segments', 0)} of {qa.get('segments', 0)} segments "
                    f"flagged: {qa.get('errors', 0)} errors, {qa.get('warnings', 0)} warnings"),
             ("time", f"{summary['seconds']:.1f} s")]
+    memory = summary.get("memory") or {}
+    if memory.get("segments"):
+        rows.insert(4, ("translation memory", f"{memory['hits']} of {memory['segments']} "
+                        f"segments to translate ({memory['rate']:.0%}) were never sent to "
+                        "the engine"))
+    notes = summary.get("notes") or []
+    if notes:
+        rows.insert(4, ("engine notes", f"{len(notes)} segments (a retry, a fallback engine, "
+                        "an unresolved problem): " + "; ".join(
+                            f"{n['segment']}: {n['note']}" for n in notes[:5])
+                        + (" …" if len(notes) > 5 else "")))
     rows += [(f"{k} skipped", v) for k, v in qa.get("skipped", {}).items()]
     return "<table>" + "".join(f"<tr><th>{escape(k)}</th><td>{escape(str(v))}</td></tr>"
                                for k, v in rows) + "</table>"

@@ -47,6 +47,18 @@ def test_int8_is_converted_once_next_to_the_model(marian: Path) -> None:
     assert engine.config.params["quantization"] == "int8"
 
 
+def test_nbest_is_the_beam_search_best_first(marian: Path) -> None:
+    engine = open_engine("ctranslate2", ES, EN, model=str(marian), quantization="float32",
+                         beams=4)
+    options = engine.translate_nbest(SENTENCES[:3], 4)  # type: ignore[attr-defined]
+    assert [len(o) for o in options] == [4, 4, 4]
+    for found in options:
+        scores = [h.score for h in found]
+        assert all(isinstance(x, float) for x in scores) and scores == sorted(scores, reverse=True)
+    best = [h.text for h in engine.translate_batch(SENTENCES[:3])]
+    assert [o[0].text for o in options] == best
+
+
 @pytest.mark.parametrize("build", [build_nllb, build_m2m100])
 def test_target_language_token_as_in_transformers(build: object, tmp_path: Path) -> None:
     folder = build(tmp_path / "m")  # type: ignore[operator]

@@ -69,11 +69,15 @@ def test_form_for_keeps_agreement_and_case() -> None:
     assert form_for(Term("state", ("Estado",)), "estado") == "Estado"  # never lower-cased
 
 
-def test_transformers_nbest_choice_prefers_the_compliant_hypothesis(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["transformers", "ctranslate2"])
+def test_nbest_choice_prefers_the_compliant_hypothesis(tmp_path: Path, name: str) -> None:
     pytest.importorskip("torch", reason="the transformers extra is not installed")
+    if name == "ctranslate2":
+        pytest.importorskip("ctranslate2", reason="the ct2 extra is not installed")
     from tests.tinymodels import build_marian
 
-    engine = open_engine("transformers", ES, EN, model=str(build_marian(tmp_path / "m")))
+    options_ = {"quantization": "float32"} if name == "ctranslate2" else {}
+    engine = open_engine(name, ES, EN, model=str(build_marian(tmp_path / "m")), **options_)
     source = "La clase obrera lucha contra la burguesía."
     options = engine.translate_nbest([source], 8)[0]  # type: ignore[attr-defined]
     first = set(options[0].text.split())

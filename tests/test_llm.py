@@ -112,9 +112,9 @@ def test_server_errors_are_retried_then_reported() -> None:
     with serving(fails_twice) as peer:
         assert engine(peer.url).translate_batch([HOUSE])[0].text == TABLE[HOUSE]
         assert len(peer.calls) == 3
-    with serving(lambda call: Answer(status=503)) as peer:
-        with pytest.raises(EngineError, match=r"HTTP 503 .* after 2 attempt"):
-            engine(peer.url, retries=1).translate_batch([HOUSE])
+    with serving(lambda call: Answer(status=503)) as peer, \
+            pytest.raises(EngineError, match=r"HTTP 503 .* after 2 attempt"):
+        engine(peer.url, retries=1).translate_batch([HOUSE])
     with serving(lambda call: Answer(status=404)) as peer:
         with pytest.raises(EngineError, match=r"HTTP 404 .*check --base-url"):
             engine(peer.url).translate_batch([HOUSE])
@@ -253,6 +253,7 @@ def test_diglot_run_records_fallbacks_on_the_segments(tmp_path: Path) -> None:
     assert summary["notes"] == [{"segment": 1, "note": summary["notes"][0]["note"]}]
     assert summary["notes"][0]["note"].startswith("fallback apertium: untranslated")
     assert summary["engine_stats"]["fallback"] == 1
+    assert "engine notes" in (out / "report.html").read_text(encoding="utf-8")
     text = (out / "texto.en.txt").read_text(encoding="utf-8")
     assert text.startswith(TABLE[HOUSE]) and TABLE[YEAR] in text
     with sqlite3.connect(out / "diglot.db") as conn:

@@ -59,6 +59,8 @@ def test_a_repeated_sentence_is_translated_once(tmp_path: Path,
     assert (summary.translated, summary.memory) == (2, {"hits": 2, "segments": 4, "rate": 0.5})
     assert (tmp_path / "a" / "a.en.md").read_text() == (
         "The dog eats. The cat sleeps.\n\nThe dog eats.\n\n# The dog eats.\n")
+    report = (tmp_path / "a" / "report.html").read_text(encoding="utf-8")
+    assert "2 of 4 segments to translate (50%) were never sent to the engine" in report
 
 
 def test_another_document_reuses_the_store_and_a_reviewers_correction_wins(

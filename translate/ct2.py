@@ -19,7 +19,7 @@ from typing import Any
 
 from corpora.inline import mask, unmask
 from diglot.errors import ConfigError, EngineError
-from translate.batching import map_batched
+from translate.batching import map_batched, token_batches
 from translate.engine import EngineConfig, Hypothesis
 from translate.hf import detect_family, hub_offline, local_folder, max_new_tokens
 from translate.langs import Language
@@ -107,15 +107,23 @@ class CTranslate2Engine:
         device: "cpu" (default), "cuda", "cuda:1".
         quantization: Weights' type (``QUANTIZATIONS``); int8 by default.
         threads: Computation threads; by default every core the process may use.
-        max_tokens: Token budget of one batch (longest input times batch size).
+        max_tokens: Token budget of one batch (longest input times batch size); 3072 gave
+            CTranslate2's best batch size (64 sentences) on FLORES.
         beams: Beam size; 1 (greedy) by default.
+        workers: Batches translated at once, each by its own replica of the model in
+            CTranslate2 (``inter_threads``; the weights are shared), the threads divided
+            between them.
     """
 
-    preferred_batch = 64
+    # Sentences are sorted by length within a committed batch, so a larger one wastes less
+    # decoding on padding: on 500 FLORES sentences, 512 took 42 s where 256 took 45 s
+    # (benchmarks/translate_speed.py). A crash loses at most one batch.
+    preferred_batch = 512
 
     def __init__(self, src: Language, tgt: Language, model: str | None = None,
                  device: str = "cpu", quantization: str = "int8", threads: int | None = None,
-                 max_tokens: int = 2048, beams: int | None = None, **_: object) -> None:
+                 max_tokens: int = 3072, beams: int | None = None, workers: int = 1,
+                 **_: object) -> None:
         if not model:
             raise ConfigError("the ctranslate2 engine needs --model PATH_OR_HUB_ID")
         try:
@@ -136,12 +144,14 @@ class CTranslate2Engine:
         bos = self.family.forced_bos  # NLLB and M2M100 start the target with its language
         self.target_prefix = [] if bos is None else [self.tokenizer.convert_ids_to_tokens(bos)]
         self.threads = threads or len(os.sched_getaffinity(0))
+        self.workers = max(1, workers)
         device_name, _sep, index = device.partition(":")
         try:
             self.translator: Any = ctranslate2.Translator(
                 str(converted(folder, quantization)), device=device_name,
                 device_index=int(index or 0), compute_type=quantization,
-                inter_threads=1, intra_threads=self.threads)
+                inter_threads=self.workers,
+                intra_threads=max(1, self.threads // self.workers))
         except (RuntimeError, ValueError) as exc:
             raise ConfigError(f"ctranslate2 cannot run {model} on {device!r} with "
                               f"{quantization} ({str(exc).splitlines()[0]}); try --device cpu "
@@ -153,21 +163,32 @@ class CTranslate2Engine:
                             {"family": self.family.name, "beams": self.beams,
                              "prefix": self.family.prefix, "quantization": self.quantization})
 
-    def _generate(self, batch: list[list[str]]) -> list[str]:
+    def _submit(self, batch: list[list[str]], asynchronous: bool = False) -> list[Any]:
         prefix = self.target_prefix
-        results = self.translator.translate_batch(
+        return list(self.translator.translate_batch(
             batch, target_prefix=[prefix] * len(batch) if prefix else None,
             beam_size=self.beams or 1,
             max_decoding_length=max_new_tokens(max(map(len, batch))) + len(prefix),
-            max_batch_size=len(batch))
-        out = []
-        for tokens, result in zip(batch, results, strict=True):
-            # cut to the input's own limit (the target prefix counted, the decoder's start
-            # token not), as the transformers engine does, so a sentence translates the same
-            # whatever batch it lands in
-            hyp = result.hypotheses[0][:max_new_tokens(len(tokens)) - 1][len(prefix):]
-            ids = self.tokenizer.convert_tokens_to_ids(hyp)
-            out.append(self.tokenizer.decode(ids, skip_special_tokens=True))
+            max_batch_size=len(batch), asynchronous=asynchronous))
+
+    def _text(self, tokens: list[str], result: Any) -> str:
+        # cut to the input's own limit (the target prefix counted, the decoder's start token
+        # not), as the transformers engine does, so a sentence translates the same whatever
+        # batch it lands in
+        hyp = result.hypotheses[0][:max_new_tokens(len(tokens)) - 1][len(self.target_prefix):]
+        return self._detokenize(hyp)
+
+    def _generate(self, batch: list[list[str]]) -> list[str]:
+        return [self._text(t, r) for t, r in zip(batch, self._submit(batch), strict=True)]
+
+    def _in_parallel(self, tokenized: list[list[str]]) -> list[str]:
+        """Every token batch submitted at once; ``workers`` of them run at a time."""
+        pending = [(batch, self._submit([t for _, t in batch], asynchronous=True))
+                   for batch in token_batches(tokenized, len, self.max_tokens)]
+        out = [""] * len(tokenized)
+        for batch, results in pending:
+            for (index, tokens), result in zip(batch, results, strict=True):
+                out[index] = self._text(tokens, result.result())
         return out
 
     def translate_batch(self, segments: Sequence[str]) -> list[Hypothesis]:
@@ -177,11 +198,45 @@ class CTranslate2Engine:
         tokenized = [self.tokenizer.convert_ids_to_tokens(ids) for ids in
                      self.tokenizer([self.family.prefix + m[0] for m in masked]).input_ids]
         try:
-            texts = map_batched(self._generate, tokenized, len, self.max_tokens)
+            texts = (self._in_parallel(tokenized) if self.workers > 1 else
+                     map_batched(self._generate, tokenized, len, self.max_tokens))
         except RuntimeError as exc:
             raise EngineError(f"ctranslate2: {str(exc).splitlines()[0]}") from exc
         return [Hypothesis(unmask(t.strip(), lits))
                 for t, (_, lits) in zip(texts, masked, strict=True)]
+
+    def translate_nbest(self, segments: Sequence[str], n: int) -> list[list[Hypothesis]]:
+        """The n best hypotheses of beam search for each segment, best first, with scores
+        (log-probabilities normalised by length, as transformers' ``sequences_scores``).
+
+        Used by glossary enforcement to pick the best hypothesis that honours the terms.
+        """
+        masked = [mask(s) for s in segments]
+        tokenized = [self.tokenizer.convert_ids_to_tokens(ids) for ids in
+                     self.tokenizer([self.family.prefix + m[0] for m in masked]).input_ids]
+        prefix = self.target_prefix
+
+        def generate(batch: list[list[str]]) -> list[list[tuple[str, float]]]:
+            results = self.translator.translate_batch(
+                batch, target_prefix=[prefix] * len(batch) if prefix else None,
+                beam_size=max(n, self.beams or 1), num_hypotheses=n, return_scores=True,
+                max_decoding_length=max_new_tokens(max(map(len, batch))) + len(prefix),
+                max_batch_size=len(batch))
+            return [[(self._detokenize(hyp[:max_new_tokens(len(tokens)) - 1][len(prefix):]),
+                      score) for hyp, score in zip(result.hypotheses, result.scores,
+                                                   strict=True)]
+                    for tokens, result in zip(batch, results, strict=True)]
+
+        try:
+            found = map_batched(generate, tokenized, len, self.max_tokens // n or 1)
+        except RuntimeError as exc:
+            raise EngineError(f"ctranslate2: {str(exc).splitlines()[0]}") from exc
+        return [[Hypothesis(unmask(text.strip(), lits), score) for text, score in options]
+                for options, (_, lits) in zip(found, masked, strict=True)]
+
+    def _detokenize(self, tokens: list[str]) -> str:
+        ids = self.tokenizer.convert_tokens_to_ids(tokens)
+        return str(self.tokenizer.decode(ids, skip_special_tokens=True))
 
     def close(self) -> None:
         self.translator = None

@@ -243,10 +243,11 @@ class LLMEngine:
             return dict(zip(texts, self._map(lambda t: self._ask(Request(t)), texts),
                             strict=True))
         answers = {}
+        recent = deque(self._history, maxlen=self._history.maxlen)
         for t in texts:  # context: each sentence after the ones just translated
-            answers[t] = self._ask(Request(t, context=list(self._history)))
-            self._history.append((t, answers[t]))
-        return answers
+            answers[t] = self._ask(Request(t, context=list(recent)))
+            recent.append((t, answers[t]))
+        return answers  # the history keeps the final translations (_settle)
 
     def _retry(self, text: str, attempt: int) -> str:
         return self._ask(Request(text), attempt)
