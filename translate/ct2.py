@@ -14,12 +14,13 @@ import os
 import shutil
 import tempfile
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from corpora.inline import mask, unmask
 from diglot.errors import ConfigError, EngineError
-from translate.batching import map_batched, token_batches
+from translate.batching import map_batched
 from translate.engine import EngineConfig, Hypothesis
 from translate.hf import detect_family, hub_offline, local_folder, max_new_tokens
 from translate.langs import Language
@@ -163,43 +164,44 @@ class CTranslate2Engine:
                             {"family": self.family.name, "beams": self.beams,
                              "prefix": self.family.prefix, "quantization": self.quantization})
 
-    def _submit(self, batch: list[list[str]], asynchronous: bool = False) -> list[Any]:
+    def _tokenize(self, segments: Sequence[str]) -> tuple[list[Any], list[list[str]]]:
+        """The segments with their inline Markdown masked, and their source tokens."""
+        masked = [mask(s) for s in segments]
+        tokenized = [self.tokenizer.convert_ids_to_tokens(ids) for ids in
+                     self.tokenizer([self.family.prefix + m[0] for m in masked]).input_ids]
+        return masked, tokenized
+
+    def _submit(self, batch: list[list[str]], asynchronous: bool = False,
+                **options: Any) -> list[Any]:
         prefix = self.target_prefix
+        options.setdefault("beam_size", self.beams or 1)
         return list(self.translator.translate_batch(
             batch, target_prefix=[prefix] * len(batch) if prefix else None,
-            beam_size=self.beams or 1,
             max_decoding_length=max_new_tokens(max(map(len, batch))) + len(prefix),
-            max_batch_size=len(batch), asynchronous=asynchronous))
+            max_batch_size=len(batch), asynchronous=asynchronous, **options))
 
-    def _text(self, tokens: list[str], result: Any) -> str:
+    def _cut(self, tokens: list[str], hyp: list[str]) -> str:
         # cut to the input's own limit (the target prefix counted, the decoder's start token
         # not), as the transformers engine does, so a sentence translates the same whatever
         # batch it lands in
-        hyp = result.hypotheses[0][:max_new_tokens(len(tokens)) - 1][len(self.target_prefix):]
-        return self._detokenize(hyp)
+        return self._detokenize(hyp[:max_new_tokens(len(tokens)) - 1][len(self.target_prefix):])
 
     def _generate(self, batch: list[list[str]]) -> list[str]:
-        return [self._text(t, r) for t, r in zip(batch, self._submit(batch), strict=True)]
-
-    def _in_parallel(self, tokenized: list[list[str]]) -> list[str]:
-        """Every token batch submitted at once; ``workers`` of them run at a time."""
-        pending = [(batch, self._submit([t for _, t in batch], asynchronous=True))
-                   for batch in token_batches(tokenized, len, self.max_tokens)]
-        out = [""] * len(tokenized)
-        for batch, results in pending:
-            for (index, tokens), result in zip(batch, results, strict=True):
-                out[index] = self._text(tokens, result.result())
-        return out
+        return [self._cut(t, r.hypotheses[0])
+                for t, r in zip(batch, self._submit(batch), strict=True)]
 
     def translate_batch(self, segments: Sequence[str]) -> list[Hypothesis]:
         if not segments:
             return []
-        masked = [mask(s) for s in segments]
-        tokenized = [self.tokenizer.convert_ids_to_tokens(ids) for ids in
-                     self.tokenizer([self.family.prefix + m[0] for m in masked]).input_ids]
+        masked, tokenized = self._tokenize(segments)
         try:
-            texts = (self._in_parallel(tokenized) if self.workers > 1 else
-                     map_batched(self._generate, tokenized, len, self.max_tokens))
+            if self.workers > 1:  # every batch submitted at once; `workers` of them run at a time
+                pending = map_batched(partial(self._submit, asynchronous=True), tokenized, len,
+                                      self.max_tokens)
+                texts = [self._cut(t, r.result().hypotheses[0])
+                         for t, r in zip(tokenized, pending, strict=True)]
+            else:
+                texts = map_batched(self._generate, tokenized, len, self.max_tokens)
         except RuntimeError as exc:
             raise EngineError(f"ctranslate2: {str(exc).splitlines()[0]}") from exc
         return [Hypothesis(unmask(t.strip(), lits))
@@ -211,20 +213,13 @@ class CTranslate2Engine:
 
         Used by glossary enforcement to pick the best hypothesis that honours the terms.
         """
-        masked = [mask(s) for s in segments]
-        tokenized = [self.tokenizer.convert_ids_to_tokens(ids) for ids in
-                     self.tokenizer([self.family.prefix + m[0] for m in masked]).input_ids]
-        prefix = self.target_prefix
+        masked, tokenized = self._tokenize(segments)
 
         def generate(batch: list[list[str]]) -> list[list[tuple[str, float]]]:
-            results = self.translator.translate_batch(
-                batch, target_prefix=[prefix] * len(batch) if prefix else None,
-                beam_size=max(n, self.beams or 1), num_hypotheses=n, return_scores=True,
-                max_decoding_length=max_new_tokens(max(map(len, batch))) + len(prefix),
-                max_batch_size=len(batch))
-            return [[(self._detokenize(hyp[:max_new_tokens(len(tokens)) - 1][len(prefix):]),
-                      score) for hyp, score in zip(result.hypotheses, result.scores,
-                                                   strict=True)]
+            results = self._submit(batch, beam_size=max(n, self.beams or 1), num_hypotheses=n,
+                                   return_scores=True)
+            return [[(self._cut(tokens, hyp), score)
+                     for hyp, score in zip(result.hypotheses, result.scores, strict=True)]
                     for tokens, result in zip(batch, results, strict=True)]
 
         try:

@@ -32,16 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from diglot.errors import ConfigError, EngineError
-from evaluation.checks import (
-    CopiedCheck,
-    EmptyCheck,
-    LengthCheck,
-    MarkupCheck,
-    NumbersCheck,
-    RepetitionCheck,
-    TruncatedCheck,
-    UntranslatedCheck,
-)
+from evaluation.checks import LengthCheck, default_checks
 from evaluation.qa import Check, Context, Item
 from translate.engine import Engine, EngineConfig, Hypothesis, open_engine
 from translate.langs import Language
@@ -116,10 +107,11 @@ class LLMEngine:
         self.fallback: Engine | None = (open_engine(fallback, src, tgt) if fallback else None)
         self.terms: TermBase | None = None
         self._checker: Any = None
-        self._checks: list[Check] = [EmptyCheck(), CopiedCheck(), UntranslatedCheck(),
-                                     TruncatedCheck(), NumbersCheck(),
-                                     LengthCheck(min_items=10**9), RepetitionCheck(),
-                                     MarkupCheck()]
+        # QA's checks, the length one with its fixed prior: a batch is not a document whose
+        # own length statistics could be trusted
+        self._checks: list[Check] = [
+            LengthCheck(min_items=10**9) if isinstance(check, LengthCheck) else check
+            for check in default_checks(Context(src, tgt))]
         self._history: deque[tuple[str, str]] = deque(maxlen=max(context_size, 1))
         self._done: OrderedDict[str, Hypothesis] = OrderedDict()
         self._failed: dict[str, str] = {}
@@ -269,8 +261,9 @@ class LLMEngine:
         return out
 
     def _ask(self, req: Request, attempt: int = 0) -> str:
-        """One request; the cleaned answer, or "" with the problem noted for the judge."""
-        if self._checker is not None and self.terms is not None:
+        """One request; its cleaned answer (one cut by the token limit is noted for the
+        judge)."""
+        if self.terms is not None:
             from glossary.enforce import prompt_block, prompt_entries
 
             req = Request(req.text, req.context, prompt_block(
