@@ -108,8 +108,8 @@ class CTranslate2Engine:
         device: "cpu" (default), "cuda", "cuda:1".
         quantization: Weights' type (``QUANTIZATIONS``); int8 by default.
         threads: Computation threads; by default every core the process may use.
-        max_tokens: Token budget of one batch (longest input times batch size); 3072 gave
-            CTranslate2's best batch size (64 sentences) on FLORES.
+        max_tokens: Token budget of one batch (longest input times batch size); 3072 holds
+            about 64 FLORES sentences, CTranslate2's best batch size in the speed benchmark.
         beams: Beam size; 1 (greedy) by default.
         workers: Batches translated at once, each by its own replica of the model in
             CTranslate2 (``inter_threads``; the weights are shared), the threads divided
@@ -117,8 +117,7 @@ class CTranslate2Engine:
     """
 
     # Sentences are sorted by length within a committed batch, so a larger one wastes less
-    # decoding on padding: on 500 FLORES sentences, 512 took 42 s where 256 took 45 s
-    # (benchmarks/translate_speed.py). A crash loses at most one batch.
+    # decoding on padding (benchmarks/translate_speed.py, row d). A crash loses at most one.
     preferred_batch = 512
 
     def __init__(self, src: Language, tgt: Language, model: str | None = None,
