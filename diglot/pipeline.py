@@ -11,7 +11,7 @@ import json
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -24,6 +24,8 @@ from evaluation.metrics import Score, corpus_scores, segment_scores
 from evaluation.report import write_report
 from translate.engine import Engine, open_engine
 from translate.langs import Language, resolve
+from translate.routing import SourceRouter, route_sources
+from translate.typography import tidy
 
 if TYPE_CHECKING:
     from glossary.termbase import TermBase
@@ -62,6 +64,7 @@ class RunOptions:
     threads: int | None = None  # ctranslate2 only
     llm: dict[str, object] = field(default_factory=dict)  # llm only: server, prompt, fallback
     workers: int = 1  # transformers and ctranslate2
+    source_lang_check: bool = True  # identify each paragraph's language first (routing.py)
 
 
 @dataclass
@@ -89,6 +92,7 @@ class Summary:
     memory: dict[str, object] = field(default_factory=dict)
     notes: list[dict[str, object]] = field(default_factory=list)
     engine_stats: dict[str, int] = field(default_factory=dict)
+    source_languages: dict[str, object] = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -134,6 +138,27 @@ def make_engine(opts: RunOptions, src: Language, tgt: Language,
     from glossary.enforce import GlossaryEngine
 
     return GlossaryEngine(engine, terms)
+
+
+#: Engines that can open a second pair for paragraphs in a third language: cheap to open.
+#: A transformers or CTranslate2 model would need a second copy in memory, so there such
+#: paragraphs are kept and flagged.
+ROUTABLE = ("apertium", "llm")
+
+
+def _route_sources(opts: RunOptions, engine: Engine, doc: Document) -> SourceRouter:
+    """The engine wrapped to keep or reroute paragraphs not in the source language."""
+    name = "transformers" if opts.model and opts.engine == "apertium" else opts.engine
+
+    def open_pair(lang: Language) -> Engine | None:
+        if name not in ROUTABLE:
+            return None
+        try:
+            return make_engine(opts, lang, engine.tgt)
+        except ConfigError:
+            return None
+
+    return route_sources(engine, doc, open_pair)
 
 
 def _translate_batch(engine: Engine, batch: Sequence[Work]) -> list[Outcome]:
@@ -196,6 +221,11 @@ class Progressed:
     todo: int
 
 
+def _tidied(outcome: Outcome, tgt: Language) -> Outcome:
+    """The outcome with its text spaced as the target language wants, whatever the engine."""
+    return replace(outcome, text=tidy(outcome.text, tgt)) if outcome.text else outcome
+
+
 def translate_document(store: Store, doc_id: int, engine: Engine, batch_size: int | None,
                        progress: Progress) -> Progressed:
     """Translate every segment of a stored document that is not done yet.
@@ -209,8 +239,9 @@ def translate_document(store: Store, doc_id: int, engine: Engine, batch_size: in
                              config.engine, config.model, config.params)
     work = store.work(doc_id, engine.tgt.code, config.key)
     progress.start(len(work), f"{config.engine} {engine.src.code}→{engine.tgt.code}")
-    known = store.memory(engine.src.code, engine.tgt.code, config.key, (w.text for w in work))
-    recalled = [Outcome(w.translation_id, known[w.text]) for w in work if w.text in known]
+    known = store.recall(engine.src.code, engine.tgt.code, config.key, (w.text for w in work))
+    recalled = [Outcome(w.translation_id, known[w.text][0], note=known[w.text][1])
+                for w in work if w.text in known]
     if recalled:
         store.record(run_id, recalled)
         progress.advance(len(recalled))
@@ -222,7 +253,8 @@ def translate_document(store: Store, doc_id: int, engine: Engine, batch_size: in
     size = batch_size if batch_size else int(getattr(engine, "preferred_batch", 32))
     done, failed, memory = len(recalled), 0, len(recalled)
     batches = [unique[i:i + size] for i in range(0, len(unique), size)]
-    for batch, outcomes in _translated(engine, batches):
+    for batch, found in _translated(engine, batches):
+        outcomes = [_tidied(o, engine.tgt) for o in found]
         repeats = [Outcome(same.translation_id, o.text, o.error, 0.0, o.note)
                    for w, o in zip(batch, outcomes, strict=True) for same in copies[w.text][1:]]
         every = outcomes + repeats
@@ -290,7 +322,13 @@ def _translate_stored(opts: RunOptions, project: Path, progress: Progress) -> _T
         from glossary.termbase import read_termbase
 
         terms = read_termbase(opts.glossary, src, tgt)
-    engine = make_engine(opts, src, tgt, terms)
+    engine = base = make_engine(opts, src, tgt, terms)
+    if opts.source_lang_check:
+        try:
+            engine = _route_sources(opts, base, doc)
+        except BaseException:
+            base.close()
+            raise
     config = engine.config
     summary = Summary(str(opts.input), src.code, tgt.code, config.engine, config.model,
                       config.key, config.params)
@@ -308,8 +346,10 @@ def _translate_stored(opts: RunOptions, project: Path, progress: Progress) -> _T
     finally:
         engine.close()
     if terms is not None:
-        summary.glossary["enforcement"] = dict(getattr(engine, "stats", {}))
-    inner = getattr(engine, "engine", engine)  # under the glossary wrapper, if any
+        summary.glossary["enforcement"] = dict(getattr(base, "stats", {}))
+    inner = getattr(base, "engine", base)  # under the glossary wrapper, if any
+    summary.source_languages = (engine.plan.summary(doc) if isinstance(engine, SourceRouter)
+                                else {"check": "off"})
     summary.engine_stats = dict(getattr(inner, "stats", {}))
     summary.segments = len(doc.segments)
     summary.untranslatable = sum(not s.translate for s in doc.segments)
@@ -333,28 +373,34 @@ def run(opts: RunOptions, progress: Progress | None = None) -> Summary:
     """
     started = time.perf_counter()
     paths = output_paths(opts, *resolve_pair(opts.src, opts.tgt))
-    job = _translate_stored(opts, paths["project"], progress or NoProgress())
+    bar = progress or NoProgress()
+    job = _translate_stored(opts, paths["project"], bar)
     doc, texts, summary = job.doc, job.texts, job.summary
     write_atomic(paths["document"], render(doc, texts))
     pairs = [f"{_clean(doc.segments[p].text)}\t{_clean(t)}\n" for p, t in sorted(texts.items())]
     write_atomic(paths["bitext"], "".join(pairs))
     targets = block_texts(doc, texts)
     if job.references is not None:
+        bar.start(1, "corpus scores")
         summary.scores = corpus_scores(targets, [job.references], hyp_name=paths["document"],
                                        ref_names=[str(opts.reference)])
-    evaluation = evaluate(doc, texts, targets, job.references, summary, job.terms)
+        bar.advance(1)
+    evaluation = evaluate(doc, texts, targets, job.references, summary, job.terms, bar)
     write_atomic(paths["evaluation"],
                  json.dumps(evaluation, ensure_ascii=False, indent=1) + "\n")
     summary.outputs = {k: str(v) for k, v in paths.items()}
     summary.seconds = round(time.perf_counter() - started, 3)
     write_atomic(paths["summary"], summary.to_json())
+    bar.start(1, "report")
     write_report(paths["summary"].parent, paths["report"])
+    bar.advance(1)
     return summary
 
 
 def evaluate(doc: Document, texts: dict[int, str], targets: list[str],
              references: list[str] | None, summary: Summary,
-             terms: TermBase | None = None) -> dict[str, object]:
+             terms: TermBase | None = None,
+             progress: Progress | None = None) -> dict[str, object]:
     """QA of every translated segment, and per-paragraph scores when there is a reference.
 
     Args:
@@ -365,6 +411,8 @@ def evaluate(doc: Document, texts: dict[int, str], targets: list[str],
         summary: the run's summary; its `qa` is set to the QA counts, and its `glossary`
             gains the term check's counts when there is a term base.
         terms: the run's term base, if any: adds the glossary QA check.
+        progress: shown a bar for the glossary check (segments), the QA checks (checks) and
+            the paragraph scores (metrics).
 
     Returns:
         What evaluation.json holds.
@@ -373,27 +421,31 @@ def evaluate(doc: Document, texts: dict[int, str], targets: list[str],
     from evaluation.qa import Context, run_checks
     from evaluation.sources import document_items
 
+    bar = progress or NoProgress()
     items = document_items(doc, texts)
     ctx = Context(*resolve_pair(summary.source_lang, summary.target_lang))
     glossary: dict[str, object] = {}
     checks = None
     if terms is not None:
+        from evaluation.sources import kept_terms
         from glossary.check import TermChecker, check_segments
 
         checker = TermChecker(terms)
+        ctx = Context(ctx.source, ctx.target, kept_terms(terms))  # dnt terms are not copies
         checks = default_checks(ctx, checker)
+        bar.start(len(items), "glossary check")
         found = check_segments(checker, [(it.id, it.source, it.target) for it in items])
+        bar.advance(len(items))
         summary.glossary.update(occurrences=found.occurrences, honoured=found.honoured,
                                 usage=round(found.usage, 4), violations=found.violation_count,
                                 inconsistent_terms=len(found.inconsistencies))
         glossary = {"inconsistencies": [{"term": i.term.source, "forms": dict(i.forms)}
                                         for i in found.inconsistencies]}
-    report = run_checks(items, ctx, checks)
+    report = run_checks(items, ctx, checks, bar)
     summary.qa = report.summary()
     sections = {it.id: it.section for it in items}
     blocks = [b for b in doc.blocks if b.translatable]
-    per = (segment_scores(targets, [references], ("chrf", "bleu")) if references is not None
-           else {})
+    per = _paragraph_scores(targets, references, bar) if references is not None else {}
     paragraphs = [{"line": block.start + 1, "source": src, "target": tgt,
                    "reference": references[k] if references is not None else None,
                    "chrf": per["chrf"][k] if per else None,
@@ -405,6 +457,17 @@ def evaluate(doc: Document, texts: dict[int, str], targets: list[str],
                                  "section": it.section} for it in items},
             "flags": [vars(f) | {"section": sections.get(f.item, "")} for f in report.flags],
             "paragraphs": paragraphs, "glossary": glossary}
+
+
+def _paragraph_scores(targets: list[str], references: list[str], progress: Progress
+                      ) -> dict[str, list[float]]:
+    """chrF and BLEU of each paragraph, shape {metric: [score of paragraph k]}."""
+    progress.start(2, f"scores of {len(targets)} paragraphs")
+    per: dict[str, list[float]] = {}
+    for metric in ("chrf", "bleu"):
+        per |= segment_scores(targets, [references], (metric,))
+        progress.advance(1)
+    return per
 
 
 def translate_only(opts: RunOptions, progress: Progress | None = None) -> tuple[str, Summary]:

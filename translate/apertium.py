@@ -26,6 +26,7 @@ from corpora.inline import tokenize
 from diglot.errors import ConfigError, EngineError
 from translate.engine import Engine, EngineConfig, Hypothesis
 from translate.langs import Language, resolve
+from translate.typography import tidy
 
 _SPECIAL = frozenset("\\[]^$/@<>{}*")
 _MODE = re.compile(r"^([a-z]{2,3})-([a-z]{2,3})$")
@@ -284,7 +285,7 @@ class ApertiumEngine:
             if len(parts) != len(group):  # a boundary moved: redo this group one by one
                 out += self._one_by_one([request.segments[i] for i in group])
                 continue
-            out += [Hypothesis(decode(part, request.encoded[i][1]))
+            out += [Hypothesis(tidy(decode(part, request.encoded[i][1]), self.tgt))
                     for i, part in zip(group, parts, strict=True)]
         return out
 
