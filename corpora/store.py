@@ -211,7 +211,14 @@ class Store:
 
     def memory(self, src: str, tgt: str, key: str, texts: Iterable[str]) -> dict[str, str]:
         """The translation memory: finished translations of these source texts under one
-        engine configuration, from any document in the store.
+        engine configuration, from any document in the store (see `recall`)."""
+        return {source: text for source, (text, _) in self.recall(src, tgt, key, texts).items()}
+
+    def recall(self, src: str, tgt: str, key: str, texts: Iterable[str]
+               ) -> dict[str, tuple[str, str | None]]:
+        """The translation memory with notes: finished translations of these source texts
+        under one engine configuration, from any document in the store, each with the note
+        stored with it (how it was made: kept in its language, a fallback engine...).
 
         A reviewer's latest correction takes precedence over the machine output; among several
         translations of one text, the most recent wins.
@@ -223,18 +230,19 @@ class Store:
             texts: The source texts wanted.
 
         Returns:
-            Source text -> translation, for the texts the store has.
+            Source text -> (translation, note), for the texts the store has.
         """
         wanted = set(texts)
         if not wanted:
             return {}
         rows = self.conn.execute(
             "SELECT s.text, COALESCE((SELECT e.text FROM edits e WHERE e.translation_id = t.id "
-            "ORDER BY e.id DESC LIMIT 1), t.text) FROM translations t "
+            "ORDER BY e.id DESC LIMIT 1), t.text), t.note FROM translations t "
             "JOIN segments s ON s.id = t.segment_id WHERE t.config_key = ? AND t.tgt_lang = ? "
             "AND t.status = 'done' AND s.lang = ? ORDER BY t.updated_at, t.id",
             (key, tgt, src))
-        return {source: text for source, text in rows if source in wanted and text}
+        return {source: (text, note) for source, text, note in rows
+                if source in wanted and text}
 
     def translations(self, doc_id: int, tgt: str, key: str) -> list[StoredTranslation]:
         """Every translation of a document for a target and engine config, in segment order."""

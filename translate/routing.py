@@ -1,0 +1,369 @@
+"""Mixed-language sources: each paragraph's language is identified before translation.
+
+Theory texts quote other languages, and machine-translated sources keep paragraphs in the
+original. Sent through the document's pair, such a paragraph comes out as nonsense ("Windows
+BONES" for an English paragraph run through fr→en). So before translating, each paragraph's
+language is identified with lingua, and a paragraph confidently in another language is
+
+- **kept** as it is when it is already in the target language (never sent to an engine);
+- **routed** through that language's own pair (``en→es`` for English inside a French book going
+  to Spanish) when the engine has one;
+- **kept and flagged** otherwise, for a person to translate.
+
+Only whole paragraphs are judged, and only long ones: lingua is unreliable on a short sentence,
+and names, numbers, code, titles and quotations inside a sentence must never move a paragraph
+(``benchmarks/source_lang.py`` measures the false positives on monolingual books). The decision
+is per source text, like the translation memory: a text that is a French sentence somewhere in
+the document is always translated as French.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from corpora.document import Document
+from corpora.inline import tokenize
+from translate.engine import Engine, EngineConfig, Hypothesis
+from translate.langs import Language, resolve
+
+#: Goes into the engine configuration key: a change of rule never reuses old decisions.
+CHECK = "lingua-paragraph-1"
+
+#: Fewest words a paragraph needs before its language is trusted. Measured on the Manifesto
+#: and FLORES (``benchmarks/source_lang.py``): shorter texts are where lingua errs, and a
+#: heading or a motto is better translated as the book's language than left alone.
+MIN_WORDS = 8
+
+#: Lowest lingua confidence (0-1, relative to the candidate languages) for another language.
+MIN_CONFIDENCE = 0.9
+
+#: Candidate languages besides the pair and the routable ones: the common languages of quoted
+#: and left-over passages, and Latin so that a motto is not taken for Italian or Spanish.
+CANDIDATES = ("en", "fr", "de", "es", "it", "pt", "nl", "ru", "zh", "la")
+
+ENGINE, KEPT, ROUTED, FLAGGED = "engine", "kept", "routed", "flagged"
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+@dataclass(frozen=True)
+class Route:
+    """What happens to one source text.
+
+    Attributes:
+        action: "engine" (the document's pair), "kept" (already in the target language),
+            "routed" (through ``lang``'s pair) or "flagged" (kept: no pair for ``lang``).
+        lang: The language identified for its paragraph (a diglot code), or "" if unknown.
+        confidence: lingua's confidence in ``lang``, 0 to 1.
+        tgt: The target language code, for the note.
+    """
+
+    action: str
+    lang: str = ""
+    confidence: float = 0.0
+    tgt: str = ""
+
+    @property
+    def note(self) -> str | None:
+        """The note stored with the translation (None when it went through the engine)."""
+        name = resolve(self.lang).name if self.lang else "another language"
+        if self.action == KEPT:
+            return f"kept: already in target language ({name}, confidence {self.confidence:.2f})"
+        if self.action == ROUTED:
+            return f"routed: {self.lang}→{self.tgt} (source paragraph in {name})"
+        if self.action == FLAGGED:
+            return (f"kept: source paragraph in {name}, no {self.lang}→{self.tgt} pair; "
+                    "translate it by hand")
+        return None
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One translatable block's identified language.
+
+    Attributes:
+        block: The block's index in the document.
+        line: Its first source line, 1-based.
+        words: Words in its prose (inline code, URLs and markup left out).
+        lang: The language lingua names ("" when too short to judge or unknown).
+        confidence: lingua's confidence in ``lang``, 0 to 1.
+        action: The route its segments take.
+    """
+
+    block: int
+    line: int
+    words: int
+    lang: str
+    confidence: float
+    action: str
+
+
+@dataclass(frozen=True)
+class SourcePlan:
+    """Routes for a document's source texts, and the paragraphs they come from."""
+
+    routes: Mapping[str, Route]
+    paragraphs: tuple[Paragraph, ...]
+
+    def route(self, text: str) -> Route:
+        return self.routes.get(text, Route(ENGINE))
+
+    def summary(self, doc: Document) -> dict[str, object]:
+        """Counts for summary.json: paragraphs per language, segments per language and
+        decision, and every paragraph that did not go through the engine."""
+        langs = Counter(p.lang or "short" for p in self.paragraphs)
+        decisions: Counter[str] = Counter()
+        per_lang: dict[str, Counter[str]] = {}
+        for seg in doc.segments:
+            if seg.translate:
+                route = self.route(seg.text)
+                decisions[route.action] += 1
+                if route.action != ENGINE:
+                    per_lang.setdefault(route.lang, Counter())[route.action] += 1
+        return {"check": CHECK, "paragraphs": dict(langs.most_common()),
+                "segments": {a: decisions[a] for a in (ENGINE, KEPT, ROUTED, FLAGGED)},
+                "by_language": {k: dict(v) for k, v in sorted(per_lang.items())},
+                "moved": [{"line": p.line, "lang": p.lang, "confidence": round(p.confidence, 3),
+                           "decision": p.action, "note": Route(p.action, p.lang, p.confidence,
+                                                              doc.lang).note}
+                          for p in self.paragraphs if p.action != ENGINE]}
+
+
+def prose(text: str) -> str:
+    """A segment's words without inline code, URLs, references or markup."""
+    return "".join(p.text for p in tokenize(text) if p.kind == "text")
+
+
+def _lingua_code(codes: tuple[str, ...]) -> dict[str, str]:
+    from evaluation.langid import _lingua
+
+    return {str(_lingua(c)): c for c in codes if _lingua(c) is not None}
+
+
+@lru_cache(maxsize=8)
+def _detector(codes: tuple[str, ...]) -> Any:
+    from lingua import LanguageDetectorBuilder
+
+    from evaluation.langid import _lingua
+
+    langs = [lang for lang in (_lingua(c) for c in codes) if lang is not None]
+    return LanguageDetectorBuilder.from_languages(*langs).build()
+
+
+def identify(texts: Sequence[str], candidates: Iterable[str]) -> list[tuple[str, float]]:
+    """The most likely language of each text among the candidates, with lingua's confidence.
+
+    Args:
+        texts: Paragraphs (prose only).
+        candidates: diglot language codes to choose among.
+
+    Returns:
+        ``(code, confidence)`` per text; ``("", 0.0)`` where lingua names none.
+    """
+    codes = tuple(dict.fromkeys(resolve(c).code for c in candidates))
+    names = _lingua_code(codes)
+    found = _detector(codes).compute_language_confidence_values_in_parallel(list(texts))
+    out = []
+    for values in found:
+        top = values[0] if values else None
+        out.append(("", 0.0) if top is None else (names.get(str(top.language), ""),
+                                                  float(top.value)))
+    return out
+
+
+def block_prose(doc: Document) -> dict[int, tuple[list[str], str]]:
+    """Each translatable block's segment texts, and its prose joined for identification."""
+    blocks: dict[int, list[str]] = {}
+    for seg in doc.segments:
+        if seg.translate:
+            blocks.setdefault(seg.block, []).append(seg.text)
+    return {b: (texts, " ".join(prose(t) for t in texts)) for b, texts in blocks.items()}
+
+
+def words(text: str) -> int:
+    """Words of two letters or more (what ``MIN_WORDS`` counts)."""
+    return len(_WORD.findall(text))
+
+
+def decide(lang: str, confidence: float, n_words: int, src: Language, tgt: Language,
+           has_pair: Callable[[str], bool], min_words: int = MIN_WORDS,
+           min_confidence: float = MIN_CONFIDENCE) -> str:
+    """The action for a paragraph of ``n_words`` words identified as ``lang``.
+
+    Returns:
+        "engine", "kept", "routed" or "flagged".
+    """
+    if n_words < min_words or not lang or lang == src.code or confidence < min_confidence:
+        return ENGINE
+    if lang == tgt.code:
+        return KEPT
+    return ROUTED if has_pair(lang) else FLAGGED
+
+
+def candidates(src: Language, tgt: Language) -> tuple[str, ...]:
+    """The languages a paragraph is identified among."""
+    return tuple(dict.fromkeys((src.code, tgt.code, *CANDIDATES)))
+
+
+def plan(doc: Document, src: Language, tgt: Language,
+         has_pair: Callable[[str], bool]) -> SourcePlan:
+    """Decide, per source text, whether it goes through the engine, is kept, or is routed.
+
+    Args:
+        doc: The parsed source document.
+        src: The document's declared source language.
+        tgt: The target language.
+        has_pair: Whether an engine can translate from a language code into ``tgt``.
+
+    Returns:
+        The plan; texts not in it go through the engine.
+    """
+    blocks = block_prose(doc)
+    order = sorted(blocks)
+    sizes = {b: words(blocks[b][1]) for b in order}
+    judged = [b for b in order if sizes[b] >= MIN_WORDS]
+    found = dict(zip(judged, identify([blocks[b][1] for b in judged], candidates(src, tgt)),
+                     strict=True))
+    paragraphs, routes, engine_texts = [], {}, set()
+    for b in order:
+        lang, conf = found.get(b, ("", 0.0))
+        action = decide(lang, conf, sizes[b], src, tgt, has_pair)
+        paragraphs.append(Paragraph(b, doc.blocks[b].start + 1, sizes[b], lang, conf, action))
+        for text in blocks[b][0]:
+            if action == ENGINE:
+                engine_texts.add(text)
+            else:
+                routes.setdefault(text, Route(action, lang, conf, tgt.code))
+    # a text that is also part of a paragraph in the source language stays with the engine
+    return SourcePlan({t: r for t, r in routes.items() if t not in engine_texts},
+                      tuple(paragraphs))
+
+
+class SourceRouter:
+    """An engine that sends each segment where its plan says: the wrapped engine, another
+    language's pair, or nowhere (kept as it is, with a note).
+
+    Args:
+        engine: The document pair's engine (any ``Engine``).
+        plan: The routes of the document's source texts.
+        pairs: An engine into the same target per routed language code.
+    """
+
+    def __init__(self, engine: Engine, plan: SourcePlan, pairs: Mapping[str, Engine]) -> None:
+        self.engine, self.plan, self.pairs = engine, plan, dict(pairs)
+        self.src, self.tgt = engine.src, engine.tgt
+        self.preferred_batch = int(getattr(engine, "preferred_batch", 32))
+        self.translate_stream: Callable[[Iterable[Sequence[str]]],
+                                        Iterator[list[Hypothesis]]] | None = None
+        if getattr(engine, "translate_stream", None) is not None:
+            self.translate_stream = self._stream
+
+    @property
+    def config(self) -> EngineConfig:
+        inner = self.engine.config
+        return EngineConfig(inner.engine, inner.model,
+                            {**inner.params, "source_lang_check": CHECK})
+
+    def close(self) -> None:
+        self.engine.close()
+        for pair in self.pairs.values():
+            pair.close()
+
+    def _split(self, segments: Sequence[str]
+               ) -> tuple[list[Hypothesis | None], list[int], dict[str, list[int]]]:
+        out: list[Hypothesis | None] = [None] * len(segments)
+        main: list[int] = []
+        routed: dict[str, list[int]] = {}
+        for i, text in enumerate(segments):
+            route = self.plan.route(text)
+            if route.action == ROUTED:
+                routed.setdefault(route.lang, []).append(i)
+            elif route.action in (KEPT, FLAGGED):
+                out[i] = Hypothesis(text, note=route.note)
+            else:
+                main.append(i)
+        return out, main, routed
+
+    def _route(self, segments: Sequence[str], out: list[Hypothesis | None],
+               routed: dict[str, list[int]]) -> list[Hypothesis]:
+        for lang, idx in routed.items():
+            hyps = self.pairs[lang].translate_batch([segments[i] for i in idx])
+            for i, h in zip(idx, hyps, strict=True):
+                note = self.plan.route(segments[i]).note
+                out[i] = Hypothesis(h.text, h.score, f"{note}; {h.note}" if h.note else note)
+        return [h for h in out if h is not None]
+
+    def translate_batch(self, segments: Sequence[str]) -> list[Hypothesis]:
+        out, main, routed = self._split(segments)
+        if main:
+            for i, h in zip(main, self.engine.translate_batch([segments[i] for i in main]),
+                            strict=True):
+                out[i] = h
+        return self._route(segments, out, routed)
+
+    def _stream(self, batches: Iterable[Sequence[str]]) -> Iterator[list[Hypothesis]]:
+        """The wrapped engine's stream, fed only the segments that are its own."""
+        todo = [(list(b), self._split(b)) for b in batches]
+        feed = [[b[i] for i in main] for b, (_, main, _) in todo if main]
+        stream: Iterator[list[Hypothesis]] = (
+            self.engine.translate_stream(feed) if feed  # type: ignore[attr-defined]
+            else iter(()))
+        try:
+            for segments, (out, main, routed) in todo:
+                if main:
+                    for i, h in zip(main, next(stream), strict=True):
+                        out[i] = h
+                yield self._route(segments, out, routed)
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:  # a generator left early: let the engine clean up
+                close()
+
+
+def route_sources(engine: Engine, doc: Document,
+                  open_pair: Callable[[Language], Engine | None]) -> SourceRouter:
+    """Wrap an engine so that each paragraph of ``doc`` goes where its language says.
+
+    Args:
+        engine: The engine for the document's pair.
+        doc: The parsed source document.
+        open_pair: Opens an engine from a language into ``engine.tgt``, or returns None
+            when there is none; called once per language found, before any translation.
+
+    Returns:
+        The wrapping engine; its config differs from ``engine``'s by the check's version.
+    """
+    opened: dict[str, Engine | None] = {}
+
+    def has_pair(code: str) -> bool:
+        if code not in opened:
+            opened[code] = open_pair(resolve(code))
+        return opened[code] is not None
+
+    decided = plan(doc, engine.src, engine.tgt, has_pair)
+    used = {r.lang for r in decided.routes.values() if r.action == ROUTED}
+    pairs = {}
+    for code, pair in opened.items():
+        if pair is not None and code in used:
+            pairs[code] = pair
+        elif pair is not None:
+            pair.close()
+    return SourceRouter(engine, decided, pairs)
+
+
+def describe(info: Mapping[str, Any]) -> str | None:
+    """One line for the CLI from summary.json's ``source_languages`` (None if it is empty)."""
+    if info.get("check") == "off":
+        return "source language check: off (every paragraph went through the engine)"
+    if not info:
+        return None
+    seg, langs = info["segments"], info["paragraphs"]
+    named = ", ".join(f"{n} {lang}" for lang, n in langs.items())
+    return (f"source languages of {sum(langs.values())} paragraphs: {named}; segments "
+            f"kept as already in the target language {seg[KEPT]}, routed through another "
+            f"pair {seg[ROUTED]}, kept and flagged (no pair) {seg[FLAGGED]}")
