@@ -18,11 +18,20 @@ class Block:
         start: First source line, 0-based.
         end: One past the last source line.
         level: Heading level, or nesting depth of the container (lists, quotes).
-        parts: The text to translate, one entry per hard-broken line.
-        prefixes: The markup before each part on its line ("# ", "> ", "  - ", indentation).
-        breaks: What ends each part's line (a hard break "  " or "\\", closing "#"s, or "").
-        suffix: Source lines kept after the parts (a setext heading's underline).
+        parts: The text to translate, one entry per hard-broken line. In Markdown a part may
+            span several source lines (soft breaks), joined here with single spaces.
+        prefixes: The source before each part: its line's markup ("# ", "> ", "  - ",
+            indentation) for the first part; "" for a Markdown part that follows a hard break
+            (that break's markup ends the previous part's ``breaks`` entry).
+        breaks: The source after each part up to the next part, or to the end of the block for
+            the last: a hard break ("  ", "\\", "<br>") with the line end and the next line's
+            markup, a heading's closing "#"s or setext underline, or "".
+        suffix: Source lines kept verbatim after the parts (Markdown keeps a setext underline
+            in ``breaks``).
         wrap: Plain text that was hard-wrapped at this width is re-wrapped; 0 means one line.
+        sources: Markdown only: each part as it stands in the file (with its soft line breaks
+            and continuation markup), written back when the part's text is unchanged, so that
+            an untranslated document renders byte for byte.
     """
 
     kind: str
@@ -34,6 +43,7 @@ class Block:
     breaks: tuple[str, ...] = ()
     suffix: tuple[str, ...] = ()
     wrap: int = 0
+    sources: tuple[str, ...] = ()
 
     @property
     def translatable(self) -> bool:

@@ -58,6 +58,12 @@ def _render_block(block: Block, parts: list[str]) -> list[str]:
         return textwrap.wrap(parts[0], width=block.wrap, initial_indent=indent,
                              subsequent_indent=indent, break_long_words=False,
                              break_on_hyphens=False) or [indent]
+    if block.sources:  # Markdown: one line per changed part, unchanged parts as in the file
+        parts = [src if new == old else new.replace("\n", " ")
+                 for new, old, src in zip(parts, block.parts, block.sources, strict=True)]
+        body = "".join(f"{prefix}{text}{brk}" for prefix, text, brk
+                       in zip(block.prefixes, parts, block.breaks, strict=True))
+        return body.split("\n") + list(block.suffix)
     lines = [f"{prefix}{text}{brk}"
              for prefix, text, brk in zip(block.prefixes, parts, block.breaks, strict=True)]
     return lines + list(block.suffix)

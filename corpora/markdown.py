@@ -3,31 +3,118 @@
 Only the text of headings, paragraphs, list items and block quotes is translated; the lines of
 everything else (front matter, code, HTML, rules, tables, link definitions, blank lines) are kept
 byte for byte, because rendering replaces the translated blocks' lines and nothing else.
+
+A paragraph is one text whatever its line lengths: in CommonMark a line ending inside a
+paragraph (a soft break) is a space, so the lines are joined before sentence splitting. Only hard
+breaks cut a paragraph into parts: two or more spaces or a backslash before a line end, and a
+``<br>`` tag (https://spec.commonmark.org/0.31.2/#hard-line-breaks). The breaks are the ones
+markdown-it itself sees (a rule added to its inline parser records them), so a ``<br>`` in a code
+span or two spaces at the end of a paragraph do not count.
+
+Layout of the output: each part is written on one line, in place of the source lines it spans;
+the markup between parts (the hard break, the line end, the next line's ``> `` or list
+indentation) and around them (``# ``, ``- ``, a closing ``##``, a setext underline) is copied from
+the source, so lists and quotes stay lists and quotes. A part whose text comes back unchanged
+keeps its source lines exactly.
 """
 
 from __future__ import annotations
 
+import json
 import re
-
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from corpora.document import Block
-from corpora.plaintext import is_wrapped as _is_wrapped
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_inline import StateInline
+    from markdown_it.token import Token
 
 _VERBATIM = {"fence": "code", "code_block": "code", "html_block": "html", "hr": "rule",
              "table_open": "table"}
-_HARD_BREAK = re.compile(r"( {2,}|\\)$")
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+#: A YAML front matter's first line: a key (plain or quoted), a comment or a document marker.
+_YAML_FIRST = re.compile(r"""^(#|\.\.\.|---|[^\s#:'"][^:]*:(\s|$)|(["'])[^"']*\3\s*:(\s|$))""")
+_ENV_KEY = "diglot_breaks"
 
 
-def _front_matter_end(lines: list[str]) -> int:
-    """Number of lines taken by a YAML front matter block at the top (0 if none)."""
-    if not lines or lines[0].rstrip() != "---":
+def front_matter_end(lines: list[str]) -> int:
+    """Number of lines taken by a front matter block at the top (0 if there is none).
+
+    Recognised, as static site generators (Hugo, Jekyll, Zola) and Pandoc read them: YAML between
+    ``---`` and ``---`` or ``...`` (the line after the opener is not blank, as Pandoc requires,
+    and reads as YAML), TOML between ``+++`` lines, and a JSON object starting at line 1 (its end
+    is found by a JSON decoder, so braces inside strings do not confuse it). Any length.
+
+    Args:
+        lines: The document's lines, without line ends.
+    """
+    if not lines:
         return 0
-    for i, line in enumerate(lines[1:200], start=1):
-        if line.rstrip() in ("---", "..."):
+    first = lines[0].rstrip()
+    if first == "---":
+        if len(lines) < 2 or not lines[1].strip() or not _YAML_FIRST.match(lines[1].lstrip()):
+            return 0
+        return _closing_line(lines, ("---", "..."))
+    if first == "+++":
+        return _closing_line(lines, ("+++",))
+    if first.startswith("{"):
+        return _json_end(lines)
+    return 0
+
+
+def _closing_line(lines: list[str], closers: tuple[str, ...]) -> int:
+    for i in range(1, len(lines)):
+        if lines[i].rstrip() in closers:
             return i + 1
     return 0
+
+
+def _json_end(lines: list[str]) -> int:
+    text = "\n".join(lines)
+    try:
+        value, end = json.JSONDecoder().raw_decode(text)
+    except ValueError:
+        return 0
+    row = text.count("\n", 0, end)
+    col = end - (text.rfind("\n", 0, end) + 1)
+    if not isinstance(value, dict) or lines[row][col:].strip():
+        return 0
+    return row + 1
+
+
+def _record_break(state: StateInline, silent: bool) -> bool:
+    """Inline rule that records hard breaks outside links; it never consumes anything.
+
+    Positions are ``(start, end)`` of the break markup in the inline source, stored in
+    ``env[_ENV_KEY][source]``.
+    """
+    if silent or state.level:  # level > 0: inside a link's text, which stays one piece
+        return False
+    src, pos = state.src, state.pos
+    found: set[tuple[int, int]] = state.env.setdefault(_ENV_KEY, {}).setdefault(src, set())
+    if src[pos] == "\n":
+        start = pos
+        while start > 0 and src[start - 1] == " ":
+            start -= 1
+        if pos - start >= 2:
+            found.add((start, pos))
+    elif src[pos] == "\\" and src.startswith("\n", pos + 1):
+        found.add((pos, pos + 1))
+    elif src[pos] == "<" and (m := _BR.match(src, pos)):
+        found.add((pos, m.end()))
+    return False
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark").enable("table")
+    md.inline.ruler.before("text", "diglot_breaks", _record_break)
+    return md
 
 
 def _container_kind(stack: list[str]) -> tuple[str, int]:
@@ -39,36 +126,66 @@ def _container_kind(stack: list[str]) -> tuple[str, int]:
     return "paragraph", len(stack)
 
 
+def _line_shifts(content_lines: list[str], source: list[str]) -> list[int] | None:
+    """Per content line, what to add to a content index to get the index in the block's source.
+
+    Valid for the characters after the line's leading whitespace; None when a content line is
+    not found in its source line.
+    """
+    shifts: list[int] = []
+    cpos = spos = 0
+    for text, line in zip(content_lines, source, strict=True):
+        body = text.strip()
+        head = line.rstrip()
+        at = len(head) - len(body) if head.endswith(body) else line.find(body)
+        if at < 0:
+            return None
+        shifts.append(spos + at - (cpos + len(text) - len(text.lstrip())))
+        cpos += len(text) + 1
+        spos += len(line) + 1
+    return shifts
+
+
+def _part_ranges(content: str, marks: set[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Content ranges between hard breaks, trimmed of whitespace; empty ones dropped."""
+    ranges: list[tuple[int, int]] = []
+    start = 0
+    for mark_start, mark_end in [*sorted(marks), (len(content), len(content))]:
+        a, b = start, mark_start
+        while a < b and content[a].isspace():
+            a += 1
+        while b > a and content[b - 1].isspace():
+            b -= 1
+        if a < b:
+            ranges.append((a, b))
+        start = mark_end
+    return ranges
+
+
 def _text_block(kind: str, level: int, tok_map: list[int], content: str,
-                lines: list[str], setext: bool) -> Block:
+                marks: set[tuple[int, int]], lines: list[str], setext: bool) -> Block:
     start, end = tok_map
     body_end = end - 1 if setext else end
     content_lines = content.split("\n")
-    source = lines[start:body_end]
-    if len(content_lines) != len(source):
+    if len(content_lines) != body_end - start:
         return Block("html", start, end)  # unexpected shape: keep it verbatim rather than guess
-    wrapped = _is_wrapped([line.rstrip() for line in source])
-    parts: list[str] = []
-    prefixes: list[str] = []
-    breaks: list[str] = []
-    current: list[str] = []
-    for i, (text, line) in enumerate(zip(content_lines, source, strict=True)):
-        stripped = text.strip()
-        at = line.find(stripped) if stripped else -1
-        if at < 0:
-            return Block("html", start, end)
-        if not current:
-            prefixes.append(line[:at])
-        hard = _HARD_BREAK.search(text) is not None
-        if hard and stripped.endswith("\\"):
-            stripped = stripped[:-1].rstrip()
-        current.append(stripped)
-        if hard or not wrapped or i == len(content_lines) - 1:
-            breaks.append(line[at + len(stripped):])
-            parts.append(" ".join(current))
-            current = []
-    suffix = tuple(lines[body_end:end]) if setext else ()
-    return Block(kind, start, end, level, tuple(parts), tuple(prefixes), tuple(breaks), suffix)
+    shifts = _line_shifts(content_lines, lines[start:body_end])
+    if shifts is None:
+        return Block("html", start, end)
+    source = "\n".join(lines[start:end])
+    ranges = _part_ranges(content, marks)
+    if not ranges:
+        return Block(kind, start, end, level)
+    spans = []
+    for a, b in ranges:
+        spans.append((a + shifts[content.count("\n", 0, a)],
+                      b + shifts[content.count("\n", 0, b - 1)]))
+    parts = tuple(" ".join(line.strip() for line in content[a:b].split("\n")) for a, b in ranges)
+    prefixes = (source[:spans[0][0]],) + ("",) * (len(spans) - 1)
+    breaks = tuple(source[b:nxt] for (_, b), (nxt, _) in
+                   zip(spans, [*spans[1:], (len(source), 0)], strict=True))
+    sources = tuple(source[a:b] for a, b in spans)
+    return Block(kind, start, end, level, parts, prefixes, breaks, sources=sources)
 
 
 def parse_markdown(text: str) -> list[Block]:
@@ -81,10 +198,12 @@ def parse_markdown(text: str) -> list[Block]:
         Blocks with 0-based, half-open line ranges into ``text.split("\\n")``.
     """
     lines = text.split("\n")
-    fm = _front_matter_end(lines)
+    fm = front_matter_end(lines)
     blocks: list[Block] = [Block("front_matter", 0, fm)] if fm else []
     body = "\n" * fm + "\n".join(lines[fm:])  # blank front matter keeps line numbers aligned
-    tokens: list[Token] = MarkdownIt("commonmark").enable("table").parse(body)
+    env: dict[str, dict[str, set[tuple[int, int]]]] = {}
+    tokens: list[Token] = _parser().parse(body, env)
+    marks = env.get(_ENV_KEY, {})
     stack: list[str] = []
     in_table = False
     for i, tok in enumerate(tokens):
@@ -99,12 +218,13 @@ def parse_markdown(text: str) -> list[Block]:
             stack.append(tok.type)
         elif tok.type in ("blockquote_close", "list_item_close"):
             stack.pop()
-        elif tok.type == "heading_open" and tok.map:
-            setext = tok.markup in ("=", "-")
-            blocks.append(_text_block("heading", int(tok.tag[1]), tok.map, tokens[i + 1].content,
+        elif tok.type in ("heading_open", "paragraph_open") and tok.map:
+            content = tokens[i + 1].content
+            if tok.type == "heading_open":
+                kind, level, setext = "heading", int(tok.tag[1]), tok.markup in ("=", "-")
+            else:
+                (kind, level), setext = _container_kind(stack), False
+            blocks.append(_text_block(kind, level, tok.map, content, marks.get(content, set()),
                                       lines, setext))
-        elif tok.type == "paragraph_open" and tok.map:
-            kind, depth = _container_kind(stack)
-            blocks.append(_text_block(kind, depth, tok.map, tokens[i + 1].content, lines, False))
     blocks.sort(key=lambda b: b.start)
     return blocks
