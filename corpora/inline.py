@@ -1,29 +1,46 @@
-"""Inline Markdown as pieces: text to translate, spans (emphasis, links) and protected literals.
+"""Inline Markdown as pieces: text to translate, spans (emphasis, links, HTML) and literals.
 
 Engines must translate the words of ``*a spectre* haunts [Europe](url) [1]`` and keep the
-emphasis, the link target and the reference intact. This tokenizer is lossless: joining the
-pieces' text gives back the input exactly, so any engine encoding can be undone.
+emphasis, the link target and the reference intact. The boundaries come from markdown-it-py's
+inline parser (``corpora.inline_scan``); inside plain text, URLs, bare domains, file names,
+paths and code identifiers (``README.md``, ``old.reddit.com/r/LocalLLaMA/``, ``max_tokens``,
+``LocalLLaMA``) are protected too, since an engine would lower-case or translate them.
+
+This tokenizer is lossless: joining the pieces' text gives back the input exactly, so any
+engine encoding can be undone. ``mask``/``unmask`` are the encoding for NMT engines: protected
+pieces become ``⟦i⟧`` and spans ``⟦i⟧…⟦/i⟧``; what the engine loses or crosses is put back in a
+defined place and reported (``unmask_noted``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
-_PROTECTED = [
-    r"(?P<code>(?P<ticks>`+).+?(?P=ticks))",
-    r"(?P<image>!\[[^\]\n]*\]\([^)\n]*\))",
-    r"(?P<autolink><(?:https?|ftp|mailto):[^>\s]+>)",
-    r"(?P<tag></?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>)",
-    r"(?P<footnote>\[\^[^\]\s]+\])",
-    r"(?P<ref>\[\d+(?:\s*[,–-]\s*\d+)*\])",
-]
-_LINK = r"(?P<link>\[(?P<ltext>[^\[\]\n]+)\](?P<ldest>\([^()\s]*(?:\s+\"[^\"]*\")?\)))"
-_URL = r"(?P<url>(?:https?://|www\.)[^\s<>()\[\]]*[^\s<>()\[\].,;:!?\"'»”])"
-_STRONG = r"(?P<strong>(?P<sd>\*\*|__)(?=\S)(?P<stext>.+?)(?<=\S)(?P=sd))"
-_EM = r"(?P<em>(?<![\w*])(?P<ed>[*_])(?=[^\s*_])(?P<etext>.+?)(?<=[^\s*_])(?P=ed)(?![\w*]))"
-_SCAN = re.compile("|".join([*_PROTECTED, _LINK, _URL, _STRONG, _EM]), re.DOTALL)
+from corpora.inline_scan import Node, reference_labels, scan
+from corpora.placeholders import Literal, Markup, restore
+
+__all__ = ["Literal", "Markup", "Piece", "expand_references", "has_words", "mask",
+           "reference_labels", "tokenize", "unmask", "unmask_noted"]
+
+_URL_END = ".,;:!?\"'»”’"
+_LITERAL = re.compile("|".join([
+    r"(?P<url>(?:(?:https?|ftp)://|www\.)[^\s<>\[\]{}]+)",
+    r"(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)",
+    r"(?P<path>(?<![\w/.~-])(?:~|\.\.?)?/[\w.@%+~-]+(?:/[\w.@%+~-]*)+"
+    r"|(?<![\w/.~-])[\w.-]+(?:/[\w.@%+~-]+){2,}/?)",
+    r"(?P<file>(?<![\w/.@-])(?:[\w-]+/)*[\w-]+(?:\.[\w-]+)*\.[a-z][a-z0-9]{1,5}(?![\w-])"
+    r"(?:/[^\s<>\[\]{}]*)?)",
+    r"(?P<camel>\b(?=[A-Za-z]*[a-z][A-Z])[A-Za-z][A-Za-z0-9]*\b)",
+    r"(?P<snake>\b[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+\b)",
+    r"(?P<ref>\[\d+(?:\s*[,–-]\s*\d+)*\]|\[\^[^\]\s]+\])",
+    r"(?P<placeholder>⟦[^⟦⟧\s]{1,12}⟧)",
+]))
 _LETTER = re.compile(r"[^\W\d_]")
+_WORDY = re.compile(r"[^\W_]")
+#: Spans whose markers must touch their text (CommonMark's flanking rules).
+_TIGHT = frozenset({"em", "strong", "s"})
 
 
 @dataclass(frozen=True)
@@ -34,47 +51,100 @@ class Piece:
         kind: "text" (to translate), "protected" (copied as is), "open" or "close" (span markup).
         text: The source characters of the piece.
         span: For open/close, the span's number (unique within the text); else -1.
+        name: What the markup is: em, strong, s, link, image, html for spans; code, math, html,
+            autolink, entity, url, email, path, file, camel, snake, ref, placeholder for
+            protected pieces; "" for text.
+        label: On the closer of a collapsed or shortcut reference link (``[mapa][]``,
+            ``[guía rápida]``), the label, which a translation must write out:
+            ``[map][mapa]``.
     """
 
     kind: str
     text: str
     span: int = -1
+    name: str = ""
+    label: str | None = None
+
+    @property
+    def closer(self) -> str:
+        """The closer a translation writes: with the label when the text was the label."""
+        return self.text if self.label is None else f"][{self.label}]"
 
 
-def tokenize(text: str) -> list[Piece]:
-    """Split inline Markdown into pieces; ``"".join(p.text for p in pieces) == text``."""
-    counter = [0]
-    return _scan(text, counter)
+def tokenize(text: str, references: Collection[str] = ()) -> list[Piece]:
+    """Split inline Markdown into pieces; ``"".join(p.text for p in pieces) == text``.
+
+    Args:
+        text: Inline Markdown (a sentence or a paragraph).
+        references: Labels of the document's link reference definitions (see
+            ``reference_labels``), so ``[guía rápida]`` is known to be a link; full
+            references (``[texto][ref]``) are links without them.
+    """
+    return _pieces(text, 0, len(text), scan(text, references), [0])
 
 
-def _scan(text: str, counter: list[int]) -> list[Piece]:
-    pieces: list[Piece] = []
-    pos = 0
-    for m in _SCAN.finditer(text):
-        if m.start() > pos:
-            pieces.append(Piece("text", text[pos:m.start()]))
-        kind = m.lastgroup
-        if m.group("link"):
-            pieces += _span("[", m.group("ltext"), "]" + m.group("ldest"), counter)
-        elif m.group("strong"):
-            d = m.group("sd")
-            pieces += _span(d, m.group("stext"), d, counter)
-        elif m.group("em"):
-            d = m.group("ed")
-            pieces += _span(d, m.group("etext"), d, counter)
-        else:
-            pieces.append(Piece("protected", m.group(0)))
-        del kind
-        pos = m.end()
-    if pos < len(text):
-        pieces.append(Piece("text", text[pos:]))
-    return pieces
+def _pieces(text: str, start: int, end: int, nodes: list[Node], counter: list[int]
+            ) -> list[Piece]:
+    out: list[Piece] = []
+    pos = start
+    for node in nodes:
+        out += _plain(text[pos:node.start])
+        out += _node(text, node, counter)
+        pos = node.end
+    return out + _plain(text[pos:end])
 
 
-def _span(opener: str, inner: str, closer: str, counter: list[int]) -> list[Piece]:
+def _node(text: str, node: Node, counter: list[int]) -> list[Piece]:
+    whole = text[node.start:node.end]
+    if node.kind == "protected":
+        return [Piece("protected", whole, name=node.name)]
     span = counter[0]
     counter[0] += 1
-    return [Piece("open", opener, span), *_scan(inner, counter), Piece("close", closer, span)]
+    a, b = node.inner
+    if node.name == "image":  # markdown-it parses an image's alt text on its own
+        alt = text[a:b]
+        inner = _pieces(alt, 0, len(alt), scan(alt), counter)
+    else:
+        inner = _pieces(text, a, b, node.children, counter)
+    if not any(p.kind == "text" and _WORDY.search(p.text) for p in inner):
+        return [Piece("protected", whole, name=node.name)]  # nothing to translate inside
+    return [Piece("open", text[node.start:a], span, node.name), *inner,
+            Piece("close", text[b:node.end], span, node.name, node.label)]
+
+
+def _plain(text: str) -> list[Piece]:
+    """Text with its literals (URLs, file names, identifiers...) as protected pieces."""
+    out: list[Piece] = []
+    pos = done = 0
+    while m := _LITERAL.search(text, pos):
+        end = m.end()
+        if m.lastgroup in ("url", "file", "path"):
+            end = m.start() + len(_trim_url(m.group(0)))
+        if m.lastgroup != "file" or _filelike(text[m.start():end]):
+            if m.start() > done:
+                out.append(Piece("text", text[done:m.start()]))
+            out.append(Piece("protected", text[m.start():end], name=m.lastgroup or ""))
+            done = end
+        pos = max(end, m.start() + 1)
+    if done < len(text):
+        out.append(Piece("text", text[done:]))
+    return out
+
+
+def _trim_url(url: str) -> str:
+    """A URL without the sentence punctuation after it; a ")" stays when it closes a "("."""
+    while url:
+        if url[-1] in _URL_END or (url[-1] == ")" and url.count(")") > url.count("(")):
+            url = url[:-1]
+        else:
+            return url
+    return url
+
+
+def _filelike(name: str) -> bool:
+    """A dotted name that is not an abbreviation (``p.ej``, ``ee.uu``): one part of 3+ chars
+    or a path."""
+    return "/" in name or any(len(part) >= 3 for part in re.split(r"[.\-]", name))
 
 
 def has_words(text: str) -> bool:
@@ -82,42 +152,72 @@ def has_words(text: str) -> bool:
     return any(p.kind == "text" and _LETTER.search(p.text) for p in tokenize(text))
 
 
-def mask(text: str) -> tuple[str, list[str]]:
-    """Replace protected pieces and link targets with numbered placeholders for NMT engines.
+def expand_references(text: str, references: Collection[str]) -> str:
+    """Collapsed and shortcut reference links written in full: ``[mapa][]`` → ``[mapa][mapa]``.
+
+    The link text is the label in those forms, so once it is translated the label must be
+    written out. The rendered HTML is the same.
+
+    Args:
+        text: Inline Markdown.
+        references: The document's reference labels (``reference_labels``).
+    """
+    if not references or "[" not in text:
+        return text
+    return "".join(p.closer if p.kind == "close" else p.text
+                   for p in tokenize(text, references))
+
+
+
+
+def mask(text: str, references: Collection[str] = ()) -> tuple[str, list[Literal]]:
+    """Replace protected pieces with ``⟦i⟧`` and span markup with ``⟦i⟧…⟦/i⟧`` for NMT engines.
+
+    Args:
+        text: Inline Markdown.
+        references: The document's reference labels, if known (see ``tokenize``).
 
     Returns:
-        The masked text and the literals, placeholder ``⟦i⟧`` standing for ``literals[i]``.
+        The masked text and the literals: ``literals[i]`` is the protected text for ``⟦i⟧``,
+        or the ``Markup`` of the span marked ``⟦i⟧…⟦/i⟧``.
     """
-    literals: list[str] = []
+    literals: list[Literal] = []
     out: list[str] = []
-    for piece in tokenize(text):
-        if piece.kind == "protected" or (piece.kind == "close" and piece.text.startswith("](")):
-            if piece.kind == "close":
-                out.append("]")
-                literals.append(piece.text[1:])
-            else:
-                literals.append(piece.text)
-            out.append(f"⟦{len(literals) - 1}⟧")
-        else:
+    number: dict[int, int] = {}
+    opened: dict[int, Piece] = {}
+    for piece in tokenize(text, references):
+        if piece.kind == "text":
             out.append(piece.text)
+        elif piece.kind == "close":
+            first = opened[piece.span]
+            label = piece.label or ""
+            literals[number[piece.span]] = Markup(first.text, piece.closer, piece.text, label,
+                                                  piece.name in _TIGHT)
+            out.append(f"⟦/{number[piece.span]}⟧")
+        else:
+            if piece.kind == "open":
+                number[piece.span] = len(literals)
+                opened[piece.span] = piece
+            out.append(f"⟦{len(literals)}⟧")
+            literals.append(piece.text)
     return "".join(out), literals
 
 
-_PLACEHOLDER = re.compile(r"\s?⟦(\d+)⟧")
+def unmask(text: str, literals: list[Literal]) -> str:
+    """Put the literals back; what the engine dropped is put back too, never lost."""
+    return unmask_noted(text, literals)[0]
 
 
-def unmask(text: str, literals: list[str]) -> str:
-    """Put the literals back; any placeholder the engine dropped is appended, never lost."""
-    used: set[int] = set()
+def unmask_noted(text: str, literals: list[Literal]) -> tuple[str, str | None]:
+    """Put the literals back, and say what could not be placed where the engine put it.
 
-    def put(m: re.Match[str]) -> str:
-        i = int(m.group(1))
-        if i >= len(literals) or i in used:
-            return ""
-        used.add(i)
-        lead = m.group(0)[: len(m.group(0)) - len(m.group(0).lstrip())]
-        return lead + literals[i]
+    A protected literal whose placeholder is missing is appended at the end. A span with one
+    marker missing gets it at the start (opener) or the end (closer) of the text; with both
+    missing it covers the whole text; reversed markers are swapped; a span crossing another
+    is closed with it. Each of these is named in the note.
 
-    restored = _PLACEHOLDER.sub(put, text)
-    missing = [lit for i, lit in enumerate(literals) if i not in used]
-    return " ".join([restored, *missing]) if missing else restored
+    Returns:
+        The text, and a note such as ``markup: could not place <b>…</b>`` (None when every
+        placeholder came back in order).
+    """
+    return restore(text, literals)

@@ -17,12 +17,13 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
 from corpora.inline import tokenize
+from corpora.placeholders import Markup
 from diglot.errors import ConfigError, EngineError
 from translate.engine import Engine, EngineConfig, Hypothesis
 from translate.langs import Language, resolve
@@ -67,69 +68,144 @@ def _escape(text: str) -> str:
     return "".join("\\" + c if c in _SPECIAL else c for c in text)
 
 
-def encode(text: str) -> tuple[str, dict[int, tuple[str, str]]]:
+def encode(text: str, references: Collection[str] = ()
+           ) -> tuple[str, dict[int, Markup]]:
     """Turn a segment with inline Markdown into an Apertium stream request.
 
+    Each word inside a span (emphasis, link text, paired inline HTML) gets the span's
+    word-bound blank, so the markup follows its words when Apertium reorders them; protected
+    pieces (code, URLs, math, identifiers) are superblanks, copied untouched.
+
+    Args:
+        text: The segment.
+        references: The document's reference labels (see ``corpora.inline.tokenize``).
+
     Returns:
-        The stream text and, per span number, its ``(opener, closer)`` Markdown.
+        The stream text and, per span number, its Markdown.
     """
     out: list[str] = []
     stack: list[int] = []
-    spans: dict[int, tuple[str, str]] = {}
-    for piece in tokenize(text):
+    spans: dict[int, Markup] = {}
+    opened: dict[int, str] = {}
+    for piece in tokenize(text, references):
         if piece.kind == "open":
             stack.append(piece.span)
-            spans[piece.span] = (piece.text, "")
+            opened[piece.span] = piece.text
         elif piece.kind == "close":
             stack.pop()
-            spans[piece.span] = (spans[piece.span][0], piece.text)
+            spans[piece.span] = Markup(opened[piece.span], piece.closer, piece.text,
+                                       piece.label or "")
         elif piece.kind == "protected":
             out.append(f"[{_escape(piece.text)}]")
         elif stack:
             tag = ".".join(map(str, stack))
-            lead = piece.text[: len(piece.text) - len(piece.text.lstrip())]
-            body = piece.text.strip()
-            trail = piece.text[len(lead) + len(body):]
-            out.append(f"{lead}[[t:s:{tag}]]{_escape(body)}[[/]]{trail}" if body else piece.text)
+            out += [f"[[t:s:{tag}]]{_escape(w)}[[/]]" if w.strip() else w
+                    for w in re.split(r"(\s+)", piece.text) if w]
         else:
             out.append(_escape(piece.text))
     return "".join(out), spans
 
 
-_TOKEN = re.compile(r"\[\[t:s:([\d.]+)\]\](.*?)\[\[/\]\]|\[\[[^\]]*\]\]|\[((?:\\.|[^\]\\])*)\]|"
-                    r"\\(.)|([^\[\\]+)", re.DOTALL)
+_TOKEN = re.compile(r"\[\[((?:t:s:[\d.]+;?\s*)+)\]\](.*?)\[\[/\]\]|\[\[[^\]]*\]\]|"
+                    r"\[((?:\\.|[^\]\\])*)\]|\\(.)|([^\[\\]+)", re.DOTALL)
+_ENTRY = re.compile(r"t:s:([\d.]+)")
 _UNESCAPE = re.compile(r"\\(.)", re.DOTALL)
+_WORD = re.compile(r"(\s*)(\w+(?:['’-]\w+)*|\S)", re.DOTALL)
 
 
-def decode(stream: str, spans: dict[int, tuple[str, str]]) -> str:
-    """Turn an Apertium stream answer back into text with the request's inline Markdown."""
+def _tokens(stream: str, spans: dict[int, Markup]) -> list[tuple[str, tuple[int, ...]]]:
+    """The answer as (text, span numbers) tokens.
+
+    When a transfer rule joins several words, Apertium merges their word-bound blanks onto
+    the first word it writes (``[[t:s:0; t:s:0]]very[[/]] hot``); the extra entries go to
+    the words that follow it, in order.
+    """
     tokens: list[tuple[str, tuple[int, ...]]] = []
+    pending: list[tuple[int, ...]] = []
+
+    def ids(entry: str) -> tuple[int, ...]:
+        return tuple(int(i) for i in entry.split(".") if int(i) in spans)
+
     for m in _TOKEN.finditer(stream):
         if m.group(1) is not None:
-            ids = tuple(int(i) for i in m.group(1).split(".") if int(i) in spans)
-            tokens.append((_UNESCAPE.sub(r"\1", m.group(2)), ids))
+            entries = [ids(e) for e in _ENTRY.findall(m.group(1))]
+            tokens.append((_UNESCAPE.sub(r"\1", m.group(2)), entries[0]))
+            pending = entries[1:]
         elif m.group(3) is not None:
             tokens.append((_UNESCAPE.sub(r"\1", m.group(3)), ()))
         elif m.group(4) is not None:
             tokens.append((m.group(4), ()))
         elif m.group(5) is not None:
-            tokens.append((m.group(5), ()))
+            rest = m.group(5)
+            while pending and (w := _WORD.match(rest)):
+                tokens += [(w.group(1), ()), (w.group(2), pending.pop(0))]
+                rest = rest[w.end():]
+            tokens.append((rest, ()))
+    return tokens
+
+
+def _joined(tokens: list[tuple[str, tuple[int, ...]]]) -> list[tuple[str, tuple[int, ...]]]:
+    """A span stays one element: words Apertium moved between its words join it
+    (``![foto del puerto]`` + ``bonita`` → ``![photo of the beautiful port]``, not two
+    images). Outer spans first, so inner ones see the joined paths."""
+    first: dict[int, int] = {}
+    for k, (_, ids) in enumerate(tokens):
+        for span in ids:
+            first.setdefault(span, k)
+    for span in sorted(first, key=lambda s: tokens[first[s]][1].index(s)):
+        at = [k for k, (_, ids) in enumerate(tokens) if span in ids]
+        ids0 = tokens[at[0]][1]
+        path = ids0[:ids0.index(span) + 1]
+        parent = path[:-1]
+        gap = [k for k in range(at[0], at[-1] + 1) if span not in tokens[k][1]]
+        if any(tokens[k][1][:len(parent)] != parent and tokens[k][0].strip() for k in gap):
+            continue  # a word from outside the span's parent: left as Apertium put it
+        for k in gap:
+            text, ids = tokens[k]
+            inner = ids[len(parent):] if ids[:len(parent)] == parent else ()
+            tokens[k] = (text, path + inner)
+    return tokens
+
+
+def decode(stream: str, spans: dict[int, Markup]) -> str:
+    """Turn an Apertium stream answer back into text with the request's inline Markdown."""
+    return decode_noted(stream, spans)[0]
+
+
+def decode_noted(stream: str, spans: dict[int, Markup]) -> tuple[str, str | None]:
+    """``decode``, and a note naming any span whose words did not come back (its markup is
+    then put around the whole text rather than lost)."""
+    tokens = _joined(_tokens(stream, spans))
     out: list[str] = []
     open_ids: list[int] = []
+    starts: dict[int, int] = {}
+    seen: set[int] = set()
     for i, (text, ids) in enumerate(tokens):
         if not ids and not text.strip():  # a blank between words of one span stays inside it
             nxt = next((t[1] for t in tokens[i + 1:] if t[1] or t[0].strip()), ())
             ids = tuple(_common(open_ids, nxt))
         keep = len(_common(open_ids, ids))
         for span in reversed(open_ids[keep:]):
-            out.append(spans[span][1])
+            out.append(_closer(spans[span], "".join(out[starts[span] + 1:])))
         del open_ids[keep:]
         for span in ids[keep:]:
-            out.append(spans[span][0])
+            starts[span] = len(out)
+            out.append(spans[span].opener)
             open_ids.append(span)
+            seen.add(span)
         out.append(text)
-    out.extend(spans[span][1] for span in reversed(open_ids))
-    return "".join(out).strip()
+    for span in reversed(open_ids):
+        out.append(_closer(spans[span], "".join(out[starts[span] + 1:])))
+    text = "".join(out).strip()
+    lost = [m for span, m in sorted(spans.items()) if span not in seen]
+    for m in lost:
+        text = m.opener + text + m.closer
+    note = "; ".join(f"could not place {m.opener}…{m.closer}" for m in lost)
+    return text, f"markup: {note}" if note else None
+
+
+def _closer(markup: Markup, inner: str) -> str:
+    return markup.kept if markup.label and inner == markup.label else markup.closer
 
 
 def _common(a: Sequence[int], b: Sequence[int]) -> list[int]:

@@ -18,11 +18,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from corpora.inline import mask, unmask
+from corpora.inline import mask
 from diglot.errors import ConfigError, EngineError
 from translate.batching import map_batched
 from translate.engine import EngineConfig, Hypothesis
-from translate.hf import detect_family, hub_offline, local_folder, max_new_tokens
+from translate.hf import detect_family, hub_offline, local_folder, max_new_tokens, restored
 from translate.langs import Language
 
 QUANTIZATIONS = ("int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float16",
@@ -203,8 +203,7 @@ class CTranslate2Engine:
                 texts = map_batched(self._generate, tokenized, len, self.max_tokens)
         except RuntimeError as exc:
             raise EngineError(f"ctranslate2: {str(exc).splitlines()[0]}") from exc
-        return [Hypothesis(unmask(t.strip(), lits))
-                for t, (_, lits) in zip(texts, masked, strict=True)]
+        return [restored(t, lits) for t, (_, lits) in zip(texts, masked, strict=True)]
 
     def translate_nbest(self, segments: Sequence[str], n: int) -> list[list[Hypothesis]]:
         """The n best hypotheses of beam search for each segment, best first, with scores
@@ -225,7 +224,7 @@ class CTranslate2Engine:
             found = map_batched(generate, tokenized, len, self.max_tokens // n or 1)
         except RuntimeError as exc:
             raise EngineError(f"ctranslate2: {str(exc).splitlines()[0]}") from exc
-        return [[Hypothesis(unmask(text.strip(), lits), score) for text, score in options]
+        return [[restored(text, lits, score) for text, score in options]
                 for options, (_, lits) in zip(found, masked, strict=True)]
 
     def _detokenize(self, tokens: list[str]) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from corpora.inline import mask, unmask
+from corpora.inline import Literal, mask, unmask_noted
 from diglot.errors import ConfigError, EngineError
 from translate.batching import map_batched
 from translate.engine import EngineConfig, Hypothesis
@@ -35,6 +35,13 @@ class _Family:
 def _token_id(tokenizer: Any, token: str) -> int | None:
     tid = tokenizer.convert_tokens_to_ids(token)
     return None if tid is None or tid == tokenizer.unk_token_id else int(tid)
+
+
+def restored(output: str, literals: list[Literal], score: float | None = None) -> Hypothesis:
+    """A model's output with the masked markup put back (``corpora.inline.mask``); markup
+    the model lost or crossed is placed by rule and named in the note."""
+    text, note = unmask_noted(output.strip(), literals)
+    return Hypothesis(text, score, note)
 
 
 def detect_family(model_type: str, tokenizer: Any, src: Language, tgt: Language) -> _Family:
@@ -210,8 +217,7 @@ class TransformersEngine:
             texts = map_batched(self._generate, sources, lengths.__getitem__, self.max_tokens)
         except RuntimeError as exc:  # out of memory, device errors
             raise EngineError(f"transformers: {str(exc).splitlines()[0]}") from exc
-        return [Hypothesis(unmask(t.strip(), lits)) for t, (_, lits) in zip(texts, masked,
-                                                                            strict=True)]
+        return [restored(t, lits) for t, (_, lits) in zip(texts, masked, strict=True)]
 
     def translate_nbest(self, segments: Sequence[str], n: int) -> list[list[Hypothesis]]:
         """The n best hypotheses of beam search for each segment, best first, with scores.
@@ -237,7 +243,7 @@ class TransformersEngine:
             texts = self.tokenizer.batch_decode(gen.sequences, skip_special_tokens=True)
             scores = gen.sequences_scores.tolist()
             for k, (_, lits) in enumerate(masked):
-                out.append([Hypothesis(unmask(texts[k * n + j].strip(), lits), scores[k * n + j])
+                out.append([restored(texts[k * n + j], lits, scores[k * n + j])
                             for j in range(n)])
         return out
 

@@ -1,0 +1,182 @@
+"""Placeholders an NMT engine copies, and putting the markup back where they came out.
+
+``corpora.inline.mask`` turns a protected literal into ``⟦i⟧`` and a span's markup into
+``⟦i⟧…⟦/i⟧``; a model that copies them carries the markup with the words it translated (tag
+transfer by placeholders; with no word alignment to project tags, the model's own placement is
+verified instead). ``restore`` puts the literals back and never drops one: what the model lost,
+reversed or crossed is put in a defined place and named in a note for the reviewer.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+
+class Markup(NamedTuple):
+    """A span's markup in ``mask``'s literals.
+
+    Attributes:
+        opener: Written where ``⟦i⟧`` is.
+        closer: Written where ``⟦/i⟧`` is.
+        kept: The closer when the text inside came back as ``label`` (a shortcut reference
+            link keeps its own ``]``); else the same as ``closer``.
+        label: The label of a collapsed or shortcut reference link, or "".
+        tight: The markers must touch the text (emphasis): spaces inside move outside.
+    """
+
+    opener: str
+    closer: str
+    kept: str
+    label: str = ""
+    tight: bool = False
+
+
+Literal = str | Markup
+Item = tuple[str, "str | int"]  # ("t", text) | ("o"/"c"/"p", literal number)
+
+_MARK = re.compile(r"⟦\s*(/?)\s*(\d+)\s*⟧")
+_FINAL = re.compile(r"[.!?…:;]+[\"'»”’)\]]*\s*$")
+
+
+def restore(text: str, literals: list[Literal]) -> tuple[str, str | None]:
+    """Put the literals back into an engine's output.
+
+    Args:
+        text: The engine's output, with the placeholders it copied.
+        literals: ``mask``'s literals.
+
+    Returns:
+        The text with its markup, and a note naming what had to be placed by rule (None when
+        every placeholder came back once and in order).
+    """
+    problems: list[str] = []
+    items = _items(text, literals)
+    for i, lit in enumerate(literals):
+        if isinstance(lit, Markup):
+            _place_pair(items, i, lit, problems)
+    items = _uncross(items, literals, problems)
+    _tighten(items, literals)
+    out = _render(items, literals, problems)
+    missing = [lit for i, lit in enumerate(literals)
+               if isinstance(lit, str) and ("p", i) not in items]
+    problems += [f"could not place {_show(lit)}" for lit in missing]
+    text = " ".join([out, *missing]) if missing else out
+    return text, ("markup: " + "; ".join(problems)) if problems else None
+
+
+def _items(text: str, literals: list[Literal]) -> list[Item]:
+    items: list[Item] = []
+    seen: set[tuple[int, bool]] = set()
+    pos = 0
+    for m in _MARK.finditer(text):
+        items.append(("t", text[pos:m.start()]))
+        pos = m.end()
+        i, closing = int(m.group(2)), bool(m.group(1))
+        if i >= len(literals) or (i, closing) in seen:
+            continue  # a placeholder the source never had, or a copy: dropped
+        if closing and not isinstance(literals[i], Markup):
+            continue
+        seen.add((i, closing))
+        items.append(("c" if closing else "o" if isinstance(literals[i], Markup) else "p", i))
+    items.append(("t", text[pos:]))
+    return items
+
+
+def _place_pair(items: list[Item], i: int, lit: Markup, problems: list[str]) -> None:
+    o = items.index(("o", i)) if ("o", i) in items else None
+    c = items.index(("c", i)) if ("c", i) in items else None
+    if o is not None and c is not None and o < c:
+        return
+    if o is not None and c is not None:  # reversed: the markers swap
+        items[o], items[c] = ("c", i), ("o", i)
+        problems.append(f"moved {_show(lit.opener)}…{_show(lit.closer)}")
+        return
+    problems.append(f"could not place {_show(lit.opener)}…{_show(lit.closer)}")
+    if o is None:
+        items.insert(0, ("o", i))
+    if c is None:
+        items.insert(_end(items), ("c", i))
+
+
+def _end(items: list[Item]) -> int:
+    """Where a closer goes at the end: before the final punctuation of the text."""
+    kind, last = items[-1]
+    if kind == "t" and isinstance(last, str) and (m := _FINAL.search(last)) and m.start() > 0:
+        items[-1:] = [("t", last[:m.start()]), ("t", last[m.start():])]
+        return len(items) - 1
+    return len(items)
+
+
+def _uncross(items: list[Item], literals: list[Literal], problems: list[str]) -> list[Item]:
+    """Spans nest: one closed while a later-opened one is still open closes that one too."""
+    out: list[Item] = []
+    stack: list[int] = []
+    early: set[int] = set()
+    for kind, value in items:
+        if kind == "o" and isinstance(value, int):
+            stack.append(value)
+        elif kind == "c" and isinstance(value, int):
+            if value in early or value not in stack:
+                continue
+            while stack[-1] != value:
+                inner = stack.pop()
+                early.add(inner)
+                out.append(("c", inner))
+                lit = literals[inner]
+                assert isinstance(lit, Markup)  # noqa: S101 - only spans are opened
+                problems.append(f"moved {_show(lit.opener)}…{_show(lit.closer)}")
+            stack.pop()
+        out.append((kind, value))
+    return out
+
+
+def _tighten(items: list[Item], literals: list[Literal]) -> None:
+    """Spaces just inside emphasis markers move outside (``* a *`` is not emphasis)."""
+    for k, (kind, value) in enumerate(items):
+        if not isinstance(value, int) or kind not in "oc":
+            continue
+        lit = literals[value]
+        if not (isinstance(lit, Markup) and lit.tight):
+            continue
+        n = k + 1 if kind == "o" else k - 1
+        if not 0 <= n < len(items) or items[n][0] != "t":
+            continue
+        text = str(items[n][1])
+        inner = text.lstrip() if kind == "o" else text.rstrip()
+        moved = text[:len(text) - len(inner)] if kind == "o" else text[len(inner):]
+        if not moved or not inner:
+            continue
+        items[n] = ("t", inner)
+        side = k - 1 if kind == "o" else k + 1
+        if 0 <= side < len(items) and items[side][0] == "t":
+            before = str(items[side][1])
+            items[side] = ("t", before + moved if kind == "o" else moved + before)
+        else:
+            items.insert(k if kind == "o" else k + 1, ("t", moved))
+
+
+def _render(items: list[Item], literals: list[Literal], problems: list[str]) -> str:
+    parts: list[str] = []
+    starts: dict[int, int] = {}
+    for kind, value in items:
+        if kind == "t":
+            parts.append(str(value))
+            continue
+        assert isinstance(value, int)  # noqa: S101 - markers carry literal numbers
+        lit = literals[value]
+        if isinstance(lit, str):
+            parts.append(lit)
+        elif kind == "o":
+            starts[value] = len(parts)
+            parts.append(lit.opener)
+        else:
+            inner = "".join(parts[starts[value] + 1:])
+            if not inner.strip():
+                problems.append(f"empty {_show(lit.opener)}…{_show(lit.closer)}")
+            parts.append(lit.kept if lit.label and inner == lit.label else lit.closer)
+    return "".join(parts)
+
+
+def _show(literal: str) -> str:
+    return literal if len(literal) <= 40 else literal[:37] + "..."
