@@ -13,6 +13,11 @@ segments the previous one left wrong:
    segment is translated again, and the placeholder becomes the glossary's form. Kept only if
    every placeholder came back exactly once.
 
+A term written with a final period ("S.A." → "Inc.", "EE. UU." → "US") owns that period: a
+form put in never doubles it ("Inc.." → "Inc."), a sentence-final period stays, and where the
+engine read the term's period as a sentence end ("in EE. UU. From 2010.") the segment is
+masked like a missing term, with the period inside the placeholder.
+
 Forbidden forms in the output are replaced by the preferred form. Which step settled each
 segment is counted in ``stats``. ``prompt_entries`` gives an LLM engine the entries relevant to
 a text, for its prompt.
@@ -30,6 +35,36 @@ from glossary.termbase import Term, TermBase
 from translate.engine import Engine, EngineConfig, Hypothesis
 
 _PLACEHOLDER = "⟦{}⟧"
+#: What may follow the last period of a sentence.
+_SENTENCE_END = re.compile(r"[\s\"'”’»)\]]*\Z")
+
+
+def _sentence_ends(text: str, lang: str) -> set[int]:
+    """Offsets just after the last character of each sentence of a text."""
+    from corpora.splitter import split_sentences
+
+    at, ends = len(text) - len(text.lstrip()), set()
+    for sentence, trailing in split_sentences(text, lang):
+        at += len(sentence)
+        ends.add(at)
+        at += len(trailing)
+    return ends
+
+
+def put(text: str, start: int, end: int, form: str) -> str:
+    """``text`` with ``text[start:end]`` replaced by ``form``, periods kept right.
+
+    A form ending with a period before the text's own period gives one period ("Inc." + "."
+    → "Inc.", never "Inc.."); a replaced span that ended the sentence with its period keeps
+    the period when the form has none ("EE. UU." → "US." at the end).
+    """
+    after = text[end:]
+    if form.endswith(".") and after.startswith("."):
+        after = after[1:]
+    elif text[start:end].endswith(".") and not form.endswith(".") and \
+            _SENTENCE_END.match(after):
+        after = "." + after
+    return text[:start] + form + after
 
 
 def _cased(form: str, like: str, term: Term) -> str:
@@ -87,6 +122,7 @@ class GlossaryEngine:
         self.stats: Counter[str] = Counter()
         self._alone: dict[str, str] = {}
         self._found: dict[str, dict[int, list[Match]]] = {}
+        self._inner: dict[str, list[tuple[int, Match]]] = {}
         use_terms = getattr(engine, "use_terms", None)
         if use_terms is not None:  # an LLM engine also puts the relevant entries in its prompt
             use_terms(self.base)
@@ -103,15 +139,16 @@ class GlossaryEngine:
     def translate_batch(self, segments: Sequence[str]) -> list[Hypothesis]:
         # each step checks the same sources against new outputs: find their terms once
         self._found = {s: self.checker.in_source(s) for s in segments}
+        self._inner = {}
         hyps = self._first(segments)
         out = [h.text for h in hyps]
-        todo = [i for i, s in enumerate(segments) if self._missing(s, out[i])]
+        todo = [i for i, s in enumerate(segments) if any(self._wrong(s, out[i]))]
         self.stats["segments"] += len(segments)
         self.stats["with terms"] += sum(bool(self._found[s]) for s in segments)
         if "substitute" in self.steps:
             self._substitute(segments, out, todo)
         if "mask" in self.steps:
-            self._mask(segments, out, [i for i in todo if self._missing(segments[i], out[i])])
+            self._mask(segments, out, [i for i in todo if any(self._wrong(segments[i], out[i]))])
         for i in range(len(segments)):
             out[i] = self._unforbid(segments[i], out[i])
         self.stats["left wrong"] += sum(bool(self._missing(segments[i], out[i]))
@@ -124,6 +161,33 @@ class GlossaryEngine:
         check = self.checker.segment(source, target, self._found.get(source))
         return [t for t, ms in check.terms.items() if len(check.used.get(t, ())) < len(ms)]
 
+    def _inner_periods(self, source: str) -> list[tuple[int, Match]]:
+        """Occurrences of terms that end with a period inside a sentence of the source ("S.A.
+        invierte"; not "en EE. UU. Luego"): the engine must not read it as a sentence end."""
+        known = self._inner.get(source)
+        if known is None:
+            found = self._found.get(source)
+            if found is None:
+                found = self.checker.in_source(source)
+            dotted = [(t, m) for t, ms in found.items() for m in ms if m.text.endswith(".")]
+            ends = _sentence_ends(source, self.src.code) if dotted else set()
+            known = self._inner[source] = [(t, m) for t, m in dotted if m.end not in ends]
+        return known
+
+    def _breaks(self, source: str, target: str) -> bool:
+        """Whether the target has more sentences than the source where the source has a term's
+        period inside a sentence (the engine took it for a sentence end)."""
+        if not self._inner_periods(source):
+            return False
+        from corpora.splitter import split_sentences
+
+        return len(split_sentences(target, self.tgt.code)) > \
+            len(split_sentences(source, self.src.code))
+
+    def _wrong(self, source: str, target: str) -> tuple[int, bool]:
+        """What enforcement minimises: terms missing, then a sentence end added at a term."""
+        return len(self._missing(source, target)), self._breaks(source, target)
+
     def _first(self, segments: Sequence[str]) -> list[Hypothesis]:
         nbest = getattr(self.engine, "translate_nbest", None)
         if nbest is None or "nbest" not in self.steps or \
@@ -132,7 +196,7 @@ class GlossaryEngine:
         chosen = []
         for source, options in zip(segments, nbest(segments, self.nbest), strict=True):
             best = min(range(len(options)),
-                       key=lambda k: (len(self._missing(source, options[k].text)), k))
+                       key=lambda k: (self._wrong(source, options[k].text), k))
             self.stats["n-best"] += best > 0
             chosen.append(options[best])
         return chosen
@@ -163,7 +227,7 @@ class GlossaryEngine:
         if not found:
             return target
         m = found[0]
-        return target[:m.start] + form_for(term, m.text) + target[m.end:]
+        return put(target, m.start, m.end, form_for(term, m.text))
 
     def _mask(self, segments: Sequence[str], out: list[str], todo: list[int]) -> None:
         """Translate again with the terms still missing as placeholders, then put the forms
@@ -175,12 +239,13 @@ class GlossaryEngine:
         for i in todo:
             text = segments[i]
             slots: list[tuple[str, Term, str]] = []
-            spans = [(m, self.base.terms[t]) for t in self._missing(segments[i], out[i])
-                     for m in self._found[segments[i]][t]]
-            for m, term in sorted(spans, key=lambda x: -x[0].start):
+            inner = {m.start for _, m in self._inner_periods(text)}
+            for m, term in self._mask_spans(segments[i], out[i]):
                 mark = _PLACEHOLDER.format(len(slots) + 1)
                 slots.append((mark, term, m.text))
-                text = text[:m.start] + mark + text[m.end:]
+                # a term's period that ends a sentence stays outside: the engine needs it
+                end = m.end - 1 if m.text.endswith(".") and m.start not in inner else m.end
+                text = text[:m.start] + mark + text[end:]
             masked.append(text)
             forms.append(slots)
         if not masked:
@@ -192,24 +257,34 @@ class GlossaryEngine:
                 for mark, term, surface in slots:
                     at = text.index(mark)
                     start = at == 0 or re.search(r"[.!?]\s*$", text[:at]) is not None
-                    text = text.replace(mark, form_for(term, surface if start
-                                                       else surface.lower()))
+                    text = put(text, at, at + len(mark),
+                               form_for(term, surface if start else surface.lower()))
             again[k] = text
         if "substitute" in self.steps:
             self._substitute([segments[i] for i in todo], again, list(range(len(todo))),
                              count=False)
         for i, text in zip(todo, again, strict=True):
-            if "⟦" not in text and len(self._missing(segments[i], text)) < \
-                    len(self._missing(segments[i], out[i])):
+            if "⟦" not in text and \
+                    self._wrong(segments[i], text) < self._wrong(segments[i], out[i]):
                 out[i] = text
                 self.stats["masked"] += 1
+
+    def _mask_spans(self, source: str, target: str) -> list[tuple[Match, Term]]:
+        """What to mask, last first: the missing terms, and the terms whose period the engine
+        took for a sentence end."""
+        spans = {m.start: (m, self.base.terms[t]) for t in self._missing(source, target)
+                 for m in self._found[source][t]}
+        if self._breaks(source, target):
+            spans.update((m.start, (m, self.base.terms[t]))
+                         for t, m in self._inner_periods(source))
+        return [spans[k] for k in sorted(spans, reverse=True)]
 
     def _unforbid(self, source: str, target: str) -> str:
         check = self.checker.segment(source, target, self._found.get(source))
         for t, bad in check.forbidden.items():
             term = self.base.terms[t]
             for m in sorted(bad, key=lambda m: -m.start):
-                target = target[:m.start] + _cased(term.preferred, m.text, term) + target[m.end:]
+                target = put(target, m.start, m.end, _cased(term.preferred, m.text, term))
                 self.stats["forbidden replaced"] += 1
         return target
 

@@ -5,7 +5,9 @@ inflected forms match and the work per text is one dictionary step per word, wha
 of the glossary. Terms of up to a few words make restarting at each word as fast as following
 failure links, and simpler. A match never starts or ends inside a hyphenated compound ("État"
 does not match in "États-Unis"), and case-sensitive phrases match only with the same
-capitalisation.
+capitalisation. A phrase written with a final period ("S.A.", "EE. UU.", "aprox.") takes the
+text's period after its last word into the match: the period is part of the term, not a
+sentence end.
 """
 
 from __future__ import annotations
@@ -62,12 +64,15 @@ class PhraseIndex:
         self.norm = normalizer
         self.root: dict[str, Any] = {}
         self.size = 0
+        self.dotted: set[int] = set()  # payloads whose phrase ends with a period
 
     def add(self, phrase: str, payload: int, case_sensitive: bool = False) -> bool:
         """Add a phrase; returns False when it has no words (nothing could match it)."""
         words = WORD.findall(phrase)
         if not words:
             return False
+        if phrase.rstrip().endswith("."):
+            self.dotted.add(payload)
         node = self.root
         for key in self.norm.keys(words):
             node = node.setdefault(key, {})
@@ -110,6 +115,7 @@ class PhraseIndex:
             return []
         offsets = [0, *accumulate(map(len, parts))]
         hyphens = not HYPHENS.isdisjoint(parts[2::2])
+        dotted = self.dotted
         found: list[Group] = []
         after = 0  # leftmost-longest: the next match starts after the last one
         for i in starts:
@@ -135,6 +141,8 @@ class PhraseIndex:
                                                              if s == shapes)))
                 if payloads:
                     start, end = offsets[2 * i + 1], offsets[2 * j]
+                    if dotted and text[end:end + 1] == "." and not dotted.isdisjoint(payloads):
+                        end += 1  # "S.A." ends with its period
                     found.append(Group(payloads, start, end, text[start:end]))
                     if not every:
                         after = j  # the longest match wins; go on after it

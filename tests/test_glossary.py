@@ -174,6 +174,16 @@ def test_case_sensitive_phrases_match_only_their_case() -> None:
     assert [m.text for m in index.find("Let us go to the US and us.")] == ["US"]
 
 
+def test_a_term_written_with_a_final_period_owns_the_period() -> None:
+    text = "Grupo Norte S.A. invierte en EE. UU. desde 2010, aprox. 20 años. Vive en EE. UU."
+    assert finds(["S.A.", "EE. UU.", "aprox."], text, lang="Spanish") == \
+        ["S.A.", "EE. UU.", "aprox.", "EE. UU."]
+    # without the period in the entry the period stays the text's; a missing period still matches
+    assert finds(["S.A"], "Grupo Norte S.A. invierte.", lang="Spanish") == ["S.A"]
+    assert finds(["aprox."], "vale aprox 20 euros", lang="Spanish") == ["aprox"]
+    assert finds(["Inc."], "Grupo Norte Inc.. It invests", lang="English") == ["Inc."]
+
+
 def test_chinese_characters_are_words() -> None:
     assert finds(["资本"], "资本主义社会的资本", lang="Chinese") == ["资本", "资本"]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from glossary.check import TermChecker, check_segments
-from glossary.enforce import GlossaryEngine, form_for
+from glossary.enforce import GlossaryEngine, form_for, put
 from glossary.termbase import Term, validate
 from tests.conftest import SAMPLE, SAMPLE_REF, needs_apertium
 from tests.test_cli import diglot
@@ -161,3 +161,71 @@ def test_check_reads_a_project_store(tmp_path: Path) -> None:
                  str(_glossary(tmp_path)))
     assert res.returncode == 1
     assert "ensayo.es.md segment" in res.stdout and "use labour" in res.stdout
+
+
+# -- terms that end with a period (issue 14, section 5) ------------------------------------
+
+DOTTED = (Term("S.A.", ("Inc.",)), Term("EE. UU.", ("US",)), Term("aprox.", ("approx.",)))
+#: source, what the English must contain (written by hand), sentences in the source
+DOTTED_CASES = [
+    ("Grupo Norte S.A. invierte en energía. Desde 2010 crece.", ["Inc. invests"], 2),
+    ("Vive en EE. UU. desde 2010.", ["US from 2010."], 1),  # mid-sentence: no "US. From"
+    ("Trabaja en EE. UU.", ["US."], 1),  # at the end: the sentence keeps one period
+    ("Trabaja en EE. UU. Luego volvió.", ["US. "], 2),  # a real end after the term stays
+    ("Los EE. UU. y México firmaron.", ["US and Mexico"], 1),
+    ("La casa vale aprox. 20 000 euros.", ["approx. 20 000"], 1),
+    ("Trabaja para Grupo Norte S.A.", ["Inc."], 1),  # "Inc." ends the sentence, not "Inc.."
+]
+
+
+def test_put_never_doubles_a_period() -> None:
+    assert put("Group North S.A. invests.", 12, 15, "Inc.") == "Group North Inc. invests."
+    assert put("Group North S.A.", 12, 16, "Inc.") == "Group North Inc."
+    assert put("It works in EE. UU.", 12, 19, "US") == "It works in US."
+    assert put("It lives in EE. UU. since", 12, 19, "US") == "It lives in US since"
+    assert put("Costs aprox. 20", 6, 11, "approx.") == "Costs approx. 20"
+
+
+@needs_apertium
+@pytest.mark.parametrize("steps", [GlossaryEngine.STEPS, ("mask",), ("substitute",)])
+def test_terms_ending_with_a_period_on_apertium(steps: tuple[str, ...]) -> None:
+    from corpora.splitter import split_sentences
+
+    engine = GlossaryEngine(open_engine("apertium", ES, EN),
+                            validate(DOTTED, ES, EN, None), steps=steps)
+    out = [h.text for h in engine.translate_batch([s for s, _, _ in DOTTED_CASES])]
+    engine.close()
+    for (source, parts, count), text in zip(DOTTED_CASES, out, strict=True):
+        assert ".." not in text, (source, text)
+        assert not any(bad in text for bad in ("S.A", "EE.", "UU", "aprox")), (source, text)
+        if steps != ("substitute",):  # substitution alone cannot undo the engine's own cut
+            assert all(p in text for p in parts), (source, text)
+            assert len(split_sentences(text, "en")) == count, (source, text)
+    assert engine.stats["left wrong"] == 0
+
+
+@needs_apertium
+def test_run_with_terms_ending_with_a_period(tmp_path: Path) -> None:
+    from corpora.splitter import split_sentences
+
+    doc = tmp_path / "informe.es.md"
+    doc.write_text("# Informe\n\n" + "\n\n".join(s for s, _, _ in DOTTED_CASES) + "\n",
+                   encoding="utf-8")
+    glossary = tmp_path / "g.tsv"
+    glossary.write_text("es\ten\n" + "".join(f"{t.source}\t{t.preferred}\n" for t in DOTTED),
+                        encoding="utf-8")
+    out = tmp_path / "out"
+    res = diglot("run", str(doc), "--from", "es", "--to", "en", "--out", str(out),
+                 "--glossary", str(glossary))
+    assert res.returncode == 0, res.stderr
+    text = (out / "informe.en.md").read_text(encoding="utf-8")
+    assert ".." not in text
+    for _, parts, _ in DOTTED_CASES:
+        assert all(p.strip() in text for p in parts), (parts, text)
+    pairs = [line.split("\t") for line in
+             (out / "informe.es-en.tsv").read_text(encoding="utf-8").splitlines()]
+    # the splitter does not cut after S.A. or EE. UU. inside a sentence; one pair a sentence
+    assert len(pairs) == 1 + sum(n for _, _, n in DOTTED_CASES)
+    assert all(len(split_sentences(tgt, "en")) == 1 for _, tgt, *_ in pairs[1:])
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["glossary"]["usage"] == 1.0
