@@ -34,10 +34,11 @@ if TYPE_CHECKING:
 
 _VERBATIM = {"fence": "code", "code_block": "code", "html_block": "html", "hr": "rule",
              "table_open": "table"}
-_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_BR = re.compile(r"<br(?:\s[^<>]*)?/?>", re.IGNORECASE)
 #: A YAML front matter's first line: a key (plain or quoted), a comment or a document marker.
 _YAML_FIRST = re.compile(r"""^(#|\.\.\.|---|[^\s#:'"][^:]*:(\s|$)|(["'])[^"']*\3\s*:(\s|$))""")
 _ENV_KEY = "diglot_breaks"
+Mark = tuple[int, int, bool]  # a hard break: start, end, inside a link's text
 
 
 def front_matter_end(lines: list[str]) -> int:
@@ -86,25 +87,27 @@ def _json_end(lines: list[str]) -> int:
 
 
 def _record_break(state: StateInline, silent: bool) -> bool:
-    """Inline rule that records hard breaks outside links; it never consumes anything.
+    """Inline rule that records hard breaks; it never consumes anything.
 
-    Positions are ``(start, end)`` of the break markup in the inline source, stored in
-    ``env[_ENV_KEY][source]``.
+    Breaks are ``(start, end, inner)``: the break markup's offsets in the inline source, and
+    whether it lies inside a link's text (``state.level`` > 0), which must stay one piece.
+    They are stored in ``env[_ENV_KEY][source]``.
     """
-    if silent or state.level:  # level > 0: inside a link's text, which stays one piece
+    if silent:
         return False
     src, pos = state.src, state.pos
-    found: set[tuple[int, int]] = state.env.setdefault(_ENV_KEY, {}).setdefault(src, set())
+    found: set[Mark] = state.env.setdefault(_ENV_KEY, {}).setdefault(src, set())
+    inner = state.level > 0
     if src[pos] == "\n":
         start = pos
         while start > 0 and src[start - 1] == " ":
             start -= 1
         if pos - start >= 2:
-            found.add((start, pos))
+            found.add((start, pos, inner))
     elif src[pos] == "\\" and src.startswith("\n", pos + 1):
-        found.add((pos, pos + 1))
+        found.add((pos, pos + 1, inner))
     elif src[pos] == "<" and (m := _BR.match(src, pos)):
-        found.add((pos, m.end()))
+        found.add((pos, m.end(), inner))
     return False
 
 
@@ -146,11 +149,13 @@ def _line_shifts(content_lines: list[str], source: list[str]) -> list[int] | Non
     return shifts
 
 
-def _part_ranges(content: str, marks: set[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Content ranges between hard breaks, trimmed of whitespace; empty ones dropped."""
+def _part_ranges(content: str, marks: set[Mark]) -> list[tuple[int, int]]:
+    """Content ranges between hard breaks (not those in link text), trimmed of whitespace;
+    empty ones dropped."""
     ranges: list[tuple[int, int]] = []
     start = 0
-    for mark_start, mark_end in [*sorted(marks), (len(content), len(content))]:
+    cuts = sorted((a, b) for a, b, inner in marks if not inner)
+    for mark_start, mark_end in [*cuts, (len(content), len(content))]:
         a, b = start, mark_start
         while a < b and content[a].isspace():
             a += 1
@@ -162,8 +167,23 @@ def _part_ranges(content: str, marks: set[tuple[int, int]]) -> list[tuple[int, i
     return ranges
 
 
+def _part_text(content: str, start: int, end: int, inner: list[tuple[int, int]]) -> str:
+    """A part's text on one line: soft breaks become spaces, and a hard break inside link text
+    (which cannot cut the part) becomes ``<br>``, the same break on one line."""
+    pieces: list[str] = []
+    pos = start
+    for a, b in inner:
+        if start <= a < end and not _BR.match(content, a):
+            pieces += [content[pos:a], "<br>"]
+            pos = b
+            while pos < end and content[pos].isspace():
+                pos += 1
+    pieces.append(content[pos:end])
+    return " ".join(line.strip() for line in "".join(pieces).split("\n"))
+
+
 def _text_block(kind: str, level: int, tok_map: list[int], content: str,
-                marks: set[tuple[int, int]], lines: list[str], setext: bool) -> Block:
+                marks: set[Mark], lines: list[str], setext: bool) -> Block:
     start, end = tok_map
     body_end = end - 1 if setext else end
     content_lines = content.split("\n")
@@ -180,7 +200,8 @@ def _text_block(kind: str, level: int, tok_map: list[int], content: str,
     for a, b in ranges:
         spans.append((a + shifts[content.count("\n", 0, a)],
                       b + shifts[content.count("\n", 0, b - 1)]))
-    parts = tuple(" ".join(line.strip() for line in content[a:b].split("\n")) for a, b in ranges)
+    inner = sorted((a, b) for a, b, inside in marks if inside)
+    parts = tuple(_part_text(content, a, b, inner) for a, b in ranges)
     prefixes = (source[:spans[0][0]],) + ("",) * (len(spans) - 1)
     breaks = tuple(source[b:nxt] for (_, b), (nxt, _) in
                    zip(spans, [*spans[1:], (len(source), 0)], strict=True))
@@ -201,7 +222,7 @@ def parse_markdown(text: str) -> list[Block]:
     fm = front_matter_end(lines)
     blocks: list[Block] = [Block("front_matter", 0, fm)] if fm else []
     body = "\n" * fm + "\n".join(lines[fm:])  # blank front matter keeps line numbers aligned
-    env: dict[str, dict[str, set[tuple[int, int]]]] = {}
+    env: dict[str, dict[str, set[Mark]]] = {}
     tokens: list[Token] = _parser().parse(body, env)
     marks = env.get(_ENV_KEY, {})
     stack: list[str] = []

@@ -264,3 +264,19 @@ def test_code_html_and_tables_stay_verbatim() -> None:
             "\n    sangrado\n")
     sent, out = translate(text, {})
     assert sent == [] and out == text
+
+
+def test_hard_break_inside_link_text_stays_a_break() -> None:
+    # a link cannot be cut in two parts; its line break is written as <br> on the one line
+    text = "Ver [el mapa  \ndel puerto](/mapa.png) hoy.\n"
+    sent, out = translate(text, {"Ver [el mapa<br>del puerto](/mapa.png) hoy.":
+                                 "See [the map<br>of the port](/mapa.png) today."})
+    assert sent == ["Ver [el mapa<br>del puerto](/mapa.png) hoy."]
+    assert out == "See [the map<br>of the port](/mapa.png) today.\n"
+
+
+def test_br_with_attributes_is_a_hard_break() -> None:
+    text = "Uno<br class=\"x\">dos\n"
+    sent, out = translate(text, {"Uno": "One", "dos": "two"})
+    assert sent == ["Uno", "dos"]
+    assert out == "One<br class=\"x\">two\n"
