@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from corpora.document import Block, Document, Segment
-from corpora.inline import has_words
+from corpora.inline import expand_references, has_words, reference_labels
 from corpora.markdown import parse_markdown
 from corpora.plaintext import parse_plaintext
 from corpora.splitter import split_sentences
@@ -36,6 +37,9 @@ def parse_text(text: str, lang: str, name: str, fmt: str) -> Document:
     trailing_newline = text.endswith("\n")
     body = text[:-1] if trailing_newline else text
     blocks = parse_markdown(body) if fmt == "markdown" else parse_plaintext(body)
+    if fmt == "markdown" and (refs := reference_labels(body)):  # [x] → [x][x]: see inline.py
+        blocks = [replace(b, parts=tuple(expand_references(p, refs) for p in b.parts))
+                  for b in blocks]
     segments: list[Segment] = []
     for b, block in enumerate(blocks):
         if not block.translatable:
