@@ -9,6 +9,7 @@ line by line.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from corpora.document import Block
 
@@ -63,3 +64,59 @@ def parse_plaintext(text: str) -> list[Block]:
                                     (line[len(line.rstrip()):],)))
         i = j
     return blocks
+
+
+# A wiki page copied as text keeps its section edit links: "Titre[modifier | modifier le
+# wikicode]", "History[edit]", "Geschichte[Bearbeiten | Quelltext bearbeiten]".
+_EDIT_LINK = re.compile(r"^(?P<title>.*?\S)\s*\[\s*(?:edit|modifier|bearbeiten|editar|"
+                        r"modifica|redigeeri|muokkaa|rediger)\b[^\]]*\]\s*$", re.IGNORECASE)
+_NUMBERED = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVXLCDM]+\.|[A-Z]\.)\s+\S")
+_UNDERLINE = re.compile(r"^\s*([=\-~*^#])\1{2,}\s*$")
+_CLOSING = re.compile(r"[.,;:!?…][\"'»”’)\]]*$")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _short(line: str) -> bool:
+    return len(line) <= 80 and len(line.split()) <= 12 and bool(_LETTER.search(line))
+
+
+def _heading(lines: Sequence[str], i: int) -> str | None:
+    line = lines[i].strip()
+    if m := _EDIT_LINK.match(line):
+        return m.group("title")
+    before = i == 0 or not lines[i - 1].strip()
+    after = lines[i + 1].strip() if i + 1 < len(lines) else None
+    if not before or not _short(line) or _UNDERLINE.match(line) or after is None:
+        return None
+    if _UNDERLINE.match(after):  # "Title" over "=====" (setext, reStructuredText)
+        return line
+    capitals = line.upper() == line  # "CHAPTER I." in Project Gutenberg files
+    if _CLOSING.search(line) and not capitals:
+        return None
+    if not after:  # a short line alone between blank lines
+        return line if line[0].isupper() or line[0].isdigit() else None
+    numbered = _NUMBERED.match(line) and not _NUMBERED.match(after)
+    return line if numbered else None  # "2. Method" right above its text; a list is not
+
+
+def heading_lines(lines: Sequence[str]) -> dict[int, str]:
+    """The lines of a plain text that read as headings, with their titles.
+
+    Plain text has no heading markup, so a line counts as a heading when it is a wiki section
+    title with its edit link (the title without the link), a line underlined with ``===`` or
+    ``---``, a short line without closing punctuation alone between blank lines (or in capitals,
+    as Gutenberg's ``CHAPTER I.``), or a numbered title (``1. Introduction``, ``II. Method``)
+    after a blank line and not followed by another numbered line (that would be a list).
+    Only the report's sections use this: what is translated does not change.
+
+    Args:
+        lines: The document's lines.
+
+    Returns:
+        Line number (0-based) to the heading's title.
+    """
+    found = {}
+    for i, line in enumerate(lines):
+        if line.strip() and (title := _heading(lines, i)) is not None:
+            found[i] = title
+    return found

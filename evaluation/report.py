@@ -57,10 +57,18 @@ def render_html(data: dict[str, Any]) -> str:
             + "\n".join(parts) + "</body></html>\n")
 
 
-_CSS = """body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
-table{border-collapse:collapse;margin:1em 0;width:100%}td,th{border:1px solid #ccc;
-padding:4px 8px;vertical-align:top;text-align:left}th{background:#f3f3f3}
-code{font-size:12px;color:#555}.error{color:#b00020}.warning{color:#8a6d00}
+# Tables keep inside the page at any width: cells may break long URLs or code anywhere (so
+# no unbroken text widens a column past the window), and tables with set column widths use
+# a fixed layout that shares the rest of the width out evenly (browsers without :has() keep
+# the automatic layout, which the breaking alone keeps inside the page).
+_CSS = """body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;
+padding:0 1em}table{border-collapse:collapse;margin:1em 0;width:100%}
+table:has(colgroup){table-layout:fixed}td,th{border:1px solid #ccc;padding:4px 8px;
+vertical-align:top;text-align:left}td{overflow-wrap:anywhere}th{background:#f3f3f3}
+col.where{width:7em}col.severity{width:6.5em}col.check{width:9.5em}col.key{width:11em}
+col.narrow{width:5em}
+code{font-size:12px;color:#555;white-space:pre-wrap}.error{color:#b00020}
+.warning{color:#8a6d00}svg{max-width:100%;height:auto}
 svg text{font:11px system-ui,sans-serif}"""
 
 
@@ -96,7 +104,8 @@ def _scores(summary: dict[str, Any]) -> str:
         return "<p>No reference was given, so there are no scores.</p>"
     rows = "".join(f"<tr><td>{escape(s['metric'])}</td><td>{s['score']:.1f}</td>"
                    f"<td><code>{escape(s['signature'])}</code></td></tr>" for s in scores)
-    return ("<h2>Scores</h2><table><tr><th>metric</th><th>score</th><th>signature</th></tr>"
+    return ("<h2>Scores</h2><table><colgroup><col class=\"narrow\"><col class=\"narrow\">"
+            "<col></colgroup><tr><th>metric</th><th>score</th><th>signature</th></tr>"
             + rows + "</table>")
 
 
@@ -172,7 +181,9 @@ def _flag_table(flags: list[dict[str, Any]], segments: dict[str, dict[str, str]]
                     f"<td>{escape(f['message'])}</td><td>{escape(seg.get('source', ''))}</td>"
                     f"<td>{escape(seg.get('target', ''))}</td></tr>")
     more = f"<p>…and {len(flags) - 500} more in the JSON.</p>" if len(flags) > 500 else ""
-    return ("<h2>QA flags</h2><table><tr><th>where</th><th>severity</th><th>check</th>"
+    return ("<h2>QA flags</h2><table class=\"flags\"><colgroup><col class=\"where\">"
+            "<col class=\"severity\"><col class=\"check\"><col><col><col></colgroup>"
+            "<tr><th>where</th><th>severity</th><th>check</th>"
             "<th>problem</th><th>source</th><th>translation</th></tr>" + "".join(rows)
             + "</table>" + more)
 
@@ -185,6 +196,7 @@ def _worst(paragraphs: list[dict[str, Any]], n: int = 10) -> str:
     rows = "".join(f"<tr><td>{p['line']}</td><td>{p['chrf']:.1f}</td>"
                    f"<td>{escape(p['source'])}</td><td>{escape(p['target'])}</td>"
                    f"<td>{escape(p['reference'])}</td></tr>" for p in scored)
-    return (f"<h2>The {len(scored)} paragraphs with the lowest chrF</h2><table><tr>"
+    return (f"<h2>The {len(scored)} paragraphs with the lowest chrF</h2><table><colgroup>"
+            "<col class=\"narrow\"><col class=\"narrow\"><col><col><col></colgroup><tr>"
             "<th>line</th><th>chrF</th><th>source</th><th>translation</th><th>reference</th>"
             "</tr>" + rows + "</table>")

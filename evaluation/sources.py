@@ -9,6 +9,7 @@ from typing import Any
 
 from corpora.document import Document
 from corpora.ingest import block_texts, detect_format, parse_text
+from corpora.plaintext import heading_lines
 from corpora.textio import read_text
 from diglot.errors import ConfigError, DataFormatError
 from evaluation.qa import Item
@@ -90,7 +91,11 @@ def _run_folder(path: Path) -> Bitext:
 
 
 def sections(doc: Document) -> list[str]:
-    """For each block, the text of the heading it falls under ("" before the first)."""
+    """For each block, the text of the heading it falls under ("" before the first).
+
+    Plain text has no heading markup: its headings are the lines `heading_lines` finds.
+    """
+    titles = heading_lines(doc.lines) if doc.format == "text" else {}
     section, out = "", []
     for block in doc.blocks:
         if block.kind == "heading":
@@ -100,6 +105,8 @@ def sections(doc: Document) -> list[str]:
 
 
 def document_items(doc: Document, texts: dict[int, str]) -> list[Item]:
+        elif block.start in titles:
+            section = titles[block.start]
     """One item per translated segment of a document, named by its source line, with the
     heading it falls under as its section."""
     under = sections(doc)
