@@ -100,13 +100,13 @@ def sections(doc: Document) -> list[str]:
     for block in doc.blocks:
         if block.kind == "heading":
             section = " ".join(block.parts).strip("#* ")
+        elif block.start in titles:
+            section = titles[block.start]
         out.append(section)
     return out
 
 
 def document_items(doc: Document, texts: dict[int, str]) -> list[Item]:
-        elif block.start in titles:
-            section = titles[block.start]
     """One item per translated segment of a document, named by its source line, with the
     heading it falls under as its section."""
     under = sections(doc)
