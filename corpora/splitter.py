@@ -54,9 +54,9 @@ NUMBER_ABBREVIATIONS: dict[str, frozenset[str]] = {
 }
 
 _SOFT_BREAK = re.compile(r"\n(?:[ \t]*\n)*")
-_BULLETS = "•⁃▪◦‣·●○■□–*-"
+_BULLETS = "•⁃▪◦‣·●○■□"  # ("-", "*" and "+" lists are Markdown's blocks, never inside one)
 #: A blank line, a newline before a bullet, or a line that is only a rule ("_____", "* * *").
-_HARD_BREAK = re.compile(r"\n[ \t]*\n\s*|\n\s*(?=[•⁃▪◦‣·●○■□])"
+_HARD_BREAK = re.compile(rf"\n[ \t]*\n\s*|\n\s*(?=[{_BULLETS}])"
                          r"|(?m:^[ \t]*(?:[^\w\s]|_)(?:[ \t]*(?:[^\w\s]|_)){2,}[ \t]*\n\s*)")
 _INITIAL = re.compile(r"^\S{1,2}\.$")  # "M.", "J." — titles and initials, not sentences
 _LAST_WORD = re.compile(r"([^\W\d_]+(?:\.[^\W\d_]+)*|n°|nº)\.$", re.IGNORECASE)
@@ -83,23 +83,29 @@ def _pysbd(lang: str) -> Any:
     return pysbd.Segmenter(language=lang, clean=False)
 
 
+Abbreviations = tuple[frozenset[str], frozenset[str]]
+
+
 @lru_cache(maxsize=64)
-def _abbreviations(lang: str) -> frozenset[str]:
-    """Abbreviations a number or a Roman numeral may follow, in lower case without the dot."""
-    words = set(NUMBER_ABBREVIATIONS[""] | NUMBER_ABBREVIATIONS.get(lang, frozenset()))
+def _abbreviations(lang: str) -> Abbreviations:
+    """The abbreviations a number may follow, and those a Roman numeral may follow, in lower
+    case without the final period (pySBD's lists for its languages, and ours)."""
+    numeral = set(NUMBER_ABBREVIATIONS[""] | NUMBER_ABBREVIATIONS.get(lang, frozenset()))
+    number = set(numeral)
     if lang in PYSBD_LANGUAGES:
         from pysbd.languages import Language
 
         table = Language.get_language_code(lang).Abbreviation
-        words.update(a.lower() for a in table.ABBREVIATIONS + table.NUMBER_ABBREVIATIONS)
-    return frozenset(words)
+        numeral.update(a.lower() for a in table.NUMBER_ABBREVIATIONS)
+        number.update(a.lower() for a in table.ABBREVIATIONS + table.NUMBER_ABBREVIATIONS)
+    return frozenset(number), frozenset(numeral)
 
 
 def _soften(text: str) -> str:
     """The text with each lone newline as a space (same length: offsets still hold); blank
     lines and newlines before a bullet stay."""
     def one(m: re.Match[str]) -> str:
-        if m.group() != "\n" or text[m.end():m.end() + 1] in tuple(_BULLETS):
+        if m.group() != "\n" or text.startswith(tuple(_BULLETS), m.end()):
             return m.group()
         return " "
 
@@ -145,7 +151,7 @@ def _base_cuts(body: str, lang: str) -> tuple[list[int], set[int]]:
     return sorted(set(cuts) | hard), hard
 
 
-def _continues(left: str, right: str, lang: str, abbreviations: frozenset[str]) -> bool:
+def _continues(left: str, right: str, lang: str, abbreviations: Abbreviations) -> bool:
     """Whether the text goes on across a proposed boundary (``left`` ends with it, stripped;
     ``right`` is what follows)."""
     head = right.lstrip(_OPENERS)
@@ -160,9 +166,12 @@ def _continues(left: str, right: str, lang: str, abbreviations: frozenset[str]) 
     if lang in ORDINAL_DOT and _ORDINAL.search(left):
         return True  # "vom 1. FC Köln", "aus dem 1. -3. Jahrhundert"
     word = _LAST_WORD.search(left)
-    if word is None or word.group(1).lower() not in abbreviations:
+    if word is None:
         return False
-    return head[0].isdigit() or _ROMAN.match(head) is not None  # "aprox. 20", "s. XVIII"
+    if head[0].isdigit():  # "aprox. 20", "Jan. 2020"
+        return word.group(1).lower() in abbreviations[0]
+    # a Roman numeral only after a word that takes numbers: "s. XVIII", "vol. I", not "U.S. I"
+    return _ROMAN.match(head) is not None and word.group(1).lower() in abbreviations[1]
 
 
 def split_sentences(text: str, lang: str) -> list[tuple[str, str]]:
@@ -184,7 +193,8 @@ def split_sentences(text: str, lang: str) -> list[tuple[str, str]]:
     starts = [0]
     cuts, hard = _base_cuts(body, code)
     for cut in cuts:
-        if cut in hard or not _continues(body[starts[-1]:cut].rstrip(), body[cut:], code, abbreviations):
+        left = body[starts[-1]:cut].rstrip()
+        if cut in hard or not _continues(left, body[cut:], code, abbreviations):
             starts.append(cut)
     out: list[tuple[str, str]] = []
     for start, end in zip(starts, [*starts[1:], len(body)], strict=True):

@@ -43,6 +43,8 @@ ABBREVIATIONS = [
     ("es", "Nació en 1990. 20 años después volvió.", ["Nació en 1990.", "20 años después volvió."]),
     ("en", "He paid 5 dollars. 20 people saw it.", ["He paid 5 dollars.", "20 people saw it."]),
     ("es", "Trabaja en EE. UU. Luego volvió.", ["Trabaja en EE. UU.", "Luego volvió."]),
+    ("en", "I live in the U.S. I like it.", ["I live in the U.S.", "I like it."]),
+    ("en", "See vol. II for details.", ["See vol. II for details."]),
 ]
 
 # Ordinal dots in the languages that write them: one sentence.
