@@ -36,6 +36,7 @@ Literal = str | Markup
 Item = tuple[str, "str | int"]  # ("t", text) | ("o"/"c"/"p", literal number)
 
 _MARK = re.compile(r"⟦\s*(/?)\s*(\d+)\s*⟧")
+_OPENING = "([{¿¡«“‘\"'"
 _FINAL = re.compile(r"[.!?…:;]+[\"'»”’)\]]*\s*$")
 
 
@@ -132,28 +133,29 @@ def _uncross(items: list[Item], literals: list[Literal], problems: list[str]) ->
 
 
 def _tighten(items: list[Item], literals: list[Literal]) -> None:
-    """Spaces just inside emphasis markers move outside (``* a *`` is not emphasis)."""
+    """Spaces just inside emphasis markers move outside (``* a *`` is not emphasis); a space
+    that would then stand next to another space or punctuation is dropped."""
     for k, (kind, value) in enumerate(items):
-        if not isinstance(value, int) or kind not in "oc":
-            continue
-        lit = literals[value]
-        if not (isinstance(lit, Markup) and lit.tight):
+        lit = literals[value] if isinstance(value, int) else None
+        if kind not in "oc" or not (isinstance(lit, Markup) and lit.tight):
             continue
         n = k + 1 if kind == "o" else k - 1
         if not 0 <= n < len(items) or items[n][0] != "t":
             continue
         text = str(items[n][1])
         inner = text.lstrip() if kind == "o" else text.rstrip()
-        moved = text[:len(text) - len(inner)] if kind == "o" else text[len(inner):]
-        if not moved or not inner:
+        if inner == text or not inner:
             continue
         items[n] = ("t", inner)
         side = k - 1 if kind == "o" else k + 1
-        if 0 <= side < len(items) and items[side][0] == "t":
-            before = str(items[side][1])
-            items[side] = ("t", before + moved if kind == "o" else moved + before)
+        outside = str(items[side][1]) if 0 <= side < len(items) and items[side][0] == "t" else ""
+        edge = outside[-1:] if kind == "o" else outside[:1]
+        if kind == "o":
+            spaced = bool(edge) and not edge.isspace() and edge not in _OPENING
         else:
-            items.insert(k if kind == "o" else k + 1, ("t", moved))
+            spaced = edge.isalnum() or (bool(edge) and edge in _OPENING)
+        if spaced:
+            items[side] = ("t", outside + " " if kind == "o" else " " + outside)
 
 
 def _render(items: list[Item], literals: list[Literal], problems: list[str]) -> str:

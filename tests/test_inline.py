@@ -1,0 +1,272 @@
+"""Inline Markdown (issue 14, section 1): what the tokenizer sees, masks and puts back.
+
+Every expected value here is written by hand from CommonMark's and Pandoc's rules, not copied
+from the code's output. The Apertium side (real translations) is in tests/test_apertium.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+from corpora.ingest import parse_text, render
+from corpora.inline import (
+    Markup,
+    Piece,
+    expand_references,
+    has_words,
+    mask,
+    reference_labels,
+    tokenize,
+    unmask,
+    unmask_noted,
+)
+
+
+def _shape(pieces: list[Piece]) -> list[tuple[str, str]]:
+    return [(p.kind, p.text) for p in pieces]
+
+
+def _protected(text: str) -> list[str]:
+    return [p.text for p in tokenize(text) if p.kind == "protected"]
+
+
+# --- reference links -------------------------------------------------------------------------
+
+REFS = ["ref", "mapa", "guía rápida", "Ref 2", "logo", "*mapa*"]
+
+
+def test_full_reference_link_keeps_its_label() -> None:
+    assert _shape(tokenize("Ver [texto][ref] hoy.")) == [
+        ("text", "Ver "), ("open", "["), ("text", "texto"), ("close", "][ref]"),
+        ("text", " hoy.")]
+    assert mask("Ver [texto][ref] hoy.") == ("Ver ⟦0⟧texto⟦/0⟧ hoy.",
+                                             [Markup("[", "][ref]", "][ref]")])
+
+
+def test_collapsed_and_shortcut_references_write_the_label_out() -> None:
+    pieces = tokenize("El [mapa][] y la [guía rápida].", REFS)
+    assert _shape(pieces) == [
+        ("text", "El "), ("open", "["), ("text", "mapa"), ("close", "][]"), ("text", " y la "),
+        ("open", "["), ("text", "guía rápida"), ("close", "]"), ("text", ".")]
+    assert [p.label for p in pieces if p.kind == "close"] == ["mapa", "guía rápida"]
+    assert expand_references("El [mapa][] y la [guía rápida].", REFS) == \
+        "El [mapa][mapa] y la [guía rápida][guía rápida]."
+    masked, literals = mask("la [guía rápida].", REFS)
+    assert masked == "la ⟦0⟧guía rápida⟦/0⟧."
+    assert unmask("the ⟦0⟧quick guide⟦/0⟧.", literals) == "the [quick guide][guía rápida]."
+    assert unmask("la ⟦0⟧guía rápida⟦/0⟧.", literals) == "la [guía rápida]."  # unchanged text
+
+
+def test_without_the_definitions_brackets_are_plain_text() -> None:
+    assert _shape(tokenize("la [guía rápida] y [sic].")) == [
+        ("text", "la [guía rápida] y [sic].")]
+
+
+def test_invented_reference_forms() -> None:
+    # labels match case-insensitively; an image reference; a label is matched as written, so
+    # [*mapa*] is the definition "*mapa*", and [**mapa**] (no such definition) is no link
+    assert expand_references("Ver [Enlace][ref 2], ![Logo][] y [*mapa*][] o [**mapa**][].",
+                             REFS) == \
+        "Ver [Enlace][ref 2], ![Logo][Logo] y [*mapa*][*mapa*] o [**mapa**][]."
+    pieces = tokenize("![logo][]", REFS)
+    assert _shape(pieces) == [("open", "!["), ("text", "logo"), ("close", "][]")]
+    assert reference_labels("Texto.\n\n[Guía  Rápida]: /g\n[x]: <a b> 'T'\n") == \
+        frozenset({"GUÍA RÁPIDA", "X"})
+
+
+def test_reference_labels_survive_translation_through_ingest() -> None:
+    source = ("Mira el [mapa][], la [guía rápida] y [el texto][ref].\n\n"
+              "[mapa]: https://x.org/mapa\n[guía rápida]: https://x.org/guia 'Guía'\n"
+              "[ref]: <https://x.org/r>\n")
+    doc = parse_text(source, "es", "t.md", "markdown")
+    assert render(doc, {i: s.text for i, s in enumerate(doc.segments)}) == source
+    out = render(doc, {0: "Look at the [map][mapa], the [quick guide][guía rápida] and "
+                          "[the text][ref]."})
+    hrefs = [c.attrGet("href") for t in MarkdownIt("commonmark").parse(out)
+             if t.type == "inline" for c in t.children or [] if c.type == "link_open"]
+    assert hrefs == ["https://x.org/mapa", "https://x.org/guia", "https://x.org/r"]
+    assert doc.segments[0].text == ("Mira el [mapa][mapa], la [guía rápida][guía rápida] y "
+                                    "[el texto][ref].")
+
+
+# --- destinations, titles, comments, identifiers ---------------------------------------------
+
+@pytest.mark.parametrize("text, closer", [
+    ("[Sol](https://es.wikipedia.org/wiki/Sol_(estrella))",
+     "](https://es.wikipedia.org/wiki/Sol_(estrella))"),
+    ("![foto](<fotos/mi puerto.jpg>)", "](<fotos/mi puerto.jpg>)"),
+    ("[sitio](https://x.org 'Un título')", "](https://x.org 'Un título')"),
+    # invented
+    ('[enlace](https://x.org/a_(b)_c "título")', '](https://x.org/a_(b)_c "título")'),
+    ("![foto](<mis fotos/a b.png> 'pie')", "](<mis fotos/a b.png> 'pie')"),
+    ("[texto](/ruta (entre paréntesis))", "](/ruta (entre paréntesis))"),
+])
+def test_link_destination_and_title_are_the_parsers(text: str, closer: str) -> None:
+    pieces = tokenize(text)
+    assert [p.kind for p in pieces] == ["open", "text", "close"]
+    assert pieces[2].text == closer
+
+
+def test_nested_brackets_in_link_text() -> None:
+    assert _shape(tokenize("Un [texto [con corchetes]](https://x.org) aquí.")) == [
+        ("text", "Un "), ("open", "["), ("text", "texto [con corchetes]"),
+        ("close", "](https://x.org)"), ("text", " aquí.")]
+    assert _shape(tokenize("[a [b [c]] d](/u)")) == [  # invented: two levels
+        ("open", "["), ("text", "a [b [c]] d"), ("close", "](/u)")]
+    masked, _ = mask("[a [b] c](/u)")
+    assert masked == "⟦0⟧a [b] c⟦/0⟧"
+
+
+def test_inline_comments_are_protected() -> None:
+    assert _shape(tokenize("Texto <!-- nota del autor --> sigue.")) == [
+        ("text", "Texto "), ("protected", "<!-- nota del autor -->"), ("text", " sigue.")]
+    assert _protected("a<!--b-->c <!-- d\ne -->") == ["<!--b-->", "<!-- d\ne -->"]
+
+
+@pytest.mark.parametrize("text, literal", [
+    ("Visita old.reddit.com/r/LocalLLaMA/ hoy.", "old.reddit.com/r/LocalLLaMA/"),
+    ("Lee README.md primero.", "README.md"),
+    ("El foro /r/LocalLLaMA/ es útil.", "/r/LocalLLaMA/"),
+    # invented
+    ("La doc en docs.python.org/3/library/ ayuda.", "docs.python.org/3/library/"),
+    ("Edita src/main.py y config.yaml.", "src/main.py"),
+    ("Usa max_new_tokens ahí.", "max_new_tokens"),
+    ("Con LocalLLaMA y GitHub.", "LocalLLaMA"),
+    ("Escribe a ana.gil@example.com ya.", "ana.gil@example.com"),
+    ("Ver https://es.wikipedia.org/wiki/Sol_(estrella).", "https://es.wikipedia.org/wiki/Sol_(estrella)"),
+])
+def test_identifiers_are_protected(text: str, literal: str) -> None:
+    assert literal in _protected(text)
+
+
+def test_bare_url_ends_before_sentence_punctuation() -> None:
+    assert _protected("(ver https://x.org/a_(b)), y www.x.org.") == \
+        ["https://x.org/a_(b)", "www.x.org"]
+
+
+@pytest.mark.parametrize("text", [
+    "A las 5 p. m. del lunes.", "Viven en EE. UU. desde 2010.", "Grupo Norte S.A. invierte.",
+    "Por ej. esto, p.ej. aquello, etc.", "Son las 10 a.m. ahora.", "El Dr. Pérez llegó.",
+    "Vale 3.5 euros.", "Es la U.S.A. de 1990.", "La casa blanca."])
+def test_abbreviations_and_ordinary_words_are_not_protected(text: str) -> None:
+    assert _protected(text) == []
+
+
+# --- math ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, math", [
+    ("La fórmula $E = mc^2$ es famosa.", ["$E = mc^2$"]),
+    ("Sea $$\\int_0^1 x\\,dx$$ la integral.", ["$$\\int_0^1 x\\,dx$$"]),
+    ("Con \\(a^2+b^2\\) y \\[c^2\\] basta.", ["\\(a^2+b^2\\)", "\\[c^2\\]"]),
+    ("Si $x$ y $y_1$ valen.", ["$x$", "$y_1$"]),
+    ("El coste $\\alpha$-beta.", ["$\\alpha$"]),
+    ("cuesta $5 y $10", []),                      # prices stay prose
+    ("de $20 a $30 dólares", []),
+    ("un $ x$ suelto", []),                        # space after the opener
+    ("un $x $ suelto", []),                        # space before the closer
+    ("vale $x$5 hoy", []),                         # a digit right after the closer
+])
+def test_math_follows_pandocs_rule(text: str, math: list[str]) -> None:
+    assert _protected(text) == math
+
+
+def test_math_is_masked_like_code() -> None:
+    assert mask("Sea $E = mc^2$ ya.") == ("Sea ⟦0⟧ ya.", ["$E = mc^2$"])
+    assert unmask("Let ⟦0⟧ now.", ["$E = mc^2$"]) == "Let $E = mc^2$ now."
+
+
+# --- spans: emphasis and paired inline HTML --------------------------------------------------
+
+@pytest.mark.parametrize("text, masked", [
+    ("La casa <b>blanca</b>.", "La casa ⟦0⟧blanca⟦/0⟧."),
+    ("Está *muy caliente* hoy.", "Está ⟦0⟧muy caliente⟦/0⟧ hoy."),
+    ('Un <a href="https://x.org">buen sitio</a>.', "Un ⟦0⟧buen sitio⟦/0⟧."),
+    ('Un <span lang="fr">mot juste</span> aquí.', "Un ⟦0⟧mot juste⟦/0⟧ aquí."),
+    ('En <abbr title="Estados Unidos">EE. UU.</abbr> hoy.', "En ⟦0⟧EE. UU.⟦/0⟧ hoy."),
+    ("Su <em>perro</em> y <i>gato</i> y <strong>pez</strong>.",
+     "Su ⟦0⟧perro⟦/0⟧ y ⟦1⟧gato⟦/1⟧ y ⟦2⟧pez⟦/2⟧."),
+    ("Usa <code>ls -l</code> ya.", "Usa ⟦0⟧ ya."),
+    ("**muy** ~~viejo~~ y ***ambos***", "⟦0⟧muy⟦/0⟧ ⟦1⟧viejo⟦/1⟧ y ⟦2⟧⟦3⟧ambos⟦/3⟧⟦/2⟧"),
+    ("<b>uno *dos* tres</b>", "⟦0⟧uno ⟦1⟧dos⟦/1⟧ tres⟦/0⟧"),
+])
+def test_spans_are_masked_as_pairs(text: str, masked: str) -> None:
+    got, literals = mask(text)
+    assert got == masked
+    assert unmask(got, literals) == text
+
+
+def test_unpaired_or_crossing_html_tags_stay_single_literals() -> None:
+    assert _shape(tokenize("a <b>b *c</b> d*")) == [
+        ("text", "a "), ("protected", "<b>"), ("text", "b "), ("open", "*"),
+        ("text", "c"), ("protected", "</b>"), ("text", " d"), ("close", "*")]
+    assert _shape(tokenize("solo <br> y </i> x")) == [
+        ("text", "solo "), ("protected", "<br>"), ("text", " y "), ("protected", "</i>"),
+        ("text", " x")]
+
+
+def test_markup_travels_with_the_words_the_engine_moved() -> None:
+    _, literals = mask("La casa <b>blanca</b>.")
+    assert unmask_noted("The ⟦0⟧white⟦/0⟧ house.", literals) == ("The <b>white</b> house.", None)
+    _, literals = mask("Está *muy caliente* hoy.")
+    assert unmask_noted("Today it is ⟦0⟧ very hot ⟦/0⟧.", literals) == \
+        ("Today it is *very hot*.", None)  # spaces inside emphasis move out
+
+
+def test_markup_the_engine_lost_is_placed_by_rule_and_flagged() -> None:
+    _, literals = mask("La casa <b>blanca</b>.")
+    note = "markup: could not place <b>…</b>"
+    assert unmask_noted("The white ⟦0⟧house.", literals) == ("The white <b>house</b>.", note)
+    assert unmask_noted("The ⟦/0⟧white house.", literals) == ("<b>The </b>white house.", note)
+    assert unmask_noted("The white house.", literals) == ("<b>The white house</b>.", note)
+    assert unmask_noted("The ⟦/0⟧white⟦0⟧ house.", literals) == \
+        ("The <b>white</b> house.", "markup: moved <b>…</b>")
+
+
+def test_crossed_spans_are_nested_and_flagged() -> None:
+    masked, literals = mask("<b>uno <i>dos</i></b> tres")
+    assert masked == "⟦0⟧uno ⟦1⟧dos⟦/1⟧⟦/0⟧ tres"
+    assert unmask_noted("⟦0⟧one ⟦1⟧two⟦/0⟧ three⟦/1⟧", literals) == \
+        ("<b>one <i>two</i></b> three", "markup: moved <i>…</i>")
+
+
+def test_protected_literals_the_engine_dropped_are_appended_and_flagged() -> None:
+    masked, literals = mask("Ver [1] y `x`.")
+    assert masked == "Ver ⟦0⟧ y ⟦1⟧."
+    assert unmask_noted("See ⟦1⟧.", literals) == ("See `x`. [1]", "markup: could not place [1]")
+    assert unmask_noted("See ⟦1⟧ ⟦1⟧ ⟦7⟧.", literals)[0] == "See `x`  . [1]"  # copies dropped
+
+
+def test_has_words() -> None:
+    assert not has_words("[3], https://a.org 12 $x$ `code` README.md")
+    assert has_words("Ver [3].") and has_words("*muy* bien")
+
+
+_ALPHABET = st.sampled_from([*"ab *_`[]()<>!$\\/.:~&;#\"'\n-hé", "<b>", "</b>", "](",
+                             "<a href='x'>", "</a>", "$$", "\\(", "\\)", "http://", "www.",
+                             "README.md", "[^1]", "<!--", "-->", "[x]: /u"])
+
+
+@given(st.lists(_ALPHABET, max_size=40).map("".join))
+@settings(max_examples=300, deadline=None)
+def test_tokenize_is_lossless_and_mask_roundtrips_on_markdown_soup(text: str) -> None:
+    assert "".join(p.text for p in tokenize(text, ["x", "a"])) == text
+    masked, literals = mask(text, ["x"])
+    assert unmask(masked, literals) == text  # unchanged link text keeps the source form
+
+
+@given(st.lists(_ALPHABET, max_size=30).map("".join), st.randoms(use_true_random=False))
+@settings(max_examples=200, deadline=None)
+def test_unmask_never_loses_markup_whatever_the_engine_does(text: str, rnd: object) -> None:
+    import random
+
+    assert isinstance(rnd, random.Random)
+    masked, literals = mask(text)
+    words = masked.replace("⟦", " ⟦").replace("⟧", "⟧ ").split(" ")
+    rnd.shuffle(words)
+    out = unmask(" ".join(w for w in words if rnd.random() > 0.2), literals)
+    for lit in literals:
+        parts = [lit] if isinstance(lit, str) else [lit.opener, lit.closer]
+        assert all(p in out for p in parts)
