@@ -180,5 +180,13 @@ def _render(items: list[Item], literals: list[Literal], problems: list[str]) -> 
     return "".join(parts)
 
 
+def wrap_whole(text: str, markup: Markup) -> str:
+    """The text inside the span's markup, its final punctuation left outside: where a span
+    whose words were all lost is put back."""
+    m = _FINAL.search(text)
+    cut = m.start() if m and m.start() > 0 else len(text)
+    return markup.opener + text[:cut] + markup.closer + text[cut:]
+
+
 def _show(literal: str) -> str:
     return literal if len(literal) <= 40 else literal[:37] + "..."

@@ -1,12 +1,14 @@
 import subprocess
+from collections.abc import Iterator
 
 import pytest
 
 from diglot.errors import ConfigError
 from tests.conftest import SHARED, needs_apertium, needs_shared
-from translate.apertium import _Request, decode, encode, installed_pairs
-from translate.engine import open_engine
+from translate.apertium import _Request, decode, decode_noted, encode, installed_pairs
+from translate.engine import Engine, open_engine
 from translate.langs import resolve
+from translate.typography import tidy
 
 pytestmark = needs_apertium
 
@@ -86,4 +88,72 @@ def test_sentence_boundaries_survive_batching() -> None:
         ours = [h.text for h in engine.translate_batch(lines)]
     finally:
         engine.close()
-    assert ours == raw
+    assert ours == [tidy(r, "en") for r in raw]  # the same, spaced by English typography
+
+
+# Issue 14, section 1: inline markup through a reordering engine. Expected sentences are what
+# a correct translation with the markup on the right words reads, written by hand.
+
+@pytest.fixture(scope="module")
+def es_en() -> Iterator[Engine]:
+    engine = open_engine("apertium", resolve("es"), resolve("en"))
+    yield engine
+    engine.close()
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("La casa <b>blanca</b> es grande.", "The <b>white</b> house is big."),
+    ("Está *muy caliente* hoy.", "It is *very hot* today."),
+    # invented: more paired inline HTML and multiword emphasis
+    ("La casa *muy blanca* es grande.", "The *very white* house is big."),
+    ("El gato **muy negro** duerme.", "The **very black** cat sleeps."),
+    ("El <em>perro negro</em> come <i>pan blanco</i>.",
+     "The <em>black dog</em> eats <i>white bread</i>."),
+    ('La <strong>casa roja</strong> y el <abbr title="Estados Unidos">coche azul</abbr>.',
+     'The <strong>red house</strong> and the <abbr title="Estados Unidos">blue car</abbr>.'),
+    ('Un <span lang="fr">coche rojo</span> y <a href="https://x.org">la casa blanca</a>.',
+     'A <span lang="fr">red car</span> and <a href="https://x.org">the white house</a>.'),
+])
+def test_paired_markup_travels_with_its_words(es_en: Engine, source: str,
+                                              expected: str) -> None:
+    hyp = es_en.translate_batch([source])[0]
+    assert (hyp.text, hyp.note) == (expected, None)
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("La fórmula $E = mc^2$ es famosa.", "The formula $E = mc^2$ is famous."),
+    ("Usa <code>ls -l</code> y `rm` con \\(a^2+b^2\\) hoy.",
+     "It uses <code>ls -l</code> and `rm` with \\(a^2+b^2\\) today."),
+    ("Cuesta $5 y $10.", "Cost $5 and $10."),  # prices are prose: the words still translate
+    ("El [Sol](https://es.wikipedia.org/wiki/Sol_(estrella)) es una estrella.",
+     "The [Sun](https://es.wikipedia.org/wiki/Sol_(estrella)) is a star."),
+    ('Un [enlace](https://x.org/a_(b)_c "título") y una ![foto](<mis fotos/a b.png> \'pie\').',
+     'A [link](https://x.org/a_(b)_c "título") and a ![photo](<mis fotos/a b.png> \'pie\').'),
+    ("Mira [la guía][guía rápida] y [el mapa][mapa].",
+     "It looks [the guide][guía rápida] and [the map][mapa]."),
+    ("Lee README.md y visita old.reddit.com/r/LocalLLaMA/ hoy.",
+     "It reads README.md and visit old.reddit.com/r/LocalLLaMA/ today."),
+    ("Lee el fichero config.yaml y la variable max_tokens de LocalLLaMA.",
+     "It reads the file config.yaml and the variable max_tokens of LocalLLaMA."),
+])
+def test_protected_literals_and_link_targets_come_out_whole(es_en: Engine, source: str,
+                                                            expected: str) -> None:
+    assert es_en.translate_batch([source])[0].text == expected
+
+
+def test_words_moved_into_a_span_join_it_rather_than_split_it(es_en: Engine) -> None:
+    # Apertium writes "foto del puerto bonita" as "photo of the beautiful port": one image
+    out = es_en.translate_batch(["Una ![foto del puerto](<fotos/mi puerto.jpg>) bonita."])
+    assert out[0].text == "A ![photo of the beautiful port](<fotos/mi puerto.jpg>)."
+
+
+def test_a_span_whose_words_are_lost_is_put_around_the_text_and_noted() -> None:
+    stream, spans = encode("La casa <b>blanca</b>.")
+    assert stream == "La casa [[t:s:0]]blanca[[/]]."
+    assert decode_noted("The house.[][\n]", spans) == (
+        "<b>The house</b>.", "markup: could not place <b>…</b>")
+    # merged word-bound blanks (a transfer rule joined two words) cover the words that follow
+    stream, spans = encode("Está *muy caliente*, hoy.")
+    assert stream == "Está [[t:s:0]]muy[[/]] [[t:s:0]]caliente[[/]], hoy."
+    assert decode("It is [[t:s:0; t:s:0]]very[[/]] hot, today.", spans) == \
+        "It is *very hot*, today."

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from corpora.inline import tokenize
-from corpora.placeholders import Markup
+from corpora.placeholders import Markup, wrap_whole
 from diglot.errors import ConfigError, EngineError
 from translate.engine import Engine, EngineConfig, Hypothesis
 from translate.langs import Language, resolve
@@ -199,7 +199,7 @@ def decode_noted(stream: str, spans: dict[int, Markup]) -> tuple[str, str | None
     text = "".join(out).strip()
     lost = [m for span, m in sorted(spans.items()) if span not in seen]
     for m in lost:
-        text = m.opener + text + m.closer
+        text = wrap_whole(text, m)
     note = "; ".join(f"could not place {m.opener}…{m.closer}" for m in lost)
     return text, f"markup: {note}" if note else None
 
@@ -361,8 +361,9 @@ class ApertiumEngine:
             if len(parts) != len(group):  # a boundary moved: redo this group one by one
                 out += self._one_by_one([request.segments[i] for i in group])
                 continue
-            out += [Hypothesis(tidy(decode(part, request.encoded[i][1]), self.tgt))
-                    for i, part in zip(group, parts, strict=True)]
+            for i, part in zip(group, parts, strict=True):
+                text, note = decode_noted(part, request.encoded[i][1])
+                out.append(Hypothesis(tidy(text, self.tgt), note=note))
         return out
 
     def _one_by_one(self, segments: list[str]) -> list[Hypothesis]:
