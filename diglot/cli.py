@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -84,6 +85,17 @@ def _llm(base_url: str, endpoint: str, unit: str | None, api_key_env: str | None
             "fallback": fallback, "examples": examples}
 
 
+class OnOff(str, Enum):
+    on = "on"
+    off = "off"
+
+
+SourceLangCheck = Annotated[OnOff, typer.Option(
+    "--source-lang-check", help="Identify each paragraph's language first: keep those already "
+    "in the target language, send those in a third language through its own pair (or keep "
+    "and flag them). off: every paragraph goes through the engine.")]
+
+
 GlossaryOpt = Annotated[Path | None, typer.Option(
     "--glossary", "-g", exists=True, dir_okay=False,
     help="Term base (.tsv/.csv/.tbx) the translation must follow.")]
@@ -157,15 +169,17 @@ def run(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium", model:
         base_url: BaseUrl = "http://127.0.0.1:8080/v1",
         endpoint: Endpoint = "completions", unit: Unit = None, api_key_env: ApiKeyEnv = None,
         concurrency: Concurrency = 1, timeout: Timeout = 120.0, fallback: Fallback = None,
-        examples: Examples = None) -> None:
+        examples: Examples = None, source_lang_check: SourceLangCheck = OnOff.on) -> None:
     """Translate a document; write it, a sentence-aligned TSV and summary.json."""
     from diglot.pipeline import RunOptions
     from diglot.pipeline import run as run_pipeline
+    from translate.routing import describe as describe_sources
 
     opts = RunOptions(input, src, tgt, engine, model, out, project, reference, device,
                       batch_size, beams, glossary, quantization, threads,
                       _llm(base_url, endpoint, unit, api_key_env, concurrency, timeout,
-                           fallback, examples), workers)
+                           fallback, examples), workers,
+                      source_lang_check=source_lang_check == OnOff.on)
     progress = _RichProgress()
     try:
         summary = guard(lambda: run_pipeline(opts, progress))
@@ -179,7 +193,11 @@ def run(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium", model:
                f"{summary.model})")
     if summary.notes:
         typer.echo(f"{len(summary.notes)} segments carry a note (a retry, a fallback engine, "
-                   f"an unresolved problem): see notes in {summary.outputs['summary']}")
+                   f"an unresolved problem, kept or routed by source language): see notes in "
+                   f"{summary.outputs['summary']}")
+    sources = describe_sources(summary.source_languages)
+    if sources:
+        typer.echo(sources)
     for found in summary.scores:
         typer.echo(str(found))
     qa = summary.qa
@@ -212,15 +230,18 @@ def translate(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium",
               endpoint: Endpoint = "completions", unit: Unit = None,
               api_key_env: ApiKeyEnv = None, concurrency: Concurrency = 1,
               timeout: Timeout = 120.0, fallback: Fallback = None,
-              examples: Examples = None) -> None:
+              examples: Examples = None,
+              source_lang_check: SourceLangCheck = OnOff.on) -> None:
     """Translate a document and write only the translated document."""
     from corpora.textio import write_atomic
     from diglot.pipeline import RunOptions, translate_only
+    from translate.routing import describe as describe_sources
 
     opts = RunOptions(input, src, tgt, engine, model, None, project, None, device, batch_size,
                       beams, glossary, quantization, threads,
                       _llm(base_url, endpoint, unit, api_key_env, concurrency, timeout,
-                           fallback, examples), workers)
+                           fallback, examples), workers,
+                      source_lang_check=source_lang_check == OnOff.on)
     progress = _RichProgress()
     try:
         text, summary = guard(lambda: translate_only(opts, progress))
@@ -230,6 +251,9 @@ def translate(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium",
         sys.stdout.write(text)
     else:
         write_atomic(out, text)
+    moved = summary.source_languages.get("moved")
+    if moved:
+        typer.echo(describe_sources(summary.source_languages), err=True)
     if summary.failed:
         typer.echo(f"diglot: {summary.status}", err=True)
         raise typer.Exit(1)

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from corpora.document import Document
 from corpora.ingest import block_texts, detect_format, parse_text, render
@@ -92,7 +92,7 @@ class Summary:
     memory: dict[str, object] = field(default_factory=dict)
     notes: list[dict[str, object]] = field(default_factory=list)
     engine_stats: dict[str, int] = field(default_factory=dict)
-    source_languages: dict[str, object] = field(default_factory=dict)
+    source_languages: dict[str, Any] = field(default_factory=dict)  # routing.SourcePlan
 
     @property
     def status(self) -> str:
@@ -254,7 +254,9 @@ def translate_document(store: Store, doc_id: int, engine: Engine, batch_size: in
     done, failed, memory = len(recalled), 0, len(recalled)
     batches = [unique[i:i + size] for i in range(0, len(unique), size)]
     for batch, found in _translated(engine, batches):
-        outcomes = [_tidied(o, engine.tgt) for o in found]
+        # a copy of its source (a paragraph kept in its own language) stays byte for byte
+        outcomes = [o if o.text == w.text else _tidied(o, engine.tgt)
+                    for w, o in zip(batch, found, strict=True)]
         repeats = [Outcome(same.translation_id, o.text, o.error, 0.0, o.note)
                    for w, o in zip(batch, outcomes, strict=True) for same in copies[w.text][1:]]
         every = outcomes + repeats

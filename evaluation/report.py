@@ -45,7 +45,8 @@ def render_html(data: dict[str, Any]) -> str:
     paragraphs = ev.get("paragraphs", [])
     flags = ev.get("flags", [])
     title = f"diglot report: {Path(summary['input']).name}"
-    parts = [f"<h1>{escape(title)}</h1>", _overview(summary, ev), _scores(summary)]
+    parts = [f"<h1>{escape(title)}</h1>", _overview(summary, ev),
+             _source_languages(summary.get("source_languages") or {}), _scores(summary)]
     if any(p.get("chrf") is not None for p in paragraphs):
         parts += ["<h2>chrF per paragraph</h2>",
                   "<p>One bar per paragraph in document order; hover for its line.</p>",
@@ -96,6 +97,22 @@ def _overview(summary: dict[str, Any], ev: dict[str, Any]) -> str:
     rows += [(f"{k} skipped", v) for k, v in qa.get("skipped", {}).items()]
     return "<table>" + "".join(f"<tr><th>{escape(k)}</th><td>{escape(str(v))}</td></tr>"
                                for k, v in rows) + "</table>"
+
+
+def _source_languages(info: dict[str, Any]) -> str:
+    """Paragraphs kept or routed because they are not in the source language (routing.py)."""
+    from translate.routing import describe
+
+    line = describe(info)
+    if line is None:
+        return ""
+    rows = "".join(f"<tr><td>{m['line']}</td><td>{escape(m['lang'])}</td>"
+                   f"<td>{m['confidence']:.2f}</td><td>{escape(m['note'] or '')}</td></tr>"
+                   for m in info.get("moved", []))
+    table = ("<table><colgroup><col class=\"narrow\"><col class=\"narrow\">"
+             "<col class=\"narrow\"><col></colgroup><tr><th>line</th><th>language</th>"
+             f"<th>confidence</th><th>decision</th></tr>{rows}</table>" if rows else "")
+    return f"<h2>Source languages</h2><p>{escape(line)}</p>{table}"
 
 
 def _scores(summary: dict[str, Any]) -> str:
