@@ -84,7 +84,8 @@ def _heading(lines: Sequence[str], i: int) -> str | None:
     line = lines[i].strip()
     if m := _EDIT_LINK.match(line):
         return m.group("title")
-    before = i == 0 or not lines[i - 1].strip()
+    # after a blank line or a finished sentence: not the last line of a wrapped paragraph
+    before = i == 0 or not lines[i - 1].strip() or bool(_ENDS_SENTENCE.search(lines[i - 1]))
     after = lines[i + 1].strip() if i + 1 < len(lines) else None
     if not before or not _short(line) or _UNDERLINE.match(line) or after is None:
         return None
@@ -93,7 +94,7 @@ def _heading(lines: Sequence[str], i: int) -> str | None:
     capitals = line.upper() == line  # "CHAPTER I." in Project Gutenberg files
     if _CLOSING.search(line) and not capitals:
         return None
-    if not after:  # a short line alone between blank lines
+    if not after:  # a short line followed by a blank line
         return line if line[0].isupper() or line[0].isdigit() else None
     numbered = _NUMBERED.match(line) and not _NUMBERED.match(after)
     return line if numbered else None  # "2. Method" right above its text; a list is not
@@ -104,9 +105,10 @@ def heading_lines(lines: Sequence[str]) -> dict[int, str]:
 
     Plain text has no heading markup, so a line counts as a heading when it is a wiki section
     title with its edit link (the title without the link), a line underlined with ``===`` or
-    ``---``, a short line without closing punctuation alone between blank lines (or in capitals,
-    as Gutenberg's ``CHAPTER I.``), or a numbered title (``1. Introduction``, ``II. Method``)
-    after a blank line and not followed by another numbered line (that would be a list).
+    ``---``, a short line without closing punctuation followed by a blank line (or in
+    capitals, as Gutenberg's ``CHAPTER I.``), or a numbered title (``1. Introduction``,
+    ``II. Method``) not followed by another numbered line (that would be a list). Each starts
+    after a blank line or a finished sentence, so the last line of a paragraph is not taken.
     Only the report's sections use this: what is translated does not change.
 
     Args:

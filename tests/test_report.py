@@ -63,6 +63,14 @@ CHAPTER I.
 It was a dark night.
 A line without a full stop
 and another after it
+
+The last paragraph ends here.
+Epilogue
+
+a wrapped paragraph whose last line
+Ends without a full stop
+
+Thanks.
 """
 
 
@@ -70,7 +78,7 @@ def test_plain_text_headings_of_several_kinds() -> None:
     lines = PAPER.split("\n")
     assert heading_lines(lines) == {
         0: "A study of bridges", 2: "1. Introduction", 6: "2. Method", 9: "II. Results",
-        13: "Shopping list", 18: "Summary", 22: "CHAPTER I.",
+        13: "Shopping list", 18: "Summary", 22: "CHAPTER I.", 29: "Epilogue",
     }
 
 
@@ -82,6 +90,7 @@ def test_plain_text_sections_per_block_and_markdown_unchanged(tmp_path: Path) ->
     assert named["1. Eggs"] == "Shopping list"
     assert named["Bridges last."] == "Summary"
     assert named["and another after it"] == "CHAPTER I."
+    assert named["Thanks."] == "Epilogue"
     # a Markdown file's plain lines are not headings: only its # headings are
     md = parse_text("Intro\n\nText here.\n\n# Real\n\nMore.\n", "en", "a.md", "markdown")
     assert sections(md) == ["", "", "Real", "Real"]
