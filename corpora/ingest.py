@@ -6,6 +6,7 @@ it was, so a document's structure (front matter, code, lists, quotes, blank line
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Mapping
 from dataclasses import replace
@@ -13,11 +14,12 @@ from pathlib import Path
 
 from corpora.document import Block, Document, Segment
 from corpora.inline import expand_references, has_words, reference_labels
-from corpora.markdown import parse_markdown
+from corpora.markdown import guard_line_start, parse_markdown
 from corpora.plaintext import parse_plaintext
 from corpora.splitter import split_sentences
 from corpora.textio import read_text
 
+_ATX = re.compile(r"#\s*$")  # an ATX heading's opening: its text does not start a block
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".mkd"})
 
 
@@ -62,15 +64,28 @@ def _render_block(block: Block, parts: list[str]) -> list[str]:
         return textwrap.wrap(parts[0], width=block.wrap, initial_indent=indent,
                              subsequent_indent=indent, break_long_words=False,
                              break_on_hyphens=False) or [indent]
-    if block.sources:  # Markdown: one line per changed part, unchanged parts as in the file
-        parts = [src if new == old else new.replace("\n", " ")
-                 for new, old, src in zip(parts, block.parts, block.sources, strict=True)]
-        body = "".join(f"{prefix}{text}{brk}" for prefix, text, brk
-                       in zip(block.prefixes, parts, block.breaks, strict=True))
-        return body.split("\n") + list(block.suffix)
+    if block.sources:
+        return _render_markdown(block, parts)
     lines = [f"{prefix}{text}{brk}"
              for prefix, text, brk in zip(block.prefixes, parts, block.breaks, strict=True)]
     return lines + list(block.suffix)
+
+
+def _render_markdown(block: Block, parts: list[str]) -> list[str]:
+    """A Markdown block: one line per changed part, unchanged parts as in the file, the markup
+    around them from the source (see ``corpora.markdown``)."""
+    texts = []
+    for p, (new, old, src) in enumerate(zip(parts, block.parts, block.sources, strict=True)):
+        if new == old:
+            texts.append(src)
+            continue
+        text = " ".join(new.split("\n")).strip()
+        before = block.breaks[p - 1] if p else block.prefixes[0]
+        at_line_start = "\n" in before if p else not _ATX.search(before)
+        texts.append(guard_line_start(text) if at_line_start else text)
+    body = "".join(f"{prefix}{text}{brk}" for prefix, text, brk
+                   in zip(block.prefixes, texts, block.breaks, strict=True))
+    return body.split("\n") + list(block.suffix)
 
 
 def part_texts(doc: Document, texts: Mapping[int, str]) -> dict[tuple[int, int], str]:

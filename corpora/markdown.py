@@ -37,6 +37,8 @@ _VERBATIM = {"fence": "code", "code_block": "code", "html_block": "html", "hr": 
 _BR = re.compile(r"<br(?:\s[^<>]*)?/?>", re.IGNORECASE)
 #: A YAML front matter's first line: a key (plain or quoted), a comment or a document marker.
 _YAML_FIRST = re.compile(r"""^(#|\.\.\.|---|[^\s#:'"][^:]*:(\s|$)|(["'])[^"']*\3\s*:(\s|$))""")
+_BLOCK_HEAD = re.compile(r"[#>+*\-=_`~<]|\d{1,9}[.)]")  # how a block can start a line
+_UNDERLINE = re.compile(r"(=+|-+)[ \t]*$")  # a setext heading's underline
 _ENV_KEY = "diglot_breaks"
 Mark = tuple[int, int, bool]  # a hard break: start, end, inside a link's text
 
@@ -118,6 +120,30 @@ def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark").enable("table")
     md.inline.ruler.before("text", "diglot_breaks", _record_break)
     return md
+
+
+def guard_line_start(text: str) -> str:
+    """Escape what would open a new block where a paragraph's text starts a line.
+
+    A translated part is paragraph text, but written at the start of a line it could begin a
+    list (``1. ``, ``- ``), a heading, a quote, a rule, a fence, an HTML block, or underline the
+    paragraph into a setext heading (``===``). The first character is then escaped with a
+    backslash (after the digits of a list number), which inside a paragraph reads the same.
+
+    Args:
+        text: The part's text, on one line.
+
+    Returns:
+        The text, escaped when needed.
+    """
+    if not _BLOCK_HEAD.match(text):
+        return text
+    tokens = _parser().parse(text)
+    if tokens and tokens[0].type == "paragraph_open" and not _UNDERLINE.match(text):
+        return text
+    digits = re.match(r"\d{1,9}", text)
+    at = digits.end() if digits else 0
+    return f"{text[:at]}\\{text[at:]}"
 
 
 def _container_kind(stack: list[str]) -> tuple[str, int]:

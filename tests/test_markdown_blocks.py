@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from corpora.ingest import parse_text, render
-from corpora.markdown import front_matter_end
+from corpora.markdown import front_matter_end, guard_line_start
 
 
 def translate(text: str, table: dict[str, str]) -> tuple[list[str], str]:
@@ -280,3 +280,31 @@ def test_br_with_attributes_is_a_hard_break() -> None:
     sent, out = translate(text, {"Uno": "One", "dos": "two"})
     assert sent == ["Uno", "dos"]
     assert out == "One<br class=\"x\">two\n"
+
+
+def test_translation_that_would_start_a_list_is_escaped() -> None:
+    # dialogue dashes rendered as hyphens, a year at the start of a line: still one paragraph
+    text = "—¿Vienes?  \n—No.\n\nEl año 1984. Una novela.\n"
+    table = {"—¿Vienes?": "- Are you coming?", "—No.": "- No.",
+             "El año 1984.": "1984. The year.", "Una novela.": "A novel."}
+    sent, out = translate(text, table)
+    assert sent == ["—¿Vienes?", "—No.", "El año 1984.", "Una novela."]
+    assert out == "\\- Are you coming?  \n\\- No.\n\n1984\\. The year. A novel.\n"
+
+
+@pytest.mark.parametrize("text,guarded", [
+    ("- No.", "\\- No."),
+    ("1) Uno", "1\\) Uno"),
+    ("# Uno", "\\# Uno"),
+    ("> Cita", "\\> Cita"),
+    ("===", "\\==="),
+    ("***", "\\***"),
+    ("```x", "\\```x"),
+    ("<div>", "\\<div>"),
+    ("-5 grados", "-5 grados"),  # a minus sign is not a list marker
+    ("1984 fue", "1984 fue"),
+    ("*muy* bien", "*muy* bien"),
+    ("<b>blanca</b> casa", "<b>blanca</b> casa"),
+])
+def test_guard_line_start(text: str, guarded: str) -> None:
+    assert guard_line_start(text) == guarded
