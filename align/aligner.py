@@ -1,26 +1,39 @@
 """Sentence alignment of two texts: inputs, anchors, the search, and review flags.
 
-Between anchors (sentence boundaries known to correspond, such as the headings of two
-documents with the same outline) each stretch is aligned on its own, so an error cannot cross a
-heading. Links a reviewer should look at are flagged with the reason.
+Between structural anchors (sentence boundaries known to correspond: the paragraphs or headings
+of two documents with the same outline, or the headings two differing outlines share by
+meaning) each stretch is aligned on its own, so an error cannot cross a heading. Inside a
+stretch, confident sentence pairs (mutual nearest neighbours of the embeddings, see
+`align.anchors`) confine the search to a band, and where one side has material the other lacks
+leaving it unlinked is cheap. Links a reviewer should look at are flagged with the reason, and
+the share of each side that was linked is reported.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from align.dp import Bead, BeadType, align, bead_types
-from align.scorers import Scorer
+from align.anchors import CheapSkips, band_through, find_anchors, match_outline, unmatched_share
+from align.dp import Bead, BeadScores, BeadType, align, bead_types
+from align.scorers import Scorer, sentence_vectors
 from corpora.ingest import detect_format, parse_text
 from corpora.textio import read_text
 from diglot.errors import DataFormatError
 
+if TYPE_CHECKING:
+    from diglot.pipeline import Progress
+
 #: One side ten times longer than the other is almost never a translation pair.
 RATIO_WARNING = 10.0
+#: Below this share of a side linked, the alignment warns that the texts differ in content.
+COVERAGE_WARNING = 0.9
+
+Vectors = tuple[np.ndarray, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -29,16 +42,27 @@ class Side:
 
     Attributes:
         path: where the sentences came from (for messages).
-        sentences: the sentences, in order.
-        blocks: for each sentence, the index of its paragraph or heading (None for a file with
-            one sentence a line, which has no structure).
+        sentences: the sentences, in order, stripped, none blank.
+        blocks: for each sentence, the index of its paragraph or heading (None when the input
+            has no structure: a file with one sentence a line and no blank lines).
         headings: (sentence index, heading level) of each heading.
+        ids: for each sentence, the index it has in links and gold files (for a file with one
+            sentence a line, its 0-based line number); None: its position in `sentences`.
     """
 
     path: Path
     sentences: tuple[str, ...]
     blocks: tuple[int, ...] | None = None
     headings: tuple[tuple[int, int], ...] = ()
+    ids: tuple[int, ...] | None = None
+
+    def id_of(self, k: int) -> int:
+        return self.ids[k] if self.ids is not None else k
+
+    def text(self, ids: Sequence[int]) -> str:
+        """The sentences with these ids, joined by a space."""
+        at = {v: k for k, v in enumerate(self.ids)} if self.ids is not None else None
+        return " ".join(self.sentences[at[k] if at is not None else k] for k in ids)
 
 
 @dataclass(frozen=True)
@@ -50,10 +74,27 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Coverage:
+    """How many sentences of each side lie in a link with both sides non-empty."""
+
+    src_linked: int
+    src_total: int
+    tgt_linked: int
+    tgt_total: int
+
+    def describe(self) -> str:
+        return (f"linked: source {self.src_linked}/{self.src_total} sentences "
+                f"({self.src_linked / max(self.src_total, 1):.0%}), target "
+                f"{self.tgt_linked}/{self.tgt_total} "
+                f"({self.tgt_linked / max(self.tgt_total, 1):.0%})")
+
+
+@dataclass(frozen=True)
 class Alignment:
     links: tuple[Link, ...]
     anchors: str
     warnings: tuple[str, ...] = field(default=())
+    coverage: Coverage | None = None
 
     @property
     def beads(self) -> list[Bead]:
@@ -70,9 +111,10 @@ def read_side(path: Path, lang: str, mode: str = "auto") -> Side:
     Args:
         path: the file.
         lang: its language (for the sentence splitter).
-        mode: "lines" (one sentence a line, as in gold-aligned test sets), "document"
-            (Markdown or plain text, split into sentences as for translation), or "auto"
-            (Markdown files are documents, anything else has one sentence a line).
+        mode: "lines" (one sentence a line, as in gold-aligned test sets; blank lines separate
+            paragraphs and are not sentences), "document" (Markdown or plain text, split into
+            sentences as for translation), or "auto" (Markdown files are documents, anything
+            else has one sentence a line).
 
     Raises:
         DataFormatError: the file has no sentences or is not UTF-8.
@@ -81,27 +123,46 @@ def read_side(path: Path, lang: str, mode: str = "auto") -> Side:
     if mode == "auto":
         mode = "document" if detect_format(path) == "markdown" else "lines"
     if mode == "lines":
-        lines = text.split("\n")
-        if lines and lines[-1] == "":
-            lines.pop()
-        side = Side(path, tuple(line.strip() for line in lines))
+        side = _lines_side(path, text)
     else:
         doc = parse_text(text, lang, path.name, detect_format(path))
-        sentences = tuple(s.text for s in doc.segments)
-        blocks = tuple(s.block for s in doc.segments)
+        kept = [s for s in doc.segments if s.text.strip()]
+        sentences = tuple(s.text.strip() for s in kept)
+        blocks = tuple(s.block for s in kept)
         headings = tuple((k, doc.blocks[b].level) for k, b in enumerate(blocks)
                          if doc.blocks[b].kind == "heading" and (k == 0 or blocks[k - 1] != b))
         side = Side(path, sentences, blocks, headings)
-    if not any(s.strip() for s in side.sentences):
+    if not side.sentences:
         raise DataFormatError(path, None, "no sentences to align: the file is empty")
     return side
+
+
+def _lines_side(path: Path, text: str) -> Side:
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    ids: list[int] = []
+    sentences: list[str] = []
+    blocks: list[int] = []
+    block = 0
+    for number, line in enumerate(lines):
+        if not line.strip():
+            block += 1 if sentences and blocks[-1] == block else 0
+            continue
+        ids.append(number)
+        sentences.append(line.strip())
+        blocks.append(block)
+    blank = len(sentences) < len(lines)
+    return Side(path, tuple(sentences), tuple(blocks) if blank else None, (),
+                tuple(ids) if blank else None)
 
 
 def anchors_of(src: Side, tgt: Side) -> tuple[list[tuple[int, int]], str]:
     """Sentence boundaries that must correspond, and which structure gave them.
 
-    Paragraphs anchor when both documents have the same number of blocks; headings anchor when
-    both have the same outline (same number and levels of headings).
+    Paragraphs anchor when both documents have the same number of blocks (for files with one
+    sentence a line: the same number of blank-line paragraphs); headings anchor when both have
+    the same outline (same number and levels of headings).
     """
     if src.blocks is None or tgt.blocks is None:
         return [], "none"
@@ -118,9 +179,19 @@ def anchors_of(src: Side, tgt: Side) -> tuple[list[tuple[int, int]], str]:
     return [], "none"
 
 
+def outline_anchors(src: Side, tgt: Side, vectors: Vectors) -> list[tuple[int, int]]:
+    """Headings of two differing outlines paired by meaning (see `anchors.match_outline`):
+    each pair is the start of a stretch on both sides."""
+    hs = [k for k, _ in src.headings]
+    ht = [k for k, _ in tgt.headings]
+    pairs = match_outline(vectors[0][hs], vectors[1][ht])
+    return [(hs[a], ht[b]) for a, b in pairs if hs[a] > 0 or ht[b] > 0]
+
+
 def align_sides(src: Side, tgt: Side, scorer: Scorer, *,
                 types: Sequence[BeadType] | None = None, use_anchors: bool = True,
-                review_below: float | None = None) -> Alignment:
+                review_below: float | None = None, search: str = "anchored",
+                progress: Progress | None = None) -> Alignment:
     """Align two sides with `scorer`, stretch by stretch between anchors.
 
     Args:
@@ -131,37 +202,115 @@ def align_sides(src: Side, tgt: Side, scorer: Scorer, *,
         use_anchors: follow the documents' structure when both have it.
         review_below: flag links scoring below this; default: a robust outlier threshold
             over the document's own scores.
+        search: "anchored" (mutual-neighbour anchors confine the search, skips are cheap
+            where one side has extra material; needs an embedding scorer, else as "plain")
+            or "plain" (the coarse-to-fine search alone).
+        progress: shows the search's progress, in source sentences.
 
     Returns:
-        The links in order, with review flags and any warnings about the input.
+        The links in order (indices as `Side.ids`), with review flags, the share of each
+        side linked, and warnings about the input.
     """
     types = list(types or bead_types(4, 5))
-    warnings = []
     n, m = len(src.sentences), len(tgt.sentences)
+    warnings = []
     if max(n, m) > RATIO_WARNING * min(n, m):
         warnings.append(f"{src.path} has {n} sentences and {tgt.path} has {m}: one side is more "
                         "than ten times longer; check that they are translations of each other")
-    anchors, kind = anchors_of(src, tgt) if use_anchors else ([], "none")
     scorer.fit(src.sentences, tgt.sentences)
+    vectors = (sentence_vectors(scorer, src.sentences, tgt.sentences)
+               if search == "anchored" else None)
+    if vectors is not None:
+        _calibrate(scorer, src.sentences, tgt.sentences, find_anchors(*vectors))
+    anchors, kind = anchors_of(src, tgt) if use_anchors else ([], "none")
+    if use_anchors and kind == "none" and src.headings and tgt.headings:
+        if vectors is not None:
+            anchors, kind = outline_anchors(src, tgt, vectors), "outline"
+        warnings.append(f"the outlines differ: {src.path} has {len(src.headings)} headings and "
+                        f"{tgt.path} has {len(tgt.headings)}"
+                        + (f"; {len(anchors)} pairs alike in meaning anchor the search"
+                           if vectors is not None else "; headings do not anchor the search"))
+    if progress is not None:
+        progress.start(n, "aligning")
     beads: list[Bead] = []
+    weak: list[str | None] = []
     for (s0, t0), (s1, t1) in zip([(0, 0), *anchors], [*anchors, (n, m)], strict=True):
-        beads += _stretch(src.sentences, tgt.sentences, s0, s1, t0, t1, scorer, types)
-    links = flag(beads, review_below)
-    return Alignment(tuple(links), kind, tuple(warnings))
+        found, notes = _stretch(src.sentences, tgt.sentences, (s0, s1, t0, t1), scorer, types,
+                                vectors, progress.advance if progress else None)
+        beads += found
+        weak += notes
+    links = flag(beads, review_below, weak)
+    coverage = _coverage(beads, n, m)
+    warnings += _coverage_warnings(coverage, beads, src, tgt)
+    links = [Link(Bead(tuple(map(src.id_of, x.bead.src)), tuple(map(tgt.id_of, x.bead.tgt)),
+                       x.bead.score), x.review) for x in links]
+    return Alignment(tuple(links), kind, tuple(warnings), coverage)
 
 
-def _stretch(src: Sequence[str], tgt: Sequence[str], s0: int, s1: int, t0: int, t1: int,
-             scorer: Scorer, types: Sequence[BeadType]) -> list[Bead]:
+def _calibrate(scorer: Scorer, src: Sequence[str], tgt: Sequence[str],
+               anchors: Sequence[tuple[int, int]]) -> None:
+    """Length ratio from the anchored pairs alone: the whole texts' ratio is wrong when one
+    has material the other lacks (190 of 554 sentences give a third of the true ratio)."""
+    if len(anchors) >= 10:
+        ls = sum(len(src[i]) for i, _ in anchors)
+        lt = sum(len(tgt[j]) for _, j in anchors)
+        if ls and lt:
+            scorer.calibrate(lt / ls)
+
+
+def _stretch(src: Sequence[str], tgt: Sequence[str], span: tuple[int, int, int, int],
+             scorer: Scorer, types: Sequence[BeadType], vectors: Vectors | None,
+             on_rows: Callable[[int], None] | None) -> tuple[list[Bead], list[str | None]]:
+    s0, s1, t0, t1 = span
     if s0 == s1 or t0 == t1:
+        if on_rows is not None:
+            on_rows(s1 - s0)
         return ([Bead((k,), ()) for k in range(s0, s1)]
-                + [Bead((), (k,)) for k in range(t0, t1)])
-    found = align(scorer.prepare(src[s0:s1], tgt[t0:t1]), types)
+                + [Bead((), (k,)) for k in range(t0, t1)]), [None] * (s1 - s0 + t1 - t0)
+    scores = scorer.prepare(src[s0:s1], tgt[t0:t1])
+    band, share = None, None
+    if vectors is not None:
+        anchors = find_anchors(vectors[0][s0:s1], vectors[1][t0:t1])
+        if anchors:
+            band = band_through(anchors, s1 - s0, t1 - t0)
+            share = unmatched_share(anchors, s1 - s0, t1 - t0)
+            at = np.array(anchors) + 1
+            typical = float(np.median(scores.score(1, 1, at[:, 0], at[:, 1])))
+            scores = CheapSkips(scores, *share, link_cost=max(typical, 0.0) / 2)
+    found = align(scores, types, band=band, on_rows=on_rows)
+    notes = [_weak(scores, b) or _unsupported(share, b) for b in found]
     return [Bead(tuple(k + s0 for k in b.src), tuple(k + t0 for k in b.tgt), b.score)
-            for b in found]
+            for b in found], notes
 
 
-def flag(beads: Sequence[Bead], review_below: float | None = None) -> list[Link]:
-    """Mark links a reviewer should check: no counterpart, or a low score.
+def _weak(scores: BeadScores, bead: Bead) -> str | None:
+    """A reason when a bead of three or more sentences on a side scores no better than its
+    best 1–1 pair: the other sentences were swept in, not translated there."""
+    if max(len(bead.src), len(bead.tgt)) < 3 or not bead.src or not bead.tgt:
+        return None
+    i = np.repeat(np.array(bead.src) + 1, len(bead.tgt))
+    j = np.tile(np.array(bead.tgt) + 1, len(bead.src))
+    best = float(scores.score(1, 1, i, j).max())
+    if bead.score > best:
+        return None
+    return (f"weak {len(bead.src)}-{len(bead.tgt)} link: {bead.score:.3f} is no better than "
+            f"its best 1-1 pair ({best:.3f})")
+
+
+def _unsupported(share: tuple[np.ndarray, np.ndarray] | None, bead: Bead) -> str | None:
+    """A reason when a link lies where the anchors leave one side with material over."""
+    if share is None or not bead.src or not bead.tgt:
+        return None
+    most = max(share[0][list(bead.src)].max(), share[1][list(bead.tgt)].max())
+    if most < 0.5:
+        return None
+    return (f"unanchored: {most:.0%} of the stretch between anchors around it has no "
+            "counterpart on one side")
+
+
+def flag(beads: Sequence[Bead], review_below: float | None = None,
+         notes: Sequence[str | None] | None = None) -> list[Link]:
+    """Mark links a reviewer should check: no counterpart, a low score, or a given note.
 
     Without an explicit threshold, "low" is three median absolute deviations below the
     median score of the document's two-sided links, so it adapts to the scorer's scale.
@@ -172,11 +321,46 @@ def flag(beads: Sequence[Bead], review_below: float | None = None) -> list[Link]
         mad = float(np.median(np.abs(scores - median))) or 1e-9
         review_below = median - 3 * 1.4826 * mad
     links = []
-    for bead in beads:
+    for k, bead in enumerate(beads):
         reason = None
         if not bead.src or not bead.tgt:
             reason = "no counterpart"
         elif review_below is not None and bead.score < review_below:
             reason = f"low score {bead.score:.3f} < {review_below:.3f}"
+        elif notes is not None:
+            reason = notes[k]
         links.append(Link(bead, reason))
     return links
+
+
+def _coverage(beads: Sequence[Bead], n: int, m: int) -> Coverage:
+    linked = [b for b in beads if b.src and b.tgt]
+    return Coverage(sum(len(b.src) for b in linked), n, sum(len(b.tgt) for b in linked), m)
+
+
+def _coverage_warnings(coverage: Coverage, beads: Sequence[Bead], src: Side, tgt: Side,
+                       ) -> list[str]:
+    out = []
+    for side, linked, total, unlinked in (
+            (src, coverage.src_linked, coverage.src_total, [b.src[0] for b in beads if not b.tgt]),
+            (tgt, coverage.tgt_linked, coverage.tgt_total, [b.tgt[0] for b in beads if not b.src])):
+        if linked >= COVERAGE_WARNING * total:
+            continue
+        runs = sorted(_runs(sorted(unlinked)), key=lambda r: r[0] - r[1])[:3]
+        where = ", ".join(f"{side.id_of(a)}–{side.id_of(b)}" if a != b else f"{side.id_of(a)}"
+                          for a, b in sorted(runs))
+        out.append(f"{side.path}: only {linked} of {total} sentences ({linked / total:.0%}) "
+                   f"are linked; the other text may lack a part (a translation that stops early, "
+                   f"an excerpt, prefaces or notes); longest unlinked runs: {where}")
+    return out
+
+
+def _runs(ids: Sequence[int]) -> list[tuple[int, int]]:
+    """Consecutive runs in sorted ids, as (first, last)."""
+    runs: list[tuple[int, int]] = []
+    for k in ids:
+        if runs and k == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], k)
+        else:
+            runs.append((k, k))
+    return runs

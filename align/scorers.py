@@ -17,12 +17,15 @@ import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from align.dp import BeadScores
 from align.embed import Embedder
+
+if TYPE_CHECKING:  # the pipeline imports the engines; only its Progress protocol is used here
+    from diglot.pipeline import Progress
 
 
 class Scorer(Protocol):
@@ -37,6 +40,12 @@ class Scorer(Protocol):
 
     def prepare(self, src: Sequence[str], tgt: Sequence[str]) -> BeadScores:
         """Bead scores over a stretch (or the whole) of the document."""
+        ...
+
+    def calibrate(self, ratio: float) -> None:
+        """Use `ratio` target characters per source character from now on, instead of the
+        whole documents' ratio `fit` found (wrong when one side has material the other
+        lacks); call after `fit`."""
         ...
 
 
@@ -126,6 +135,9 @@ class GaleChurch:
     def fit(self, src: Sequence[str], tgt: Sequence[str]) -> None:
         self.ratio = _ratio(src, tgt)
 
+    def calibrate(self, ratio: float) -> None:
+        self.ratio = ratio
+
     def prepare(self, src: Sequence[str], tgt: Sequence[str]) -> BeadScores:
         return self.lengths(src, tgt)
 
@@ -212,6 +224,16 @@ def _similarities(x: np.ndarray, y: np.ndarray, i: np.ndarray, j: np.ndarray) ->
     return out
 
 
+class _Quiet:
+    """No progress display."""
+
+    def start(self, total: int, description: str) -> None:
+        pass
+
+    def advance(self, n: int) -> None:
+        pass
+
+
 class EmbeddingScorer:
     """Cosine similarity of span embeddings with margin and length penalty (Bertalign's score).
 
@@ -230,19 +252,42 @@ class EmbeddingScorer:
     """
 
     def __init__(self, embedder: Embedder, *, skip: float = -0.05, margin: bool = True,
-                 overlap: int = 1) -> None:
+                 overlap: int = 4, progress: Progress | None = None) -> None:
+        if overlap < 1:
+            raise ValueError("overlap must be at least 1")
         self.embedder = embedder
         self.skip = skip
         self.margin = margin
         self.overlap = overlap
+        self.progress: Progress = progress or _Quiet()
         self.name = f"embedding:{embedder.name}"
         self._fitted: tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, float] | None = None
 
     def fit(self, src: Sequence[str], tgt: Sequence[str]) -> None:
-        vs = self.embedder.embed(src).astype(np.float64)
-        vt = self.embedder.embed(tgt).astype(np.float64)
-        known = dict(zip(src, vs, strict=True)) | dict(zip(tgt, vt, strict=True))
+        texts = list(dict.fromkeys([*src, *tgt, *_joined(src, self.overlap),
+                                    *_joined(tgt, self.overlap)]))
+        self.progress.start(len(texts), "embedding")
+        vecs = []
+        for start in range(0, len(texts), 256):
+            vecs.append(self.embedder.embed(texts[start:start + 256]).astype(np.float64))
+            self.progress.advance(len(vecs[-1]))
+        known = dict(zip(texts, np.concatenate(vecs), strict=True)) if vecs else {}
+        vs = np.array([known[t] for t in src]).reshape(len(src), -1)
+        vt = np.array([known[t] for t in tgt]).reshape(len(tgt), -1)
         self._fitted = (known, _mean(vs), _mean(vt), _ratio(src, tgt))
+
+    def calibrate(self, ratio: float) -> None:
+        if self._fitted is not None:
+            self._fitted = (*self._fitted[:3], ratio)
+
+    def vectors(self, src: Sequence[str], tgt: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Sentence vectors centred on each document's mean, unit length: shapes (len(src),
+        dim) and (len(tgt), dim). Sentences not seen by `fit` are embedded now."""
+        if self._fitted is None:
+            self.fit(src, tgt)
+        assert self._fitted is not None  # fit sets it
+        known, mean_s, mean_t, _ = self._fitted
+        return _unit(self._embed(src, known) - mean_s), _unit(self._embed(tgt, known) - mean_t)
 
     def _embed(self, texts: Sequence[str], known: dict[str, np.ndarray]) -> np.ndarray:
         missing = [t for t in texts if t not in known]
@@ -251,12 +296,13 @@ class EmbeddingScorer:
                                      strict=True))
         return np.array([known[t] for t in texts]).reshape(len(texts), -1)
 
-    def _spans(self, texts: Sequence[str], mean: np.ndarray) -> dict[int, np.ndarray]:
+    def _spans(self, texts: Sequence[str], mean: np.ndarray, known: dict[str, np.ndarray],
+               ) -> dict[int, np.ndarray]:
         out = {}
         for k in range(2, self.overlap + 1):
-            joined = [" ".join(texts[s:s + k]) for s in range(len(texts) - k + 1)]
+            joined = _joined(texts, k, k)
             if joined:
-                out[k] = _unit(self.embedder.embed(joined).astype(np.float64) - mean)
+                out[k] = _unit(self._embed(joined, known) - mean)
         return out
 
     def prepare(self, src: Sequence[str], tgt: Sequence[str]) -> BeadScores:
@@ -272,7 +318,14 @@ class EmbeddingScorer:
                                 np.concatenate((zero, np.cumsum(vs, axis=0))),
                                 np.concatenate((zero, np.cumsum(vt, axis=0))),
                                 ls, lt, ratio, self.skip, self.margin,
-                                self._spans(src, mean_s), self._spans(tgt, mean_t))
+                                self._spans(src, mean_s, known),
+                                self._spans(tgt, mean_t, known))
+
+
+def _joined(texts: Sequence[str], most: int, least: int = 2) -> list[str]:
+    """Each run of `least`..`most` consecutive sentences as one text, by length then start."""
+    return [" ".join(texts[s:s + k]) for k in range(least, most + 1)
+            for s in range(len(texts) - k + 1)]
 
 
 def _mean(vecs: np.ndarray) -> np.ndarray:
@@ -361,6 +414,9 @@ class TranslationScorer:
         self._mt = dict(zip(src, mt, strict=True))
         self.lengths.fit(src, tgt)
 
+    def calibrate(self, ratio: float) -> None:
+        self.lengths.calibrate(ratio)
+
     def prepare(self, src: Sequence[str], tgt: Sequence[str]) -> BeadScores:
         if any(s not in self._mt for s in src):
             self.fit(src, tgt)
@@ -404,5 +460,27 @@ class Combined:
         for _, scorer in self.parts:
             scorer.fit(src, tgt)
 
+    def calibrate(self, ratio: float) -> None:
+        for _, scorer in self.parts:
+            scorer.calibrate(ratio)
+
+    def vectors(self, src: Sequence[str], tgt: Sequence[str],
+                ) -> tuple[np.ndarray, np.ndarray] | None:
+        """The first embedding part's sentence vectors (see `EmbeddingScorer.vectors`)."""
+        return sentence_vectors(self.parts, src, tgt)
+
     def prepare(self, src: Sequence[str], tgt: Sequence[str]) -> BeadScores:
         return _CombinedScores(tuple((w, s.prepare(src, tgt)) for w, s in self.parts))
+
+
+def sentence_vectors(scorers: Sequence[tuple[float, Scorer]] | Scorer, src: Sequence[str],
+                     tgt: Sequence[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Centred unit sentence vectors from the scorer (or the first part of a weighted list)
+    that embeds sentences; None when none does (lengths or translations only)."""
+    parts = [(1.0, scorers)] if not isinstance(scorers, Sequence) else scorers
+    for _, scorer in parts:
+        if isinstance(scorer, EmbeddingScorer | Combined):
+            found = scorer.vectors(src, tgt)
+            if found is not None:
+                return found
+    return None

@@ -102,9 +102,12 @@ def test_cli_aligns_and_scores(tmp_path: Path) -> None:
     res = diglot("align", "eval", str(pred), str(pred), "--json")
     assert res.returncode == 0 and json.loads(res.stdout)["f1_strict"] == 1.0
     tsv = diglot("align", str(src), str(tgt), "-f", "de", "-t", "fr", "--scorer", "length")
-    rows = [r.split("\t") for r in tsv.stdout.splitlines()]
-    assert rows[0][:4] == ["src_ids", "tgt_ids", "score", "review"]
-    assert rows[2][4:] == ["Die Katze spielt im Garten.", "Le chat joue dans le jardin."]
+    rows = [r.split("\t") for r in tsv.stdout.split("\n")[:-1]]
+    assert rows[0] == ["# 3 links, 0 flagged for review (anchors: none); linked: source 3/3 "
+                       "sentences (100%), target 3/3 (100%)"]
+    assert rows[1][:4] == ["src_ids", "tgt_ids", "score", "review"]
+    assert rows[3][4:] == ["Die Katze spielt im Garten.", "Le chat joue dans le jardin."]
+    assert "linked: source 3/3 sentences (100%), target 3/3 (100%)" in tsv.stderr
 
 
 def test_cli_bad_inputs_give_one_line_errors(tmp_path: Path) -> None:
@@ -133,7 +136,7 @@ def test_manifesto_links_with_low_scores_are_flagged(tmp_path: Path) -> None:
                  "--from", "de", "--to", "en", "--out", str(out),
                  "--cache", str(tmp_path / "c.sqlite"))
     assert res.returncode == 0, res.stderr
-    rows = [r.split("\t") for r in out.read_text(encoding="utf-8").splitlines()[1:]]
+    rows = [r.split("\t") for r in out.read_text(encoding="utf-8").split("\n")[2:-1]]
     flagged = [r for r in rows if r[3]]
     assert 0 < len(flagged) < len(rows) / 4
     assert all(float(r[2]) < min(float(x[2]) for x in rows if not x[3] and x[0] and x[1])

@@ -10,6 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from align.anchors import (
+    CheapSkips,
+    band_through,
+    match_outline,
+    monotone_chain,
+    mutual_neighbours,
+    unmatched_share,
+)
 from align.dp import Band, Bead, align, band_around, bead_types, best_path
 from align.gold import format_links, parse_links, read_links, score_alignments
 from align.scorers import GaleChurch, _char_ngrams, chrf
@@ -152,3 +160,67 @@ def test_chrf_agrees_with_sacrebleu() -> None:
     hyp, ref = "Le chat est assis sur le tapis.", "Le chat s'est assis sur le tapis rouge."
     ours = chrf(_char_ngrams(hyp), _char_ngrams(ref))
     assert ours * 100 == pytest.approx(CHRF().sentence_score(hyp, [ref]).score, abs=0.01)
+
+
+# --- the anchored search -------------------------------------------------------------------
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 60), st.integers(1, 60), st.integers(0, 2**16),
+       st.lists(st.tuples(st.integers(0, 59), st.integers(0, 59)), max_size=12),
+       st.integers(0, 5))
+def test_anchored_search_covers_every_sentence_once(n: int, m: int, seed: int,
+                                                    raw: list[tuple[int, int]],
+                                                    margin: int) -> None:
+    # Any anchors at all (wrong ones included), any margin: the band holds a full path.
+    anchors = monotone_chain(sorted({(i % n, j % m) for i, j in raw}))
+    band = band_through(anchors, n, m, margin)
+    assert band.lo[0] == 0 and band.hi[-1] == m
+    assert all(np.diff(band.lo) >= 0) and all(np.diff(band.hi) >= 0)
+    scores = CheapSkips(TableScores(n, m, seed), *unmatched_share(anchors, n, m))
+    beads = align(scores, bead_types(3, 4), band=band)
+    _check_cover(beads, n, m)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 200), st.integers(0, 200)), max_size=80))
+def test_the_anchor_chain_increases_on_both_sides_and_is_longest(
+        raw: list[tuple[int, int]]) -> None:
+    pairs = sorted({i: (i, j) for i, j in raw}.values())
+    chain = monotone_chain(pairs)
+    assert all(a[0] < b[0] and a[1] < b[1] for a, b in zip(chain, chain[1:], strict=False))
+    assert set(chain) <= set(pairs)
+    if len(pairs) <= 10:  # brute force: no increasing subset is longer
+        from itertools import combinations
+        longest = max((k for k in range(len(pairs) + 1) for c in combinations(pairs, k)
+                       if all(a[1] < b[1] for a, b in zip(c, c[1:], strict=False))), default=0)
+        assert len(chain) == longest
+
+
+def test_mutual_neighbours_of_a_shuffled_copy_are_the_shuffle() -> None:
+    rng = np.random.default_rng(3)
+    vs = rng.normal(size=(30, 16))
+    vs /= np.linalg.norm(vs, axis=1, keepdims=True)
+    order = rng.permutation(30)
+    pairs = mutual_neighbours(vs, vs[order], min_cos=0.9)
+    assert [(i, j) for i, j, _ in pairs] == sorted((int(order[j]), j) for j in range(30))
+
+
+def test_a_gap_one_side_lacks_makes_its_skips_free() -> None:
+    # Anchors 0-0 … 9-9, then 30 source sentences with no target, then 40-10 … 49-19.
+    anchors = [(k, k) for k in range(10)] + [(k, k - 30) for k in range(40, 50)]
+    share_s, share_t = unmatched_share(anchors, 50, 20)
+    assert share_s[10:40].tolist() == [1.0] * 30 and share_s[:10].sum() == 0 == share_t.sum()
+    scores = CheapSkips(TableScores(50, 20, 0), share_s, share_t)
+    skips = scores.score(1, 0, np.array([5, 20]), np.array([5, 10]))
+    raw = TableScores(50, 20, 0).score(1, 0, np.array([5, 20]), np.array([5, 10]))
+    assert skips[0] == raw[0] and skips[1] == max(raw[1], 0.0)
+    band = band_through(anchors, 50, 20, margin=1)
+    assert band.hi[25] - band.lo[25] <= 3  # the gap's rows may only skip
+
+
+def test_outline_headings_pair_by_meaning_and_skip_extras() -> None:
+    eye = np.eye(5)
+    # Source headings 0-4; the target has 1, 3, 4 (in that order) and one of its own.
+    hs = eye
+    ht = np.stack([eye[1], eye[3], np.ones(5) / np.sqrt(5), eye[4]])
+    assert match_outline(hs, ht) == [(1, 0), (3, 1), (4, 3)]
