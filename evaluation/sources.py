@@ -39,9 +39,11 @@ def read_bitext(path: Path) -> Bitext:
     if path.is_dir():
         return _run_folder(path)
     rows = read_text(path).splitlines()
-    if rows and rows[0].split("\t") == ALIGN_HEADER:
+    # `diglot align` may put a `# ` summary line before its header.
+    top = 1 if len(rows) > 1 and rows[0].startswith("# ") else 0
+    if len(rows) > top and rows[top].split("\t") == ALIGN_HEADER:
         items = []
-        for n, row in enumerate(rows[1:], start=2):
+        for n, row in enumerate(rows[top + 1:], start=top + 2):
             cols = _columns(path, n, row, len(ALIGN_HEADER))
             items.append(Item(f"{path.name}:{n}", cols[4], cols[5]))
         return Bitext(items)
