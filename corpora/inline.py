@@ -19,9 +19,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from corpora.inline_scan import Node, reference_labels, scan
-from corpora.placeholders import Literal, Markup, restore
+from corpora.placeholders import Literal, Markup, restore, wrap_whole
 
-__all__ = ["Literal", "Markup", "Piece", "expand_references", "has_words", "mask",
+__all__ = ["Literal", "Markup", "Piece", "expand_references", "has_words", "keep_markup", "mask",
            "reference_labels", "tokenize", "unmask", "unmask_noted"]
 
 _URL_END = ".,;:!?\"'»”’"
@@ -221,3 +221,57 @@ def unmask_noted(text: str, literals: list[Literal]) -> tuple[str, str | None]:
         placeholder came back in order).
     """
     return restore(text, literals)
+
+
+def keep_markup(source: str, target: str) -> tuple[str, str | None]:
+    """Check an engine's raw Markdown output (an LLM's) against the source's markup.
+
+    Every protected literal of the source must be in the target as many times, every link or
+    image target (``](url)``, ``][label]``) and every HTML tag pair too, and as many emphasis
+    spans of each kind. What is missing is put back: a literal at the end, as ``unmask``
+    does; a lost emphasis around the text; a lost link, image or HTML element at the end with
+    its source text (around the text it could nest inside another link).
+
+    Returns:
+        The target with the missing markup put back, and a note naming it (None if nothing
+        was missing).
+    """
+    want = tokenize(source)
+    if all(p.kind == "text" for p in want):
+        return target, None
+    protected = [p.text for p in want if p.kind == "protected"]
+    missing = [lit for lit in dict.fromkeys(protected)
+               for _ in range(protected.count(lit) - target.count(lit))]
+    found = _spans(target)
+    lost: list[tuple[Markup, str]] = []
+    for key, spans in _spans(source).items():
+        lost += spans[len(found.get(key, [])):]
+    for markup, whole in lost:
+        if whole:
+            missing.append(whole)
+        else:
+            target = wrap_whole(target, markup)
+    if missing:
+        target = " ".join([target, *missing])
+    names = [f"{m.opener}…{m.closer}" for m, _ in lost] + \
+        [lit for lit in missing if lit not in {w for _, w in lost}]
+    return target, ("markup: " + "; ".join(f"could not place {n}" for n in names)
+                    if names else None)
+
+
+def _spans(text: str) -> dict[tuple[str, str], list[tuple[Markup, str]]]:
+    """Spans by what identifies them (emphasis by kind, links by target, HTML by tag), each
+    with its whole source text ("" for emphasis, which is put around the text instead)."""
+    pieces = tokenize(text)
+    opened: dict[int, int] = {}
+    out: dict[tuple[str, str], list[tuple[Markup, str]]] = {}
+    for k, p in enumerate(pieces):
+        if p.kind == "open":
+            opened[p.span] = k
+        elif p.kind == "close":
+            first = pieces[opened[p.span]]
+            tight = p.name in _TIGHT
+            key = (p.name, "" if tight else first.text if p.name == "html" else p.closer)
+            whole = "" if tight else "".join(x.text for x in pieces[opened[p.span]:k + 1])
+            out.setdefault(key, []).append((Markup(first.text, p.closer, p.text), whole))
+    return out

@@ -17,6 +17,7 @@ from corpora.inline import (
     Piece,
     expand_references,
     has_words,
+    keep_markup,
     mask,
     reference_labels,
     tokenize,
@@ -270,3 +271,43 @@ def test_unmask_never_loses_markup_whatever_the_engine_does(text: str, rnd: obje
     for lit in literals:
         parts = [lit] if isinstance(lit, str) else [lit.opener, lit.closer]
         assert all(p in out for p in parts)
+
+
+# --- the LLM engine sees raw Markdown: its answer is checked against the source's markup ----
+
+def test_llm_answer_keeping_the_markup_on_its_words_passes() -> None:
+    from tests.llmpeer import Answer, serving
+    from translate.langs import resolve
+    from translate.llm import LLMEngine
+
+    source = "La casa <b>blanca</b> es grande."
+    with serving(lambda call: Answer("The <b>white</b> house is big.")) as peer:
+        engine = LLMEngine(resolve("es"), resolve("en"), base_url=peer.url, timeout=2.0,
+                           backoff=0.01)
+        hyp = engine.translate_batch([source])[0]
+    assert (hyp.text, hyp.note, len(peer.calls)) == ("The <b>white</b> house is big.", None, 1)
+
+
+def test_llm_answer_that_lost_markup_is_retried_then_put_back_and_noted() -> None:
+    from tests.llmpeer import Answer, serving
+    from translate.langs import resolve
+    from translate.llm import LLMEngine
+
+    source = "La casa <b>blanca</b> es grande, ver `x`."
+    with serving(lambda call: Answer("The white house is big, see x.")) as peer:
+        engine = LLMEngine(resolve("es"), resolve("en"), base_url=peer.url, timeout=2.0,
+                           backoff=0.01)
+        hyp = engine.translate_batch([source])[0]
+    assert len(peer.calls) == 3  # the first answer and two retries
+    assert hyp.text == "The white house is big, see x. `x` <b>blanca</b>"
+    assert hyp.note == ("unresolved: markup: Markdown ` 2× in the source, 0× in the target; "
+                        "markup: could not place <b>…</b>; could not place `x`")
+
+
+def test_keep_markup_counts_what_the_target_has() -> None:
+    source = "El [mapa](/m) y *otro* [mapa](/m) con `a`."
+    assert keep_markup(source, "The [map](/m) and *other* [map](/m) with `a`.") == \
+        ("The [map](/m) and *other* [map](/m) with `a`.", None)
+    assert keep_markup(source, "The [map](/m) and other map with a.") == (
+        "*The [map](/m) and other map with a*. `a` [mapa](/m)",
+        "markup: could not place […](/m); could not place *…*; could not place `a`")

@@ -31,6 +31,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from corpora.inline import keep_markup
 from diglot.errors import ConfigError, EngineError
 from evaluation.checks import LengthCheck, default_checks
 from evaluation.qa import Check, Context, Item
@@ -205,7 +206,8 @@ class LLMEngine:
                                          f"{wrong[0]}"))
             elif not FATAL.intersection(w.split(":")[0] for w in wrong):
                 self.stats["unresolved"] += 1
-                self._keep(t, Hypothesis(answers[t], note="unresolved: " + "; ".join(wrong)))
+                kept = keep_markup(t, answers[t])[0]  # lost markup put back, never dropped
+                self._keep(t, Hypothesis(kept, note="unresolved: " + "; ".join(wrong)))
             else:
                 self.stats["failed"] += 1
                 self._failed[t] = (f"the LLM gave no acceptable translation in "
@@ -304,6 +306,10 @@ class LLMEngine:
                 continue
             for flag in flags:
                 found[texts[int(flag.item)]].append(f"{flag.check}: {flag.message}")
+        for t in texts:  # the source's links, HTML, code and emphasis, each in the answer
+            lost = keep_markup(t, answers[t])[1] if answers[t] else None
+            if lost:
+                found[t].append(lost)
         return found
 
     def _map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
