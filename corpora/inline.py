@@ -184,20 +184,23 @@ def mask(text: str, references: Collection[str] = ()) -> tuple[str, list[Literal
     literals: list[Literal] = []
     out: list[str] = []
     number: dict[int, int] = {}
-    opened: dict[int, Piece] = {}
-    for piece in tokenize(text, references):
+    opened: dict[int, int] = {}
+    pieces = tokenize(text, references)
+    for k, piece in enumerate(pieces):
         if piece.kind == "text":
             out.append(piece.text)
         elif piece.kind == "close":
-            first = opened[piece.span]
-            label = piece.label or ""
-            literals[number[piece.span]] = Markup(first.text, piece.closer, piece.text, label,
-                                                  piece.name in _TIGHT)
+            first = pieces[opened[piece.span]]
+            whole = "".join(p.text for p in pieces[opened[piece.span]:k + 1]) \
+                if piece.name in ("link", "image") or first.text[:3].lower() == "<a " else ""
+            literals[number[piece.span]] = Markup(first.text, piece.closer, piece.text,
+                                                  piece.label or "", piece.name in _TIGHT,
+                                                  whole)
             out.append(f"⟦/{number[piece.span]}⟧")
         else:
             if piece.kind == "open":
                 number[piece.span] = len(literals)
-                opened[piece.span] = piece
+                opened[piece.span] = k
             out.append(f"⟦{len(literals)}⟧")
             literals.append(piece.text)
     return "".join(out), literals

@@ -23,6 +23,8 @@ class Markup(NamedTuple):
             link keeps its own ``]``); else the same as ``closer``.
         label: The label of a collapsed or shortcut reference link, or "".
         tight: The markers must touch the text (emphasis): spaces inside move outside.
+        whole: For a link, an image or ``<a>``, the span's source text: put at the end when
+            both its markers are lost (around the whole text it could nest in another link).
     """
 
     opener: str
@@ -30,6 +32,7 @@ class Markup(NamedTuple):
     kept: str
     label: str = ""
     tight: bool = False
+    whole: str = ""
 
 
 Literal = str | Markup
@@ -62,6 +65,8 @@ def restore(text: str, literals: list[Literal]) -> tuple[str, str | None]:
     missing = [lit for i, lit in enumerate(literals)
                if isinstance(lit, str) and ("p", i) not in items]
     problems += [f"could not place {_show(lit)}" for lit in missing]
+    missing += [lit.whole for i, lit in enumerate(literals)
+                if isinstance(lit, Markup) and ("o", i) not in items]
     text = " ".join([out, *missing]) if missing else out
     return text, ("markup: " + "; ".join(problems)) if problems else None
 
@@ -94,6 +99,8 @@ def _place_pair(items: list[Item], i: int, lit: Markup, problems: list[str]) -> 
         problems.append(f"moved {_show(lit.opener)}…{_show(lit.closer)}")
         return
     problems.append(f"could not place {_show(lit.opener)}…{_show(lit.closer)}")
+    if o is None and c is None and lit.whole:
+        return  # appended with its source text
     if o is None:
         items.insert(0, ("o", i))
     if c is None:
