@@ -14,36 +14,17 @@ from typing import Protocol
 
 import numpy as np
 
+from evaluation.checks_lang import LANGID_MIN_LETTERS, CopiedCheck, UntranslatedCheck
+from evaluation.checks_punct import IdentifierCheck, PunctuationCheck
+from evaluation.checks_text import MIN_LETTERS, WORD, exemption, plain
 from evaluation.numbers import ENTITY, mismatches, number_words, numbers
 from evaluation.qa import Check, Context, Flag, Item
-from translate.langs import resolve
 
-_URL = re.compile(r"https?://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.]+")
-_CODE = re.compile(r"`[^`]*`")
-_WORD = re.compile(r"[^\W\d_]+")
-_REFERENCE = re.compile(r"^\W*(?:ibid|op\.\s*cit|cf|vgl|p|pp|s|vol|chap|isbn|doi)\b\.?",
-                        re.IGNORECASE)
-#: Texts with fewer letters than this need no translation check (names, numbers, labels).
-MIN_LETTERS = 12
-#: Language guesses on fewer letters than this (names left out) are too unreliable to report.
-LANGID_MIN_LETTERS = 20
-
-
-def _prose(text: str) -> list[str]:
-    """The words of `text` outside URLs, e-mail addresses and code spans."""
-    return _WORD.findall(_CODE.sub(" ", _URL.sub(" ", text)))
-
-
-def exemption(text: str) -> str | None:
-    """Why a text needs no translation (or cannot be judged), or None if it is prose."""
-    words = _prose(text)
-    if sum(map(len, words)) < MIN_LETTERS:
-        return "too little text"
-    if _REFERENCE.match(text):
-        return "a reference"
-    if all(w[0].isupper() for w in words):
-        return "names only"
-    return None
+__all__ = ["LANGID_MIN_LETTERS", "MIN_LETTERS", "CopiedCheck", "EmptyCheck", "GlossaryCheck",
+           "IdentifierCheck", "LengthCheck", "MarkupCheck", "NumbersCheck", "PunctuationCheck",
+           "RepetitionCheck", "TruncatedCheck", "UntranslatedCheck", "default_checks",
+           "exemption", "plain"]
+_WORD = WORD
 
 
 class EmptyCheck:
@@ -55,75 +36,6 @@ class EmptyCheck:
     def run(self, items: Sequence[Item], ctx: Context) -> list[Flag]:
         return [Flag(self.name, self.severity, it.id, "target is empty")
                 for it in items if not it.target.strip() and _WORD.search(it.source)]
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.casefold().split())
-
-
-class CopiedCheck:
-    """The target is the source copied verbatim (untranslated passthrough)."""
-
-    name = "copied"
-    severity = "error"
-
-    def run(self, items: Sequence[Item], ctx: Context) -> list[Flag]:
-        return [Flag(self.name, self.severity, it.id, "target is the source copied verbatim")
-                for it in items
-                if it.target.strip() and _norm(it.source) == _norm(plain(it.target))
-                and exemption(it.source) is None]
-
-
-def plain(text: str) -> str:
-    """The text with HTML entities decoded (some engines and APIs return them escaped)."""
-    return html.unescape(text) if "&" in text else text
-
-
-def _language_sample(text: str) -> str:
-    """The words that tell a text's language: names (capitalised words inside a sentence),
-    URLs and code left out, since names keep their own language in any translation."""
-    words = _prose(plain(text))
-    return " ".join(w for k, w in enumerate(words) if k == 0 or not w[0].isupper())
-
-
-class UntranslatedCheck:
-    """The target is in the source language or another wrong language.
-
-    Exempt: URLs, code, references, numbers and names-only segments, and texts too short for
-    a reliable language guess. A guess other than the target language is only reported when
-    the identifier gives the target language little chance (below `max_confidence`).
-    """
-
-    name = "untranslated"
-    severity = "error"
-
-    def __init__(self, max_confidence: float = 0.2) -> None:
-        self.max_confidence = max_confidence
-
-    def run(self, items: Sequence[Item], ctx: Context) -> list[Flag]:
-        from evaluation.langid import LanguageIdentifier
-
-        expected = [ctx.target] + ([ctx.source] if ctx.source else [])
-        ident = LanguageIdentifier(expected)
-        todo = [(it, _language_sample(it.target)) for it in items
-                if exemption(plain(it.target)) is None]
-        todo = [(it, text) for it, text in todo
-                if sum(c.isalpha() for c in text) >= LANGID_MIN_LETTERS]
-        found = ident.detect([text for _, text in todo])
-        suspects = [(it, text, lang) for (it, text), lang in zip(todo, found, strict=True)
-                    if lang is not None and lang != ctx.target.code]
-        chance = ident.confidence([text for _, text, _ in suspects], ctx.target.code)
-        names = {ctx.target.code: ctx.target.name}
-        if ctx.source:
-            names[ctx.source.code] = f"{ctx.source.name} (the source language)"
-        return [Flag(self.name, self.severity, it.id,
-                     f"target reads as {names.get(lang, _name(lang))}, not {ctx.target.name}")
-                for (it, _, lang), p in zip(suspects, chance, strict=True)
-                if p < self.max_confidence]
-
-
-def _name(code: str) -> str:
-    return resolve(code).name
 
 
 _CLOSERS = "\"'”’»›)]}*_ "
@@ -146,7 +58,8 @@ class TruncatedCheck:
                      f"target stops mid-sentence: “…{it.target.strip()[-30:]}”")
                 for it in items
                 if it.target.strip() and _ends_sentence(it.source)
-                and not _ends_sentence(plain(it.target)) and exemption(it.source) is None]
+                and not _ends_sentence(plain(it.target))
+                and exemption(it.source, ctx.keep) is None]
 
 
 class NumbersCheck:
@@ -227,24 +140,34 @@ class LengthCheck:
         return flags
 
 
-_TOKEN = re.compile(r"\w+")
+#: Words, and runs of sentence-final punctuation as tokens of their own (sentence ends).
+_TOKEN = re.compile(r"\w+|[.!?…。！？]+")
+_END = frozenset(".!?…。！？")
+_WORDS = re.compile(r"\w+")
 
 
 def _loop(tokens: list[str]) -> tuple[str, int] | None:
     """The longest run of an n-gram repeated back to back (n ≤ 6), if it looks like a loop:
-    a word three times in a row, a two-word phrase three times, a longer phrase twice."""
+    a word or two-word phrase three times in a row, a longer phrase twice within a sentence,
+    any phrase three times across sentence ends ("Thank you. Thank you. Thank you.").
+
+    A phrase said once more after a sentence end ("…l'usage équitable. L'usage équitable
+    a été…") is ordinary prose: the sentence end is a token, so the two are no n-gram
+    repeated back to back, and grams that hold one need three repeats.
+    """
     best: tuple[str, int] | None = None
     size = len(tokens)
     for n in range(1, 7):
-        need = 3 if n <= 2 else 2
         i = 0
-        while i + need * n <= size:
+        while i + 2 * n <= size:
             gram = tokens[i:i + n]
+            ends = sum(t[0] in _END for t in gram)
+            need = 3 if n <= 2 or ends else 2
             reps = 1
             while tokens[i + reps * n:i + (reps + 1) * n] == gram:
                 reps += 1
-            if reps >= need and (best is None or reps * n > best[1]):
-                best = (" ".join(gram), reps)
+            if reps >= need and ends < n and (best is None or reps * n > best[1]):
+                best = (" ".join(t for t in gram if t[0] not in _END), reps)
             i += max(1, (reps - 1) * n) if reps > 1 else 1
     return best
 
@@ -258,10 +181,11 @@ class RepetitionCheck:
     def run(self, items: Sequence[Item], ctx: Context) -> list[Flag]:
         flags = []
         for it in items:
-            tokens = _TOKEN.findall(plain(it.target).lower())
-            if len(tokens) - len(set(tokens)) < 2:
+            target = plain(it.target).lower()
+            words = _WORDS.findall(target)
+            if len(words) - len(set(words)) < 2:
                 continue
-            found = _loop(tokens)
+            found = _loop(_TOKEN.findall(target))
             if found and _loop(_TOKEN.findall(it.source.lower())) is None:
                 flags.append(Flag(self.name, self.severity, it.id,
                                   f"“{found[0]}” repeated {found[1]} times in a row"))
@@ -341,7 +265,8 @@ def default_checks(ctx: Context, terms: TermChecker | None = None) -> list[Check
     if ctx.source is None:
         return [UntranslatedCheck(), RepetitionCheck()]
     checks: list[Check] = [EmptyCheck(), CopiedCheck(), UntranslatedCheck(), TruncatedCheck(),
-                            NumbersCheck(), LengthCheck(), RepetitionCheck(), MarkupCheck()]
+                            NumbersCheck(), LengthCheck(), RepetitionCheck(), MarkupCheck(),
+                            PunctuationCheck(), IdentifierCheck()]
     if terms is not None:
         checks.append(GlossaryCheck(terms))
     return checks

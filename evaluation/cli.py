@@ -113,39 +113,49 @@ def qa(bitext: Annotated[Path | None, typer.Argument(
        = None,
        glossary: Annotated[Path | None, typer.Option(
            "--glossary", "-g", exists=True, dir_okay=False,
-           help="Term base (.tsv/.csv/.tbx): adds the glossary check.")] = None,
+           help="Term base (.tsv/.csv/.tbx): adds the glossary check; its do-not-translate "
+                "terms are exempt from the copy and language checks.")] = None,
+       keep: Annotated[Path | None, typer.Option(
+           "--keep", exists=True, dir_okay=False,
+           help="Texts that stay as they are (names, titles, mottos), one a line: exempt "
+                "from the copy and language checks.")] = None,
        as_json: Json = False) -> None:
-    """Check translations: wrong language, copies, truncation, numbers, length, loops, markup.
+    """Check translations: wrong language, copies, truncation, numbers, length, loops, markup,
+    punctuation.
 
-    Exits 1 when an error-level problem is found, so it can gate a pipeline.
+    Exits 1 when an error-level problem is found, so it can gate a pipeline; warnings and
+    info notes (a quotation rightly copied) do not.
     """
     from diglot.cli import guard
     from evaluation.qa import Context, Report, run_checks
-    from evaluation.sources import read_bitext, target_paragraphs
+    from evaluation.sources import read_bitext, read_keep, target_paragraphs
     from translate.langs import resolve
 
     def job() -> Report:
         from diglot.errors import ConfigError
 
+        kept = read_keep(keep) if keep is not None else ()
         if target is not None:
             if not lang:
                 raise ConfigError("--target needs --lang, the language the document should be in")
-            return run_checks(target_paragraphs(target, lang), Context(None, resolve(lang)))
+            return run_checks(target_paragraphs(target, lang), Context(None, resolve(lang), kept))
         if bitext is None:
             raise ConfigError("give a bitext (or run folder), or --target FILE --lang L")
         found = read_bitext(bitext)
         s, t = src_lang or found.source_lang, tgt_lang or found.target_lang
         if not s or not t:
             raise ConfigError(f"{bitext} does not name its languages; give --from and --to")
-        ctx = Context(resolve(s), resolve(t))
+        ctx = Context(resolve(s), resolve(t), kept)
         if glossary is None:
             return run_checks(found.items, ctx)
         from evaluation.checks import default_checks
+        from evaluation.sources import kept_terms
         from glossary.check import TermChecker
         from glossary.termbase import read_termbase
 
-        terms = TermChecker(read_termbase(glossary, ctx.source, ctx.target))
-        return run_checks(found.items, ctx, default_checks(ctx, terms))
+        base = read_termbase(glossary, ctx.source, ctx.target)
+        ctx = Context(ctx.source, ctx.target, kept + kept_terms(base))
+        return run_checks(found.items, ctx, default_checks(ctx, TermChecker(base)))
 
     report = guard(job)
     if as_json:
@@ -156,8 +166,9 @@ def qa(bitext: Annotated[Path | None, typer.Argument(
         for flag in report.flags:
             typer.echo(str(flag))
         counts = ", ".join(f"{k} {v}" for k, v in report.counts().items())
-        typer.echo(f"{report.items} segments, {report.flagged_items()} flagged ({counts})",
-                   err=True)
+        notes = sum(f.severity == "info" for f in report.flags)
+        typer.echo(f"{report.items} segments, {report.flagged_items()} flagged ({counts})"
+                   + (f"; {notes} info notes" if notes else ""), err=True)
         for name, why in report.skipped.items():
             typer.echo(f"diglot: warning: {name} check skipped: {why}", err=True)
     if any(f.severity == "error" for f in report.flags):

@@ -16,6 +16,11 @@ from translate.langs import Language, resolve
 
 #: Languages MT engines and LLMs most often answer in by mistake.
 DRIFT = ("en", "fr", "de", "es", "it", "pt", "nl", "ru", "zh")
+#: Languages that books quote untranslated (mottos, maxims, titles), besides DRIFT: a source
+#: segment in one of them is rightly copied as it is.
+QUOTED = ("la",)
+#: Below this share of the identifier's confidence a text is taken to be in another language.
+MAX_CONFIDENCE = 0.2
 
 
 def _lingua(code: str) -> Any | None:
@@ -55,17 +60,20 @@ class LanguageIdentifier:
 
     Args:
         expected: languages that may legitimately appear (at least one must be supported).
+        extra: more candidate language codes, e.g. `QUOTED` to recognise quotations.
 
     Raises:
         ConfigError: none of the expected languages has a model.
     """
 
-    def __init__(self, expected: Iterable[Language]) -> None:
+    def __init__(self, expected: Iterable[Language], extra: Iterable[str] = ()) -> None:
+        expected = list(expected)
         wanted = [lang for lang in expected if supported(lang)]
         if not wanted:
             raise ConfigError("no language model for " + ", ".join(
                 lang.name for lang in expected) + "; the language check is not available")
-        codes = dict.fromkeys([lang.code for lang in wanted] + list(DRIFT))
+        codes = dict.fromkeys([lang.code for lang in wanted] + list(DRIFT) + [
+            c for c in extra if _lingua(c) is not None])
         self._codes = tuple(codes)
         self._by_name = {str(_lingua(c)): resolve(c).code for c in self._codes}
 
@@ -87,3 +95,29 @@ class LanguageIdentifier:
             return [0.0] * len(texts)
         return list(_detector(self._codes).compute_language_confidence_in_parallel(
             list(texts), lang))
+
+    def other_than(self, texts: Sequence[str], code: str,
+                   max_confidence: float = MAX_CONFIDENCE) -> list[str | None]:
+        """For each text, the language it is in when that is clearly not `code`, else None.
+
+        "Clearly" means the identifier names another language and gives `code` less than
+        `max_confidence`; a text it cannot tell (too short, mixed) counts as in `code`.
+        Costs two passes of the full models: meant for the few texts already suspect.
+
+        Args:
+            texts: the texts, e.g. source segments (names and URLs best left out).
+            code: the language they are declared to be in (a code of `resolve`).
+            max_confidence: the confidence in `code` below which another language is named.
+
+        Returns:
+            One language code or None per text, in order.
+        """
+        if code not in self._codes:  # no model for it: nothing can be told apart from it
+            return [None] * len(texts)
+        found = self.detect(texts)
+        picked = [k for k, lang in enumerate(found) if lang is not None and lang != code]
+        chance = self.confidence([texts[k] for k in picked], code)
+        out: list[str | None] = [None] * len(texts)
+        for k, p in zip(picked, chance, strict=True):
+            out[k] = found[k] if p < max_confidence else None
+        return out

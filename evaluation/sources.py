@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from corpora.document import Document
 from corpora.ingest import block_texts, detect_format, parse_text
@@ -13,6 +13,9 @@ from corpora.plaintext import heading_lines
 from corpora.textio import read_text
 from diglot.errors import ConfigError, DataFormatError
 from evaluation.qa import Item
+
+if TYPE_CHECKING:
+    from glossary.termbase import TermBase
 
 ALIGN_HEADER = ["src_ids", "tgt_ids", "score", "review", "source", "target"]
 
@@ -131,3 +134,28 @@ def target_paragraphs(path: Path, lang: str) -> list[Item]:
     found = [(b, block) for b, block in enumerate(doc.blocks) if block.translatable]
     return [Item(f"{path}:{block.start + 1}", "", text, under[b])
             for (b, block), text in zip(found, block_texts(doc, {}), strict=True)]
+
+
+def read_keep(path: Path) -> tuple[str, ...]:
+    """A keep list: texts that stay as they are (names, titles, mottos), one a line.
+
+    Blank lines and lines starting with ``#`` are skipped; lines are split on ``\\n`` only.
+
+    Raises:
+        DataFormatError: a line holds a tab (a bitext given by mistake?), naming the line.
+    """
+    out = []
+    for n, line in enumerate(read_text(path).split("\n"), start=1):
+        text = line.strip()
+        if "\t" in text:
+            raise DataFormatError(path, n, "holds a tab; a keep list has one text a line "
+                                  "(give the bitext as the first argument)")
+        if text and not text.startswith("#"):
+            out.append(text)
+    return tuple(dict.fromkeys(out))
+
+
+def kept_terms(base: TermBase) -> tuple[str, ...]:
+    """A term base's do-not-translate terms (its `dnt` column), as a keep list."""
+    return tuple(dict.fromkeys(form for t in base.terms if t.dnt
+                               for form in (t.source, *t.targets)))
