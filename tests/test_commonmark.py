@@ -11,9 +11,11 @@ regression. ``benchmarks/commonmark.py`` prints the counts.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tests.conftest import SHARED
+from tests.conftest import SAMPLE, SHARED
 from tests.mdcheck import (
     IDENTITY_EXCLUDED,
     STRUCTURE_EXCLUDED,
@@ -62,3 +64,17 @@ def test_the_checker_sees_a_broken_structure() -> None:
     assert shape(md.render("[a] *b*\n")) != same
     assert shape(md.render("[a](/u) b\n")) != same
     assert change_words("Un [a](/x) día") == "Nu [A](/X) AÍD"
+
+
+@pytest.mark.parametrize("path,lang", [(SAMPLE, "es"), (SHARED / "manifesto" / "de.md", "de")])
+def test_real_documents_keep_their_structure(path: Path, lang: str) -> None:
+    if not path.is_file():
+        pytest.skip(f"{path} is absent (../shared/data is beside the project in CI only)")
+    from markdown_it import MarkdownIt
+
+    from tests.mdcheck import shape, translate_markdown
+
+    md = MarkdownIt("commonmark")
+    text = path.read_text(encoding="utf-8")
+    out = translate_markdown(text, MaskingEngine(change_words, src=lang))
+    assert out != text and shape(md.render(out)) == shape(md.render(text))
