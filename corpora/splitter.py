@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 #: Languages pySBD splits (the others go to sentencex): the ones the segmentation benchmark
 #: measured it better on. pySBD knows more languages; without a measurement they keep sentencex.
@@ -51,6 +51,20 @@ NUMBER_ABBREVIATIONS: dict[str, frozenset[str]] = {
     "it": frozenset({"ca", "sec", "pag", "pagg", "cap", "art", "n", "tel", "vol", "c"}),
     "de": frozenset({"ca", "s", "nr", "abs", "bd", "bzw", "kap", "tel", "jh", "jhd", "ziff",
                      "abb", "tab", "vgl", "rd", "zi"}),
+}
+
+#: Titles before a name, beyond pySBD's lists ("el Sr. Pérez", "Hr. Meyer"): no sentence ends
+#: after them when a capital follows.
+TITLES: dict[str, frozenset[str]] = {
+    "": frozenset({"mr", "mrs", "ms", "dr", "prof", "sr", "sra", "srta", "dra"}),
+    "es": frozenset({"sres", "sras", "srtas", "lic", "ing", "arq", "gral", "dña", "excmo",
+                     "excma", "ilmo", "ilma", "mons", "pbro", "sto", "sta", "fr", "profa"}),
+    "pt": frozenset({"srs", "sras", "profa", "eng", "exmo", "exma", "exa", "dom", "sto", "sta"}),
+    "ca": frozenset({"srs", "mn", "dr", "dra"}),
+    "fr": frozenset({"mme", "mmes", "mlle", "mlles", "mgr", "pr", "me", "ste", "st"}),
+    "it": frozenset({"sig", "sigg", "sig.ra", "dott", "dott.ssa", "avv", "ing", "arch", "on"}),
+    "de": frozenset({"hr", "hrn", "fr", "frl", "dipl", "st"}),
+    "nl": frozenset({"dhr", "mevr", "mw", "drs", "ir", "mr"}),
 }
 
 _SOFT_BREAK = re.compile(r"\n(?:[ \t]*\n)*")
@@ -83,22 +97,34 @@ def _pysbd(lang: str) -> Any:
     return pysbd.Segmenter(language=lang, clean=False)
 
 
-Abbreviations = tuple[frozenset[str], frozenset[str]]
+class Abbreviations(NamedTuple):
+    """A language's abbreviations, lower case, without the final period.
+
+    Attributes:
+        number: Those a number may follow ("aprox. 20", "Jan. 2020").
+        numeral: Those a Roman numeral may follow ("s. XVIII", "vol. II").
+        title: Titles before a name ("Sr. Pérez").
+    """
+
+    number: frozenset[str]
+    numeral: frozenset[str]
+    title: frozenset[str]
 
 
 @lru_cache(maxsize=64)
 def _abbreviations(lang: str) -> Abbreviations:
-    """The abbreviations a number may follow, and those a Roman numeral may follow, in lower
-    case without the final period (pySBD's lists for its languages, and ours)."""
+    """pySBD's lists for its languages, and ours."""
     numeral = set(NUMBER_ABBREVIATIONS[""] | NUMBER_ABBREVIATIONS.get(lang, frozenset()))
     number = set(numeral)
+    title = set(TITLES[""] | TITLES.get(lang, frozenset()))
     if lang in PYSBD_LANGUAGES:
         from pysbd.languages import Language
 
         table = Language.get_language_code(lang).Abbreviation
         numeral.update(a.lower() for a in table.NUMBER_ABBREVIATIONS)
         number.update(a.lower() for a in table.ABBREVIATIONS + table.NUMBER_ABBREVIATIONS)
-    return frozenset(number), frozenset(numeral)
+        title.update(a.lower() for a in table.PREPOSITIVE_ABBREVIATIONS)
+    return Abbreviations(frozenset(number), frozenset(numeral), frozenset(title))
 
 
 def _soften(text: str) -> str:
@@ -168,10 +194,13 @@ def _continues(left: str, right: str, lang: str, abbreviations: Abbreviations) -
     word = _LAST_WORD.search(left)
     if word is None:
         return False
+    before = word.group(1).lower()
     if head[0].isdigit():  # "aprox. 20", "Jan. 2020"
-        return word.group(1).lower() in abbreviations[0]
+        return before in abbreviations.number
+    if before in abbreviations.title and head[0].isupper():  # "el Sr. Pérez"
+        return True
     # a Roman numeral only after a word that takes numbers: "s. XVIII", "vol. I", not "U.S. I"
-    return _ROMAN.match(head) is not None and word.group(1).lower() in abbreviations[1]
+    return _ROMAN.match(head) is not None and before in abbreviations.numeral
 
 
 def split_sentences(text: str, lang: str) -> list[tuple[str, str]]:

@@ -47,6 +47,15 @@ ABBREVIATIONS = [
     ("en", "See vol. II for details.", ["See vol. II for details."]),
 ]
 
+# Titles before a name (pySBD's Spanish and German lists lack some that sentencex knew).
+TITLES = [
+    ("es", "Lo dijo el Sr. Pérez del s. XXI.", ["Lo dijo el Sr. Pérez del s. XXI."]),
+    ("es", "Lo firmó el Lic. Gómez y la Dra. Ruiz.", ["Lo firmó el Lic. Gómez y la Dra. Ruiz."]),
+    ("de", "Wir trafen Hr. Meyer und Fr. Schulz.", ["Wir trafen Hr. Meyer und Fr. Schulz."]),
+    ("fr", "Hier, M. Dupont est venu. Il est reparti.",
+     ["Hier, M. Dupont est venu.", "Il est reparti."]),
+]
+
 # Ordinal dots in the languages that write them: one sentence.
 ORDINALS = [
     ("de", "Jonas ist Fan vom 1. FC Köln, und du?", ["Jonas ist Fan vom 1. FC Köln, und du?"]),
@@ -77,7 +86,8 @@ DIALOGUE = [
 ]
 
 
-@pytest.mark.parametrize(("lang", "text", "expected"), ABBREVIATIONS + ORDINALS + DIALOGUE)
+@pytest.mark.parametrize(("lang", "text", "expected"),
+                         ABBREVIATIONS + TITLES + ORDINALS + DIALOGUE)
 def test_sentence_boundaries(lang: str, text: str, expected: list[str]) -> None:
     assert sentences(text, lang) == expected
 
