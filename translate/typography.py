@@ -99,5 +99,18 @@ def tidy(text: str, lang: Language | str) -> str:
     # a placeholder the text does not hold, from the private use area
     ph = next(chr(c) for c in range(0xE000, 0xF900) if chr(c) not in text)
     masked = "".join(p.text if p.kind == "text" else ph for p in pieces)
-    parts = _rules(code)(masked, ph).split(ph)
+    out = _unmask(_rules(code)(masked, ph), ph, literals)
+    if _protected(out) != _protected(text):
+        # a space dropped next to a URL let it run on into the text ("x.org/?a ,,b"): only
+        # runs of spaces are collapsed then, which cannot join anything
+        out = _unmask(_RUN.sub(_collapse, masked).strip(" \t\u00a0\u202f"), ph, literals)
+    return out if _protected(out) == _protected(text) else text
+
+
+def _unmask(text: str, ph: str, literals: list[str]) -> str:
+    parts = text.split(ph)
     return parts[0] + "".join(lit + rest for lit, rest in zip(literals, parts[1:], strict=True))
+
+
+def _protected(text: str) -> list[str]:
+    return [p.text for p in tokenize(text) if p.kind != "text"]
