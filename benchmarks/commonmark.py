@@ -48,7 +48,8 @@ def measure(root: Path, spec: Path) -> dict[int, dict[str, object]]:
     mdcheck = _mdcheck(root)
     examples = mdcheck.read_examples(spec)
     return {o.example.number: {"section": o.example.section, "structure": o.structure,
-                               "code_text": o.code_text, "identity": o.identity}
+                               "code_text": o.code_text, "identity": o.identity,
+                               "identity_untidied": o.identity_untidied}
             for o in mdcheck.check_all(examples)}
 
 
@@ -83,7 +84,8 @@ def table(now: dict[int, dict[str, object]], base: dict[int, dict[str, object]] 
             "| check | baseline | now |", "|---|---:|---:|"]
     for key, label in [("structure", "structure holds, word-changing engine"),
                        ("code_text", "… and code text identical"),
-                       ("identity", "byte-identical, identity engine")]:
+                       ("identity", "byte-identical, identity engine"),
+                       ("identity_untidied", "… before the pipeline's typography clean-up")]:
         rows.append(f"| {label} | {_count(base, key)} | {_count(now, key)} |")
     sections = Counter(str(r["section"]) for r in now.values())
     rows += ["", "Failures by spec section (structure / identity):", "",

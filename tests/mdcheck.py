@@ -23,13 +23,6 @@ from corpora.inline import mask, unmask
 from translate.engine import EngineConfig, Hypothesis
 from translate.langs import Language, resolve
 
-try:  # the pipeline tidies every engine output; older trees (the baseline) have no tidy
-    from translate.typography import tidy
-except ImportError:  # pragma: no cover - only when measuring an older tree
-
-    def tidy(text: str, lang: Language | str) -> str:
-        return text
-
 FENCE = "`" * 32
 _LETTERS = re.compile(r"[^\W\d_]+")
 _EMPTY_COMMENT = re.compile(r"<!---?>")
@@ -140,12 +133,22 @@ class MaskingEngine:
         pass
 
 
-def translate_markdown(text: str, engine: MaskingEngine) -> str:
-    """Run a Markdown text through diglot's ingest → engine → tidy → render path."""
+def translate_markdown(text: str, engine: MaskingEngine, tidied: bool = True) -> str:
+    """Run a Markdown text through diglot's ingest → engine → tidy → render path.
+
+    Args:
+        text: A Markdown document.
+        engine: The test engine.
+        tidied: Tidy the engine's output as the pipeline does (``translate.typography``, which
+            older trees do not have); False leaves it as the engine gave it.
+    """
+    from diglot import pipeline
+
+    tidy = getattr(pipeline, "tidy", None) if tidied else None
     doc = parse_text(text, engine.src.code, "example.md", "markdown")
     todo = [i for i, s in enumerate(doc.segments) if s.translate]
     hyps = engine.translate_batch([doc.segments[i].text for i in todo])
-    texts = {i: tidy(h.text, engine.tgt) if h.text else h.text
+    texts = {i: tidy(h.text, engine.tgt) if tidy and h.text else h.text
              for i, h in zip(todo, hyps, strict=True)}
     return render(doc, texts)
 
@@ -196,6 +199,7 @@ class Outcome:
     structure: bool
     code_text: bool
     identity: bool
+    identity_untidied: bool
 
 
 def check(example: Example, word: MaskingEngine, same: MaskingEngine) -> Outcome:
@@ -207,7 +211,8 @@ def check(example: Example, word: MaskingEngine, same: MaskingEngine) -> Outcome
     before, after = md.render(example.markdown), md.render(output)
     return Outcome(example, output, shape(before) == shape(after),
                    shape(before, True) == shape(after, True),
-                   translate_markdown(example.markdown, same) == example.markdown)
+                   translate_markdown(example.markdown, same) == example.markdown,
+                   translate_markdown(example.markdown, same, False) == example.markdown)
 
 
 def check_all(examples: Sequence[Example]) -> Iterator[Outcome]:

@@ -47,6 +47,9 @@ def test_every_spec_example_keeps_its_structure() -> None:
                           f"{outcome.output!r}")
         if not outcome.identity and example.number not in IDENTITY_EXCLUDED:
             changed.append(f"{example.number} ({example.section}): {example.markdown!r}")
+        if not outcome.identity_untidied:  # ingest and render alone lose nothing, ever
+            changed.append(f"{example.number} untidied ({example.section}): "
+                           f"{example.markdown!r}")
     assert not broken, "structure changed:\n" + "\n".join(broken)
     assert not changed, "identity engine changed the text:\n" + "\n".join(changed)
 
