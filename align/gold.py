@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from align.dp import Bead
-from corpora.textio import read_text, write_atomic
+from corpora.textio import read_text, split_lines, write_atomic
 from diglot.errors import DataFormatError
 
 _LINK = re.compile(r"^\s*\[([\d,\s]*)\]\s*:\s*\[([\d,\s]*)\]\s*$")
@@ -31,7 +31,7 @@ def _indices(field: str) -> tuple[int, ...]:
 def parse_links(text: str, path: Path | str = "<links>") -> list[Link]:
     """Links from gold-format text; a malformed line raises DataFormatError naming it."""
     links = []
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(split_lines(text), 1):
         if not line.strip():
             continue
         match = _LINK.match(line)
@@ -46,7 +46,7 @@ def read_links(path: Path, n_src: int | None = None, n_tgt: int | None = None) -
     """Read a gold-format file; with sentence counts, indices out of range are an error."""
     text = read_text(path)
     links = parse_links(text, path)
-    lines = [n for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+    lines = [n for n, line in enumerate(split_lines(text), 1) if line.strip()]
     for number, (src, tgt) in zip(lines, links, strict=True):
         for side, ids, limit in (("source", src, n_src), ("target", tgt, n_tgt)):
             if limit is not None and any(k >= limit for k in ids):

@@ -20,7 +20,7 @@ from corpora.ingest import block_texts, detect_format, parse_text, render
 from corpora.store import Outcome, Store, Work
 from corpora.textio import read_text, write_atomic
 from diglot.errors import ConfigError, DataFormatError, EngineError
-from evaluation.metrics import Score, corpus_scores, segment_scores
+from evaluation.metrics import Score, corpus_scores, make_metric, segment_scores
 from evaluation.report import write_report
 from translate.engine import Engine, open_engine
 from translate.langs import Language, resolve
@@ -271,6 +271,7 @@ def translate_document(store: Store, doc_id: int, engine: Engine, batch_size: in
 
 def _reference_blocks(path: Path, lang: str, doc: Document, input_path: Path) -> list[str]:
     """A reference's blocks, refused unless they match the document's, before any work."""
+    make_metric("bleu", lang=lang)  # a tokenizer that is not installed fails here, not after
     ref = block_texts(parse_text(read_text(path), lang, path.name, detect_format(path)), {})
     count = sum(block.translatable for block in doc.blocks)
     if len(ref) != count:
@@ -385,7 +386,8 @@ def run(opts: RunOptions, progress: Progress | None = None) -> Summary:
     if job.references is not None:
         bar.start(1, "corpus scores")
         summary.scores = corpus_scores(targets, [job.references], hyp_name=paths["document"],
-                                       ref_names=[str(opts.reference)])
+                                       ref_names=[str(opts.reference)],
+                                       lang=summary.target_lang)
         bar.advance(1)
     evaluation = evaluate(doc, texts, targets, job.references, summary, job.terms, bar)
     write_atomic(paths["evaluation"],
@@ -447,7 +449,8 @@ def evaluate(doc: Document, texts: dict[int, str], targets: list[str],
     summary.qa = report.summary()
     sections = {it.id: it.section for it in items}
     blocks = [b for b in doc.blocks if b.translatable]
-    per = _paragraph_scores(targets, references, bar) if references is not None else {}
+    per = (_paragraph_scores(targets, references, bar, summary.target_lang)
+           if references is not None else {})
     paragraphs = [{"line": block.start + 1, "source": src, "target": tgt,
                    "reference": references[k] if references is not None else None,
                    "chrf": per["chrf"][k] if per else None,
@@ -461,13 +464,14 @@ def evaluate(doc: Document, texts: dict[int, str], targets: list[str],
             "paragraphs": paragraphs, "glossary": glossary}
 
 
-def _paragraph_scores(targets: list[str], references: list[str], progress: Progress
-                      ) -> dict[str, list[float]]:
-    """chrF and BLEU of each paragraph, shape {metric: [score of paragraph k]}."""
+def _paragraph_scores(targets: list[str], references: list[str], progress: Progress,
+                      lang: str) -> dict[str, list[float]]:
+    """chrF and BLEU (tokenized for `lang`) of each paragraph, shape {metric: [score of
+    paragraph k]}."""
     progress.start(2, f"scores of {len(targets)} paragraphs")
     per: dict[str, list[float]] = {}
     for metric in ("chrf", "bleu"):
-        per |= segment_scores(targets, [references], (metric,))
+        per |= segment_scores(targets, [references], (metric,), lang=lang)
         progress.advance(1)
     return per
 

@@ -8,14 +8,23 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from evaluation.metrics import Score
 
 File = Annotated[Path, typer.Argument(exists=True, dir_okay=False)]
 Metrics = Annotated[str, typer.Option("--metrics", "-m",
                                       help="Comma-separated: bleu,chrf,chrf++,ter.")]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+Tokenize = Annotated[str | None, typer.Option(
+    "--tokenize", "-tok", help="BLEU's tokenizer, as sacrebleu's -tok: 13a, zh, ja-mecab, "
+    "ko-mecab, char, intl, none... (default: chosen by --lang, else 13a).")]
+Lang = Annotated[str | None, typer.Option(
+    "--lang", "-l", help="Target language, as sacrebleu's -l: zh, ja and ko choose BLEU's "
+    "zh, ja-mecab and ko-mecab tokenizers.")]
 
 
 def score(hypothesis: File, references: Annotated[list[Path], typer.Argument(
@@ -23,11 +32,10 @@ def score(hypothesis: File, references: Annotated[list[Path], typer.Argument(
           metrics: Metrics = "bleu,chrf",
           segments: Annotated[bool, typer.Option(
               "--segments", help="Also give each line's scores.")] = False,
-          as_json: Json = False) -> None:
+          tokenize: Tokenize = None, lang: Lang = None, as_json: Json = False) -> None:
     """Score a system output against references, line by line; each score with its signature."""
     from diglot.cli import guard
     from evaluation.metrics import (
-        Score,
         corpus_scores,
         parse_metrics,
         read_lines,
@@ -38,25 +46,35 @@ def score(hypothesis: File, references: Annotated[list[Path], typer.Argument(
         names = parse_metrics(metrics)
         hyps = read_lines(hypothesis)
         refs = [read_lines(r) for r in references]
-        found = corpus_scores(hyps, refs, names, hypothesis, references)
-        return found, (segment_scores(hyps, refs, names) if segments else {})
+        found = corpus_scores(hyps, refs, names, hypothesis, references, tokenize=tokenize,
+                              lang=lang)
+        return found, (segment_scores(hyps, refs, names, tokenize=tokenize, lang=lang)
+                       if segments else {})
 
     found, per_line = guard(job)
     if as_json:
         out: dict[str, object] = {"hypothesis": str(hypothesis),
                                   "references": [str(r) for r in references],
                                   "scores": [{"metric": s.metric, "score": round(s.score, 4),
-                                              "signature": s.signature} for s in found]}
+                                              "signature": s.signature}
+                                             | ({"warning": s.warning} if s.warning else {})
+                                             for s in found]}
         if segments:
             out["segments"] = per_line
         typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
-        return
-    for s in found:
-        typer.echo(str(s))
-    if segments:
-        typer.echo("line\t" + "\t".join(per_line))
-        for k, row in enumerate(zip(*per_line.values(), strict=True), start=1):
-            typer.echo(f"{k}\t" + "\t".join(f"{v:.2f}" for v in row))
+    else:
+        for s in found:
+            typer.echo(str(s))
+        if segments:
+            typer.echo("line\t" + "\t".join(per_line))
+            for k, row in enumerate(zip(*per_line.values(), strict=True), start=1):
+                typer.echo(f"{k}\t" + "\t".join(f"{v:.2f}" for v in row))
+    _warn(hypothesis, found)
+
+
+def _warn(hypothesis: Path, found: list[Score]) -> None:
+    for warning in dict.fromkeys(s.warning for s in found if s.warning):
+        typer.echo(f"diglot: warning: {hypothesis}: {warning}", err=True)
 
 
 def compare(reference: File,
@@ -70,7 +88,7 @@ def compare(reference: File,
                 help="bs: paired bootstrap; ar: approximate randomisation.")] = "bs",
             samples: Annotated[int, typer.Option(
                 min=0, help="Resamples (0: 1000 for bs, 10000 for ar).")] = 0,
-            as_json: Json = False) -> None:
+            tokenize: Tokenize = None, lang: Lang = None, as_json: Json = False) -> None:
     """Compare systems on one test set: scores, 95 % intervals and p-values against the first."""
     from diglot.cli import guard
     from evaluation.metrics import Comparison, compare_systems, parse_metrics, read_lines
@@ -80,13 +98,18 @@ def compare(reference: File,
     def job() -> list[Comparison]:
         refs = [read_lines(r) for r in ref_paths]
         named = [(str(p), read_lines(p)) for p in systems]
-        return compare_systems(refs, named, parse_metrics(metrics), test, samples, ref_paths)
+        return compare_systems(refs, named, parse_metrics(metrics), test, samples, ref_paths,
+                               tokenize=tokenize, lang=lang)
 
     results = guard(job)
+    for c in results:
+        if c.warning:
+            typer.echo(f"diglot: warning: {c.system}: {c.warning}", err=True)
     if as_json:
         typer.echo(json.dumps([{"system": c.system, "metric": c.metric, "score": c.score,
                                 "mean": c.mean, "ci": c.ci, "p_value": c.p_value,
-                                "significant": c.significant, "signature": c.signature}
+                                "significant": c.significant, "signature": c.signature,
+                                "warning": c.warning}
                                for c in results], indent=2))
         return
     for c in results:

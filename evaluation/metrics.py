@@ -5,16 +5,21 @@ word; diglot checks first and names both files and both counts. Corpus scores ar
 own (`corpus_score`), so they equal its command line on the same files; segment scores use
 `sentence_score` with the settings sacrebleu recommends for single sentences (BLEU with
 effective order).
+
+BLEU splits text into words with a tokenizer; as sacrebleu's ``-l`` does, the target language
+chooses it (sacrebleu's own table in `sacrebleu.metrics.BLEU`: zh → ``zh``, ja → ``ja-mecab``,
+ko → ``ko-mecab``, others ``13a``) unless one is named, and the signature shows it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from corpora.textio import read_text
+from corpora import textio
 from diglot.errors import ConfigError, DataFormatError
 
 if TYPE_CHECKING:
@@ -29,11 +34,15 @@ LOWER_IS_BETTER = frozenset({"ter"})
 
 @dataclass(frozen=True)
 class Score:
-    """A corpus-level score and the signature that makes it reproducible."""
+    """A corpus-level score and the signature that makes it reproducible.
+
+    `warning` says why the number may mislead (BLEU of text without spaces split at spaces).
+    """
 
     metric: str
     score: float
     signature: str
+    warning: str | None = None
 
     def __str__(self) -> str:
         return f"{_label(self.metric)} {self.score:.1f}  ({self.signature})"
@@ -55,12 +64,26 @@ def parse_metrics(spec: str | Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def make_metric(name: str, *, segment: bool = False) -> Metric:
-    """A fresh sacrebleu metric object; `segment` selects sentence-level settings."""
-    from sacrebleu.metrics import BLEU, CHRF, TER
+def make_metric(name: str, *, segment: bool = False, tokenize: str | None = None,
+                lang: str | None = None) -> Metric:
+    """A fresh sacrebleu metric object.
+
+    Args:
+        name: One of `METRICS`.
+        segment: Sentence-level settings (BLEU with effective order).
+        tokenize: BLEU's tokenizer, one of sacrebleu's (``13a``, ``zh``, ``ja-mecab``,
+            ``ko-mecab``, ``char``, ``intl``, ``none``...); None: chosen by `lang`.
+        lang: The target language (any code `translate.langs.resolve` knows), as sacrebleu's
+            ``-l``: it chooses BLEU's tokenizer when `tokenize` is None.
+
+    Raises:
+        ConfigError: Unknown metric, tokenizer or language, or a tokenizer whose package is
+            not installed (the message names the pip extra).
+    """
+    from sacrebleu.metrics import CHRF, TER
 
     if name == "bleu":
-        return BLEU(effective_order=segment)
+        return _bleu(segment, tokenize, lang)
     if name == "chrf":
         return CHRF()
     if name == "chrf++":
@@ -70,9 +93,90 @@ def make_metric(name: str, *, segment: bool = False) -> Metric:
     raise ConfigError(f"unknown metric {name!r}: use any of {','.join(METRICS)}")
 
 
+def _bleu(segment: bool, tokenize: str | None, lang: str | None) -> Metric:
+    import logging
+
+    from sacrebleu.metrics import BLEU
+
+    if tokenize is not None and tokenize not in BLEU.TOKENIZERS:
+        raise ConfigError(f"unknown BLEU tokenizer {tokenize!r}: use one of "
+                          f"{', '.join(BLEU.TOKENIZERS)}")
+    trg_lang = bleu_lang(lang)
+    logger = logging.getLogger("sacrebleu")  # its "you should use the zh tokenizer" notes
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        return BLEU(effective_order=segment, tokenize=tokenize, trg_lang=trg_lang)
+    except RuntimeError as exc:  # sacrebleu's MeCab tokenizers without MeCab installed
+        found = re.search(r"pip install (\S+)", str(exc))
+        fix = f"pip install '{found[1]}'" if found else "see sacrebleu's README"
+        name = tokenize or getattr(BLEU, "_TOKENIZER_MAP", {}).get(trg_lang, trg_lang)
+        what = (f"BLEU's {name} tokenizer" if tokenize else
+                f"BLEU for {lang} uses sacrebleu's {name} tokenizer, which")
+        raise ConfigError(f"{what} needs packages that are not installed: {fix} (or give "
+                          "--tokenize char)") from None
+    finally:
+        logger.setLevel(level)
+
+
+def bleu_lang(code: str | None) -> str:
+    """The code sacrebleu's BLEU takes as ``trg_lang`` (ISO 639-1) for a user's language code.
+
+    Raises:
+        ConfigError: A code `translate.langs.resolve` does not know.
+    """
+    if not code:
+        return ""
+    from translate.langs import resolve
+
+    found = resolve(code)
+    return found.iso1 or found.iso3
+
+
+#: Tokenizers that split words at spaces (and punctuation) only.
+_SPACE_TOKENIZERS = ("13a", "intl", "none")
+#: Scripts written without spaces between words: Han, kana, Thai, Lao, Tibetan, Myanmar, Khmer.
+_UNSPACED = re.compile("[\u0e00-\u0fff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u31f0-\u31ff"
+                       "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+                       "\U00020000-\U0003ffff]")
+
+
+def spacing_warning(hypotheses: Sequence[str], signature: str) -> str | None:
+    """A warning when BLEU splits words at spaces but the text has almost none.
+
+    With ``13a`` a Chinese, Japanese or Thai line is one or two "words", so BLEU counts
+    whole-line matches and comes out near 0. The test: most non-space characters are in
+    scripts written without spaces, or the runs between spaces average over 20 characters
+    (words of European languages average 5 to 8).
+
+    Args:
+        hypotheses: The system output.
+        signature: The BLEU signature (its ``tok:`` field names the tokenizer).
+
+    Returns:
+        The warning, or None.
+    """
+    tok = re.search(r"tok:([^|]+)", signature)
+    if tok is None or tok[1] not in _SPACE_TOKENIZERS:
+        return None
+    runs = [run for line in hypotheses for run in line.split()]
+    chars = sum(len(run) for run in runs)
+    if not chars:
+        return None
+    unspaced = sum(len(_UNSPACED.findall(line)) for line in hypotheses)
+    if unspaced <= chars / 2 and chars <= 20 * len(runs):
+        return None
+    return (f"BLEU with the {tok[1]} tokenizer splits words at spaces, and this text has "
+            "almost none; give the target language (--lang zh, ja, ko) or --tokenize zh/char")
+
+
 def read_lines(path: Path) -> list[str]:
-    """The lines of a UTF-8 text file, as sacrebleu's command line reads them."""
-    return read_text(path).splitlines()
+    """The segments of a file, one a line, as sacrebleu's command line reads them.
+
+    Lines are split on ``\n`` alone (`corpora.textio.read_lines`) and lose their trailing
+    whitespace, as sacrebleu's ``line.rstrip()`` does.
+    """
+    return [line.rstrip() for line in textio.read_lines(path)]
 
 
 def check_parallel(hypotheses: Sequence[str], references: Sequence[Sequence[str]],
@@ -97,7 +201,8 @@ def check_parallel(hypotheses: Sequence[str], references: Sequence[Sequence[str]
 
 def corpus_scores(hypotheses: Sequence[str], references: Sequence[Sequence[str]],
                   metrics: Sequence[str] = DEFAULT_METRICS, hyp_name: str | Path = "hypothesis",
-                  ref_names: Sequence[str | Path] | None = None) -> list[Score]:
+                  ref_names: Sequence[str | Path] | None = None, *,
+                  tokenize: str | None = None, lang: str | None = None) -> list[Score]:
     """Score a system output against one or more references.
 
     Args:
@@ -106,27 +211,37 @@ def corpus_scores(hypotheses: Sequence[str], references: Sequence[Sequence[str]]
         metrics: Any of `METRICS`.
         hyp_name: Name of the hypothesis (its file) for error messages.
         ref_names: Names of the references, for error messages.
+        tokenize: BLEU's tokenizer (see `make_metric`); None: chosen by `lang`.
+        lang: The target language, as sacrebleu's ``-l``.
+
+    Returns:
+        One `Score` per metric, in the order given; BLEU's carries a `warning` when its
+        tokenizer splits at spaces and the hypothesis has almost none (`spacing_warning`).
 
     Raises:
         DataFormatError: A reference has a different number of segments, or nothing to score.
+        ConfigError: See `make_metric`.
     """
     names = list(ref_names or [f"reference {k + 1}" for k in range(len(references))])
     check_parallel(hypotheses, references, hyp_name, names)
     refs = [list(r) for r in references]
     scores = []
     for name in metrics:
-        metric = make_metric(name)
+        metric = make_metric(name, tokenize=tokenize, lang=lang)
         result = metric.corpus_score(list(hypotheses), refs)
-        scores.append(Score(name, float(result.score), str(metric.get_signature())))
+        signature = str(metric.get_signature())
+        warning = spacing_warning(hypotheses, signature) if name == "bleu" else None
+        scores.append(Score(name, float(result.score), signature, warning))
     return scores
 
 
 def segment_scores(hypotheses: Sequence[str], references: Sequence[Sequence[str]],
-                   metrics: Sequence[str] = DEFAULT_METRICS) -> dict[str, list[float]]:
+                   metrics: Sequence[str] = DEFAULT_METRICS, *, tokenize: str | None = None,
+                   lang: str | None = None) -> dict[str, list[float]]:
     """Per-segment scores, shape {metric: [score of segment k]}; inputs as `corpus_scores`."""
     out: dict[str, list[float]] = {}
     for name in metrics:
-        metric = make_metric(name, segment=True)
+        metric = make_metric(name, segment=True, tokenize=tokenize, lang=lang)
         out[name] = [float(metric.sentence_score(h, [r[k] for r in references]).score)
                      for k, h in enumerate(hypotheses)]
     return out
@@ -137,7 +252,7 @@ class Comparison:
     """One system's score in a paired test against the baseline (the first system).
 
     `mean` and `ci` (half-width of the 95 % interval) come from bootstrap resampling;
-    `p_value` is None for the baseline itself.
+    `p_value` is None for the baseline itself; `warning` as in `Score`.
     """
 
     system: str
@@ -147,6 +262,7 @@ class Comparison:
     mean: float | None
     ci: float | None
     signature: str
+    warning: str | None = None
 
     @property
     def significant(self) -> bool:
@@ -156,7 +272,8 @@ class Comparison:
 def compare_systems(references: Sequence[Sequence[str]],
                     systems: Sequence[tuple[str, Sequence[str]]],
                     metrics: Sequence[str] = DEFAULT_METRICS, test: str = "bs",
-                    samples: int = 0, ref_names: Sequence[str | Path] | None = None,
+                    samples: int = 0, ref_names: Sequence[str | Path] | None = None, *,
+                    tokenize: str | None = None, lang: str | None = None,
                     ) -> list[Comparison]:
     """Paired significance test of each system against the first (sacrebleu's own tests).
 
@@ -168,13 +285,15 @@ def compare_systems(references: Sequence[Sequence[str]],
             randomisation, Riezler & Maxwell 2005).
         samples: Resamples or trials (0: sacrebleu's defaults, 1000 and 10000).
         ref_names: Names of the references, for error messages.
+        tokenize: BLEU's tokenizer (see `make_metric`); None: chosen by `lang`.
+        lang: The target language, as sacrebleu's ``-l``.
 
     Returns:
         One `Comparison` per system and metric, systems in the given order.
 
     Raises:
         DataFormatError: Any file has a different number of segments from the others.
-        ConfigError: Fewer than two systems or an unknown test.
+        ConfigError: Fewer than two systems, an unknown test, or see `make_metric`.
     """
     from sacrebleu.significance import PairedTest
 
@@ -187,7 +306,8 @@ def compare_systems(references: Sequence[Sequence[str]],
         check_parallel(hyps, references, name, names)
     refs = [list(r) for r in references]
     paired = PairedTest([(n, list(h)) for n, h in systems],
-                        {m: make_metric(m) for m in metrics}, refs, test_type=test,
+                        {m: make_metric(m, tokenize=tokenize, lang=lang) for m in metrics},
+                        refs, test_type=test,
                         n_samples=samples, n_ar_confidence=0 if test == "ar" else -1)
     signatures, table = _quiet(paired)
     labels = [k for k in table if k != "System"]  # sacrebleu's names (BLEU, chrF2), in order
@@ -200,9 +320,10 @@ def compare_systems(references: Sequence[Sequence[str]],
                 # sacrebleu (after MultEval) counts only strictly larger shuffled differences,
                 # so identical outputs come out "significant"; they are not different at all.
                 p_value = 1.0
+            signature = str(signatures[label])
+            warning = spacing_warning(hyps, signature) if metric == "bleu" else None
             out.append(Comparison(name, metric, float(result.score), p_value,
-                                  _float(result.mean), _float(result.ci),
-                                  str(signatures[label])))
+                                  _float(result.mean), _float(result.ci), signature, warning))
     return out
 
 

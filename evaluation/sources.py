@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from corpora.document import Document
 from corpora.ingest import block_texts, detect_format, parse_text
 from corpora.plaintext import heading_lines
-from corpora.textio import read_text
+from corpora.textio import read_lines, read_text
 from diglot.errors import ConfigError, DataFormatError
 from evaluation.qa import Item
 
@@ -41,7 +41,7 @@ def read_bitext(path: Path) -> Bitext:
     """
     if path.is_dir():
         return _run_folder(path)
-    rows = read_text(path).splitlines()
+    rows = read_lines(path)
     # `diglot align` may put a `# ` summary line before its header.
     top = 1 if len(rows) > 1 and rows[0].startswith("# ") else 0
     if len(rows) > top and rows[top].split("\t") == ALIGN_HEADER:

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from corpora.textio import read_text, write_atomic
+from corpora.textio import read_text, split_lines, write_atomic
 from diglot.errors import ConfigError, DataFormatError
 from glossary.text import Normalizer, words_key
 from translate.langs import Language, resolve
@@ -159,10 +159,11 @@ def _roles(header: list[str], path: Path, line: int) -> tuple[dict[str, int], li
 
 def _rows(text: str, path: Path) -> Iterable[tuple[int, list[str]]]:
     """Non-empty, non-comment rows with their line numbers."""
-    first = next((ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")), "")
+    lines = split_lines(text)
+    first = next((ln for ln in lines if ln.strip() and not ln.startswith("#")), "")
     comma = path.suffix.lower() == ".csv" or ("\t" not in first and "," in first)
     if not comma:
-        for n, line in enumerate(text.splitlines(), 1):
+        for n, line in enumerate(lines, 1):
             if line.strip() and not line.startswith("#"):
                 yield n, line.split("\t")
         return

@@ -66,10 +66,10 @@ def examples_for(src: Language, tgt: Language, path: Path | None = None
     if path is None:
         a, b = EXAMPLES.get(src.code), EXAMPLES.get(tgt.code)
         return list(zip(a, b, strict=True)) if a and b else []
-    from corpora.textio import read_text
+    from corpora.textio import read_lines
 
     pairs = []
-    for number, line in enumerate(read_text(path).splitlines(), 1):
+    for number, line in enumerate(read_lines(path), 1):
         if not line.strip():
             continue
         cells = line.split("\t")
