@@ -79,6 +79,10 @@ _OPENERS = "—–-«»\"“”‘’'(¿¡[ "
 _CLOSERS = ".!?…»\"”’')]"
 _TERMINAL = re.compile(r"[.!?…\n]|(?<!\S)\w{1,4}\)")  # ends, or a list item "2)"
 _TAIL = ".!?…»\"”’')] \t\n"
+#: A quotation that ends a sentence inside it, then a capital: pySBD keeps "pays. » La Russie"
+#: together when the quotation marks have spaces inside (French).
+_QUOTED_END = re.compile(r"[.!?…][ \u00a0\u202f]?[»”\"’']+[ \t\u00a0\u202f]+(?=[^\W\d_])")
+_WORDLESS = re.compile(r"[\W_]*")
 _ROMAN = re.compile(r"[IVXLCDM]+(?![^\W\d_])")
 
 
@@ -174,7 +178,8 @@ def _base_cuts(body: str, lang: str) -> tuple[list[int], set[int]]:
 
         cuts = _offsets([p for p in segment(lang, soft) if p], soft) or []
     hard = {m.end() for m in _HARD_BREAK.finditer(body) if m.end() < len(body)}
-    return sorted(set(cuts) | hard), hard
+    quoted = {m.end() for m in _QUOTED_END.finditer(body) if body[m.end()].isupper()}
+    return sorted(set(cuts) | hard | quoted), hard
 
 
 def _continues(left: str, right: str, lang: str, abbreviations: Abbreviations) -> bool:
@@ -183,8 +188,11 @@ def _continues(left: str, right: str, lang: str, abbreviations: Abbreviations) -
     head = right.lstrip(_OPENERS)
     if not head or not left or left[-1] not in _CLOSERS:
         return False
-    if head[0].islower():  # "p. m. del", "—¿Vienes? —preguntó ella"
+    if head[0].islower() or head[0] in ",;:":  # "p. m. del", "—¿Vienes? —preguntó ella"
         return True
+    core = left.rstrip(_CLOSERS[4:] + " \u00a0\u202f")  # French quotes have spaces inside
+    if core != left and core[-1:] not in _CLOSERS[:4]:
+        return True  # a quotation or bracket closed inside the sentence: '“True” Socialism'
     if _INITIAL.match(left):
         return True  # the sentence so far is one initial or title: "M. Dupont"
     if not left.endswith("."):
@@ -221,9 +229,13 @@ def split_sentences(text: str, lang: str) -> list[tuple[str, str]]:
     abbreviations = _abbreviations(code)
     starts = [0]
     cuts, hard = _base_cuts(body, code)
-    for cut in cuts:
-        left = body[starts[-1]:cut].rstrip()
-        if cut in hard or not _continues(left, body[cut:], code, abbreviations):
+    for k, cut in enumerate(cuts):
+        following = cuts[k + 1] if k + 1 < len(cuts) else len(body)
+        if cut in hard:
+            starts.append(cut)
+        elif _WORDLESS.fullmatch(body, cut, following):
+            continue  # no sentence is only punctuation: "etc. ?" ends with its "?"
+        elif not _continues(body[starts[-1]:cut].rstrip(), body[cut:], code, abbreviations):
             starts.append(cut)
     out: list[tuple[str, str]] = []
     for start, end in zip(starts, [*starts[1:], len(body)], strict=True):

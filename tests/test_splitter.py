@@ -56,6 +56,18 @@ TITLES = [
      ["Hier, M. Dupont est venu.", "Il est reparti."]),
 ]
 
+# Found on the Manifesto and FLORES while measuring: punctuation after a cut, quotations.
+PUNCTUATION = [
+    ("es", "Exactamente a las 8:46 a. m., la ciudad calló.",
+     ["Exactamente a las 8:46 a. m., la ciudad calló."]),
+    ("fr", "Par l'école, etc. ? Non.", ["Par l'école, etc. ?", "Non."]),
+    ("en", "It is the past. “True” Socialism appeared then.",
+     ["It is the past.", "“True” Socialism appeared then."]),
+    ("fr", "Le chapitre\u00a0: «\u00a0Les partis.\u00a0» La Russie manque.",
+     ["Le chapitre\u00a0: «\u00a0Les partis.\u00a0»", "La Russie manque."]),
+    ("fr", "Il lut « Le Capital » de Marx.", ["Il lut « Le Capital » de Marx."]),
+]
+
 # Ordinal dots in the languages that write them: one sentence.
 ORDINALS = [
     ("de", "Jonas ist Fan vom 1. FC Köln, und du?", ["Jonas ist Fan vom 1. FC Köln, und du?"]),
@@ -87,7 +99,7 @@ DIALOGUE = [
 
 
 @pytest.mark.parametrize(("lang", "text", "expected"),
-                         ABBREVIATIONS + TITLES + ORDINALS + DIALOGUE)
+                         ABBREVIATIONS + TITLES + PUNCTUATION + ORDINALS + DIALOGUE)
 def test_sentence_boundaries(lang: str, text: str, expected: list[str]) -> None:
     assert sentences(text, lang) == expected
 
