@@ -35,8 +35,10 @@ if TYPE_CHECKING:
 _VERBATIM = {"fence": "code", "code_block": "code", "html_block": "html", "hr": "rule",
              "table_open": "table"}
 _BR = re.compile(r"<br(?:\s[^<>]*)?/?>", re.IGNORECASE)
-#: A YAML front matter's first line: a key (plain or quoted), a comment or a document marker.
-_YAML_FIRST = re.compile(r"""^(#|\.\.\.|---|[^\s#:'"][^:]*:(\s|$)|(["'])[^"']*\3\s*:(\s|$))""")
+#: A line of YAML front matter: a key (plain or quoted) at the margin, an indented line (a
+#: value's continuation, a nested key), a list item, a comment; blank lines are allowed too.
+_YAML_KEY = re.compile(r"""[\w.-][^:#]*:(\s|$)|(["'])[^"']*\1\s*:(\s|$)""")
+_YAML_OTHER = re.compile(r"""\s|#|-(\s|$)|$""")
 _BLOCK_HEAD = re.compile(r"[#>+*\-=_`~<]|\d{1,9}[.)]")  # how a block can start a line
 _UNDERLINE = re.compile(r"(=+|-+)[ \t]*$")  # a setext heading's underline
 _ENV_KEY = "diglot_breaks"
@@ -47,8 +49,9 @@ def front_matter_end(lines: list[str]) -> int:
     """Number of lines taken by a front matter block at the top (0 if there is none).
 
     Recognised, as static site generators (Hugo, Jekyll, Zola) and Pandoc read them: YAML between
-    ``---`` and ``---`` or ``...`` (the line after the opener is not blank, as Pandoc requires,
-    and reads as YAML), TOML between ``+++`` lines, and a JSON object starting at line 1 (its end
+    ``---`` and ``---`` or ``...`` when every line inside reads as YAML (``key:`` at the margin,
+    indented lines, list items, comments, blank lines), so a thematic break followed by prose
+    is not taken for it; TOML between ``+++`` lines; a JSON object starting at line 1 (its end
     is found by a JSON decoder, so braces inside strings do not confuse it). Any length.
 
     Args:
@@ -58,9 +61,13 @@ def front_matter_end(lines: list[str]) -> int:
         return 0
     first = lines[0].rstrip()
     if first == "---":
-        if len(lines) < 2 or not lines[1].strip() or not _YAML_FIRST.match(lines[1].lstrip()):
+        end = _closing_line(lines, ("---", "..."))
+        if not end:
             return 0
-        return _closing_line(lines, ("---", "..."))
+        inner = lines[1:end - 1]
+        keys = any(_YAML_KEY.match(line) for line in inner)
+        yaml = all(_YAML_KEY.match(line) or _YAML_OTHER.match(line) for line in inner)
+        return end if yaml and (keys or not inner) else 0
     if first == "+++":
         return _closing_line(lines, ("+++",))
     if first.startswith("{"):

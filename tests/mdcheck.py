@@ -29,10 +29,6 @@ _EMPTY_COMMENT = re.compile(r"<!---?>")
 TEXT_ATTRIBUTES = frozenset({"title", "alt"})  # human-readable, translated like text
 
 
-_REFERENCE = ("reference link or image in collapsed or shortcut form ([x][], [x]), or a "
-              "reference whose label the engine sees: the link text is the label, the engine "
-              "changes it and it no longer matches its definition (inline handling: "
-              "corpora/inline.py)")
 _BREAK_IN_ANGLES = ("a line end inside <…> after ]( keeps the source from being a link "
                     "(CommonMark allows none in a <…> destination); the output writes the "
                     "paragraph on one line, where it is one")
@@ -41,10 +37,6 @@ _DECLARATION = ("inline HTML declaration <!ELEMENT …> is not protected by the 
 
 #: Spec examples whose structure may change with the word-changing engine, with the reason.
 STRUCTURE_EXCLUDED: dict[int, str] = {
-    **dict.fromkeys([23, 33, 194, 195, 196, 197, 198, 200, 202, 204, 205, 206, 207, 208, 216,
-                     217, 218, 219, 220, 544, 545, 552, 555, 556, 557, 558, 559, 560, 561, 562,
-                     563, 564, 566, 568, 570, 571, 572, 573, 575, 578, 586, 587, 588, 589, 590,
-                     591, 593, 595], _REFERENCE),
     493: _BREAK_IN_ANGLES,
     630: _DECLARATION,
 }

@@ -149,6 +149,10 @@ def test_thematic_break_then_text_is_not_front_matter() -> None:
     (["---", "a: 1", "..."], 3),
     (["---", "# comentario", "a: 1", "---"], 4),
     (["{", '  "a": "}"', "}", "texto"], 3),
+    (["---", "", "title: Notas", "  subtítulo", "tags:", "- a", "---", "x"], 7),
+    (["---", "---"], 2),  # empty
+    (["---", "Una frase.", "title: x", "---"], 0),  # prose between two rules
+    (["---", "", "---"], 0),
     (["+++", "a = 1"], 0),  # never closed: ordinary Markdown
     (["{", "no es json"], 0),
 ])
