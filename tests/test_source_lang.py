@@ -191,6 +191,10 @@ def test_fr_es_sends_english_paragraphs_through_eng_spa(tmp_path: Path) -> None:
     for s in _segments(german, "fr"):
         assert notes[s] == ("kept: source paragraph in German, no de→es pair; translate it by "
                             "hand")
+    assert [m["note"] for m in summary.source_languages["moved"]] == [
+        "routed: en→es (source paragraph in English)",
+        "kept: source paragraph in German, no de→es pair; translate it by hand",
+        "routed: en→es (source paragraph in English)"]
     assert summary.source_languages["by_language"] == {
         "de": {"flagged": len(_segments(german, "fr"))},
         "en": {"routed": sum(len(_segments(e, "fr")) for e in english)}}

@@ -112,6 +112,7 @@ class SourcePlan:
 
     routes: Mapping[str, Route]
     paragraphs: tuple[Paragraph, ...]
+    tgt: str = ""
 
     def route(self, text: str) -> Route:
         return self.routes.get(text, Route(ENGINE))
@@ -133,7 +134,7 @@ class SourcePlan:
                 "by_language": {k: dict(v) for k, v in sorted(per_lang.items())},
                 "moved": [{"line": p.line, "lang": p.lang, "confidence": round(p.confidence, 3),
                            "decision": p.action, "note": Route(p.action, p.lang, p.confidence,
-                                                              doc.lang).note}
+                                                              self.tgt).note}
                           for p in self.paragraphs if p.action != ENGINE]}
 
 
@@ -249,7 +250,7 @@ def plan(doc: Document, src: Language, tgt: Language,
                 routes.setdefault(text, Route(action, lang, conf, tgt.code))
     # a text that is also part of a paragraph in the source language stays with the engine
     return SourcePlan({t: r for t, r in routes.items() if t not in engine_texts},
-                      tuple(paragraphs))
+                      tuple(paragraphs), tgt.code)
 
 
 class SourceRouter:
