@@ -22,7 +22,7 @@ from corpora.inline_scan import Node, reference_labels, scan
 from corpora.placeholders import Literal, Markup, restore, wrap_whole
 
 __all__ = ["Literal", "Markup", "Piece", "expand_references", "has_words", "keep_markup", "mask",
-           "reference_labels", "tokenize", "unmask", "unmask_noted"]
+           "reference_labels", "tokenize", "unbreakable", "unmask", "unmask_noted"]
 
 _URL_END = ".,;:!?\"'»”’"
 _LITERAL = re.compile("|".join([
@@ -145,6 +145,28 @@ def _filelike(name: str) -> bool:
     """A dotted name that is not an abbreviation (``p.ej``, ``ee.uu``): one part of 3+ chars
     or a path."""
     return "/" in name or any(len(part) >= 3 for part in re.split(r"[.\-]", name))
+
+
+def unbreakable(text: str) -> list[tuple[int, int]]:
+    """Where a sentence splitter must not cut: inside a protected piece (code, math, an HTML
+    tag, a URL...) or a link or image, whose halves would no longer parse as one.
+
+    A cut inside emphasis or a paired HTML element is harmless: each half keeps its markers
+    as literals. Returns ``(start, end)`` offsets into ``text``, in order.
+    """
+    out: list[tuple[int, int]] = []
+    starts: dict[int, int] = {}
+    at = 0
+    for p in tokenize(text):
+        if p.kind == "protected" or (p.name == "html" and p.kind in ("open", "close")):
+            out.append((at, at + len(p.text)))  # a literal, or an HTML tag with attributes
+        if p.kind == "open":
+            starts[p.span] = at
+        elif p.kind == "close" and p.name in ("link", "image"):
+            out.append((starts[p.span], at + len(p.text)))
+        at += len(p.text)
+    return sorted(r for r in out if not any(a <= r[0] and r[1] <= b and (a, b) != r
+                                            for a, b in out))
 
 
 def has_words(text: str) -> bool:

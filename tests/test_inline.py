@@ -23,6 +23,7 @@ from corpora.inline import (
     mask,
     reference_labels,
     tokenize,
+    unbreakable,
     unmask,
     unmask_noted,
 )
@@ -246,6 +247,12 @@ def test_protected_literals_the_engine_dropped_are_appended_and_flagged() -> Non
     assert masked == "Ver ⟦0⟧ y ⟦1⟧."
     assert unmask_noted("See ⟦1⟧.", literals) == ("See `x`. [1]", "markup: could not place [1]")
     assert unmask_noted("See ⟦1⟧ ⟦1⟧ ⟦7⟧.", literals)[0] == "See `x`  . [1]"  # copies dropped
+
+
+def test_unbreakable_ranges_for_the_sentence_splitter() -> None:
+    text = "Ver [el texto. Otro](/u) y `a. B` con $x. Y$ y *dos. Tres* <b>c. D</b> <?p a; ?>"
+    cut = [text[a:b] for a, b in unbreakable(text)]
+    assert cut == ["[el texto. Otro](/u)", "`a. B`", "$x. Y$", "<b>", "</b>", "<?p a; ?>"]
 
 
 def test_has_words() -> None:
