@@ -7,6 +7,8 @@ fails with a KeyError naming it."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corpora.ingest import parse_text, render
 from corpora.markdown import front_matter_end, guard_line_start
@@ -312,3 +314,35 @@ def test_translation_that_would_start_a_list_is_escaped() -> None:
 ])
 def test_guard_line_start(text: str, guarded: str) -> None:
     assert guard_line_start(text) == guarded
+
+
+# --- any document of these pieces ----------------------------------------------------------
+
+_STARTS = ["", "", "- ", "  ", "> ", "1. ", "# ", "    ", "> - ", "===", "```", "[a]: /u ", "2) "]
+_WORDS = ["gato", "negro", "duerme.", "de", "*muy", "caliente*", "`co de`", "[a](/u)", "<br>",
+          "\\", "**b**", "x<br/>y", "¿sí?", "=", "---", "[a]", "[b][a]", "!", "#", "_", "1.",
+          "-", "+", ">", "&amp;", "\\*", "<span>", "</span>", "|"]
+
+
+@st.composite
+def markdown_docs(draw: st.DrawFn) -> str:
+    lines = []
+    for _ in range(draw(st.integers(1, 6))):
+        words = draw(st.lists(st.sampled_from(_WORDS), min_size=0, max_size=5))
+        end = draw(st.sampled_from(["", "", "  ", "\\", " "]))
+        lines.append(draw(st.sampled_from(_STARTS)) + " ".join(words) + end)
+    return "\n".join(lines) + "\n"
+
+
+@given(markdown_docs())
+@settings(max_examples=200, deadline=None, derandomize=True)
+def test_any_document_keeps_its_structure(text: str) -> None:
+    from markdown_it import MarkdownIt
+
+    from tests.mdcheck import MaskingEngine, change_words, shape, translate_markdown
+
+    md = MarkdownIt("commonmark")
+    doc = parse_text(text, "es", "t.md", "markdown")
+    assert render(doc, {}) == text
+    out = translate_markdown(text, MaskingEngine(change_words, src="es"), tidied=False)
+    assert shape(md.render(out)) == shape(md.render(text)), out
