@@ -143,7 +143,6 @@ class LengthCheck:
 #: Words, and runs of sentence-final punctuation as tokens of their own (sentence ends).
 _TOKEN = re.compile(r"\w+|[.!?…。！？]+")
 _END = frozenset(".!?…。！？")
-_WORDS = re.compile(r"\w+")
 
 
 def _loop(tokens: list[str]) -> tuple[str, int] | None:
@@ -161,14 +160,17 @@ def _loop(tokens: list[str]) -> tuple[str, int] | None:
         i = 0
         while i + 2 * n <= size:
             gram = tokens[i:i + n]
-            ends = sum(t[0] in _END for t in gram)
-            need = 3 if n <= 2 or ends else 2
             reps = 1
             while tokens[i + reps * n:i + (reps + 1) * n] == gram:
                 reps += 1
+            if reps == 1:
+                i += 1
+                continue
+            ends = sum(t[0] in _END for t in gram)
+            need = 3 if n <= 2 or ends else 2
             if reps >= need and ends < n and (best is None or reps * n > best[1]):
                 best = (" ".join(t for t in gram if t[0] not in _END), reps)
-            i += max(1, (reps - 1) * n) if reps > 1 else 1
+            i += max(1, (reps - 1) * n)
     return best
 
 
@@ -181,11 +183,10 @@ class RepetitionCheck:
     def run(self, items: Sequence[Item], ctx: Context) -> list[Flag]:
         flags = []
         for it in items:
-            target = plain(it.target).lower()
-            words = _WORDS.findall(target)
-            if len(words) - len(set(words)) < 2:
+            tokens = _TOKEN.findall(plain(it.target).lower())
+            if len(tokens) - len(set(tokens)) < 2:
                 continue
-            found = _loop(_TOKEN.findall(target))
+            found = _loop(tokens)
             if found and _loop(_TOKEN.findall(it.source.lower())) is None:
                 flags.append(Flag(self.name, self.severity, it.id,
                                   f"“{found[0]}” repeated {found[1]} times in a row"))

@@ -27,7 +27,9 @@ _SPACED_LOW = re.compile(rf"(?<=[^\W_]){_SPACE}+([,.])(?=\s|$)")
 _DOUBLE_SPACE = re.compile(r"(?<=\S) {2,}(?=\S)")
 #: Languages whose typography puts a (narrow) no-break space before ``; : ! ?``.
 SPACE_BEFORE_HIGH = frozenset({"fr"})
-_MARKS = frozenset(".,;:!?")
+#: Anything any of the patterns above could match: most segments have none, and one search
+#: tells.
+_SUSPECT = re.compile(rf"([.,;:!?]){_SPACE}?\1|[^\W_]{_SPACE}+[.,;:!?]|\S  ")
 
 
 def _strip(text: str) -> str:
@@ -73,7 +75,7 @@ class PunctuationCheck:
         flags = []
         for it in items:
             target = plain(it.target)
-            if not (_MARKS.intersection(target) or "  " in target):
+            if not _SUSPECT.search(target):
                 continue
             problems = self.problems(_strip(it.source), _strip(target), french_source,
                                      french_target)
@@ -110,6 +112,7 @@ class PunctuationCheck:
 
 #: Identifiers: a word joined to another by ``. / _`` (file names, paths, modules) or with a
 #: capital inside (``LocalLLaMA``, ``iPhone``).
+_IDENTIFIER_HINT = re.compile(r"\w[./_]\w|[a-z][A-Z]")
 _IDENTIFIER = re.compile(r"(?<![\w./])(?:/?\w+(?:[./_]\w+)+/?|\w*[a-z]\w*[A-Z]\w*)(?![\w/])")
 
 
@@ -127,6 +130,8 @@ class IdentifierCheck:
     def run(self, items: Sequence[Item], ctx: Context) -> list[Flag]:
         flags = []
         for it in items:
+            if not _IDENTIFIER_HINT.search(it.source):
+                continue
             changed = []
             for ident in dict.fromkeys(m.group() for m in _IDENTIFIER.finditer(it.source)):
                 if ident in it.target:
