@@ -115,7 +115,8 @@ def _tsv(alignment: Alignment, src: Side, tgt: Side) -> str:
 def pair(src_file: File, tgt_file: File,
          src_lang: Annotated[str, typer.Option("--from", "-f", help="Source language.")],
          tgt_lang: Annotated[str, typer.Option("--to", "-t", help="Target language.")],
-         scorer: Annotated[str, typer.Option(help="|".join(SCORERS))] = "embedding+length",
+         scorer: Annotated[str, typer.Option(  # words with spaces: rich wraps, never cuts
+             help="How links are scored: " + ", ".join(SCORERS) + ".")] = "embedding+length",
          out: Annotated[Path | None, typer.Option("--out", "-o", dir_okay=False,
                                                   help="Output file (default stdout).")] = None,
          fmt: Annotated[str, typer.Option("--format", help="tsv or gold.")] = "tsv",

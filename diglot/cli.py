@@ -43,6 +43,13 @@ Model = Annotated[str | None, typer.Option("--model", "-m",
                                                 "server's model name.")]
 Project = Annotated[Path | None, typer.Option("--project", "-p", dir_okay=False,
                                               help="Project store (default OUT/diglot.db).")]
+RunOut = Annotated[Path | None, typer.Option(
+    "--out", "-o", file_okay=False, help="Output folder (default: in the current folder, named "
+    "after the input and the pair: ensayo.es.md → ensayo.es-en).")]
+TranslateProject = Annotated[Path | None, typer.Option(
+    "--project", "-p", dir_okay=False,
+    help="Project store that keeps the translations, so a rerun resumes and reuses them "
+    "(default: a temporary store, deleted at the end).")]
 Device = Annotated[str, typer.Option(help="Torch device for transformers: cpu, cuda, mps.")]
 Batch = Annotated[int | None, typer.Option(
     min=1, help="Segments per committed batch (default: what suits the engine).")]
@@ -145,21 +152,25 @@ class _RichProgress:
         self.bar.stop()
 
 
-@app.callback()
-def _root(debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
-          version: Annotated[bool, typer.Option("--version", help="Show the version.")] = False
-          ) -> None:
-    _state["debug"] = debug
-    if version:
+def _show_version(shown: bool) -> None:
+    """Eager, so `diglot --version` alone answers before click asks for a command."""
+    if shown:
         typer.echo(f"diglot {__version__}")
         raise typer.Exit()
 
 
+@app.callback()
+def _root(debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+          version: Annotated[bool, typer.Option(
+              "--version", is_eager=True, callback=_show_version,
+              help="Show the version and exit.")] = False,
+          ) -> None:
+    _state["debug"] = debug
+
+
 @app.command()
 def run(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium", model: Model = None,
-        out: Annotated[Path | None, typer.Option("--out", "-o", file_okay=False,
-                                                 help="Output folder.")] = None,
-        project: Project = None,
+        out: RunOut = None, project: Project = None,
         reference: Annotated[Path | None, typer.Option(
             "--reference", "-r", dir_okay=False,
             help="Reference translation: adds BLEU and chrF.")] = None,
@@ -200,6 +211,8 @@ def run(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium", model:
         typer.echo(sources)
     for found in summary.scores:
         typer.echo(str(found))
+        if found.warning:
+            typer.echo(f"diglot: warning: {found.warning}", err=True)
     qa = summary.qa
     if summary.glossary:
         g = summary.glossary
@@ -223,7 +236,8 @@ def translate(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium",
               model: Model = None,
               out: Annotated[Path | None, typer.Option(
                   "--out", "-o", dir_okay=False, help="Output file (default stdout).")] = None,
-              project: Project = None, device: Device = "cpu", batch_size: Batch = None,
+              project: TranslateProject = None, device: Device = "cpu",
+              batch_size: Batch = None,
               beams: Beams = None, glossary: GlossaryOpt = None,
               quantization: Quantization = "int8", threads: Threads = None,
               workers: Workers = 1, base_url: BaseUrl = "http://127.0.0.1:8080/v1",
@@ -260,11 +274,13 @@ def translate(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium",
 
 
 @app.command("engines")
-def engines_cmd() -> None:
+def engines_cmd(base_url: Annotated[str, typer.Option(
+        help="Where to look for the LLM engine's OpenAI-compatible server.")]
+        = "http://127.0.0.1:8080/v1") -> None:
     """List the engines, language pairs and local models usable on this machine."""
     from translate.cli import engines
 
-    engines()
+    engines(base_url)
 
 
 def main() -> None:

@@ -1,11 +1,15 @@
 """The real CLI in a subprocess: the main job, and every bad input's one-line error."""
 
+import importlib.metadata
 import json
+import os
 import re
+import socket
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,9 +18,11 @@ from corpora.store import Store
 from tests.conftest import SAMPLE, SAMPLE_REF, needs_apertium
 
 
-def diglot(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def diglot(*args: str, cwd: Path | None = None,
+           env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "diglot", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=300)
+                          text=True, cwd=cwd, timeout=300,
+                          env=None if env is None else {**os.environ, **env})
 
 
 @needs_apertium
@@ -113,9 +119,10 @@ def test_help_is_fast_and_lists_commands() -> None:
     assert res.returncode == 0
     assert all(cmd in res.stdout for cmd in ("run", "translate", "engines"))
     probe = subprocess.run([sys.executable, "-c", "import sys, diglot.cli; "
-                            "print('torch' in sys.modules, 'transformers' in sys.modules)"],
+                            "print('torch' in sys.modules, 'transformers' in sys.modules, "
+                            "'ctranslate2' in sys.modules)"],
                            capture_output=True, text=True, check=True)
-    assert probe.stdout.strip() == "False False"  # nothing heavy at import
+    assert probe.stdout.strip() == "False False False"  # nothing heavy at import
 
 
 @needs_apertium
@@ -136,3 +143,95 @@ def test_reference_with_other_structure_is_refused_before_work(tmp_path: Path) -
     _one_line_error(res, r"ref\.md: has 2 paragraphs but .*ensayo\.es\.md has 1\d; give a "
                          r"reference with the same paragraph structure")
     assert not out.exists()
+
+
+# -- the version, the engines, the help -----------------------------------------------------
+
+@pytest.mark.parametrize("args", [["--version"], ["--version", "run"], ["--debug", "--version"],
+                                  ["--version", "engines"]])
+def test_version_alone_prints_it(args: list[str]) -> None:
+    res = diglot(*args)
+    assert (res.returncode, res.stderr) == (0, "")
+    assert res.stdout == f"diglot {importlib.metadata.version('diglot')}\n"
+
+
+def test_engines_lists_ctranslate2_and_an_answering_llm_server() -> None:
+    from tests.llmpeer import serving
+
+    with serving() as peer:
+        res = diglot("engines", "--base-url", peer.url)
+    assert res.returncode == 0, res.stderr
+    lines = {line.split()[0]: line for line in res.stdout.splitlines() if line[:1].isalpha()}
+    assert set(lines) >= {"apertium", "transformers", "ctranslate2", "llm"}
+    assert lines["llm"] == f"llm           ready: {peer.url} serves peer-model; --model NAME"
+    version = importlib.metadata.version("ctranslate2")
+    assert lines["ctranslate2"].startswith(f"ctranslate2   ready (ctranslate2 {version}, CPU")
+
+
+def test_engines_says_when_no_llm_server_answers() -> None:
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{s.getsockname()[1]}/v1"
+    res = diglot("engines", "--base-url", url)
+    assert res.returncode == 0, res.stderr
+    assert (f"llm           no server answers at {url} (start one: llama.cpp llama-server, "
+            "Ollama, vLLM; or give --base-url)") in res.stdout.splitlines()
+
+
+def _commands() -> dict[tuple[str, ...], list[str]]:
+    """Every command path and its long option names (typer's click objects, duck-typed:
+    typer may bring its own copy of click)."""
+    import typer
+
+    from diglot.cli import app
+
+    found: dict[tuple[str, ...], list[str]] = {}
+
+    def walk(cmd: Any, path: tuple[str, ...]) -> None:
+        found[path] = [o for p in cmd.params if p.param_type_name == "option" for o in p.opts
+                       if o.startswith("--")]
+        for name, sub in getattr(cmd, "commands", {}).items():
+            walk(sub, (*path, name))
+
+    walk(typer.main.get_command(app), ())
+    return found
+
+
+def test_no_help_text_is_cut_at_80_columns() -> None:
+    commands = _commands()
+    assert "--scorer" in commands["align", "pair"] and "--lang" in commands["score",]
+    for path, options in commands.items():
+        res = diglot(*path, "--help", env={"COLUMNS": "80", "TERMINAL_WIDTH": "80"})
+        assert res.returncode == 0, (path, res.stderr)
+        assert "…" not in res.stdout, (path, [x for x in res.stdout.splitlines() if "…" in x])
+        assert [o for o in options if o not in res.stdout] == [], path
+    pair = diglot("align", "pair", "--help", env={"COLUMNS": "80"}).stdout
+    assert "embedding+translation" in pair  # the last of --scorer's choices, once cut off
+
+
+def test_help_states_defaults_that_are_not_literal_values() -> None:
+    run = " ".join(diglot("run", "--help", env={"COLUMNS": "200"}).stdout.split())
+    assert ("Output folder (default: in the current folder, named after the input and the "
+            "pair: ensayo.es.md → ensayo.es-en).") in run
+    translate = " ".join(diglot("translate", "--help", env={"COLUMNS": "200"}).stdout.split())
+    assert ("Project store that keeps the translations, so a rerun resumes and reuses them "
+            "(default: a temporary store, deleted at the end).") in translate
+
+
+@needs_apertium
+def test_translate_project_keeps_the_translations(tmp_path: Path) -> None:
+    src = tmp_path / "a.txt"
+    src.write_text("El perro come.\nLa casa es roja.\n", encoding="utf-8")
+    db = tmp_path / "keep.db"
+    res = diglot("translate", str(src), "--from", "es", "--to", "en", "--project", str(db),
+                 cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    conn = sqlite3.connect(db)
+    stored = sorted(r[0] for r in conn.execute("SELECT text FROM translations"))
+    conn.close()
+    assert stored == ["The dog eats.", "The house is red."]
+    res = diglot("translate", str(src), "--from", "es", "--to", "en", cwd=tmp_path)
+    assert res.stdout == "The dog eats.\nThe house is red.\n"
+    # without --project the store was temporary: nothing new beside the input
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("keep.db")) \
+        == ["a.txt"]
