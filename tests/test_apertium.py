@@ -2,6 +2,8 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from diglot.errors import ConfigError
 from tests.conftest import SHARED, needs_apertium, needs_shared
@@ -157,3 +159,24 @@ def test_a_span_whose_words_are_lost_is_put_around_the_text_and_noted() -> None:
     assert stream == "Está [[t:s:0]]muy[[/]] [[t:s:0]]caliente[[/]], hoy."
     assert decode("It is [[t:s:0; t:s:0]]very[[/]] hot, today.", spans) == \
         "It is *very hot*, today."
+
+
+def test_a_literal_inside_a_span_stays_inside_it() -> None:
+    stream, encoded = encode("Una *[^1] nota* y `x`.")
+    assert stream == "Una [\\[\\^1\\]] [[t:s:0]]nota[[/]] y [`x`]."
+    assert encoded.blanks == [(0,), ()]
+    assert decode("A [\\[\\^1\\]] [[t:s:0]]note[[/]] and [`x`].", encoded) == \
+        "A *[^1] note* and `x`."
+
+
+_SOUP = st.lists(st.sampled_from([*"ab *_`[]()<>!$\\/.:~&;#\"'-hé ", "<b>", "</b>", "](",
+                                  "<a href='x'>", "</a>", "$$", "\\(", "\\)", "http://",
+                                  "README.md", "[^1]", "<!--", "-->", "[[/]]", "[[t:s:0]]"]),
+                 max_size=40).map("".join)
+
+
+@given(_SOUP)
+@settings(max_examples=300, deadline=None)
+def test_stream_encoding_roundtrips_on_markdown_soup(text: str) -> None:
+    stream, encoded = encode(text)
+    assert decode(stream + "[][\n]", encoded) == text.strip()

@@ -68,8 +68,21 @@ def _escape(text: str) -> str:
     return "".join("\\" + c if c in _SPECIAL else c for c in text)
 
 
-def encode(text: str, references: Collection[str] = ()
-           ) -> tuple[str, dict[int, Markup]]:
+@dataclass(frozen=True)
+class Encoded:
+    """What ``decode`` needs to rebuild a segment's markup.
+
+    Attributes:
+        spans: Per span number, its Markdown.
+        blanks: Per superblank of the request, in order, the spans it is inside (a literal
+            inside emphasis, like ``*[^1] nota*``, stays inside it).
+    """
+
+    spans: dict[int, Markup]
+    blanks: list[tuple[int, ...]]
+
+
+def encode(text: str, references: Collection[str] = ()) -> tuple[str, Encoded]:
     """Turn a segment with inline Markdown into an Apertium stream request.
 
     Each word inside a span (emphasis, link text, paired inline HTML) gets the span's
@@ -81,11 +94,12 @@ def encode(text: str, references: Collection[str] = ()
         references: The document's reference labels (see ``corpora.inline.tokenize``).
 
     Returns:
-        The stream text and, per span number, its Markdown.
+        The stream text and what ``decode`` needs.
     """
     out: list[str] = []
     stack: list[int] = []
     spans: dict[int, Markup] = {}
+    blanks: list[tuple[int, ...]] = []
     opened: dict[int, str] = {}
     for piece in tokenize(text, references):
         if piece.kind == "open":
@@ -97,13 +111,14 @@ def encode(text: str, references: Collection[str] = ()
                                        piece.label or "")
         elif piece.kind == "protected":
             out.append(f"[{_escape(piece.text)}]")
+            blanks.append(tuple(stack))
         elif stack:
             tag = ".".join(map(str, stack))
             out += [f"[[t:s:{tag}]]{_escape(w)}[[/]]" if w.strip() else w
                     for w in re.split(r"(\s+)", piece.text) if w]
         else:
             out.append(_escape(piece.text))
-    return "".join(out), spans
+    return "".join(out), Encoded(spans, blanks)
 
 
 _TOKEN = re.compile(r"\[\[((?:t:s:[\d.]+;?\s*)+)\]\](.*?)\[\[/\]\]|\[\[[^\]]*\]\]|"
@@ -113,7 +128,7 @@ _UNESCAPE = re.compile(r"\\(.)", re.DOTALL)
 _WORD = re.compile(r"(\s*)(\w+(?:['’-]\w+)*|\S)", re.DOTALL)
 
 
-def _tokens(stream: str, spans: dict[int, Markup]) -> list[tuple[str, tuple[int, ...]]]:
+def _tokens(stream: str, encoded: Encoded) -> list[tuple[str, tuple[int, ...]]]:
     """The answer as (text, span numbers) tokens.
 
     When a transfer rule joins several words, Apertium merges their word-bound blanks onto
@@ -122,17 +137,18 @@ def _tokens(stream: str, spans: dict[int, Markup]) -> list[tuple[str, tuple[int,
     """
     tokens: list[tuple[str, tuple[int, ...]]] = []
     pending: list[tuple[int, ...]] = []
+    blanks = iter(encoded.blanks)
 
     def ids(entry: str) -> tuple[int, ...]:
-        return tuple(int(i) for i in entry.split(".") if int(i) in spans)
+        return tuple(int(i) for i in entry.split(".") if int(i) in encoded.spans)
 
     for m in _TOKEN.finditer(stream):
         if m.group(1) is not None:
             entries = [ids(e) for e in _ENTRY.findall(m.group(1))]
             tokens.append((_UNESCAPE.sub(r"\1", m.group(2)), entries[0]))
             pending = entries[1:]
-        elif m.group(3) is not None:
-            tokens.append((_UNESCAPE.sub(r"\1", m.group(3)), ()))
+        elif m.group(3) is not None:  # superblanks come back in order
+            tokens.append((_UNESCAPE.sub(r"\1", m.group(3)), next(blanks, ())))
         elif m.group(4) is not None:
             tokens.append((m.group(4), ()))
         elif m.group(5) is not None:
@@ -148,12 +164,12 @@ def _joined(tokens: list[tuple[str, tuple[int, ...]]]) -> list[tuple[str, tuple[
     """A span stays one element: words Apertium moved between its words join it
     (``![foto del puerto]`` + ``bonita`` → ``![photo of the beautiful port]``, not two
     images). Outer spans first, so inner ones see the joined paths."""
-    first: dict[int, int] = {}
+    where: dict[int, list[int]] = {}
     for k, (_, ids) in enumerate(tokens):
         for span in ids:
-            first.setdefault(span, k)
-    for span in sorted(first, key=lambda s: tokens[first[s]][1].index(s)):
-        at = [k for k, (_, ids) in enumerate(tokens) if span in ids]
+            where.setdefault(span, []).append(k)
+    for span in sorted(where, key=lambda s: tokens[where[s][0]][1].index(s)):
+        at = where[span]
         ids0 = tokens[at[0]][1]
         path = ids0[:ids0.index(span) + 1]
         parent = path[:-1]
@@ -167,15 +183,16 @@ def _joined(tokens: list[tuple[str, tuple[int, ...]]]) -> list[tuple[str, tuple[
     return tokens
 
 
-def decode(stream: str, spans: dict[int, Markup]) -> str:
+def decode(stream: str, encoded: Encoded) -> str:
     """Turn an Apertium stream answer back into text with the request's inline Markdown."""
-    return decode_noted(stream, spans)[0]
+    return decode_noted(stream, encoded)[0]
 
 
-def decode_noted(stream: str, spans: dict[int, Markup]) -> tuple[str, str | None]:
+def decode_noted(stream: str, encoded: Encoded) -> tuple[str, str | None]:
     """``decode``, and a note naming any span whose words did not come back (its markup is
     then put around the whole text rather than lost)."""
-    tokens = _joined(_tokens(stream, spans))
+    spans = encoded.spans
+    tokens = _joined(_tokens(stream, encoded))
     out: list[str] = []
     open_ids: list[int] = []
     starts: dict[int, int] = {}
@@ -186,7 +203,7 @@ def decode_noted(stream: str, spans: dict[int, Markup]) -> tuple[str, str | None
             ids = tuple(_common(open_ids, nxt))
         keep = len(_common(open_ids, ids))
         for span in reversed(open_ids[keep:]):
-            out.append(_closer(spans[span], "".join(out[starts[span] + 1:])))
+            out.append(_closer(spans[span], out[starts[span] + 1:]))
         del open_ids[keep:]
         for span in ids[keep:]:
             starts[span] = len(out)
@@ -195,7 +212,7 @@ def decode_noted(stream: str, spans: dict[int, Markup]) -> tuple[str, str | None
             seen.add(span)
         out.append(text)
     for span in reversed(open_ids):
-        out.append(_closer(spans[span], "".join(out[starts[span] + 1:])))
+        out.append(_closer(spans[span], out[starts[span] + 1:]))
     text = "".join(out).strip()
     lost = [m for span, m in sorted(spans.items()) if span not in seen]
     for m in lost:
@@ -204,8 +221,8 @@ def decode_noted(stream: str, spans: dict[int, Markup]) -> tuple[str, str | None
     return text, f"markup: {note}" if note else None
 
 
-def _closer(markup: Markup, inner: str) -> str:
-    return markup.kept if markup.label and inner == markup.label else markup.closer
+def _closer(markup: Markup, inner: list[str]) -> str:
+    return markup.kept if markup.label and "".join(inner) == markup.label else markup.closer
 
 
 def _common(a: Sequence[int], b: Sequence[int]) -> list[int]:
