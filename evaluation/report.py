@@ -95,8 +95,9 @@ def _overview(summary: dict[str, Any], ev: dict[str, Any]) -> str:
                             f"{n['segment']}: {n['note']}" for n in notes[:5])
                         + (" …" if len(notes) > 5 else "")))
     rows += [(f"{k} skipped", v) for k, v in qa.get("skipped", {}).items()]
-    return "<table>" + "".join(f"<tr><th>{escape(k)}</th><td>{escape(str(v))}</td></tr>"
-                               for k, v in rows) + "</table>"
+    return ("<table class=\"overview\"><colgroup><col class=\"key\"><col></colgroup>"
+            + "".join(f"<tr><th>{escape(k)}</th><td>{escape(str(v))}</td></tr>"
+                      for k, v in rows) + "</table>")
 
 
 def _source_languages(info: dict[str, Any]) -> str:
