@@ -49,7 +49,7 @@ UNITS = ("sentence", "context", "paragraph")
 #: length, markup) are kept with a note when nothing better came back.
 FATAL = frozenset({"empty", "copied", "untranslated", "truncated", "repetition", "rambling"})
 #: Bump when prompts change: translations are reused only under the same prompts.
-PROMPT_VERSION = 1
+PROMPT_VERSION = 2
 
 T = TypeVar("T")
 R = TypeVar("R")

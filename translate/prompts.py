@@ -99,7 +99,8 @@ def chat_messages(src: Language, tgt: Language, req: Request,
              f"{tgt.name}.",
              "Reply with the translation only: no introduction, no notes, no quotation marks "
              "around it.",
-             "Keep every number, name and Markdown mark (*, _, `, [ ]) as in the source."]
+             "Keep every number, name, Markdown mark (*, _, `, [ ]), HTML tag, link target "
+             "and formula ($…$) as in the source, around the same words."]
     if req.paragraph:
         rules.append("Translate every sentence, in order; leave none out and add none.")
     if req.glossary:
