@@ -180,3 +180,28 @@ _SOUP = st.lists(st.sampled_from([*"ab *_`[]()<>!$\\/.:~&;#\"'-hé ", "<b>", "</
 def test_stream_encoding_roundtrips_on_markdown_soup(text: str) -> None:
     stream, encoded = encode(text)
     assert decode(stream + "[][\n]", encoded) == text.strip()
+
+
+def test_a_markdown_document_keeps_every_link_target_and_element(es_en: Engine) -> None:
+    from markdown_it import MarkdownIt
+
+    from corpora.ingest import parse_text, render
+
+    source = ("Mira el [mapa][] y la [guía rápida], o [el texto][ref]. El "
+              "[Sol](https://es.wikipedia.org/wiki/Sol_(estrella)) es una estrella.\n\n"
+              "La casa <b>blanca</b> y ![la foto](<fotos/mi puerto.jpg> 'El puerto') con "
+              "$E = mc^2$.\n\n"
+              "[mapa]: https://x.org/mapa\n[guía rápida]: https://x.org/guia\n[ref]: /r\n")
+    doc = parse_text(source, "es", "t.md", "markdown")
+    hyps = es_en.translate_batch([s.text for s in doc.segments])
+    out = render(doc, {i: h.text for i, h in enumerate(hyps)})
+    inline = [c for t in MarkdownIt("commonmark").parse(out) if t.type == "inline"
+              for c in t.children or []]
+    assert [c.attrGet("href") for c in inline if c.type == "link_open"] == [
+        "https://x.org/mapa", "https://x.org/guia", "/r",
+        "https://es.wikipedia.org/wiki/Sol_(estrella)"]
+    assert [c.attrGet("src") for c in inline if c.type == "image"] == ["fotos/mi%20puerto.jpg"]
+    assert [c.content for c in inline if c.type == "html_inline"] == ["<b>", "</b>"]
+    assert "[map][mapa]" in out and "<b>white</b> house" in out and "$E = mc^2$" in out
+    assert out.endswith("[mapa]: https://x.org/mapa\n[guía rápida]: https://x.org/guia\n"
+                        "[ref]: /r\n")
