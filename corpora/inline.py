@@ -41,6 +41,8 @@ _LETTER = re.compile(r"[^\W\d_]")
 _WORDY = re.compile(r"[^\W_]")
 #: Spans whose markers must touch their text (CommonMark's flanking rules).
 _TIGHT = frozenset({"em", "strong", "s"})
+#: Spans nested deeper than this are left as text (markdown-it's own inline limit is 20).
+_MAX_DEPTH = 24
 
 
 @dataclass(frozen=True)
@@ -83,29 +85,31 @@ def tokenize(text: str, references: Collection[str] = ()) -> list[Piece]:
     return _pieces(text, 0, len(text), scan(text, references), [0])
 
 
-def _pieces(text: str, start: int, end: int, nodes: list[Node], counter: list[int]
-            ) -> list[Piece]:
+def _pieces(text: str, start: int, end: int, nodes: list[Node], counter: list[int],
+            depth: int = 0) -> list[Piece]:
     out: list[Piece] = []
     pos = start
     for node in nodes:
         out += _plain(text[pos:node.start])
-        out += _node(text, node, counter)
+        out += _node(text, node, counter, depth)
         pos = node.end
     return out + _plain(text[pos:end])
 
 
-def _node(text: str, node: Node, counter: list[int]) -> list[Piece]:
+def _node(text: str, node: Node, counter: list[int], depth: int) -> list[Piece]:
     whole = text[node.start:node.end]
     if node.kind == "protected":
         return [Piece("protected", whole, name=node.name)]
+    if depth >= _MAX_DEPTH:  # markup nested this deep is no prose: left as text
+        return [Piece("text", whole)]
     span = counter[0]
     counter[0] += 1
     a, b = node.inner
     if node.name == "image":  # markdown-it parses an image's alt text on its own
         alt = text[a:b]
-        inner = _pieces(alt, 0, len(alt), scan(alt), counter)
+        inner = _pieces(alt, 0, len(alt), scan(alt), counter, depth + 1)
     else:
-        inner = _pieces(text, a, b, node.children, counter)
+        inner = _pieces(text, a, b, node.children, counter, depth + 1)
     if not any(p.kind == "text" and _WORDY.search(p.text) for p in inner):
         return [Piece("protected", whole, name=node.name)]  # nothing to translate inside
     return [Piece("open", text[node.start:a], span, node.name), *inner,
@@ -142,9 +146,12 @@ def _trim_url(url: str) -> str:
 
 
 def _filelike(name: str) -> bool:
-    """A dotted name that is not an abbreviation (``p.ej``, ``ee.uu``): one part of 3+ chars
-    or a path."""
-    return "/" in name or any(len(part) >= 3 for part in re.split(r"[.\-]", name))
+    """A dotted name that is not an abbreviation or an initial (``p.ej``, ``ee.uu``,
+    ``H.von``): a path, or a first part of 2+ characters and some part of 3+."""
+    if "/" in name:
+        return True
+    parts = re.split(r"[.\-]", name)
+    return len(parts[0]) >= 2 and any(len(part) >= 3 for part in parts)
 
 
 def unbreakable(text: str) -> list[tuple[int, int]]:

@@ -155,7 +155,7 @@ def test_bare_url_ends_before_sentence_punctuation() -> None:
 @pytest.mark.parametrize("text", [
     "A las 5 p. m. del lunes.", "Viven en EE. UU. desde 2010.", "Grupo Norte S.A. invierte.",
     "Por ej. esto, p.ej. aquello, etc.", "Son las 10 a.m. ahora.", "El Dr. Pérez llegó.",
-    "Vale 3.5 euros.", "Es la U.S.A. de 1990.", "La casa blanca."])
+    "Vale 3.5 euros.", "Es la U.S.A. de 1990.", "La casa blanca.", "Con H.von Allmen."])
 def test_abbreviations_and_ordinary_words_are_not_protected(text: str) -> None:
     assert _protected(text) == []
 
