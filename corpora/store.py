@@ -136,15 +136,23 @@ class Store:
         """Store a document with its blocks and segments once; return its id.
 
         The same content in the same language is the same document, so re-running a command
-        finds the rows (and translations) of the earlier run.
+        finds the rows (and translations) of the earlier run. If that run cut the text into
+        other segments (an older diglot), its rows are kept aside under a changed hash, so their
+        translations still serve as translation memory, and this segmentation is stored anew.
         """
         sha = hashlib.sha256(source.encode("utf-8")).hexdigest()
         row = self.conn.execute(
             "SELECT id FROM documents WHERE sha256 = ? AND lang = ? AND format = ?",
             (sha, doc.lang, doc.format)).fetchone()
         if row:
-            return int(row[0])
+            stored = self.conn.execute("SELECT text FROM segments WHERE document_id = ? "
+                                       "ORDER BY position", (row[0],)).fetchall()
+            if [r[0] for r in stored] == [s.text for s in doc.segments]:
+                return int(row[0])
         with self.transaction() as c:
+            if row:
+                c.execute("UPDATE documents SET sha256 = sha256 || ':resegmented:' || id "
+                          "WHERE id = ?", (row[0],))
             cur = c.execute(
                 "INSERT INTO documents (name, path, sha256, format, lang, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",

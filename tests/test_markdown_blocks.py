@@ -6,12 +6,17 @@ fails with a KeyError naming it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from corpora.document import Segment
 from corpora.ingest import parse_text, render
 from corpora.markdown import front_matter_end, guard_line_start
+from corpora.store import Outcome, Store
 
 
 def translate(text: str, table: dict[str, str]) -> tuple[list[str], str]:
@@ -346,3 +351,22 @@ def test_any_document_keeps_its_structure(text: str) -> None:
     assert render(doc, {}) == text
     out = translate_markdown(text, MaskingEngine(change_words, src="es"), tidied=False)
     assert shape(md.render(out)) == shape(md.render(text)), out
+
+
+def test_store_made_with_the_old_line_fragments_is_not_misread(tmp_path: Path) -> None:
+    """A project translated before soft breaks were spaces holds the same text cut into line
+    fragments: resuming must not lay those rows over the new segments."""
+    text = "El gato\nnegro duerme.\n"
+    doc = parse_text(text, "es", "t.md", "markdown")
+    old = replace(doc, segments=(Segment(0, 0, 0, "El gato"), Segment(0, 1, 0, "negro duerme.")))
+    with Store.open(tmp_path / "p.db") as store:
+        old_id = store.add_document(old, None, text)
+        run = store.start_run(old_id, "es", "en", "k", "e", None, {})
+        work = store.work(old_id, "en", "k")
+        store.record(run, [Outcome(work[0].translation_id, "The cat"),
+                           Outcome(work[1].translation_id, "Black sleeps.")])
+        new_id = store.add_document(doc, None, text)
+        assert new_id != old_id and store.add_document(doc, None, text) == new_id
+        store.start_run(new_id, "es", "en", "k", "e", None, {})
+        assert [w.text for w in store.work(new_id, "en", "k")] == ["El gato negro duerme."]
+        assert store.memory("es", "en", "k", ["El gato"]) == {"El gato": "The cat"}  # kept
