@@ -24,7 +24,7 @@ from evaluation.metrics import Score, corpus_scores, make_metric, segment_scores
 from evaluation.report import write_report
 from translate.engine import Engine, open_engine
 from translate.langs import Language, resolve
-from translate.routing import SourceRouter, route_sources
+from translate.routing import FlaggedSourceCheck, SourceRouter, flagged_sources, route_sources
 from translate.typography import tidy
 
 if TYPE_CHECKING:
@@ -445,6 +445,9 @@ def evaluate(doc: Document, texts: dict[int, str], targets: list[str],
                                 inconsistent_terms=len(found.inconsistencies))
         glossary = {"inconsistencies": [{"term": i.term.source, "forms": dict(i.forms)}
                                         for i in found.inconsistencies]}
+    flagged = flagged_sources(doc, summary.source_languages)
+    if flagged:  # kept in a third language for want of a pair: a translator's job
+        checks = [*(checks or default_checks(ctx)), FlaggedSourceCheck(flagged)]
     report = run_checks(items, ctx, checks, bar)
     summary.qa = report.summary()
     sections = {it.id: it.section for it in items}

@@ -191,6 +191,12 @@ def test_fr_es_sends_english_paragraphs_through_eng_spa(tmp_path: Path) -> None:
     for s in _segments(german, "fr"):
         assert notes[s] == ("kept: source paragraph in German, no de→es pair; translate it by "
                             "hand")
+    qa = json.loads((tmp_path / "out" / "evaluation.json").read_text(encoding="utf-8"))
+    warned = [qa["segments"][f["item"]]["source"] for f in qa["flags"]
+              if f["check"] == "source_language"]
+    assert warned == _segments(german, "fr")  # a translator's job, in the report's flags
+    assert {f["severity"] for f in qa["flags"] if f["check"] == "source_language"} == {
+        "warning"}
     assert [m["note"] for m in summary.source_languages["moved"]] == [
         "routed: en→es (source paragraph in English)",
         "kept: source paragraph in German, no de→es pair; translate it by hand",

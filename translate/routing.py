@@ -376,3 +376,36 @@ def describe(info: Mapping[str, Any]) -> str | None:
     return (f"source languages of {sum(langs.values())} paragraphs: {named}; segments "
             f"kept as already in the target language {seg[KEPT]}, routed through another "
             f"pair {seg[ROUTED]}, kept and flagged (no pair) {seg[FLAGGED]}")
+
+
+def flagged_sources(doc: Document, info: Mapping[str, Any]) -> dict[str, str]:
+    """Source texts kept for want of a pair, with their notes, from summary.json's
+    ``source_languages`` (its ``moved`` paragraphs, by first line)."""
+    notes = {m["line"]: m["note"] for m in info.get("moved", []) if m["decision"] == FLAGGED}
+    out = {}
+    for seg in doc.segments:
+        line = doc.blocks[seg.block].start + 1
+        if seg.translate and line in notes:
+            out[seg.text] = notes[line]
+    return out
+
+
+class FlaggedSourceCheck:
+    """QA: a paragraph kept in its own language because no engine has its pair still needs a
+    translator (a warning, shown with the other flags in the report).
+
+    Args:
+        notes: Source text -> the note saying which language and pair (``flagged_sources``).
+    """
+
+    name = "source_language"
+    severity = "warning"
+
+    def __init__(self, notes: Mapping[str, str]) -> None:
+        self.notes = dict(notes)
+
+    def run(self, items: Sequence[Any], ctx: Any) -> list[Any]:
+        from evaluation.qa import Flag
+
+        return [Flag(self.name, self.severity, it.id, self.notes[it.source]) for it in items
+                if it.source in self.notes and it.target == it.source]
