@@ -151,7 +151,7 @@ class UntranslatedCheck:
             names[ctx.source.code] = f"{ctx.source.name} (the source language)"
         copies = copy_verdicts([it for it, _ in suspects], ctx, self.identify_source)
         rest = [it for it, _ in suspects if it.id not in copies and not is_copy(it)]
-        others = source_languages(rest, ctx) if self.identify_source else []
+        others = source_languages(rest, ctx) if self.identify_source else [None] * len(rest)
         kept = {it.id: lang for it, lang in zip(rest, others, strict=True) if lang}
         flags = []
         for it, lang in suspects:

@@ -106,6 +106,20 @@ def test_keep_list_and_do_not_translate_terms_are_exempt() -> None:
     assert _severities(_lang_flags([Item("4", sentence, sentence)], kept)) == {"error"}
 
 
+def test_a_changed_passage_in_a_third_language_is_a_warning_not_an_error() -> None:
+    # an English paragraph of a French book, mangled by fr→es Apertium: still English
+    item = Item("1", "We should be more like Debian and less like Windows in how we ship "
+                "our updates to users.", "We should be more like Dyed and less like Windows "
+                "BONES in how we ship our updates to users.")
+    flags = UntranslatedCheck().run([item], FR_ES)
+    assert [(f.severity, f.message) for f in flags] == [
+        ("warning", "target reads as English, not Spanish; its source reads as English, "
+                    "not French")]
+    # without identifying the source, it is the error it was before
+    flags = UntranslatedCheck(identify_source=False).run([item], FR_ES)
+    assert [f.severity for f in flags] == ["error"]
+
+
 # --- reference lines ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("line", [
