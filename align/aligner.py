@@ -33,6 +33,9 @@ RATIO_WARNING = 10.0
 #: Below this share of a side linked, the alignment warns that the texts differ in content.
 COVERAGE_WARNING = 0.9
 
+#: The DP keeps (rows × widest row) scores per bead type: above this, the band is not used.
+MAX_BAND_CELLS = 20_000_000
+
 Vectors = tuple[np.ndarray, np.ndarray]
 
 
@@ -273,6 +276,8 @@ def _stretch(src: Sequence[str], tgt: Sequence[str], span: tuple[int, int, int, 
         anchors = find_anchors(vectors[0][s0:s1], vectors[1][t0:t1])
         if anchors:
             band = band_through(anchors, s1 - s0, t1 - t0)
+            if len(band.lo) * band.width > MAX_BAND_CELLS:
+                band = None  # anchors too sparse to narrow the search: coarse-to-fine instead
             share = unmatched_share(anchors, s1 - s0, t1 - t0)
             at = np.array(anchors) + 1
             typical = float(np.median(scores.score(1, 1, at[:, 0], at[:, 1])))

