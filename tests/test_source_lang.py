@@ -124,6 +124,17 @@ def test_whole_paragraphs_in_other_languages_are_kept_routed_or_flagged() -> Non
                  ) == ["kept", "routed", "flagged", "engine"]
 
 
+def test_no_check_for_a_source_language_lingua_does_not_know() -> None:
+    # Galician has no lingua model: its paragraphs would read as Spanish or Portuguese
+    galician = ("O vello muíño do río deixou de moer o gran hai moitos anos, pero os veciños "
+                "da aldea aínda o chaman polo seu nome antigo.")
+    doc = parse_text(galician + "\n", "gl", "p.md", "markdown")
+    found = routing.plan(doc, resolve("gl"), resolve("en"), lambda _: True)
+    assert found.route(galician).action == "engine"
+    assert routing.describe(found.summary(doc)) == (
+        "source language check: not run (lingua has no model for Galician)")
+
+
 def test_a_sentence_in_both_a_foreign_and_a_french_paragraph_stays_with_the_engine() -> None:
     doc = parse_text(f"{ENGLISH_INVENTED} Linux.\n\nJ'utilise Linux depuis des années pour "
                      "écrire, traduire et publier mes livres. Linux.\n", "fr", "p.md",
@@ -243,6 +254,10 @@ def test_check_off_sends_everything_to_the_engine(tmp_path: Path,
                          "--to", "en", "--out", str(tmp_path / "on")], capture_output=True,
                         text=True, timeout=300)
     assert on.returncode == 0, on.stderr
+    only = subprocess.run([sys.executable, "-m", "diglot", "translate", str(path), "--from",
+                           "fr", "--to", "en"], capture_output=True, text=True, timeout=300)
+    assert only.returncode == 0 and english[0] in only.stdout
+    assert "segments kept as already in the target language 3" in only.stderr
     # english[0] is one sentence, english[1] two; the German paragraph is two
     assert ("segments kept as already in the target language 3, routed through another "
             "pair 0, kept and flagged (no pair) 2") in on.stdout

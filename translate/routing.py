@@ -113,6 +113,7 @@ class SourcePlan:
     routes: Mapping[str, Route]
     paragraphs: tuple[Paragraph, ...]
     tgt: str = ""
+    unavailable: str = ""  # why nothing was identified, when the check cannot run
 
     def route(self, text: str) -> Route:
         return self.routes.get(text, Route(ENGINE))
@@ -129,6 +130,8 @@ class SourcePlan:
                 decisions[route.action] += 1
                 if route.action != ENGINE:
                     per_lang.setdefault(route.lang, Counter())[route.action] += 1
+        if self.unavailable:
+            return {"check": CHECK, "unavailable": self.unavailable}
         return {"check": CHECK, "paragraphs": dict(langs.most_common()),
                 "segments": {a: decisions[a] for a in (ENGINE, KEPT, ROUTED, FLAGGED)},
                 "by_language": {k: dict(v) for k, v in sorted(per_lang.items())},
@@ -230,6 +233,10 @@ def plan(doc: Document, src: Language, tgt: Language,
     Returns:
         The plan; texts not in it go through the engine.
     """
+    from evaluation.langid import supported
+
+    if not supported(src):  # its paragraphs would all look like a neighbour's (gl → es, pt)
+        return SourcePlan({}, (), tgt.code, f"lingua has no model for {src.name}")
     blocks = block_prose(doc)
     order = sorted(blocks)
     sizes = {b: words(blocks[b][1]) for b in order}
@@ -371,6 +378,8 @@ def describe(info: Mapping[str, Any]) -> str | None:
         return "source language check: off (every paragraph went through the engine)"
     if not info:
         return None
+    if info.get("unavailable"):
+        return f"source language check: not run ({info['unavailable']})"
     seg, langs = info["segments"], info["paragraphs"]
     named = ", ".join(f"{n} {lang}" for lang, n in langs.items())
     return (f"source languages of {sum(langs.values())} paragraphs: {named}; segments "
