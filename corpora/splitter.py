@@ -58,7 +58,8 @@ NUMBER_ABBREVIATIONS: dict[str, frozenset[str]] = {
 TITLES: dict[str, frozenset[str]] = {
     "": frozenset({"mr", "mrs", "ms", "dr", "prof", "sr", "sra", "srta", "dra"}),
     "es": frozenset({"sres", "sras", "srtas", "lic", "ing", "arq", "gral", "dña", "excmo",
-                     "excma", "ilmo", "ilma", "mons", "pbro", "sto", "sta", "fr", "profa"}),
+                     "excma", "ilmo", "ilma", "mons", "pbro", "sto", "sta", "fr", "profa",
+                     "ed", "edit", "univ"}),
     "pt": frozenset({"srs", "sras", "profa", "eng", "exmo", "exma", "exa", "dom", "sto", "sta"}),
     "ca": frozenset({"srs", "mn", "dr", "dra"}),
     "fr": frozenset({"mme", "mmes", "mlle", "mlles", "mgr", "pr", "me", "ste", "st"}),

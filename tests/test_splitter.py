@@ -52,6 +52,7 @@ TITLES = [
     ("es", "Lo dijo el Sr. Pérez del s. XXI.", ["Lo dijo el Sr. Pérez del s. XXI."]),
     ("es", "Lo firmó el Lic. Gómez y la Dra. Ruiz.", ["Lo firmó el Lic. Gómez y la Dra. Ruiz."]),
     ("de", "Wir trafen Hr. Meyer und Fr. Schulz.", ["Wir trafen Hr. Meyer und Fr. Schulz."]),
+    ("es", "Lo publicó la Ed. Cátedra en 1990.", ["Lo publicó la Ed. Cátedra en 1990."]),
     ("fr", "Hier, M. Dupont est venu. Il est reparti.",
      ["Hier, M. Dupont est venu.", "Il est reparti."]),
 ]
