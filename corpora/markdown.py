@@ -15,7 +15,9 @@ Layout of the output: each part is written on one line, in place of the source l
 the markup between parts (the hard break, the line end, the next line's ``> `` or list
 indentation) and around them (``# ``, ``- ``, a closing ``##``, a setext underline) is copied from
 the source, so lists and quotes stay lists and quotes. A part whose text comes back unchanged
-keeps its source lines exactly.
+keeps its source lines exactly. A hard break inside a link's text cannot cut the link, so it is
+written ``<br>``; a translated part that would open a block where it starts a line is escaped
+(``guard_line_start``).
 """
 
 from __future__ import annotations
