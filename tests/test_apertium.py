@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 
 from diglot.errors import ConfigError
 from tests.conftest import SHARED, needs_apertium, needs_shared
-from translate.apertium import _Request, decode, decode_noted, encode, installed_pairs
+from translate.apertium import _Request, installed_pairs
+from translate.apertium_stream import decode, decode_noted, encode
 from translate.engine import Engine, open_engine
 from translate.langs import resolve
 from translate.typography import tidy
