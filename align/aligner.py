@@ -22,7 +22,7 @@ from align.anchors import CheapSkips, band_through, find_anchors, match_outline,
 from align.dp import Bead, BeadScores, BeadType, align, bead_types
 from align.scorers import Scorer, sentence_vectors
 from corpora.ingest import detect_format, parse_text
-from corpora.textio import read_text
+from corpora.textio import read_text, split_lines
 from diglot.errors import DataFormatError
 
 if TYPE_CHECKING:
@@ -141,9 +141,7 @@ def read_side(path: Path, lang: str, mode: str = "auto") -> Side:
 
 
 def _lines_side(path: Path, text: str) -> Side:
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
+    lines = split_lines(text)
     ids: list[int] = []
     sentences: list[str] = []
     blocks: list[int] = []

@@ -177,12 +177,16 @@ def pair(src_file: File, tgt_file: File,
 
 def _lines(text: str) -> list[str]:
     """Non-blank lines, split on \\n only: blank lines are not sentences."""
-    return [line.strip() for line in text.split("\n") if line.strip()]
+    from corpora.textio import split_lines
+
+    return [line.strip() for line in split_lines(text) if line.strip()]
 
 
 def _count_lines(text: str) -> int:
     """Lines split on \\n only, as gold indices count them (blank lines included)."""
-    return len(text.split("\n")) - (1 if text.endswith("\n") or not text else 0)
+    from corpora.textio import split_lines
+
+    return len(split_lines(text))
 
 
 def _gold(alignment: Alignment) -> str:

@@ -251,3 +251,23 @@ def test_few_shot_examples_keep_separators(tmp_path: Path) -> None:
     with pytest.raises(DataFormatError, match=r"shots\.tsv:2: give one example per line"):
         examples_for(resolve("es"), resolve("en"), path)
 
+
+
+def test_aligner_line_files_keep_separators_inside_a_sentence(tmp_path: Path) -> None:
+    from align.aligner import read_side
+
+    path = tmp_path / "side.txt"
+    path.write_text("Uno.\nDos.\u2028Tres.\nCuatro.\x0cCinco.\n", encoding="utf-8")
+    side = read_side(path, "es", "lines")
+    assert side.sentences == ("Uno.", "Dos.\u2028Tres.", "Cuatro.\x0cCinco.")
+
+
+def test_align_eval_counts_sentences_by_newline(tmp_path: Path) -> None:
+    src, tgt = tmp_path / "src.txt", tmp_path / "tgt.txt"
+    src.write_text("Uno.\nDos.\u2028Tres.\nCuatro.\n", encoding="utf-8")  # 3 sentences
+    tgt.write_text("One.\nTwo.\nThree.\nFour.\n", encoding="utf-8")
+    gold = tmp_path / "gold.txt"
+    gold.write_text("[0]:[0]\n[1]:[1,2]\n[3]:[3]\n", encoding="utf-8")
+    _one_line_error(diglot("align", "eval", str(gold), str(gold), "--src", str(src),
+                           "--tgt", str(tgt)),
+                    r"gold\.txt:3: source index 3 is out of range: the source has 3 sentences")
