@@ -134,6 +134,11 @@ def test_paired_markup_travels_with_its_words(es_en: Engine, source: str,
      'A [link](https://x.org/a_(b)_c "título") and a ![photo](<mis fotos/a b.png> \'pie\').'),
     ("Mira [la guía][guía rápida] y [el mapa][mapa].",
      "It looks [the guide][guía rápida] and [the map][mapa]."),
+    # nested brackets stay in the link text; a comment is copied ("corchetes" is not in
+    # Apertium's dictionary: it comes back as it was)
+    ("Un [texto [con corchetes]](https://x.org) aquí.",
+     "A [text [with corchetes]](https://x.org) here."),
+    ("La casa <!-- nota del autor --> es roja.", "The house <!-- nota del autor --> is red."),
     ("Lee README.md y visita old.reddit.com/r/LocalLLaMA/ hoy.",
      "It reads README.md and visit old.reddit.com/r/LocalLLaMA/ today."),
     ("Lee el fichero config.yaml y la variable max_tokens de LocalLLaMA.",
