@@ -235,3 +235,18 @@ def test_translate_project_keeps_the_translations(tmp_path: Path) -> None:
     # without --project the store was temporary: nothing new beside the input
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("keep.db")) \
         == ["a.txt"]
+
+
+@needs_apertium
+def test_a_latin1_file_names_an_iconv_command_that_works(tmp_path: Path) -> None:
+    path = tmp_path / "essai.fr.md"
+    path.write_bytes("# L'été\n\nLe garçon était à l'école où il a appris à lire.\n"
+                     .encode("latin-1"))
+    res = diglot("translate", str(path), "--from", "fr", "--to", "es")
+    _one_line_error(res, rf"essai\.fr\.md:1: is not UTF-8 \(detected CP1252\); convert it: "
+                         rf"iconv -f CP1252 -t UTF-8 {tmp_path}/essai\.fr\.md > "
+                         rf"{tmp_path}/essai\.fr\.utf8\.md$")
+    subprocess.run(res.stderr.split("convert it: ")[1], shell=True, check=True)
+    res = diglot("translate", str(tmp_path / "essai.fr.utf8.md"), "--from", "fr", "--to", "es")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.startswith("# ") and "escuela" in res.stdout

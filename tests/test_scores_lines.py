@@ -271,3 +271,11 @@ def test_align_eval_counts_sentences_by_newline(tmp_path: Path) -> None:
     _one_line_error(diglot("align", "eval", str(gold), str(gold), "--src", str(src),
                            "--tgt", str(tgt)),
                     r"gold\.txt:3: source index 3 is out of range: the source has 3 sentences")
+
+
+def test_csv_glossary_fields_keep_separators(tmp_path: Path) -> None:
+    path = tmp_path / "g.csv"
+    path.write_text("fr,en,note\nlutte des classes,class struggle,\"see\u2028chapter 1\"\n"
+                    "plus-value,surplus value,next\x85line\ncapital,,\n", encoding="utf-8")
+    with pytest.raises(DataFormatError, match=r"g\.csv:4: no target for 'capital'"):
+        read_termbase(path)
