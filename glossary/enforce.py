@@ -51,18 +51,34 @@ def _sentence_ends(text: str, lang: str) -> set[int]:
     return ends
 
 
-def put(text: str, start: int, end: int, form: str) -> str:
+def _goes_on(rest: str) -> bool:
+    """Whether a sentence goes on in ``rest``: punctuation ("?", ",") or a lower-case word."""
+    head = rest.lstrip()
+    return bool(head) and (head[0].islower() or (rest == head and not head[0].isalnum()
+                                                  and head[0] != "."))
+
+
+def put(text: str, start: int, end: int, form: str, owned: bool = False) -> str:
     """``text`` with ``text[start:end]`` replaced by ``form``, periods kept right.
 
     A form ending with a period before the text's own period gives one period ("Inc." + "."
     → "Inc.", never "Inc.."); a replaced span that ended the sentence with its period keeps
     the period when the form has none ("EE. UU." → "US." at the end).
+
+    Args:
+        text: The translation.
+        start: Offset of the span to replace.
+        end: Offset after it.
+        form: What to put there.
+        owned: The span renders a term written with a final period, so a period right after
+            it is the term's own: it goes with the term where the sentence goes on ("EE.
+            UU.?" → "US?", "EE. UU., aprox." → "US, aprox.").
     """
     after = text[end:]
-    if form.endswith(".") and after.startswith("."):
-        after = after[1:]
-    elif text[start:end].endswith(".") and not form.endswith(".") and \
-            _SENTENCE_END.match(after):
+    dotted = form.endswith(".")
+    if after.startswith(".") and (dotted or (owned and _goes_on(after[1:]))):
+        after = after[1:]  # one period: the form's, or none where the sentence goes on
+    elif text[start:end].endswith(".") and not dotted and _SENTENCE_END.match(after):
         after = "." + after
     return text[:start] + form + after
 
@@ -214,10 +230,12 @@ class GlossaryEngine:
             for t in self._missing(segments[i], out[i]):
                 term = self.base.terms[t]
                 for m in self._found[segments[i]][t]:
-                    out[i] = self._replace_rendering(out[i], self._alone.get(m.text, ""), term)
+                    out[i] = self._replace_rendering(out[i], self._alone.get(m.text, ""), term,
+                                                     m.text.endswith("."))
             self.stats["substituted"] += count and out[i] != before
 
-    def _replace_rendering(self, target: str, rendering: str, term: Term) -> str:
+    def _replace_rendering(self, target: str, rendering: str, term: Term,
+                           owned: bool) -> str:
         if not rendering.strip():
             return target
         index = PhraseIndex(self.checker.target_index.norm)
@@ -227,7 +245,7 @@ class GlossaryEngine:
         if not found:
             return target
         m = found[0]
-        return put(target, m.start, m.end, form_for(term, m.text))
+        return put(target, m.start, m.end, form_for(term, m.text), owned)
 
     def _mask(self, segments: Sequence[str], out: list[str], todo: list[int]) -> None:
         """Translate again with the terms still missing as placeholders, then put the forms

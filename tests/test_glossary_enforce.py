@@ -165,7 +165,8 @@ def test_check_reads_a_project_store(tmp_path: Path) -> None:
 
 # -- terms that end with a period (issue 14, section 5) ------------------------------------
 
-DOTTED = (Term("S.A.", ("Inc.",)), Term("EE. UU.", ("US",)), Term("aprox.", ("approx.",)))
+DOTTED = (Term("S.A.", ("Inc.",)), Term("EE. UU.", ("US",)), Term("aprox.", ("approx.",)),
+          Term("Cía.", ("Co.",)))
 #: source, what the English must contain (written by hand), sentences in the source
 DOTTED_CASES = [
     ("Grupo Norte S.A. invierte en energía. Desde 2010 crece.", ["Inc. invests"], 2),
@@ -175,6 +176,11 @@ DOTTED_CASES = [
     ("Los EE. UU. y México firmaron.", ["US and Mexico"], 1),
     ("La casa vale aprox. 20 000 euros.", ["approx. 20 000"], 1),
     ("Trabaja para Grupo Norte S.A.", ["Inc."], 1),  # "Inc." ends the sentence, not "Inc.."
+    ("Pérez y Cía. vende coches.", ["Co. sells"], 1),
+    # the term's period goes with it where punctuation follows
+    ("¿Vive en EE. UU.? No lo sé.", ["US? "], 2),
+    ("Los precios en EE. UU., aprox. 20 dólares, subieron.", ["US, approx. 20"], 1),
+    ("Viajó a los EE. UU. (Nueva York) en 1990.", ["US (New York)"], 1),
 ]
 
 
@@ -184,6 +190,12 @@ def test_put_never_doubles_a_period() -> None:
     assert put("It works in EE. UU.", 12, 19, "US") == "It works in US."
     assert put("It lives in EE. UU. since", 12, 19, "US") == "It lives in US since"
     assert put("Costs aprox. 20", 6, 11, "approx.") == "Costs approx. 20"
+    # a rendering of "EE. UU." without its period: the period after it is the term's
+    assert put("Lives in EE. UU.? No.", 9, 15, "US", owned=True) == "Lives in US? No."
+    assert put("In EE. UU., prices", 3, 9, "US", owned=True) == "In US, prices"
+    assert put("Works in EE. UU.", 9, 15, "US", owned=True) == "Works in US."
+    assert put("Lives in EE. UU. From 2010.", 9, 15, "US", owned=True) == \
+        "Lives in US. From 2010."  # left for masking to judge: it counts the sentences
 
 
 @needs_apertium
@@ -197,7 +209,7 @@ def test_terms_ending_with_a_period_on_apertium(steps: tuple[str, ...]) -> None:
     engine.close()
     for (source, parts, count), text in zip(DOTTED_CASES, out, strict=True):
         assert ".." not in text, (source, text)
-        assert not any(bad in text for bad in ("S.A", "EE.", "UU", "aprox")), (source, text)
+        assert not any(bad in text for bad in ("S.A", "EE.", "UU", "aprox", "Cía")), (source, text)
         if steps != ("substitute",):  # substitution alone cannot undo the engine's own cut
             assert all(p in text for p in parts), (source, text)
             assert len(split_sentences(text, "en")) == count, (source, text)
