@@ -140,8 +140,11 @@ def test_lossless_on_any_text(text: str, lang: str) -> None:
     assert all(s and s == s.strip() and not t.strip() for s, t in pieces)
 
 
-#: Goal of issue 14 on pySBD's golden rules, each sentence compared with its whitespace runs
-#: collapsed (pySBD's expected lists are cleaned text; see benchmarks/segmentation.py).
+#: pySBD's golden rules passed, each sentence compared with its whitespace runs collapsed
+#: (pySBD's expected lists are cleaned text; see benchmarks/segmentation.py). Issue 14 asks for
+#: 34 German cases; the two left need what a lossless paragraph splitter must not do: rewrite
+#: "z.B." as "z. B.", and end a sentence at a single newline ("Anna Anderson\nUrheberrecht"),
+#: which in a Markdown paragraph is a space (the Spanish case left out is the same newline).
 GOALS = {"en": 47, "es": 35, "fr": 5, "de": 33}
 
 
