@@ -73,6 +73,7 @@ def test_without_the_definitions_brackets_are_plain_text() -> None:
 def test_invented_reference_forms() -> None:
     # labels match case-insensitively; an image reference; a label is matched as written, so
     # [*mapa*] is the definition "*mapa*", and [**mapa**] (no such definition) is no link
+    assert expand_references("![logo] y ![Logo][]", REFS) == "![logo][logo] y ![Logo][Logo]"
     assert expand_references("Ver [Enlace][ref 2], ![Logo][] y [*mapa*][] o [**mapa**][].",
                              REFS) == \
         "Ver [Enlace][ref 2], ![Logo][Logo] y [*mapa*][*mapa*] o [**mapa**][]."
@@ -141,6 +142,10 @@ def test_inline_comments_are_protected() -> None:
     ("Usa max_new_tokens ahí.", "max_new_tokens"),
     ("Con LocalLLaMA y GitHub.", "LocalLLaMA"),
     ("Escribe a ana.gil@example.com ya.", "ana.gil@example.com"),
+    ("Ejecuta ./script.sh o ../bin/run ya.", "./script.sh"),
+    ("Copia ~/.config/diglot aquí.", "~/.config/diglot"),
+    ("Abre C:\\Users\\ana\\notas.txt hoy.", "C:\\Users\\ana\\notas.txt"),
+    ("Visita GitHub.com y bbc.co.uk.", "bbc.co.uk"),
     ("Ver https://es.wikipedia.org/wiki/Sol_(estrella).", "https://es.wikipedia.org/wiki/Sol_(estrella)"),
 ])
 def test_identifiers_are_protected(text: str, literal: str) -> None:
