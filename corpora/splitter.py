@@ -9,10 +9,13 @@ ones a reader would not make:
 - **sentencex** (Wikimedia) for every other language: ~300 languages through fallback chains.
 
 The vetoes (``_continues``): a boundary is not one when the next sentence would start with a
-lower-case letter (``p. m. del``, ``S.A. invierte``, ``—¿Vienes? —preguntó ella``), with a
-number or a Roman numeral after a known abbreviation (``aprox. 20``, ``s. XVIII``), after an
-ordinal number in the languages that write ordinals with a dot (``vom 1. FC Köln``), or after
-a lone initial (``M. Dupont``).
+lower-case letter or a comma (``p. m. del``, ``S.A. invierte``, ``—¿Vienes? —preguntó ella``),
+with a number or a Roman numeral after a known abbreviation (``aprox. 20``, ``s. XVIII``), with
+a name after a title (``el Sr. Pérez``), after an ordinal number in the languages that write
+ordinals with a dot (``vom 1. FC Köln``), after a lone initial (``M. Dupont``) or a quotation
+closed inside the sentence (``“True” Socialism``), or when the next sentence would be only
+punctuation (``etc. ?``). One boundary is added: after a quotation that ends its sentence
+(``pays. » La Russie``).
 
 The splitter is lossless: the sentences of a paragraph and their trailing whitespace join back
 into exactly that paragraph (without its leading whitespace), which Markdown rebuilding,
@@ -42,7 +45,7 @@ NUMBER_ABBREVIATIONS: dict[str, frozenset[str]] = {
                    "fig", "figs", "ch", "chap", "sec", "n", "nº", "n°", "no°", "op"}),
     "en": frozenset({"approx", "est", "vs", "ed", "eds", "par", "para", "ll", "c"}),
     "es": frozenset({"aprox", "s", "ss", "núm", "n", "pág", "págs", "cap", "tel", "vol", "art",
-                     "arts", "párr", "párrf", "lib", "t", "a", "d", "c", "av", "avda", "km"}),
+                     "arts", "párr", "párrf", "lib", "t", "c", "av", "avda"}),
     "ca": frozenset({"aprox", "s", "núm", "pàg", "cap", "art", "c", "av"}),
     "pt": frozenset({"aprox", "séc", "s", "n", "nº", "pág", "págs", "cap", "art", "av", "c",
                      "tel", "vol"}),
