@@ -55,18 +55,16 @@ def restore(text: str, literals: list[Literal]) -> tuple[str, str | None]:
         every placeholder came back once and in order).
     """
     problems: list[str] = []
-    items = _items(text, literals)
-    for i, lit in enumerate(literals):
-        if isinstance(lit, Markup):
-            _place_pair(items, i, lit, problems)
+    items = _place_pairs(_items(text, literals), literals, problems)
     items = _uncross(items, literals, problems)
     _tighten(items, literals)
     out = _render(items, literals, problems)
+    present = set(items)
     missing = [lit for i, lit in enumerate(literals)
-               if isinstance(lit, str) and ("p", i) not in items]
+               if isinstance(lit, str) and ("p", i) not in present]
     problems += [f"could not place {_show(lit)}" for lit in missing]
     missing += [lit.whole for i, lit in enumerate(literals)
-                if isinstance(lit, Markup) and ("o", i) not in items]
+                if isinstance(lit, Markup) and ("o", i) not in present]
     text = " ".join([out, *missing]) if missing else out
     return text, ("markup: " + "; ".join(problems)) if problems else None
 
@@ -89,22 +87,34 @@ def _items(text: str, literals: list[Literal]) -> list[Item]:
     return items
 
 
-def _place_pair(items: list[Item], i: int, lit: Markup, problems: list[str]) -> None:
-    o = items.index(("o", i)) if ("o", i) in items else None
-    c = items.index(("c", i)) if ("c", i) in items else None
-    if o is not None and c is not None and o < c:
-        return
-    if o is not None and c is not None:  # reversed: the markers swap
-        items[o], items[c] = ("c", i), ("o", i)
-        problems.append(f"moved {_show(lit.opener)}…{_show(lit.closer)}")
-        return
-    problems.append(f"could not place {_show(lit.opener)}…{_show(lit.closer)}")
-    if o is None and c is None and lit.whole:
-        return  # appended with its source text
-    if o is None:
-        items.insert(0, ("o", i))
-    if c is None:
-        items.insert(_end(items), ("c", i))
+def _place_pairs(items: list[Item], literals: list[Literal], problems: list[str]
+                 ) -> list[Item]:
+    """Each span's two markers present and in order: reversed ones swap, a lost opener goes
+    at the start, a lost closer before the final punctuation."""
+    where = {item: k for k, item in enumerate(items) if item[0] in "oc"}
+    first: list[Item] = []
+    last: list[Item] = []
+    for i, lit in enumerate(literals):
+        if not isinstance(lit, Markup):
+            continue
+        o, c = where.get(("o", i)), where.get(("c", i))
+        if o is not None and c is not None:
+            if c < o:  # reversed: the markers swap
+                items[o], items[c] = ("c", i), ("o", i)
+                problems.append(f"moved {_show(lit.opener)}…{_show(lit.closer)}")
+            continue
+        problems.append(f"could not place {_show(lit.opener)}…{_show(lit.closer)}")
+        if o is None and c is None and lit.whole:
+            continue  # appended with its source text
+        if o is None:
+            first.insert(0, ("o", i))
+        if c is None:
+            last.append(("c", i))
+    items = first + items
+    if last:
+        at = _end(items)
+        items[at:at] = last
+    return items
 
 
 def _end(items: list[Item]) -> int:
@@ -180,10 +190,11 @@ def _render(items: list[Item], literals: list[Literal], problems: list[str]) -> 
             starts[value] = len(parts)
             parts.append(lit.opener)
         else:
-            inner = "".join(parts[starts[value] + 1:])
-            if not inner.strip():
+            start = starts[value]
+            if len(parts) == start + 1 or not any(x.strip() for x in parts[start + 1:]):
                 problems.append(f"empty {_show(lit.opener)}…{_show(lit.closer)}")
-            parts.append(lit.kept if lit.label and inner == lit.label else lit.closer)
+            same = lit.label and "".join(parts[start + 1:]) == lit.label
+            parts.append(lit.kept if same else lit.closer)
     return "".join(parts)
 
 
