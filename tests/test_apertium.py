@@ -7,9 +7,9 @@ from hypothesis import strategies as st
 
 from diglot.errors import ConfigError
 from tests.conftest import SHARED, needs_apertium, needs_shared
-from translate.apertium import _Request, installed_pairs
+from translate.apertium import PivotEngine, _Request, installed_pairs
 from translate.apertium_stream import decode, decode_noted, encode
-from translate.engine import Engine, open_engine
+from translate.engine import Engine, Hypothesis, open_engine
 from translate.langs import resolve
 from translate.typography import tidy
 
@@ -211,3 +211,25 @@ def test_a_markdown_document_keeps_every_link_target_and_element(es_en: Engine) 
     assert "[map][mapa]" in out and "<b>white</b> house" in out and "$E = mc^2$" in out
     assert out.endswith("[mapa]: https://x.org/mapa\n[guía rápida]: https://x.org/guia\n"
                         "[ref]: /r\n")
+
+
+class _Noting:
+    """A test engine: upper-cases each segment and notes the ones with a '<b>' in them."""
+
+    src = tgt = resolve("es")
+
+    def translate_batch(self, segments: list[str]) -> list[Hypothesis]:
+        return [Hypothesis(s.upper(), None, "markup: x" if "<b>" in s else None)
+                for s in segments]
+
+    def translate_stream(self, batches: Iterator[list[str]]) -> Iterator[list[Hypothesis]]:
+        return (self.translate_batch(b) for b in batches)
+
+
+def test_a_pivot_keeps_the_first_legs_notes() -> None:
+    pivot = PivotEngine(_Noting(), _Noting())  # type: ignore[arg-type]
+    hyps = pivot.translate_batch(["<b>a</b>", "b"])
+    assert [(h.text, h.note) for h in hyps] == [("<B>A</B>", "markup: x"), ("B", None)]
+    streamed = [h for batch in pivot.translate_stream(iter([["<b>a</b>"], ["b"]]))
+                for h in batch]
+    assert streamed == hyps

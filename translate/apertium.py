@@ -257,17 +257,30 @@ class PivotEngine:
 
     def translate_batch(self, segments: Sequence[str]) -> list[Hypothesis]:
         middle = self.first.translate_batch(segments)
-        return self.second.translate_batch([h.text for h in middle])
+        return _noted(middle, self.second.translate_batch([h.text for h in middle]))
 
     def translate_stream(self, batches: Iterable[Sequence[str]]) -> Iterator[list[Hypothesis]]:
         """Both pipelines stream: the second is fed from the first's answers as they come."""
         first = self.first.translate_stream(batches)  # type: ignore[attr-defined]
-        middle = ([h.text for h in hyps] for hyps in first)
-        return self.second.translate_stream(middle)  # type: ignore[attr-defined]
+        middles: queue.Queue[list[Hypothesis]] = queue.Queue()  # filled by the feeding thread
+
+        def texts() -> Iterator[list[str]]:
+            for hyps in first:
+                middles.put(hyps)
+                yield [h.text for h in hyps]
+
+        for hyps in self.second.translate_stream(texts()):  # type: ignore[attr-defined]
+            yield _noted(middles.get(), hyps)
 
     def close(self) -> None:
         self.first.close()
         self.second.close()
+
+
+def _noted(middle: list[Hypothesis], final: list[Hypothesis]) -> list[Hypothesis]:
+    """The second leg's hypotheses with the first leg's notes too (a note is never lost)."""
+    return [Hypothesis(b.text, b.score, "; ".join(n for n in (a.note, b.note) if n) or None)
+            for a, b in zip(middle, final, strict=True)]
 
 
 def open_apertium(src: Language, tgt: Language, mark_unknown: bool = False,
