@@ -137,8 +137,16 @@ def reference_labels(document: str) -> frozenset[str]:
     if "]:" not in document:
         return frozenset()
     env: dict[str, Any] = {}
-    _parser().parse(document, env)
+    _block_parser().parse(document, env)
     return frozenset(env.get("references", {}))
+
+
+@lru_cache(maxsize=1)
+def _block_parser() -> Any:
+    """Definitions are blocks: no inline parsing needed to collect them."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").disable("inline")
 
 
 def scan(text: str, references: Collection[str] = ()) -> list[Node]:
