@@ -215,6 +215,15 @@ def _continues(left: str, right: str, lang: str, abbreviations: Abbreviations) -
     return _ROMAN.match(head) is not None and before in abbreviations.numeral
 
 
+def _unbreakable(body: str) -> list[tuple[int, int]]:
+    """Inline Markdown a cut must not fall in (only looked for when the text has markup)."""
+    if not any(c in body for c in "`$<[\\"):
+        return []
+    from corpora.inline import unbreakable
+
+    return unbreakable(body)
+
+
 def split_sentences(text: str, lang: str) -> list[tuple[str, str]]:
     """Split a paragraph into sentences.
 
@@ -233,10 +242,13 @@ def split_sentences(text: str, lang: str) -> list[tuple[str, str]]:
     abbreviations = _abbreviations(code)
     starts = [0]
     cuts, hard = _base_cuts(body, code)
+    inside = _unbreakable(body)
     for k, cut in enumerate(cuts):
         following = cuts[k + 1] if k + 1 < len(cuts) else len(body)
         if cut in hard:
             starts.append(cut)
+        elif any(a < cut < b for a, b in inside):
+            continue  # inside code, math, an HTML tag or a link: its halves would not parse
         elif _WORDLESS.fullmatch(body, cut, following):
             continue  # no sentence is only punctuation: "etc. ?" ends with its "?"
         elif not _continues(body[starts[-1]:cut].rstrip(), body[cut:], code, abbreviations):

@@ -99,8 +99,21 @@ DIALOGUE = [
 ]
 
 
+# Inline Markdown whose halves would no longer parse: no cut inside it (CommonMark example 630
+# was cut at the "!" of "<!ELEMENT").
+INLINE = [
+    ("es", "Usa `a. B` y sigue. Fin.", ["Usa `a. B` y sigue.", "Fin."]),
+    ("en", "Let $x. Y$ be given. Then stop.", ["Let $x. Y$ be given.", "Then stop."]),
+    ("en", "foo <!ELEMENT br EMPTY> bar. Baz.", ["foo <!ELEMENT br EMPTY> bar.", "Baz."]),
+    ("es", "Lee [la guía. Es corta](https://x.org/g) hoy. Luego, nada.",
+     ["Lee [la guía. Es corta](https://x.org/g) hoy.", "Luego, nada."]),
+    ("en", "Open <a title=\"Hi. There\">the page</a> now. Done.",
+     ["Open <a title=\"Hi. There\">the page</a> now.", "Done."]),
+]
+
+
 @pytest.mark.parametrize(("lang", "text", "expected"),
-                         ABBREVIATIONS + TITLES + PUNCTUATION + ORDINALS + DIALOGUE)
+                         ABBREVIATIONS + TITLES + PUNCTUATION + ORDINALS + DIALOGUE + INLINE)
 def test_sentence_boundaries(lang: str, text: str, expected: list[str]) -> None:
     assert sentences(text, lang) == expected
 
