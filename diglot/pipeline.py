@@ -221,9 +221,13 @@ class Progressed:
     todo: int
 
 
-def _tidied(outcome: Outcome, tgt: Language) -> Outcome:
-    """The outcome with its text spaced as the target language wants, whatever the engine."""
-    return replace(outcome, text=tidy(outcome.text, tgt)) if outcome.text else outcome
+def tidy_output(source: str, text: str, tgt: Language) -> str:
+    """An engine's output spaced as the target language wants, whatever the engine.
+
+    A copy of its source (a paragraph kept in its own language, an identity engine) stays
+    byte for byte.
+    """
+    return text if not text or text == source else tidy(text, tgt)
 
 
 def translate_document(store: Store, doc_id: int, engine: Engine, batch_size: int | None,
@@ -254,8 +258,7 @@ def translate_document(store: Store, doc_id: int, engine: Engine, batch_size: in
     done, failed, memory = len(recalled), 0, len(recalled)
     batches = [unique[i:i + size] for i in range(0, len(unique), size)]
     for batch, found in _translated(engine, batches):
-        # a copy of its source (a paragraph kept in its own language) stays byte for byte
-        outcomes = [o if o.text == w.text else _tidied(o, engine.tgt)
+        outcomes = [replace(o, text=tidy_output(w.text, o.text, engine.tgt)) if o.text else o
                     for w, o in zip(batch, found, strict=True)]
         repeats = [Outcome(same.translation_id, o.text, o.error, 0.0, o.note)
                    for w, o in zip(batch, outcomes, strict=True) for same in copies[w.text][1:]]

@@ -32,21 +32,14 @@ TEXT_ATTRIBUTES = frozenset({"title", "alt"})  # human-readable, translated like
 _BREAK_IN_ANGLES = ("a line end inside <…> after ]( keeps the source from being a link "
                     "(CommonMark allows none in a <…> destination); the output writes the "
                     "paragraph on one line, where it is one")
-_DECLARATION = ("inline HTML declaration <!ELEMENT …> is not protected by the inline masking, so "
-                "its words change (inline handling: corpora/inline.py)")
 
 #: Spec examples whose structure may change with the word-changing engine, with the reason.
 STRUCTURE_EXCLUDED: dict[int, str] = {
     493: _BREAK_IN_ANGLES,
-    630: _DECLARATION,
 }
 
 #: Spec examples that the identity engine does not give back byte for byte, with the reason.
-IDENTITY_EXCLUDED: dict[int, str] = {
-    655: ("the pipeline's typography clean-up (translate.typography.tidy, run on every engine "
-          "output) collapses the run of spaces in 'Multiple     spaces' (HTML shows both the "
-          "same; without the clean-up it comes back byte for byte)"),
-}
+IDENTITY_EXCLUDED: dict[int, str] = {}
 
 
 @dataclass(frozen=True)
@@ -135,11 +128,11 @@ def translate_markdown(text: str, engine: MaskingEngine, tidied: bool = True) ->
     """
     from diglot import pipeline
 
-    tidy = getattr(pipeline, "tidy", None) if tidied else None
+    tidy = getattr(pipeline, "tidy_output", None) if tidied else None
     doc = parse_text(text, engine.src.code, "example.md", "markdown")
     todo = [i for i, s in enumerate(doc.segments) if s.translate]
     hyps = engine.translate_batch([doc.segments[i].text for i in todo])
-    texts = {i: tidy(h.text, engine.tgt) if tidy and h.text else h.text
+    texts = {i: tidy(doc.segments[i].text, h.text, engine.tgt) if tidy else h.text
              for i, h in zip(todo, hyps, strict=True)}
     return render(doc, texts)
 
