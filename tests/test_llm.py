@@ -259,3 +259,17 @@ def test_diglot_run_records_fallbacks_on_the_segments(tmp_path: Path) -> None:
     with sqlite3.connect(out / "diglot.db") as conn:
         notes = conn.execute("SELECT note FROM translations WHERE note IS NOT NULL").fetchall()
     assert len(notes) == 1
+
+
+def test_a_latin_motto_copied_as_it_is_is_no_problem_to_retry() -> None:
+    # QA calls this copy an info note (the source is not Spanish): the answer is kept at once
+    motto = "Errare humanum est, perseverare diabolicum."
+
+    def copies(call: Call) -> Answer:
+        return Answer(motto)
+
+    with serving(copies) as peer:
+        eng = engine(peer.url)
+        hyp = eng.translate_batch([motto])[0]
+    assert hyp.text == motto and hyp.note is None
+    assert len(peer.calls) == 1  # one completion: no retry

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from corpora.inline import keep_markup
 from diglot.errors import ConfigError, EngineError
 from evaluation.checks import LengthCheck, default_checks
-from evaluation.qa import Check, Context, Item
+from evaluation.qa import PROBLEMS, Check, Context, Item
 from translate.engine import Engine, EngineConfig, Hypothesis, open_engine
 from translate.langs import Language
 from translate.openai_api import Client, Reply
@@ -304,8 +304,9 @@ class LLMEngine:
                 flags = check.run(items, ctx)
             except ConfigError:  # no language model for this language: that check is skipped
                 continue
-            for flag in flags:
-                found[texts[int(flag.item)]].append(f"{flag.check}: {flag.message}")
+            for flag in flags:  # an info note (a Latin motto copied as it is) is no problem
+                if flag.severity in PROBLEMS:
+                    found[texts[int(flag.item)]].append(f"{flag.check}: {flag.message}")
         for t in texts:  # the source's links, HTML, code and emphasis, each in the answer
             lost = keep_markup(t, answers[t])[1] if answers[t] else None
             if lost:
