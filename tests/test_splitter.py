@@ -153,19 +153,20 @@ def test_lossless_on_any_text(text: str, lang: str) -> None:
     assert all(s and s == s.strip() and not t.strip() for s, t in pieces)
 
 
-#: pySBD's golden rules passed, each sentence compared with its whitespace runs collapsed
-#: (pySBD's expected lists are cleaned text; see benchmarks/segmentation.py). Issue 14 asks for
-#: 34 German cases; the two left need what a lossless paragraph splitter must not do: rewrite
-#: "z.B." as "z. B.", and end a sentence at a single newline ("Anna Anderson\nUrheberrecht"),
-#: which in a Markdown paragraph is a space (the Spanish case left out is the same newline).
-GOALS = {"en": 47, "es": 35, "fr": 5, "de": 33}
+#: pySBD's golden rules passed, each sentence compared without its whitespace (pySBD's expected
+#: lists are cleaned text; see benchmarks/segmentation.py). The German and Spanish cases left
+#: out need a cut at a single newline ("Anna Anderson\nUrheberrecht"), which in a Markdown
+#: paragraph is a space.
+GOALS = {"en": 47, "es": 35, "fr": 5, "de": 34}  # issue 14
 
 
 @needs_shared
 @pytest.mark.parametrize("lang", sorted(GOALS))
 def test_pysbd_golden_rules(lang: str) -> None:
     path = SHARED / "segmentation" / f"pysbd-{lang}.jsonl"
-    cases = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
-    passed = sum([" ".join(s.split()) for s in sentences(c["text"], lang)]
-                 == [" ".join(s.split()) for s in c["sentences"]] for c in cases)
+    cases = [json.loads(line) for line in path.read_text("utf-8").split("\n") if line]
+    # whitespace is left out of the comparison: pySBD's expected lists come from its cleaning
+    # mode, which rewrites it ("z.B." → "z. B.", line breaks → spaces); only the cuts count
+    passed = sum(["".join(s.split()) for s in sentences(c["text"], lang)]
+                 == ["".join(s.split()) for s in c["sentences"]] for c in cases)
     assert passed >= GOALS[lang], f"{passed}/{len(cases)} {lang} cases"
