@@ -239,16 +239,22 @@ class EmbeddingScorer:
 
     Sentence vectors are centred on the document's mean before use: multilingual-e5 puts all
     sentences in a narrow cone, and removing the shared direction makes cosines discriminate.
-    A span's vector is the normalised sum of its sentences' vectors, so each sentence is
-    embedded once (and cached); `overlap` > 1 embeds spans of up to that many consecutive
-    sentences as one text instead, as Vecalign does (measured: +0.01 strict F1 on Text+Berg at
-    five times the embedding cost).
+    With `overlap` 1 a span's vector is the normalised sum of its sentences' vectors, so each
+    sentence is embedded once (and cached); `overlap` k > 1 (the default, 4) embeds spans of up
+    to k consecutive sentences as one text instead, as Vecalign does: about k texts a
+    sentence, for a better score of many-to-one links (strict F1 on Text+Berg and MAC dev in
+    benchmarks/align.py). `fit` embeds every sentence and span of the documents once, with
+    progress, and `prepare` scores any stretch from those vectors.
 
     Args:
         embedder: the sentence embedder.
         skip: score of a 1–0 or 0–1 bead.
         margin: subtract the mean similarity to the neighbouring sentences.
         overlap: embed spans of up to this many sentences as one text.
+        progress: shows embedding progress (texts embedded); default none.
+
+    Raises:
+        ValueError: overlap below 1.
     """
 
     def __init__(self, embedder: Embedder, *, skip: float = -0.05, margin: bool = True,

@@ -5,6 +5,7 @@ the anchored search, alone and together (the new default).
     .venv/bin/python benchmarks/align.py            # everything
     .venv/bin/python benchmarks/align.py --quick    # Text+Berg, the cut and the Manifesto only
     .venv/bin/python benchmarks/align.py --cache-dir DIR   # keep the embeddings for next time
+    .venv/bin/python benchmarks/align.py --mac-overlaps 1  # MAC without overlap 4 (4× the texts)
 
 Each configuration runs in its own process, so its peak memory (max RSS) and time are its own.
 Data: ../shared/data/textberg-dev (de–fr, 1 document), ../shared/data/mac-dev (zh–en,
@@ -288,8 +289,11 @@ def _quality(quick: bool, caches: dict[int, str]) -> None:
     print("| data | config | strict P | strict R | strict F1 | lax P | lax R | lax F1 "
           "| seconds | texts embedded | embedded/s | peak MB |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    mac = [int(k) for k in (_option("--mac-overlaps") or "1,4").split(",")]
     for dataset in (["textberg-dev"] if quick else list(SETS)):
         for label, overlap, search in CONFIGS:
+            if dataset == "mac-dev" and overlap not in mac:
+                continue
             r = _run_job("quality", dataset, str(overlap), search, caches[overlap])
             print(f"| {dataset} | {label} | {r['precision_strict']:.3f} | "
                   f"{r['recall_strict']:.3f} | {r['f1_strict']:.3f} | "
