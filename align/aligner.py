@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -62,10 +63,13 @@ class Side:
     def id_of(self, k: int) -> int:
         return self.ids[k] if self.ids is not None else k
 
+    @cached_property
+    def _at(self) -> dict[int, int]:
+        return {v: k for k, v in enumerate(self.ids or range(len(self.sentences)))}
+
     def text(self, ids: Sequence[int]) -> str:
         """The sentences with these ids, joined by a space."""
-        at = {v: k for k, v in enumerate(self.ids)} if self.ids is not None else None
-        return " ".join(self.sentences[at[k] if at is not None else k] for k in ids)
+        return " ".join(self.sentences[self._at[k]] for k in ids)
 
 
 @dataclass(frozen=True)
