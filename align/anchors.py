@@ -169,31 +169,42 @@ def band_through(anchors: Sequence[Anchor], n: int, m: int, margin: int = 4) -> 
     return band_around(gaps(anchors, n, m), 1, n, m, margin)
 
 
-def unmatched_share(anchors: Sequence[Anchor], n: int, m: int, *, min_run: int = 3,
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def unmatched_share(anchors: Sequence[Anchor], src_len: np.ndarray, tgt_len: np.ndarray, *,
+                    min_run: int = 6, slack: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
     """For each sentence, the share of its gap between anchors that cannot have a partner.
 
-    In a gap of `ds` source and `dt` target sentences, with `r` target sentences per source
-    sentence along the anchor chain, about `ds - dt / r` source sentences (or `dt - ds * r`
-    target sentences) have no counterpart. That share of the gap is returned for every
-    sentence of the gap on both sides: where one side has material the other lacks, the few
-    sentences facing it are no safer to link. 0 in gaps shorter than `min_run` on both sides;
-    without two anchors every share is 0.
+    Measured in characters, as Gale & Church measure beads (sentence counts vary too much
+    where one side splits what the other joins): in a gap of `cs` source and `ct` target
+    characters, with `r` target characters per source character along the anchor chain,
+    about `1 - ct / (r cs)` of the source side (or `1 - r cs / ct` of the target side) has no
+    counterpart. Less than `slack` of that is noise; above it, the share is rescaled to 0–1
+    and given to every sentence of the gap on both sides, since the few sentences facing
+    material the other side lacks are no safer to link. 0 in gaps shorter than `min_run`
+    sentences on both sides; without two anchors every share is 0.
+
+    Args:
+        anchors: (source, target) pairs increasing on both sides.
+        src_len: characters of each source sentence, shape (n,).
+        tgt_len: characters of each target sentence, shape (m,).
+        min_run: shortest gap (in sentences, on its longer side) that can be unmatched.
+        slack: share of a gap taken as length noise.
 
     Returns:
         (source shares, shape (n,); target shares, shape (m,)), each in [0, 1].
     """
+    n, m = len(src_len), len(tgt_len)
     share_s, share_t = np.zeros(n), np.zeros(m)
     if len(anchors) < 2:
         return share_s, share_t
     (i0, j0), (i1, j1) = anchors[0], anchors[-1]
-    ratio = max(j1 - j0, 1) / max(i1 - i0, 1)
+    ratio = max(tgt_len[j0:j1 + 1].sum(), 1) / max(src_len[i0:i1 + 1].sum(), 1)
     for bead in gaps(anchors, n, m):
-        ds, dt = len(bead.src), len(bead.tgt)
-        if max(ds, dt) < min_run:
+        if max(len(bead.src), len(bead.tgt)) < min_run:
             continue
-        share = max(1 - dt / ratio / ds if ds else 0.0, 1 - ds * ratio / dt if dt else 0.0)
-        share_s[list(bead.src)] = share_t[list(bead.tgt)] = max(share, 0.0)
+        cs = ratio * src_len[list(bead.src)].sum()
+        ct = tgt_len[list(bead.tgt)].sum()
+        share = 1 - min(cs, ct) / max(cs, ct, 1)
+        share_s[list(bead.src)] = share_t[list(bead.tgt)] = max(share - slack, 0) / (1 - slack)
     return share_s, share_t
 
 

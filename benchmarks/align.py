@@ -242,14 +242,15 @@ def main() -> None:
           "runs share one embedding cache (--cache-dir keeps it between runs): the first run "
           "to need a text embeds it, and seconds include that embedding; the embedding cost "
           "alone is measured on an empty cache first.\n")
-    _throughput()
+    if "--no-embedding-cost" not in sys.argv:
+        _throughput()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(_option("--cache-dir") or tmp)
         cache = str(folder / "cache.sqlite")
         caches = {1: cache, 4: cache}
         _quality(quick, caches)
         _unequal(caches)
-    if not quick:
+    if not quick and "--no-scaling" not in sys.argv:
         _scaling()
 
 

@@ -176,7 +176,9 @@ def test_anchored_search_covers_every_sentence_once(n: int, m: int, seed: int,
     band = band_through(anchors, n, m, margin)
     assert band.lo[0] == 0 and band.hi[-1] == m
     assert all(np.diff(band.lo) >= 0) and all(np.diff(band.hi) >= 0)
-    scores = CheapSkips(TableScores(n, m, seed), *unmatched_share(anchors, n, m))
+    lengths = np.random.default_rng(seed).integers(1, 200, size=n + m)
+    share = unmatched_share(anchors, lengths[:n], lengths[n:])
+    scores = CheapSkips(TableScores(n, m, seed), *share, link_cost=0.3)
     beads = align(scores, bead_types(3, 4), band=band)
     _check_cover(beads, n, m)
 
@@ -208,7 +210,7 @@ def test_mutual_neighbours_of_a_shuffled_copy_are_the_shuffle() -> None:
 def test_a_gap_one_side_lacks_makes_its_skips_free() -> None:
     # Anchors 0-0 … 9-9, then 30 source sentences with no target, then 40-10 … 49-19.
     anchors = [(k, k) for k in range(10)] + [(k, k - 30) for k in range(40, 50)]
-    share_s, share_t = unmatched_share(anchors, 50, 20)
+    share_s, share_t = unmatched_share(anchors, np.full(50, 40), np.full(20, 50))
     assert share_s[10:40].tolist() == [1.0] * 30 and share_s[:10].sum() == 0 == share_t.sum()
     scores = CheapSkips(TableScores(50, 20, 0), share_s, share_t)
     skips = scores.score(1, 0, np.array([5, 20]), np.array([5, 10]))
