@@ -199,7 +199,7 @@ def run(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium", model:
     hits = summary.memory.get("hits", 0)
     typer.echo(f"{summary.segments} segments: {summary.translated} translated now, "
                f"{summary.reused} from the store, {hits} from the translation memory, "
-               f"{summary.untranslatable} kept as is, "
+               f"{summary.untranslatable + summary.kept} kept as is, "
                f"{summary.failed} failed ({summary.seconds:.1f} s, {summary.engine} "
                f"{summary.model})")
     if summary.notes:

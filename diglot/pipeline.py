@@ -80,6 +80,7 @@ class Summary:
     params: dict[str, object]
     segments: int = 0
     untranslatable: int = 0
+    kept: int = 0  # kept as they are by the source-language check (already in the target...)
     reused: int = 0
     translated: int = 0
     failed: int = 0
@@ -359,7 +360,9 @@ def _translate_stored(opts: RunOptions, project: Path, progress: Progress) -> _T
     summary.engine_stats = dict(getattr(inner, "stats", {}))
     summary.segments = len(doc.segments)
     summary.untranslatable = sum(not s.translate for s in doc.segments)
-    summary.translated = now.done - now.memory
+    # segments the source-language check kept as they are were never sent to an engine
+    summary.kept = engine.kept if isinstance(engine, SourceRouter) else 0
+    summary.translated = now.done - now.memory - summary.kept
     summary.memory = {"hits": now.memory, "segments": now.todo,
                       "rate": round(now.memory / now.todo, 4) if now.todo else 0.0}
     summary.reused = len(texts) - now.done

@@ -162,6 +162,8 @@ def test_essay_fr_en_keeps_its_english_paragraphs_byte_for_byte(
     assert {s: notes[s][:len(KEPT)] for s in sentences} == {s: KEPT for s in sentences}
     info = summary.source_languages
     assert info["segments"]["kept"] == len(sentences)
+    # the run's counts say the same: kept segments are not counted as translated
+    assert summary.kept == len(sentences) and summary.translated == len(set(recording.sent))
     assert info["segments"]["routed"] == info["segments"]["flagged"] == 0
     assert len(info["moved"]) == labels.count("en") == 9
     assert "Bourgeoisie" not in out.split("\n\n", 2)[1]  # the French is translated
@@ -289,7 +291,8 @@ def test_an_interrupted_run_resumes_and_kept_segments_are_not_redone(
     assert 0 < done < clean.translated
     recording.sent, recording.stop_at = [], None
     resumed = run(opts)
-    assert resumed.reused == done and resumed.translated == clean.translated - done
+    assert resumed.reused == done
+    assert resumed.translated + resumed.kept == clean.translated + clean.kept - done
     assert ENGLISH_INVENTED not in recording.sent and ITALIAN not in recording.sent
     assert (tmp_path / "out" / "doc.en.md").read_bytes() == (
         tmp_path / "clean" / "doc.en.md").read_bytes()

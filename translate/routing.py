@@ -273,6 +273,8 @@ class SourceRouter:
     def __init__(self, engine: Engine, plan: SourcePlan, pairs: Mapping[str, Engine]) -> None:
         self.engine, self.plan, self.pairs = engine, plan, dict(pairs)
         self.src, self.tgt = engine.src, engine.tgt
+        #: Segments given back as they are, never sent to an engine.
+        self.kept = 0
         self.preferred_batch = int(getattr(engine, "preferred_batch", 32))
         self.translate_stream: Callable[[Iterable[Sequence[str]]],
                                         Iterator[list[Hypothesis]]] | None = None
@@ -301,6 +303,7 @@ class SourceRouter:
                 routed.setdefault(route.lang, []).append(i)
             elif route.action in (KEPT, FLAGGED):
                 out[i] = Hypothesis(text, note=route.note)
+                self.kept += 1
             else:
                 main.append(i)
         return out, main, routed
