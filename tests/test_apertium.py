@@ -116,6 +116,12 @@ def es_en() -> Iterator[Engine]:
      'The <strong>red house</strong> and the <abbr title="Estados Unidos">blue car</abbr>.'),
     ('Un <span lang="fr">coche rojo</span> y <a href="https://x.org">la casa blanca</a>.',
      'A <span lang="fr">red car</span> and <a href="https://x.org">the white house</a>.'),
+    # English "a" becomes "an" before a vowel: Apertium joins the article to the marked word,
+    # yet the article stays outside the markup, and an article inside it stays inside
+    ("Tengo una manzana *vieja* en la mesa.", "Have an *old* apple in the table."),
+    ("Es un elefante <b>enorme</b> y gris.", "It is an <b>enormous</b> and grey elephant."),
+    ("Una idea <u>original</u> basta.", "An <u>original</u> idea suffices."),
+    ("Tengo *una manzana* hoy.", "Have *an apple* today."),
 ])
 def test_paired_markup_travels_with_its_words(es_en: Engine, source: str,
                                               expected: str) -> None:

@@ -100,8 +100,16 @@ def _tokens(stream: str, encoded: Encoded) -> list[tuple[str, tuple[int, ...]]]:
     for m in _TOKEN.finditer(stream):
         if m.group(1) is not None:
             entries = [ids(e) for e in _ENTRY.findall(m.group(1))]
-            tokens.append((_UNESCAPE.sub(r"\1", m.group(2)), entries[0]))
-            pending = entries[1:]
+            parts = [p for p in re.split(r"(\s+)", _UNESCAPE.sub(r"\1", m.group(2))) if p]
+            words = sum(bool(p.strip()) for p in parts)
+            # Post-generation can join a word without a blank to the next one's ("a" +
+            # "[[t:s:0]]old" → "[[t:s:0]]an old"): the words that lack an entry are the first
+            at = -max(0, words - len(entries))
+            for part in parts:
+                word = bool(part.strip())
+                tokens.append((part, entries[at] if word and at >= 0 else ()))
+                at += word
+            pending = entries[max(at, 0):]
         elif m.group(3) is not None:  # superblanks come back in order
             tokens.append((_UNESCAPE.sub(r"\1", m.group(3)), next(blanks, ())))
         elif m.group(4) is not None:
