@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 import secrets
 import shlex
 import stat
@@ -176,6 +177,9 @@ def _guess_encoding(data: bytes) -> str | None:
     """
     from charset_normalizer import from_bytes
 
+    western = _western(data)
+    if western is not None:
+        return western
     found = from_bytes(data[:200_000])
     best = found.best()
     if best is None:
@@ -190,6 +194,26 @@ def _guess_encoding(data: bytes) -> str | None:
         else:
             return "CP1252"
     return iconv_name(best.encoding)
+
+
+_HIGH_RUN = re.compile(rb"[\x80-\xff]+")
+
+
+def _western(data: bytes) -> str | None:
+    """CP1252 (or ISO-8859-1 where CP1252 leaves a byte undefined) when every run of non-ASCII
+    bytes is one or two bytes long: accented letters inside ASCII words, as Western European
+    text in a single-byte encoding has them. Charset-normalizer has too little to go on in a
+    short file ("Canción" came out as CP1006, "Año" as UTF-16BE); Cyrillic or Greek words and
+    CJK text are runs of several non-ASCII bytes, which this leaves to it.
+    """
+    runs = [len(m.group()) for m in _HIGH_RUN.finditer(data[:200_000])]
+    if not runs or max(runs) > 2:
+        return None
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        return "ISO-8859-1"
+    return "CP1252"
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -104,6 +104,25 @@ GERMAN = "Größere Änderungen.\nDie Straße ist schön.\n"
     ("e.txt", GERMAN, "utf-16",
      "e.txt: is UTF-16 (little-endian), not UTF-8; convert it: iconv -f UTF-16 -t UTF-8 "
      "{dir}/e.txt > {dir}/e.utf8.txt"),
+    # short Western files, where charset-normalizer alone said CP1006, UTF-16BE or BIG5
+    ("c.es.md", "Canción\n", "latin-1",
+     "c.es.md:1: is not UTF-8 (detected CP1252); convert it: iconv -f CP1252 -t UTF-8 "
+     "{dir}/c.es.md > {dir}/c.es.utf8.md"),
+    ("a.es.md", "Año\n", "latin-1",
+     "a.es.md:1: is not UTF-8 (detected CP1252); convert it: iconv -f CP1252 -t UTF-8 "
+     "{dir}/a.es.md > {dir}/a.es.utf8.md"),
+    ("n.es.md", "El niño\n", "latin-1",
+     "n.es.md:1: is not UTF-8 (detected CP1252); convert it: iconv -f CP1252 -t UTF-8 "
+     "{dir}/n.es.md > {dir}/n.es.utf8.md"),
+    # Cyrillic words are runs of non-ASCII bytes: left to charset-normalizer, which is right
+    ("r.md", "Призрак бродит по Европе — призрак коммунизма. Все силы старой Европы "
+     "объединились для священной травли этого призрака.\n", "cp1251",
+     "r.md:1: is not UTF-8 (detected CP1251); convert it: iconv -f CP1251 -t UTF-8 "
+     "{dir}/r.md > {dir}/r.utf8.md"),
+    # a byte CP1252 leaves undefined: ISO-8859-1, which maps every byte
+    ("k.es.md", "Texto con control \x81 y ñ.\n", "latin-1",
+     "k.es.md:1: is not UTF-8 (detected ISO-8859-1); convert it: iconv -f ISO-8859-1 -t UTF-8 "
+     "{dir}/k.es.md > {dir}/k.es.utf8.md"),
 ])
 def test_the_suggested_iconv_command_converts_the_file(tmp_path: Path, name: str, text: str,
                                                        encoding: str, message: str) -> None:
