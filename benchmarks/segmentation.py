@@ -37,24 +37,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from tests.test_splitter import NAMED  # noqa: E402 - the issue's inputs, one list for both
+
 DATA = ROOT.parent / "shared" / "data"
 LANGS = ("en", "es", "fr", "de")
 
 Split = Callable[[str, str], list[str]]
-
-#: The issue's named inputs with the sentences a reader sees in them (written by hand).
-NAMED: list[tuple[str, str, list[str]]] = [
-    ("es", "Quedamos a las 5 p. m. del lunes.", ["Quedamos a las 5 p. m. del lunes."]),
-    ("es", "La casa vale aprox. 20 000 euros.", ["La casa vale aprox. 20 000 euros."]),
-    ("es", "Es una iglesia del s. XVIII de Toledo.", ["Es una iglesia del s. XVIII de Toledo."]),
-    ("en", "It costs approx. 20 dollars.", ["It costs approx. 20 dollars."]),
-    ("fr", "Le XVIIIe s. fut le siècle des Lumières.",
-     ["Le XVIIIe s. fut le siècle des Lumières."]),
-    ("de", "Jonas ist Fan vom 1. FC Köln, und du?", ["Jonas ist Fan vom 1. FC Köln, und du?"]),
-    ("de", "Dies ist nun der 17. Versuch.", ["Dies ist nun der 17. Versuch."]),
-    ("es", "—¿Vienes mañana? —preguntó ella—. No tardes, por favor.",
-     ["—¿Vienes mañana? —preguntó ella—.", "No tardes, por favor."]),
-]
 
 
 def baseline(text: str, lang: str) -> list[str]:
