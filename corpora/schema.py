@@ -104,6 +104,98 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE translations ADD COLUMN note TEXT;
     """,
+    # 3: the review workspace. A bitext is one document in one target language under one engine
+    # configuration; its beads are the rows of `links`. Beads are never deleted by a review: a
+    # merged-away bead is retired; every text version, alignment change, status change and
+    # comment is appended with its author and time.
+    """
+    CREATE TABLE bitexts (
+        id INTEGER PRIMARY KEY,
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        tgt_lang TEXT NOT NULL,
+        config_key TEXT NOT NULL,
+        glossary_path TEXT,
+        glossary_version TEXT,
+        created_at TEXT NOT NULL,
+        UNIQUE (document_id, tgt_lang, config_key)
+    );
+    INSERT INTO bitexts (document_id, tgt_lang, config_key, created_at)
+        SELECT DISTINCT document_id, tgt_lang, config_key, '1970-01-01T00:00:00.000+00:00'
+        FROM links;
+    ALTER TABLE links ADD COLUMN bitext_id INTEGER REFERENCES bitexts(id) ON DELETE CASCADE;
+    -- document order; a bead split off another gets a key between its neighbours'
+    ALTER TABLE links ADD COLUMN ord REAL;
+    ALTER TABLE links ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE links ADD COLUMN status TEXT NOT NULL DEFAULT 'unreviewed'
+        CHECK (status IN ('unreviewed', 'confirmed', 'needs-work'));
+    ALTER TABLE links ADD COLUMN status_by TEXT;
+    ALTER TABLE links ADD COLUMN status_at TEXT;
+    ALTER TABLE links ADD COLUMN retired_at TEXT;
+    UPDATE links SET ord = position, bitext_id = (
+        SELECT b.id FROM bitexts b WHERE b.document_id = links.document_id
+        AND b.tgt_lang = links.tgt_lang AND b.config_key = links.config_key);
+    CREATE INDEX links_order ON links (bitext_id, ord);
+    ALTER TABLE edits ADD COLUMN version INTEGER;
+    ALTER TABLE edits ADD COLUMN base_version INTEGER;
+    ALTER TABLE edits ADD COLUMN kind TEXT NOT NULL DEFAULT 'edit'
+        CHECK (kind IN ('edit', 'revert', 'merge', 'split', 'move', 'apply'));
+    CREATE INDEX edits_link ON edits (link_id, id);
+    CREATE INDEX edits_translation ON edits (translation_id, id);
+    CREATE TABLE link_ops (
+        id INTEGER PRIMARY KEY,
+        bitext_id INTEGER NOT NULL REFERENCES bitexts(id) ON DELETE CASCADE,
+        op TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        author TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX link_ops_bitext ON link_ops (bitext_id, id);
+    CREATE TABLE comments (
+        id INTEGER PRIMARY KEY,
+        link_id INTEGER NOT NULL REFERENCES links(id) ON DELETE CASCADE,
+        author TEXT NOT NULL,
+        text TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX comments_link ON comments (link_id, id);
+    CREATE TABLE flags (
+        id INTEGER PRIMARY KEY,
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        tgt_lang TEXT NOT NULL,
+        config_key TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        check_name TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        message TEXT NOT NULL
+    );
+    CREATE INDEX flags_bitext ON flags (document_id, tgt_lang, config_key, position);
+    CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('reviewer', 'admin')),
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        user_name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        csrf TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    );
+    CREATE TABLE glossary_changes (
+        id INTEGER PRIMARY KEY,
+        bitext_id INTEGER REFERENCES bitexts(id) ON DELETE SET NULL,
+        path TEXT NOT NULL,
+        old_version TEXT,
+        new_version TEXT NOT NULL,
+        source TEXT NOT NULL,
+        target TEXT NOT NULL,
+        author TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
