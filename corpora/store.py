@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO
 
+from corpora.beads import save_beads
 from corpora.document import Document
 from corpora.schema import MIGRATIONS, SCHEMA_VERSION
 from diglot.errors import StoreError
@@ -276,17 +277,25 @@ class Store:
 
     def save_links(self, doc_id: int, tgt: str, key: str,
                    links: Sequence[tuple[list[int], list[int], float | None]],
-                   method: str) -> None:
-        """Replace the sentence links of a document for a target and engine config.
+                   method: str, glossary_path: str | None = None,
+                   glossary_version: str | None = None) -> int:
+        """Write a run's sentence links (beads) for a document, target and engine config.
+
+        Creates the bitext when missing and records the run's glossary on it. Beads that
+        reviewers have touched are never deleted: see `corpora.beads.save_beads`.
 
         Args:
+            doc_id: The document.
+            tgt: Target language code.
+            key: Engine configuration key.
             links: ``(source segment positions, target translation positions, score)``.
+            method: How the links were made.
+            glossary_path: The run's glossary file, if it had one.
+            glossary_version: That glossary's version.
+
+        Returns:
+            The bitext id.
         """
         with self.transaction() as c:
-            c.execute("DELETE FROM links WHERE document_id = ? AND tgt_lang = ? "
-                      "AND config_key = ?", (doc_id, tgt, key))
-            c.executemany(
-                "INSERT INTO links (document_id, tgt_lang, config_key, position, src_segments, "
-                "tgt_kind, tgt_ids, score, method) VALUES (?, ?, ?, ?, ?, 'translation', ?, ?, ?)",
-                [(doc_id, tgt, key, i, json.dumps(src), json.dumps(dst), score, method)
-                 for i, (src, dst, score) in enumerate(links)])
+            return save_beads(c, doc_id, tgt, key, links, method, glossary_path,
+                              glossary_version)

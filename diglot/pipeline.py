@@ -349,7 +349,10 @@ def _translate_stored(opts: RunOptions, project: Path, progress: Progress) -> _T
             stored = store.translations(doc_id, tgt.code, config.key)
             texts = {t.position: t.text for t in stored if t.status == "done" and t.text}
             store.save_links(doc_id, tgt.code, config.key,
-                             [([p], [p], None) for p in sorted(texts)], method="sentence")
+                             [([p], [p], None) for p in sorted(texts)], method="sentence",
+                             glossary_path=(str(opts.glossary.resolve())
+                                            if opts.glossary is not None else None),
+                             glossary_version=terms.version if terms is not None else None)
     finally:
         engine.close()
     if terms is not None:

@@ -75,3 +75,47 @@ def test_not_a_store_is_refused(tmp_path: Path) -> None:
     path.write_bytes(b"this is not sqlite at all" * 100)
     with pytest.raises(StoreError, match="not a diglot project store"), Store.open(path):
         pass
+
+
+def _beads(store: Store) -> list[tuple[int, str, str | None]]:
+    return [(r[0], r[1], r[2]) for r in store.conn.execute(
+        "SELECT id, src_segments, retired_at FROM links ORDER BY ord, id")]
+
+
+def test_save_links_makes_the_bitext_and_keeps_ids_of_unchanged_beads(tmp_path: Path) -> None:
+    doc = parse_text(TEXT, "es", "t.md", "markdown")
+    with Store.open(tmp_path / "p.db") as store:
+        doc_id = store.add_document(doc, None, TEXT)
+        bitext = store.save_links(doc_id, "en", "k", [([0], [0], None), ([2], [2], None)],
+                                  "sentence")
+        first = _beads(store)
+        again = store.save_links(doc_id, "en", "k", [([0], [0], None), ([1], [1], None),
+                                                     ([2], [2], None)], "sentence",
+                                 glossary_path="/g.tsv", glossary_version="v1")
+        assert again == bitext
+        beads = _beads(store)
+        assert [b[1] for b in beads] == ["[0]", "[1]", "[2]"]
+        assert beads[0] == first[0] and beads[2] == first[1]  # same ids, a new one between
+        assert store.conn.execute("SELECT document_id, tgt_lang, config_key, glossary_path, "
+                                  "glossary_version FROM bitexts").fetchall() == [
+            (doc_id, "en", "k", "/g.tsv", "v1")]
+        assert store.conn.execute("SELECT COUNT(*) FROM links WHERE bitext_id = ?",
+                                  (bitext,)).fetchone()[0] == 3
+
+
+def test_save_links_after_review_keeps_beads_and_adds_only_uncovered_segments(
+        tmp_path: Path) -> None:
+    doc = parse_text(TEXT, "es", "t.md", "markdown")
+    with Store.open(tmp_path / "p.db") as store:
+        doc_id = store.add_document(doc, None, TEXT)
+        store.save_links(doc_id, "en", "k", [([0], [0], None), ([1], [1], None)], "sentence")
+        (a, _, _), (b, _, _) = _beads(store)
+        # a reviewer merged bead b into a (the spec's merge: one active bead, one retired)
+        store.conn.execute("UPDATE links SET src_segments = '[0, 1]', tgt_ids = '[0, 1]', "
+                           "version = 2, status = 'confirmed' WHERE id = ?", (a,))
+        store.conn.execute("UPDATE links SET retired_at = 'now' WHERE id = ?", (b,))
+        store.save_links(doc_id, "en", "k", [([p], [p], 0.5) for p in range(3)], "sentence")
+        assert _beads(store) == [(a, "[0, 1]", None), (b, "[1]", "now"),
+                                 (_beads(store)[2][0], "[2]", None)]
+        assert store.conn.execute("SELECT version, status FROM links WHERE id = ?",
+                                  (a,)).fetchone() == (2, "confirmed")

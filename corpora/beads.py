@@ -1,0 +1,177 @@
+"""Bitexts and their beads in the project store, as plain functions over a connection.
+
+A bitext is one document in one target language under one engine configuration; its beads are
+the rows of ``links`` (source segment positions, target segment positions, score). A run writes
+the beads once; after that they belong to the reviewers: a re-run keeps every bead of a bitext
+that has review activity and only adds beads for segments that no active bead covers, so
+review state and bead ids survive. The functions take a ``sqlite3.Connection`` (not a
+``Store``) so the review server, which opens its own connections, shares them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+#: ``(source segment positions, target segment positions, score)``: a bead as an aligner or
+#: the pipeline proposes it.
+Proposed = tuple[Sequence[int], Sequence[int], float | None]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def find_bitext(conn: sqlite3.Connection, doc_id: int, tgt: str, key: str) -> int | None:
+    """The id of a document's bitext for a target language and engine config, if any."""
+    row = conn.execute("SELECT id FROM bitexts WHERE document_id = ? AND tgt_lang = ? "
+                       "AND config_key = ?", (doc_id, tgt, key)).fetchone()
+    return int(row[0]) if row else None
+
+
+def ensure_bitext(conn: sqlite3.Connection, doc_id: int, tgt: str, key: str,
+                  glossary_path: str | None = None, glossary_version: str | None = None) -> int:
+    """The bitext row for (document, target, config), created when missing; a glossary path
+    and version given here are recorded on it (the latest run's)."""
+    conn.execute(
+        "INSERT INTO bitexts (document_id, tgt_lang, config_key, glossary_path, "
+        "glossary_version, created_at) VALUES (?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (document_id, tgt_lang, config_key) DO NOTHING",
+        (doc_id, tgt, key, glossary_path, glossary_version, _now()))
+    bitext_id = find_bitext(conn, doc_id, tgt, key)
+    assert bitext_id is not None  # inserted just above
+    if glossary_path is not None or glossary_version is not None:
+        conn.execute("UPDATE bitexts SET glossary_path = COALESCE(?, glossary_path), "
+                     "glossary_version = COALESCE(?, glossary_version) WHERE id = ?",
+                     (glossary_path, glossary_version, bitext_id))
+    return bitext_id
+
+
+def has_review(conn: sqlite3.Connection, bitext_id: int) -> bool:
+    """Whether anyone has reviewed a bitext: a bead edit, an alignment or status change in the
+    log, a comment, a bead status other than unreviewed, or a retired bead."""
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM links WHERE bitext_id = ? AND (status != 'unreviewed' "
+        "OR retired_at IS NOT NULL)) "
+        "OR EXISTS (SELECT 1 FROM link_ops WHERE bitext_id = ?) "
+        "OR EXISTS (SELECT 1 FROM edits e JOIN links l ON l.id = e.link_id "
+        "WHERE l.bitext_id = ?) "
+        "OR EXISTS (SELECT 1 FROM comments c JOIN links l ON l.id = c.link_id "
+        "WHERE l.bitext_id = ?)", (bitext_id,) * 4).fetchone()
+    return bool(row[0])
+
+
+@dataclass(frozen=True)
+class StoredBead:
+    """An active bead as stored: its id, document order key, and both sides' positions."""
+
+    id: int
+    ord: float
+    src: tuple[int, ...]
+    tgt: tuple[int, ...]
+
+
+def active_beads(conn: sqlite3.Connection, bitext_id: int) -> list[StoredBead]:
+    """A bitext's active (not retired) beads in document order."""
+    rows = conn.execute("SELECT id, ord, src_segments, tgt_ids FROM links WHERE bitext_id = ? "
+                        "AND retired_at IS NULL ORDER BY ord, id", (bitext_id,)).fetchall()
+    return [StoredBead(int(i), float(o), tuple(json.loads(s)), tuple(json.loads(t)))
+            for i, o, s, t in rows]
+
+
+def save_beads(conn: sqlite3.Connection, doc_id: int, tgt: str, key: str,
+               links: Sequence[Proposed], method: str, glossary_path: str | None = None,
+               glossary_version: str | None = None) -> int:
+    """Write a run's beads for a bitext (creating the bitext); return the bitext's id.
+
+    Without review activity the bitext's beads become ``links``: a bead equal to a stored one
+    (same source and target positions) keeps its row and id, the others are replaced. With
+    review activity nothing is deleted or changed: only 1:1 beads are added, for the source
+    positions of ``links`` that no active bead covers (segments finished since the last run),
+    each placed in document order after the last bead that starts before it.
+
+    Call inside a transaction.
+
+    Args:
+        conn: An open connection to the store.
+        doc_id: The document.
+        tgt: Target language code.
+        key: Engine configuration key.
+        links: The beads proposed, in document order.
+        method: How they were made (e.g. "sentence").
+        glossary_path: The run's glossary file, if it had one.
+        glossary_version: That glossary's version.
+
+    Returns:
+        The bitext id.
+    """
+    bitext_id = ensure_bitext(conn, doc_id, tgt, key, glossary_path, glossary_version)
+    if has_review(conn, bitext_id):
+        _add_uncovered(conn, doc_id, tgt, key, bitext_id, links, method)
+    else:
+        _replace(conn, doc_id, tgt, key, bitext_id, links, method)
+    return bitext_id
+
+
+def _insert(conn: sqlite3.Connection, doc_id: int, tgt: str, key: str, bitext_id: int,
+            position: int, ord_: float, link: Proposed, method: str) -> None:
+    src, dst, score = link
+    conn.execute(
+        "INSERT INTO links (document_id, tgt_lang, config_key, position, src_segments, "
+        "tgt_kind, tgt_ids, score, method, bitext_id, ord) "
+        "VALUES (?, ?, ?, ?, ?, 'translation', ?, ?, ?, ?, ?)",
+        (doc_id, tgt, key, position, json.dumps(list(src)), json.dumps(list(dst)), score,
+         method, bitext_id, ord_))
+
+
+def _replace(conn: sqlite3.Connection, doc_id: int, tgt: str, key: str, bitext_id: int,
+             links: Sequence[Proposed], method: str) -> None:
+    stored = {(tuple(json.loads(s)), tuple(json.loads(t))): int(i) for i, s, t in conn.execute(
+        "SELECT id, src_segments, tgt_ids FROM links WHERE bitext_id = ?", (bitext_id,))}
+    wanted = [(tuple(src), tuple(dst)) for src, dst, _ in links]
+    keep = set(wanted)
+    gone = [i for pair, i in stored.items() if pair not in keep]
+    conn.executemany("DELETE FROM links WHERE id = ?", [(i,) for i in gone])
+    # positions are unique per bitext: move the kept rows out of the way, then renumber
+    conn.execute("UPDATE links SET position = -1 - position WHERE bitext_id = ?", (bitext_id,))
+    for n, (pair, link) in enumerate(zip(wanted, links, strict=True)):
+        if pair in stored:
+            conn.execute("UPDATE links SET position = ?, ord = ?, score = ?, method = ? "
+                         "WHERE id = ?", (n, float(n), link[2], method, stored[pair]))
+        else:
+            _insert(conn, doc_id, tgt, key, bitext_id, n, float(n), link, method)
+
+
+def _add_uncovered(conn: sqlite3.Connection, doc_id: int, tgt: str, key: str, bitext_id: int,
+                   links: Sequence[Proposed], method: str) -> None:
+    beads = active_beads(conn, bitext_id)
+    covered = {p for b in beads for p in (*b.src, *b.tgt)}
+    new = sorted({p for src, _, _ in links for p in src} - covered)
+    if not new:
+        return
+    scores = {src[0]: score for src, dst, score in links if len(src) == 1 and list(dst) == [src[0]]}
+    # reach[i]: the furthest source position among beads[:i+1]; a bead without source
+    # segments stays with the bead before it
+    reach, furthest = [], -1
+    for b in beads:
+        furthest = max(furthest, *b.src) if b.src else furthest
+        reach.append(furthest)
+    ords = [b.ord for b in beads]
+    top = conn.execute("SELECT COALESCE(MAX(position), -1) FROM links WHERE bitext_id = ?",
+                       (bitext_id,)).fetchone()[0]
+    for n, p in enumerate(new, start=1):
+        at = bisect.bisect_left(reach, p)  # insert before the first bead reaching p or beyond
+        before = ords[at - 1] if at else None
+        after = ords[at] if at < len(ords) else None
+        if before is None:
+            ord_ = after - 1.0 if after is not None else 0.0
+        else:
+            ord_ = before + 1.0 if after is None else (before + after) / 2
+        _insert(conn, doc_id, tgt, key, bitext_id, int(top) + n, ord_, ([p], [p], scores.get(p)),
+                method)
+        reach.insert(at, p)
+        ords.insert(at, ord_)
