@@ -8,7 +8,10 @@ and waits until ``GET /api/session`` answers; ``kill`` ends it with SIGKILL (a c
 
 from __future__ import annotations
 
+import asyncio
+import math
 import os
+import random
 import re
 import signal
 import socket
@@ -16,11 +19,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import httpx
 
@@ -200,3 +203,172 @@ def serve(db: Path, *, user: str | None = None, env: Mapping[str, str] | None = 
             yield server
         finally:
             stop(server)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One write a simulated reviewer sent and what came back.
+
+    Attributes:
+        kind: "edit" or "status".
+        user: Who sent it.
+        bead: The bead's id.
+        status: The HTTP status; 0 when no answer came (connection refused or broken).
+        seconds: Wall time from sending to the whole answer.
+        text: The edit's text (unique per request), or the status asked for.
+        version: The bead's version in a 200 answer.
+        problem: What was wrong with the answer's body, "" when nothing.
+    """
+
+    kind: str
+    user: str
+    bead: int
+    status: int
+    seconds: float
+    text: str
+    version: int | None = None
+    problem: str = ""
+
+
+@dataclass
+class Reviewer:
+    """A logged-in HTTP client: its user name, CSRF token and what it knows of bead versions."""
+
+    user: str
+    client: httpx.AsyncClient
+    csrf: str
+    versions: dict[int, int] = field(default_factory=dict)
+
+
+async def open_reviewer(url: str, user: str, password: str | None) -> Reviewer:
+    """A client with its own session: local mode (no password) or an account's login.
+
+    Raises:
+        httpx.HTTPStatusError: The session or login request was refused.
+    """
+    client = httpx.AsyncClient(base_url=url, timeout=60.0)
+    if password is None:
+        response = await client.get("/api/session")
+    else:
+        response = await client.post("/api/login", json={"name": user, "password": password})
+    response.raise_for_status()
+    return Reviewer(user, client, str(response.json()["csrf"]))
+
+
+async def bead_versions(reviewer: Reviewer, bitext: int, count: int) -> dict[int, int]:
+    """Ids and versions of the first ``count`` beads of a bitext, in document order."""
+    versions: dict[int, int] = {}
+    while len(versions) < count:
+        page = await reviewer.client.get(f"/api/bitexts/{bitext}/beads",
+                                         params={"offset": len(versions), "limit": 100})
+        page.raise_for_status()
+        beads = page.json()["beads"]
+        if not beads:
+            break
+        versions.update((int(b["id"]), int(b["version"])) for b in beads[:count - len(versions)])
+    return versions
+
+
+def _check_conflict(body: dict[str, Any], asked: dict[str, Any]) -> str:
+    current, yours = body.get("current"), body.get("yours")
+    if not isinstance(current, dict) or "version" not in current or "target" not in current:
+        return f"409 without the current bead: {str(body)[:200]}"
+    if not isinstance(yours, dict) or any(yours.get(k) != v for k, v in asked.items()):
+        return f"409 without the request's version ({asked}): {str(body)[:200]}"
+    return ""
+
+
+async def write_once(reviewer: Reviewer, bitext: int, bead: int, kind: str, value: str
+                     ) -> Outcome:
+    """Send one edit (``value`` is the text) or status change and learn the new version."""
+    path = f"/api/bitexts/{bitext}/beads/{bead}/{kind}"
+    asked = {"text": value} if kind == "edit" else {"status": value}
+    body = {**asked, "base_version": reviewer.versions[bead]}
+    start = time.perf_counter()
+    try:
+        response = await reviewer.client.post(path, json=body,
+                                              headers={"X-CSRF-Token": reviewer.csrf})
+    except httpx.TransportError as exc:
+        return Outcome(kind, reviewer.user, bead, 0, time.perf_counter() - start, value,
+                       problem=f"{type(exc).__name__}: {exc}")
+    seconds = time.perf_counter() - start
+    version, problem = None, ""
+    try:
+        data = response.json()
+    except ValueError:
+        data, problem = {}, f"not JSON: {response.text[:200]}"
+    if response.status_code == 200:
+        version = reviewer.versions[bead] = int(data["version"])
+    elif response.status_code == 409:
+        problem = _check_conflict(data, asked)
+        if not problem:
+            reviewer.versions[bead] = int(data["current"]["version"])
+    elif response.status_code < 500:  # e.g. 403: reopening another's confirmation
+        fresh = await reviewer.client.get(f"/api/bitexts/{bitext}/beads/{bead}")
+        if fresh.status_code == 200:
+            reviewer.versions[bead] = int(fresh.json()["version"])
+    return Outcome(kind, reviewer.user, bead, response.status_code, seconds, value, version,
+                   problem)
+
+
+async def review_loop(reviewer: Reviewer, bitext: int, deadline: float, seed: int,
+                      edit_share: float = 0.7) -> list[Outcome]:
+    """Edit (unique texts) and confirm random beads until ``deadline`` or the server is gone.
+
+    Versions come from the reviewer's own last answers, so a bead someone else changed since
+    meets a conflict, as it would in a browser left open.
+    """
+    rng = random.Random(seed)
+    beads = sorted(reviewer.versions)
+    outcomes: list[Outcome] = []
+    n = 0
+    while time.monotonic() < deadline:
+        bead = rng.choice(beads)
+        n += 1
+        if rng.random() < edit_share:
+            text = f"Reviewed by {reviewer.user}, change {n} [{rng.getrandbits(32):08x}]."
+            outcome = await write_once(reviewer, bitext, bead, "edit", text)
+        else:
+            status = rng.choice(("confirmed", "confirmed", "needs-work"))
+            outcome = await write_once(reviewer, bitext, bead, "status", status)
+        outcomes.append(outcome)
+        if outcome.status == 0:
+            break  # the server is gone (a crash test); stop rather than spin
+    return outcomes
+
+
+async def run_load(url: str, users: Sequence[tuple[str, str | None]], bitext: int,
+                   seconds: float, *, beads: int = 100, seed: int = 15) -> list[Outcome]:
+    """``len(users)`` reviewers, each with its own session, writing for ``seconds``.
+
+    Args:
+        url: The server's base URL.
+        users: (name, password) pairs; password None for local mode.
+        bitext: The bitext to review.
+        seconds: How long the reviewers write.
+        beads: How many of the bitext's first beads they pick from.
+        seed: Seed of the reviewers' random choices.
+
+    Returns:
+        Every write sent, in no particular order.
+    """
+    reviewers = [await open_reviewer(url, name, password) for name, password in users]
+    try:
+        first = await bead_versions(reviewers[0], bitext, beads)
+        for reviewer in reviewers:
+            reviewer.versions = dict(first)
+        deadline = time.monotonic() + seconds
+        results = await asyncio.gather(*(review_loop(r, bitext, deadline, seed + k)
+                                         for k, r in enumerate(reviewers)))
+    finally:
+        for reviewer in reviewers:
+            await reviewer.client.aclose()
+    return [o for outcomes in results for o in outcomes]
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The nearest-rank ``q`` percentile (0-100) of ``values``; NaN when empty."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered), max(1, math.ceil(q / 100 * len(ordered)))) - 1]
