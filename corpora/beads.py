@@ -175,3 +175,116 @@ def _add_uncovered(conn: sqlite3.Connection, doc_id: int, tgt: str, key: str, bi
                 method)
         reach.insert(at, p)
         ords.insert(at, ord_)
+
+
+@dataclass(frozen=True)
+class BeadText:
+    """An active bead with its texts.
+
+    Attributes:
+        id: The bead (``links.id``).
+        src: Its source segment positions.
+        tgt: Its target positions: the segments whose translations make its machine text.
+        text: Its current text: its latest bead edit (``edits.link_id``), else ``machine``.
+        machine: Its translations joined with a space, each the translation's latest
+            translation-level edit (``link_id IS NULL``) if any, else the engine's text.
+        edited: Whether ``text`` comes from a bead edit.
+        reviewed: Whether ``text`` comes from a person: a bead edit, or a translation-level
+            edit within ``machine``.
+    """
+
+    id: int
+    src: tuple[int, ...]
+    tgt: tuple[int, ...]
+    text: str
+    machine: str
+    edited: bool
+    reviewed: bool
+
+
+def bead_texts(conn: sqlite3.Connection, bitext_id: int) -> list[BeadText]:
+    """A bitext's active beads in document order, with their current and machine texts.
+
+    Args:
+        conn: An open connection to the store.
+        bitext_id: The bitext.
+
+    Returns:
+        One `BeadText` per active bead, in document order.
+    """
+    row = conn.execute("SELECT document_id, tgt_lang, config_key FROM bitexts WHERE id = ?",
+                       (bitext_id,)).fetchone()
+    if row is None:
+        return []
+    machine: dict[int, tuple[str, bool]] = {}
+    for position, text, edit in conn.execute(
+            "SELECT s.position, t.text, (SELECT e.text FROM edits e WHERE e.translation_id = t.id"
+            " AND e.link_id IS NULL ORDER BY e.id DESC LIMIT 1) FROM translations t "
+            "JOIN segments s ON s.id = t.segment_id WHERE s.document_id = ? AND t.tgt_lang = ? "
+            "AND t.config_key = ? AND t.status = 'done'", row):
+        machine[int(position)] = (edit, True) if edit is not None else (text or "", False)
+    edits = dict(conn.execute(
+        "SELECT e.link_id, e.text FROM edits e JOIN links l ON l.id = e.link_id "
+        "WHERE l.bitext_id = ? AND l.retired_at IS NULL AND e.id = (SELECT MAX(e2.id) "
+        "FROM edits e2 WHERE e2.link_id = e.link_id)", (bitext_id,)).fetchall())
+    out = []
+    for bead in active_beads(conn, bitext_id):
+        parts = [machine[p] for p in bead.tgt if p in machine]
+        made = " ".join(text for text, _ in parts if text)
+        edited = bead.id in edits
+        out.append(BeadText(bead.id, bead.src, bead.tgt, edits[bead.id] if edited else made,
+                            made, edited, edited or any(human for _, human in parts)))
+    return out
+
+
+def segment_texts(beads: Sequence[BeadText]) -> dict[int, str]:
+    """The text each source segment gets from the beads over it, for writing a document.
+
+    A bead over several segments puts its text on its first segment and "" on the others; a
+    bead with no source segment adds its text to the previous bead's (to the next one's when
+    it comes first).
+
+    Args:
+        beads: Active beads in document order (`bead_texts`).
+
+    Returns:
+        Segment position -> text, for every position some bead covers.
+    """
+    out: dict[int, str] = {}
+    last: int | None = None
+    waiting: list[str] = []  # texts of beads without source before the first with one
+    for bead in beads:
+        if not bead.src:
+            if last is None:
+                waiting.append(bead.text)
+            else:
+                out[last] = _join(out[last], bead.text)
+            continue
+        first = min(bead.src)
+        out.update({p: "" for p in bead.src})
+        out[first] = _join(*waiting, bead.text)
+        waiting, last = [], first
+    return out
+
+
+def _join(*texts: str) -> str:
+    return " ".join(t for t in texts if t)
+
+
+def save_flags(conn: sqlite3.Connection, doc_id: int, tgt: str, key: str,
+               flags: Sequence[tuple[int, str, str, str]]) -> None:
+    """Replace a bitext's QA flags. Call inside a transaction.
+
+    Args:
+        conn: An open connection to the store.
+        doc_id: The document.
+        tgt: Target language code.
+        key: Engine configuration key.
+        flags: ``(segment position, check name, severity, message)``.
+    """
+    conn.execute("DELETE FROM flags WHERE document_id = ? AND tgt_lang = ? AND config_key = ?",
+                 (doc_id, tgt, key))
+    conn.executemany(
+        "INSERT INTO flags (document_id, tgt_lang, config_key, position, check_name, severity,"
+        " message) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(doc_id, tgt, key, *flag) for flag in flags])

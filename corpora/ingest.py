@@ -94,17 +94,20 @@ def part_texts(doc: Document, texts: Mapping[int, str]) -> dict[tuple[int, int],
     Args:
         doc: The document.
         texts: Text to use per segment index; a segment missing here keeps its source text.
+            A segment given "" (its sentence moved into another's bead) leaves no space.
     """
     parts: dict[tuple[int, int], list[str]] = {}
     for i, seg in enumerate(doc.segments):
-        parts.setdefault((seg.block, seg.part), []).append(texts.get(i, seg.text) + seg.trailing)
+        text = texts.get(i, seg.text)
+        gone = not text and seg.text  # the space after it would double the one before it
+        parts.setdefault((seg.block, seg.part), []).append("" if gone else text + seg.trailing)
     return {key: "".join(pieces).rstrip() for key, pieces in parts.items()}
 
 
 def block_texts(doc: Document, texts: Mapping[int, str]) -> list[str]:
     """The text of each translatable block (parts joined), with the given segment texts."""
     joined = part_texts(doc, texts)
-    return [" ".join(joined.get((b, p), t) for p, t in enumerate(block.parts))
+    return [" ".join(text for p, t in enumerate(block.parts) if (text := joined.get((b, p), t)))
             for b, block in enumerate(doc.blocks) if block.translatable]
 
 

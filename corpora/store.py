@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO
 
-from corpora.beads import save_beads
+from corpora.beads import BeadText, bead_texts, save_beads, save_flags
 from corpora.document import Document
 from corpora.schema import MIGRATIONS, SCHEMA_VERSION
 from diglot.errors import StoreError
@@ -48,6 +48,15 @@ class Outcome:
     error: str | None = None
     seconds: float = 0.0
     note: str | None = None
+
+
+@dataclass(frozen=True)
+class Recalled:
+    """A translation the store already has for a source text (see `Store.recall`)."""
+
+    text: str
+    note: str | None = None
+    reviewed: bool = False  # a reviewer's correction, not an engine's output
 
 
 @dataclass(frozen=True)
@@ -221,16 +230,18 @@ class Store:
     def memory(self, src: str, tgt: str, key: str, texts: Iterable[str]) -> dict[str, str]:
         """The translation memory: finished translations of these source texts under one
         engine configuration, from any document in the store (see `recall`)."""
-        return {source: text for source, (text, _) in self.recall(src, tgt, key, texts).items()}
+        return {source: hit.text for source, hit in self.recall(src, tgt, key, texts).items()}
 
-    def recall(self, src: str, tgt: str, key: str, texts: Iterable[str]
-               ) -> dict[str, tuple[str, str | None]]:
-        """The translation memory with notes: finished translations of these source texts
-        under one engine configuration, from any document in the store, each with the note
-        stored with it (how it was made: kept in its language, a fallback engine...).
+    def recall(self, src: str, tgt: str, key: str, texts: Iterable[str]) -> dict[str, Recalled]:
+        """The translation memory with notes: translations of these source texts from any
+        document in the store, each with the note stored with it (how it was made: kept in
+        its language, a fallback engine...).
 
-        A reviewer's latest correction takes precedence over the machine output; among several
-        translations of one text, the most recent wins.
+        A reviewer's latest correction of the same source text (an ``edits`` row on a
+        translation: a translation-level edit or an edit of a 1:1 bead) wins, under any
+        engine configuration of the same languages: a person's text beats any engine. Else
+        the finished machine translations under this configuration serve; among several, the
+        most recent wins.
 
         Args:
             src: Source language code.
@@ -239,19 +250,26 @@ class Store:
             texts: The source texts wanted.
 
         Returns:
-            Source text -> (translation, note), for the texts the store has.
+            Source text -> `Recalled` (translation, note, whether a reviewer wrote it), for
+            the texts the store has.
         """
         wanted = set(texts)
         if not wanted:
             return {}
         rows = self.conn.execute(
-            "SELECT s.text, COALESCE((SELECT e.text FROM edits e WHERE e.translation_id = t.id "
-            "ORDER BY e.id DESC LIMIT 1), t.text), t.note FROM translations t "
+            "SELECT s.text, t.text, t.note FROM translations t "
             "JOIN segments s ON s.id = t.segment_id WHERE t.config_key = ? AND t.tgt_lang = ? "
             "AND t.status = 'done' AND s.lang = ? ORDER BY t.updated_at, t.id",
             (key, tgt, src))
-        return {source: (text, note) for source, text, note in rows
-                if source in wanted and text}
+        found = {source: Recalled(text, note) for source, text, note in rows
+                 if source in wanted and text}
+        edited = self.conn.execute(
+            "SELECT s.text, e.text FROM edits e JOIN translations t ON t.id = e.translation_id "
+            "JOIN segments s ON s.id = t.segment_id WHERE t.tgt_lang = ? AND s.lang = ? "
+            "ORDER BY e.id", (tgt, src))
+        found.update({source: Recalled(text, None, True) for source, text in edited
+                      if source in wanted and text})
+        return found
 
     def translations(self, doc_id: int, tgt: str, key: str) -> list[StoredTranslation]:
         """Every translation of a document for a target and engine config, in segment order."""
@@ -299,3 +317,21 @@ class Store:
         with self.transaction() as c:
             return save_beads(c, doc_id, tgt, key, links, method, glossary_path,
                               glossary_version)
+
+    def beads(self, bitext_id: int) -> list[BeadText]:
+        """A bitext's active beads in document order with their current texts (what a
+        review gives: see `corpora.beads.bead_texts`)."""
+        return bead_texts(self.conn, bitext_id)
+
+    def save_flags(self, doc_id: int, tgt: str, key: str,
+                   flags: Sequence[tuple[int, str, str, str]]) -> None:
+        """Replace a bitext's QA flags with a run's.
+
+        Args:
+            doc_id: The document.
+            tgt: Target language code.
+            key: Engine configuration key.
+            flags: ``(segment position, check name, severity, message)``.
+        """
+        with self.transaction() as c:
+            save_flags(c, doc_id, tgt, key, flags)

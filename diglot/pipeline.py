@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from corpora.beads import BeadText, segment_texts
 from corpora.document import Document
 from corpora.ingest import block_texts, detect_format, parse_text, render
 from corpora.store import Outcome, Store, Work
@@ -82,6 +83,7 @@ class Summary:
     untranslatable: int = 0
     kept: int = 0  # kept as they are by the source-language check (already in the target...)
     reused: int = 0
+    reviewed: int = 0  # segments whose text a reviewer wrote (this document's review, or memory)
     translated: int = 0
     failed: int = 0
     failures: list[dict[str, object]] = field(default_factory=list)
@@ -214,12 +216,15 @@ class Progressed:
             under the same configuration (another document, or earlier in this one): never
             sent to the engine.
         todo: Segments that were still to translate when the call began.
+        reviewed: Of ``memory``, segments given a reviewer's correction of the same source
+            text (under any configuration) instead of a machine translation.
     """
 
     done: int
     failed: int
     memory: int
     todo: int
+    reviewed: int = 0
 
 
 def tidy_output(source: str, text: str, tgt: Language) -> str:
@@ -245,8 +250,9 @@ def translate_document(store: Store, doc_id: int, engine: Engine, batch_size: in
     work = store.work(doc_id, engine.tgt.code, config.key)
     progress.start(len(work), f"{config.engine} {engine.src.code}→{engine.tgt.code}")
     known = store.recall(engine.src.code, engine.tgt.code, config.key, (w.text for w in work))
-    recalled = [Outcome(w.translation_id, known[w.text][0], note=known[w.text][1])
+    recalled = [Outcome(w.translation_id, known[w.text].text, note=known[w.text].note)
                 for w in work if w.text in known]
+    reviewed = sum(known[w.text].reviewed for w in work if w.text in known)
     if recalled:
         store.record(run_id, recalled)
         progress.advance(len(recalled))
@@ -270,7 +276,7 @@ def translate_document(store: Store, doc_id: int, engine: Engine, batch_size: in
         memory += sum(o.error is None for o in repeats)
         progress.advance(len(every))
     store.finish_run(run_id, failed)
-    return Progressed(done, failed, memory, len(work))
+    return Progressed(done, failed, memory, len(work), reviewed)
 
 
 def _reference_blocks(path: Path, lang: str, doc: Document, input_path: Path) -> list[str]:
@@ -310,8 +316,13 @@ def output_paths(opts: RunOptions, src: Language, tgt: Language) -> dict[str, Pa
 
 @dataclass(frozen=True)
 class _Translated:
+    """What a run has once the store is written: the document, the text of each segment as
+    its review gives it (`corpora.beads.segment_texts`), and the beads behind those texts."""
+
     doc: Document
+    doc_id: int
     texts: dict[int, str]
+    beads: list[BeadText]
     summary: Summary
     references: list[str] | None
     terms: TermBase | None = None
@@ -347,12 +358,13 @@ def _translate_stored(opts: RunOptions, project: Path, progress: Progress) -> _T
             doc_id = store.add_document(doc, opts.input.resolve(), source)
             now = translate_document(store, doc_id, engine, opts.batch_size, progress)
             stored = store.translations(doc_id, tgt.code, config.key)
-            texts = {t.position: t.text for t in stored if t.status == "done" and t.text}
-            store.save_links(doc_id, tgt.code, config.key,
-                             [([p], [p], None) for p in sorted(texts)], method="sentence",
-                             glossary_path=(str(opts.glossary.resolve())
-                                            if opts.glossary is not None else None),
-                             glossary_version=terms.version if terms is not None else None)
+            finished = sorted(t.position for t in stored if t.status == "done" and t.text)
+            bitext = store.save_links(
+                doc_id, tgt.code, config.key, [([p], [p], None) for p in finished],
+                method="sentence",
+                glossary_path=str(opts.glossary.resolve()) if opts.glossary else None,
+                glossary_version=terms.version if terms is not None else None)
+            beads = store.beads(bitext)
     finally:
         engine.close()
     if terms is not None:
@@ -368,13 +380,15 @@ def _translate_stored(opts: RunOptions, project: Path, progress: Progress) -> _T
     summary.translated = now.done - now.memory - summary.kept
     summary.memory = {"hits": now.memory, "segments": now.todo,
                       "rate": round(now.memory / now.todo, 4) if now.todo else 0.0}
-    summary.reused = len(texts) - now.done
+    summary.reused = len(finished) - now.done
+    # a re-run writes what the review gives: reviewers' texts count once, where they come in
+    summary.reviewed = now.reviewed + sum(len(b.src) for b in beads if b.reviewed)
     summary.failures = [{"segment": t.position, "text": doc.segments[t.position].text,
                          "error": t.error} for t in stored if t.status != "done"]
     summary.failed = len(summary.failures)
     summary.notes = [{"segment": t.position, "note": t.note} for t in stored
                      if t.status == "done" and t.note]
-    return _Translated(doc, texts, summary, references, terms)
+    return _Translated(doc, doc_id, segment_texts(beads), beads, summary, references, terms)
 
 
 def run(opts: RunOptions, progress: Progress | None = None) -> Summary:
@@ -389,7 +403,7 @@ def run(opts: RunOptions, progress: Progress | None = None) -> Summary:
     job = _translate_stored(opts, paths["project"], bar)
     doc, texts, summary = job.doc, job.texts, job.summary
     write_atomic(paths["document"], render(doc, texts))
-    pairs = [f"{_clean(doc.segments[p].text)}\t{_clean(t)}\n" for p, t in sorted(texts.items())]
+    pairs = [f"{_clean(_source(doc, b.src))}\t{_clean(b.text)}\n" for b in job.beads]
     write_atomic(paths["bitext"], "".join(pairs))
     targets = block_texts(doc, texts)
     if job.references is not None:
@@ -398,9 +412,15 @@ def run(opts: RunOptions, progress: Progress | None = None) -> Summary:
                                        ref_names=[str(opts.reference)],
                                        lang=summary.target_lang)
         bar.advance(1)
-    evaluation = evaluate(doc, texts, targets, job.references, summary, job.terms, bar)
+    # QA sees a bead over several segments as one item on its first segment
+    merged = {p for b in job.beads for p in b.src if p != min(b.src)}
+    checked = {p: t for p, t in texts.items() if p not in merged}
+    sources = {min(b.src): _source(doc, b.src) for b in job.beads if len(b.src) > 1}
+    evaluation = evaluate(doc, checked, targets, job.references, summary, job.terms, bar,
+                          sources)
     write_atomic(paths["evaluation"],
                  json.dumps(evaluation, ensure_ascii=False, indent=1) + "\n")
+    _store_flags(paths["project"], job, summary, evaluation, checked)
     summary.outputs = {k: str(v) for k, v in paths.items()}
     summary.seconds = round(time.perf_counter() - started, 3)
     write_atomic(paths["summary"], summary.to_json())
@@ -410,10 +430,37 @@ def run(opts: RunOptions, progress: Progress | None = None) -> Summary:
     return summary
 
 
+def _source(doc: Document, positions: Sequence[int]) -> str:
+    """The source text of a bead: its segments joined with a space."""
+    return " ".join(doc.segments[p].text for p in positions)
+
+
+def _item_positions(doc: Document, texts: Mapping[int, str]) -> dict[str, int]:
+    """The segment position of each QA item `document_items` makes from these texts (one
+    item per translatable segment with a text, in document order)."""
+    from evaluation.sources import document_items
+
+    positions = [k for k, seg in enumerate(doc.segments) if k in texts and seg.translate]
+    return {item.id: k for item, k in zip(document_items(doc, dict(texts)), positions,
+                                           strict=True)}
+
+
+def _store_flags(project: Path, job: _Translated, summary: Summary,
+                 evaluation: dict[str, Any], texts: Mapping[int, str]) -> None:
+    """Write the run's QA flags into the store, each at its segment position, replacing the
+    bitext's earlier ones (the review server shows them on the beads)."""
+    at = _item_positions(job.doc, texts)
+    flags = [(at[f["item"]], f["check"], f["severity"], f["message"])
+             for f in evaluation["flags"] if f["item"] in at]
+    with Store.open(project) as store:
+        store.save_flags(job.doc_id, summary.target_lang, summary.config_key, flags)
+
+
 def evaluate(doc: Document, texts: dict[int, str], targets: list[str],
              references: list[str] | None, summary: Summary,
              terms: TermBase | None = None,
-             progress: Progress | None = None) -> dict[str, object]:
+             progress: Progress | None = None,
+             sources: Mapping[int, str] | None = None) -> dict[str, object]:
     """QA of every translated segment, and per-paragraph scores when there is a reference.
 
     Args:
@@ -426,6 +473,8 @@ def evaluate(doc: Document, texts: dict[int, str], targets: list[str],
         terms: the run's term base, if any: adds the glossary QA check.
         progress: shown a bar for the glossary check (segments), the QA checks (checks) and
             the paragraph scores (metrics).
+        sources: the source text to check against, by position, where it is not the
+            segment's own (a bead over several segments: their texts joined).
 
     Returns:
         What evaluation.json holds.
@@ -436,6 +485,9 @@ def evaluate(doc: Document, texts: dict[int, str], targets: list[str],
 
     bar = progress or NoProgress()
     items = document_items(doc, texts)
+    if sources:
+        at = _item_positions(doc, texts)
+        items = [replace(it, source=sources.get(at[it.id], it.source)) for it in items]
     ctx = Context(*resolve_pair(summary.source_lang, summary.target_lang))
     glossary: dict[str, object] = {}
     checks = None
