@@ -1,4 +1,5 @@
-"""The root CLI: `diglot run`, `translate`, `engines`, `align`, `score`, `compare`, `qa`, `report`.
+"""The root CLI: `diglot run`, `translate`, `engines`, `align`, `score`, `compare`, `qa`, `report`,
+`review`.
 
 Command bodies parse, call the library and print. Only here do errors become exit codes:
 2 for bad input (one line, no traceback unless --debug), 1 for a run that finished with failed
@@ -18,6 +19,7 @@ import typer
 from align.cli import app as align_app
 from diglot import __version__
 from diglot.errors import DiglotError
+from diglot.review.cli import app as review_app
 from evaluation import cli as evaluation_cli
 from glossary.cli import app as glossary_app
 
@@ -27,6 +29,7 @@ _state = {"debug": False}
 
 app.add_typer(align_app, name="align")
 app.add_typer(glossary_app, name="glossary")
+app.add_typer(review_app, name="review")
 for _name in ("score", "compare", "qa", "report"):
     app.command(_name)(getattr(evaluation_cli, _name))
 T = TypeVar("T")

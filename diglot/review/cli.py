@@ -1,0 +1,114 @@
+"""`diglot review`: serve the review workspace of a project store, and manage its accounts.
+
+FastAPI and uvicorn are imported inside the command, so `diglot --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from diglot.errors import ConfigError, DiglotError
+
+
+class _DefaultCommand(TyperGroup):
+    """Runs `serve` when the first argument is not a subcommand: `diglot review PROJECT.db`."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # typer's own click Context
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["serve", *args]
+        return super().parse_args(ctx, args)
+
+
+app = typer.Typer(cls=_DefaultCommand, no_args_is_help=True,
+                  help="Review a project's translations in the browser, alone or together.")
+users_app = typer.Typer(no_args_is_help=True, help="Reviewer accounts of a project store.")
+app.add_typer(users_app, name="users")
+
+Db = Annotated[Path, typer.Argument(help="Project store (diglot run ... --out DIR makes "
+                                         "DIR/diglot.db).", dir_okay=False)]
+ProjectOpt = Annotated[Path, typer.Option("--project", "-p", dir_okay=False,
+                                          help="Project store (DIR/diglot.db of a run).")]
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"diglot: error: {message}", err=True)
+    return typer.Exit(2)
+
+
+def _store(db: Path) -> Path:
+    if not db.is_file():
+        raise _fail(f"{db}: no such project store; `diglot run INPUT -f SRC -t TGT --out DIR` "
+                    "makes DIR/diglot.db")
+    return db
+
+
+def _accounts(db: Path) -> Any:
+    from diglot.review.accounts import Accounts
+    from diglot.review.service import ReviewService
+
+    ReviewService(_store(db)).close()  # migrates the store to the current schema
+    return Accounts(db)
+
+
+@app.command()
+def serve(db: Db,
+          host: Annotated[str, typer.Option(help="Address to listen on; anything but loopback "
+                                                 "needs accounts (diglot review users add).")]
+          = "127.0.0.1",
+          port: Annotated[int, typer.Option(min=1, max=65535)] = 8765,
+          user: Annotated[str | None, typer.Option(
+              help="Your name in local mode (no accounts): it goes on every change "
+                   "(default: your login name).")] = None) -> None:
+    """Serve the review workspace of PROJECT.db (the default command)."""
+    from diglot.review.app import create_app
+
+    _store(db)
+    try:
+        web = create_app(db, host=host, user=user)
+    except DiglotError as exc:
+        raise _fail(str(exc)) from None
+    import uvicorn
+
+    shown = f"[{host}]" if ":" in host else host
+    mode = ("local mode: no accounts, you are "
+            f"{web.state.review.local_user}" if web.state.review.local() else
+            "log in with an account (diglot review users add)")
+    typer.echo(f"diglot review: open http://{shown}:{port}/ ({mode}); Ctrl+C stops it")
+    uvicorn.run(web, host=host, port=port, log_level="warning", proxy_headers=False,
+                server_header=False)
+
+
+@users_app.command("add")
+def users_add(name: Annotated[str, typer.Argument(help="Login name.")], project: ProjectOpt,
+              admin: Annotated[bool, typer.Option(
+                  help="Role admin: may reopen others' confirmed beads and edit the "
+                       "glossary.")] = False,
+              password_stdin: Annotated[bool, typer.Option(
+                  help="Read the password from the first line of stdin (scripts).")] = False,
+              ) -> None:
+    """Add a reviewer account (the password is asked twice)."""
+    accounts = _accounts(project)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = accounts.add(name, password, "admin" if admin else "reviewer")
+    except (DiglotError, ConfigError) as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"added {user.name} ({user.role}); the server now asks everyone to log in")
+
+
+@users_app.command("list")
+def users_list(project: ProjectOpt) -> None:
+    """List the accounts of a project store."""
+    found = _accounts(project).users()
+    if not found:
+        typer.echo("no accounts: the server runs in local mode on 127.0.0.1")
+    for user in found:
+        typer.echo(f"{user.name}\t{user.role}\t{user.created_at}")

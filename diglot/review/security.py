@@ -1,0 +1,188 @@
+"""What keeps the review server safe on a shared machine or a small network.
+
+One pure ASGI middleware does the checks that must come before any parsing: the Host header
+when bound to loopback (DNS rebinding), the request body limit (413 before a byte is parsed)
+and the security headers of every response. The login throttle lives in memory: five wrong
+passwords for one name within 15 minutes lock that name for 15 minutes, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+MAX_BODY = 256 * 1024
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"content-security-policy",
+     b"default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; "
+     b"base-uri 'none'; frame-ancestors 'none'; form-action 'self'"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a --host value binds to this machine only.
+
+    Args:
+        host: A name or address as given to --host.
+
+    Returns:
+        True for localhost and loopback addresses.
+    """
+    if host.strip("[]") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _host_name(header: str) -> str:
+    """The name part of a Host header: 'localhost:8765' → 'localhost', '[::1]:80' → '::1'."""
+    if header.startswith("["):
+        return header[1:].split("]", 1)[0]
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class Guard:
+    """ASGI middleware: Host check (loopback only), body limit, security headers.
+
+    Args:
+        app: The wrapped ASGI app.
+        cookie: The session cookie's name: a handler that sets ``request.state.cookie`` (a
+            value, or "" to clear it) gets it sent as HttpOnly, SameSite=Strict.
+        loopback: Whether the server is bound to loopback (then the Host header must name it).
+        max_body: Largest request body in bytes.
+    """
+
+    def __init__(self, app: ASGIApp, *, loopback: bool, cookie: str,
+                 max_body: int = MAX_BODY) -> None:
+        self.app = app
+        self.loopback = loopback
+        self.cookie = cookie
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1")
+                   for k, v in scope.get("headers", [])}
+        if self.loopback and _host_name(headers.get("host", "")).lower() not in LOOPBACK_NAMES:
+            await _error(send, 400, "this server only answers requests addressed to localhost "
+                         "or 127.0.0.1: open it through http://127.0.0.1:PORT/")
+            return
+        length = headers.get("content-length", "")
+        if length.isdigit() and int(length) > self.max_body:
+            await _error(send, 413, f"request body over {self.max_body // 1024} KiB: send a "
+                         "shorter text (one bead's target text is at most 20,000 characters)")
+            return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise _BodyTooLarge
+            return message
+
+        async def secured_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                extra = list(HEADERS)
+                value = (scope.get("state") or {}).get("cookie")
+                if value is not None:
+                    extra.append((b"set-cookie", self._cookie(value)))
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, secured_send)
+        except _BodyTooLarge:
+            if not started:
+                await _error(send, 413, f"request body over {self.max_body // 1024} KiB: "
+                             "send a shorter text")
+
+    def _cookie(self, value: str) -> bytes:
+        age = 7 * 24 * 3600 if value else 0
+        return (f"{self.cookie}={value}; Path=/; HttpOnly; SameSite=Strict; "
+                f"Max-Age={age}").encode("latin-1")
+
+
+async def _error(send: Send, status: int, message: str) -> None:
+    body = json.dumps({"error": message}).encode("utf-8")
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode("ascii")), *HEADERS]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def same_token(given: str | None, expected: str) -> bool:
+    """Constant-time comparison of a CSRF token; a missing one never matches."""
+    return bool(given) and hmac.compare_digest(str(given).encode(), expected.encode())
+
+
+class Throttle:
+    """Wrong-password counter per login name, in memory.
+
+    Args:
+        limit: Wrong passwords allowed within `window` seconds.
+        window: Seconds over which wrong passwords count, and how long a lock lasts.
+    """
+
+    def __init__(self, limit: int = 5, window: float = 15 * 60) -> None:
+        self.limit = limit
+        self.window = window
+        self._failures: dict[str, deque[float]] = {}
+        self._locked_until: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def locked(self, name: str) -> float:
+        """Seconds until `name` may try again (0 when it may now)."""
+        with self._lock:
+            until = self._locked_until.get(name, 0.0)
+            left = until - time.monotonic()
+            if left <= 0:
+                self._locked_until.pop(name, None)
+                return 0.0
+            return left
+
+    def failed(self, name: str) -> None:
+        """Count one wrong password; the `limit`-th within the window locks the name."""
+        now = time.monotonic()
+        with self._lock:
+            recent = self._failures.setdefault(name, deque())
+            recent.append(now)
+            while recent and recent[0] <= now - self.window:
+                recent.popleft()
+            if len(recent) >= self.limit:
+                self._locked_until[name] = now + self.window
+                recent.clear()
+
+    def succeeded(self, name: str) -> None:
+        """A right password clears the name's count."""
+        with self._lock:
+            self._failures.pop(name, None)
