@@ -210,7 +210,7 @@ class Outcome:
     """One write a simulated reviewer sent and what came back.
 
     Attributes:
-        kind: "edit" or "status".
+        kind: "edit", "status", or "read" (only for a read that got no answer).
         user: Who sent it.
         bead: The bead's id.
         status: The HTTP status; 0 when no answer came (connection refused or broken).
@@ -312,11 +312,12 @@ async def write_once(reviewer: Reviewer, bitext: int, bead: int, kind: str, valu
 
 
 async def review_loop(reviewer: Reviewer, bitext: int, deadline: float, seed: int,
-                      edit_share: float = 0.7) -> list[Outcome]:
+                      edit_share: float = 0.7, reread_share: float = 0.5) -> list[Outcome]:
     """Edit (unique texts) and confirm random beads until ``deadline`` or the server is gone.
 
-    Versions come from the reviewer's own last answers, so a bead someone else changed since
-    meets a conflict, as it would in a browser left open.
+    Before ``reread_share`` of the writes the reviewer reads the bead; otherwise the version
+    comes from its own last answers, so a bead someone else changed since meets a conflict,
+    as it would in a browser left open.
     """
     rng = random.Random(seed)
     beads = sorted(reviewer.versions)
@@ -325,6 +326,15 @@ async def review_loop(reviewer: Reviewer, bitext: int, deadline: float, seed: in
     while time.monotonic() < deadline:
         bead = rng.choice(beads)
         n += 1
+        if rng.random() < reread_share:  # looks at the bead first, as a reviewer would
+            try:
+                fresh = await reviewer.client.get(f"/api/bitexts/{bitext}/beads/{bead}")
+            except httpx.TransportError as exc:
+                outcomes.append(Outcome("read", reviewer.user, bead, 0, 0.0, "",
+                                        problem=f"{type(exc).__name__}: {exc}"))
+                break
+            if fresh.status_code == 200:
+                reviewer.versions[bead] = int(fresh.json()["version"])
         if rng.random() < edit_share:
             text = f"Reviewed by {reviewer.user}, change {n} [{rng.getrandbits(32):08x}]."
             outcome = await write_once(reviewer, bitext, bead, "edit", text)
