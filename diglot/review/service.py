@@ -1,17 +1,25 @@
 """The review service: every read and write of the review workspace, over the project store.
 
 One SQLite connection per thread (a web server's threadpool calls in from many threads), WAL,
-every write one short ``BEGIN IMMEDIATE`` transaction in which the bead's version is checked
-(optimistic concurrency): a change based on an old version is refused with `Conflict` and
-nothing is written.
+every write one short ``BEGIN IMMEDIATE`` transaction in which the versions the request was
+based on are checked (optimistic concurrency): a change based on an old version is refused with
+`Conflict`, showing the bead as it is now, and nothing is written.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
+from diglot.review import changes, spread
+from diglot.review.beads import Reader, Row, State
+from diglot.review.changes import Stale, add_text, bump, expect, log, translation_id
+from diglot.review.db import Database, now
 from diglot.review.views import (
     MAX_TEXT,
+    STATUSES,
     Actor,
     BeadPage,
     BeadView,
@@ -38,73 +46,406 @@ __all__ = ["MAX_TEXT", "Actor", "BeadPage", "BeadView", "BitextInfo", "BitextSum
            "TermHit", "TextVersion", "TooLarge"]
 
 Target = tuple[int, int, int]  # (bitext id, bead id, version)
+T = TypeVar("T")
+
+SHOW = ("all", "flagged", "unconfirmed", "needs-work", "edited", "low-score")
+LOW_SCORE = 0.5
+MAX_PAGE = 1000
+
+
+def clean_text(text: object, what: str = "text") -> str:
+    """A reviewer's text, refused when empty or over `MAX_TEXT` characters.
+
+    Raises:
+        ReviewError: Not a string, or empty / whitespace only.
+        TooLarge: Longer than `MAX_TEXT`.
+    """
+    if not isinstance(text, str):
+        raise ReviewError(f"the {what} must be a string")
+    if len(text) > MAX_TEXT:
+        raise TooLarge(f"the {what} has {len(text):,} characters; the most is {MAX_TEXT:,}: "
+                       "split the bead or shorten it")
+    text = text.replace("\r\n", "\n").strip()
+    if not text:
+        raise ReviewError(f"the {what} is empty; write something (to go back to the machine "
+                          "output, revert instead)")
+    return text
+
+
+def _counts(section: str, states: list[State]) -> SectionCounts:
+    return SectionCounts(
+        section, states[0].order if states else 0, len(states),
+        sum(s.row.status == "confirmed" for s in states),
+        sum(s.row.status == "needs-work" for s in states), sum(s.edited for s in states),
+        sum(s.flagged for s in states),
+        sum(s.row.status == "unreviewed" and not s.edited and not s.comments for s in states))
+
+
+def _sections(states: list[State]) -> list[SectionCounts]:
+    groups: list[tuple[str, list[State]]] = []
+    for s in states:
+        if not groups or groups[-1][0] != s.section:
+            groups.append((s.section, []))
+        groups[-1][1].append(s)
+    return [_counts(name, members) for name, members in groups]
 
 
 class ReviewService:
     """Reads and changes the beads of a project store's bitexts.
 
     Args:
-        db: The project store (migrated to the current schema on open).
+        db: The project store; migrated to this diglot's schema on open (without the run's
+            lock: the migration re-reads the schema version under SQLite's write lock).
+
+    Raises:
+        StoreError: The file is missing, not a store, or newer than this diglot.
     """
 
     def __init__(self, db: Path) -> None:
-        self.db = db
+        self.path = db
+        self.db = Database(db)
+        self.reader = Reader()
+
+    def close(self) -> None:
+        """Close every thread's connection."""
+        self.db.close()
+
+    # reads --------------------------------------------------------------------------------
 
     def overview(self) -> list[BitextSummary]:
-        raise NotImplementedError
+        """Every bitext with its runs and review progress, totals and per section."""
+        conn, out = self.db.conn, []
+        for (bid,) in conn.execute("SELECT id FROM bitexts ORDER BY id").fetchall():
+            bitext = self.reader.bitext(conn, bid)
+            runs, last, engine, model = conn.execute(
+                "SELECT COUNT(*), MAX(finished_at), (SELECT engine FROM runs r2 WHERE "
+                "r2.document_id = r.document_id AND r2.tgt_lang = r.tgt_lang AND "
+                "r2.config_key = r.config_key ORDER BY r2.id DESC LIMIT 1), (SELECT model FROM "
+                "runs r3 WHERE r3.document_id = r.document_id AND r3.tgt_lang = r.tgt_lang AND "
+                "r3.config_key = r.config_key ORDER BY r3.id DESC LIMIT 1) FROM runs r WHERE "
+                "r.document_id = ? AND r.tgt_lang = ? AND r.config_key = ?",
+                (bitext.document_id, bitext.tgt_lang, bitext.config_key)).fetchone()
+            states = self.reader.states(conn, bitext)
+            out.append(BitextSummary(
+                bitext.id, bitext.document, bitext.src_lang, bitext.tgt_lang, bitext.config_key,
+                engine or "", model, int(runs), last, _counts("", states), _sections(states)))
+        return out
 
     def bitext(self, bitext_id: int) -> BitextInfo:
-        raise NotImplementedError
+        """A bitext with its sections' progress.
+
+        Raises:
+            NotFound: No such bitext.
+        """
+        conn = self.db.conn
+        bitext = self.reader.bitext(conn, bitext_id)
+        engine, model = conn.execute(
+            "SELECT engine, model FROM runs WHERE document_id = ? AND tgt_lang = ? AND "
+            "config_key = ? ORDER BY id DESC LIMIT 1",
+            (bitext.document_id, bitext.tgt_lang, bitext.config_key)).fetchone() or ("", None)
+        states = self.reader.states(conn, bitext)
+        return BitextInfo(bitext.id, bitext.document_id, bitext.document, bitext.src_lang,
+                          bitext.tgt_lang, bitext.config_key, engine, model,
+                          bitext.glossary_path, bitext.glossary_version, len(states),
+                          _sections(states))
 
     def beads(self, bitext_id: int, *, offset: int = 0, limit: int = 100, show: str = "all",
               check: str | None = None, max_score: float | None = None) -> BeadPage:
-        raise NotImplementedError
+        """One page of a bitext's beads in document order, filtered.
+
+        Args:
+            bitext_id: The bitext.
+            offset: Index of the first bead wanted among those that pass the filter.
+            limit: Page size (1 to 1000).
+            show: "all", "flagged" (a QA error or warning), "unconfirmed", "needs-work",
+                "edited" or "low-score" (link score under ``max_score``).
+            check: Only beads with a flag of this check.
+            max_score: The low-score threshold (default 0.5).
+
+        Raises:
+            NotFound: No such bitext.
+            ReviewError: An unknown filter, or a bad offset or limit.
+        """
+        if show not in SHOW:
+            raise ReviewError(f"show must be one of {', '.join(SHOW)}, not {show!r}")
+        if offset < 0 or not 1 <= limit <= MAX_PAGE:
+            raise ReviewError(f"offset must be 0 or more and limit 1 to {MAX_PAGE}")
+        conn = self.db.conn
+        bitext = self.reader.bitext(conn, bitext_id)
+        states = self.reader.states(conn, bitext)
+        threshold = LOW_SCORE if max_score is None else max_score
+        keep: dict[str, Callable[[State], bool]] = {
+            "all": lambda s: True,
+            "flagged": lambda s: s.flagged,
+            "unconfirmed": lambda s: s.row.status != "confirmed",
+            "needs-work": lambda s: s.row.status == "needs-work",
+            "edited": lambda s: s.edited,
+            "low-score": lambda s: s.row.score is not None and s.row.score < threshold,
+        }
+        chosen = [s for s in states if keep[show](s)
+                  and (check is None or any(f.check == check for f in s.flags))]
+        counts: dict[str, int] = {}
+        for s in states:
+            for name in {f.check for f in s.flags}:
+                counts[name] = counts.get(name, 0) + 1
+        page = chosen[offset:offset + limit]
+        views = self.reader.views(conn, bitext, [s.row for s in page], [s.order for s in page],
+                                  [s.section for s in page])
+        return BeadPage(len(chosen), offset, limit, views,
+                        [CheckCount(name, n) for name, n in sorted(counts.items())])
 
     def bead(self, bitext_id: int, bead_id: int) -> BeadView:
-        raise NotImplementedError
+        """One bead.
+
+        Raises:
+            NotFound: No such bead in that bitext (or it was merged away).
+        """
+        conn = self.db.conn
+        bitext = self.reader.bitext(conn, bitext_id)
+        return self.reader.view(conn, bitext, self.reader.row(conn, bitext_id, bead_id))
 
     def history(self, bitext_id: int, bead_id: int) -> list[TextVersion]:
-        raise NotImplementedError
+        """A bead's text versions, the machine text first, then every edit in order.
+
+        Raises:
+            NotFound: No such bead in that bitext.
+        """
+        conn = self.db.conn
+        bitext = self.reader.bitext(conn, bitext_id)
+        row = self.reader.row(conn, bitext_id, bead_id)
+        machine = self.reader.texts(conn, bitext, [row])[1][row.id]
+        out = [TextVersion(None, 1, machine, "machine", None, None)]
+        out += [TextVersion(int(i), int(v or 0), t, k, a, c) for i, v, t, k, a, c in conn.execute(
+            "SELECT id, version, text, kind, author, created_at FROM edits WHERE link_id = ? "
+            "ORDER BY id", (row.id,))]
+        return out
 
     def comments(self, bitext_id: int, bead_id: int) -> list[CommentView]:
-        raise NotImplementedError
+        """A bead's comments, oldest first.
+
+        Raises:
+            NotFound: No such bead in that bitext.
+        """
+        conn = self.db.conn
+        self.reader.row(conn, bitext_id, bead_id)
+        return [CommentView(*r) for r in conn.execute(
+            "SELECT id, author, text, created_at FROM comments WHERE link_id = ? ORDER BY id",
+            (bead_id,))]
+
+    def occurrences(self, bitext_id: int, bead_id: int) -> list[Target]:
+        """Other active beads (any bitext of the same languages) with the same source text
+        and another current text.
+
+        Returns:
+            ``(bitext id, bead id, version)`` of each; pass them to `apply`.
+
+        Raises:
+            NotFound: No such bead in that bitext.
+        """
+        conn = self.db.conn
+        bitext = self.reader.bitext(conn, bitext_id)
+        row = self.reader.row(conn, bitext_id, bead_id)
+        return spread.occurrences(conn, self.reader, bitext, row)
+
+    # writes -------------------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self, yours: dict[str, object]) -> Iterator[None]:
+        """A write transaction whose `Stale` becomes a `Conflict` with the bead as it is
+        now (read after the rollback)."""
+        try:
+            yield
+        except Stale as stale:
+            current = self.bead(stale.bitext_id, stale.bead_id)
+            raise Conflict(f"bead {stale.bead_id} was changed by {current.updated_by or 'someone'}"
+                           f" (now version {current.version}); compare both versions and save "
+                           "again", current, yours) from None
+
+    def _text_change(self, bitext_id: int, bead_id: int, base_version: int, actor: Actor,
+                     kind: str, pick: Callable[[Row, str, str], str], yours: dict[str, object]
+                     ) -> BeadView:
+        """Write a new text version unless it equals the current text."""
+        with self._write(yours), self.db.write() as conn:
+            bitext = self.reader.bitext(conn, bitext_id)
+            row = self.reader.row(conn, bitext_id, bead_id)
+            current, mtexts, _, machine = self.reader.texts(conn, bitext, [row])
+            text = pick(row, current[row.id], mtexts[row.id])
+            if text != current[row.id]:
+                version = bump(conn, row, base_version)
+                add_text(conn, row, text, kind, version, base_version, actor,
+                         translation_id(row, machine))
+        return self.bead(bitext_id, bead_id)
 
     def edit(self, bitext_id: int, bead_id: int, text: str, base_version: int,
              actor: Actor) -> BeadView:
-        raise NotImplementedError
+        """Save a new target text for a bead (a text equal to the current one writes nothing).
+
+        Raises:
+            ReviewError: Empty text.
+            TooLarge: Over `MAX_TEXT` characters.
+            NotFound: No such bead in that bitext.
+            Conflict: The bead is no longer at ``base_version``.
+        """
+        text = clean_text(text)
+        return self._text_change(bitext_id, bead_id, base_version, actor, "edit",
+                                 lambda row, current, machine: text, {"text": text})
 
     def revert(self, bitext_id: int, bead_id: int, to_edit: int | None, base_version: int,
                actor: Actor) -> BeadView:
-        raise NotImplementedError
+        """Make an earlier text current again: an edit of this bead, or the machine text.
+
+        Args:
+            to_edit: An ``edits`` id of this bead (see `history`); None for the machine text.
+
+        Raises:
+            NotFound: No such bead, or no such edit of it.
+            Conflict: The bead is no longer at ``base_version``.
+        """
+        def pick(row: Row, current: str, machine: str) -> str:
+            if to_edit is None:
+                return machine
+            found = self.db.conn.execute("SELECT text FROM edits WHERE id = ? AND link_id = ?",
+                                         (to_edit, row.id)).fetchone()
+            if found is None:
+                raise NotFound(f"bead {row.id} has no edit {to_edit}; pick one from its history")
+            return str(found[0])
+
+        return self._text_change(bitext_id, bead_id, base_version, actor, "revert", pick,
+                                 {"to_edit": to_edit})
 
     def set_status(self, bitext_id: int, bead_id: int, status: str, base_version: int,
                    actor: Actor) -> BeadView:
-        raise NotImplementedError
+        """Mark a bead confirmed, needs-work or unreviewed.
+
+        Raises:
+            ReviewError: An unknown status.
+            Forbidden: Reopening a bead someone else confirmed, without the admin role.
+            NotFound: No such bead in that bitext.
+            Conflict: The bead is no longer at ``base_version``.
+        """
+        if status not in STATUSES:
+            raise ReviewError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+        with self._write({"status": status}), self.db.write() as conn:
+            row = self.reader.row(conn, bitext_id, bead_id)
+            if row.status != status:
+                expect(row, base_version)
+                if (row.status == "confirmed" and row.status_by != actor.name
+                        and actor.role != "admin"):
+                    raise Forbidden(f"bead {bead_id} was confirmed by {row.status_by}; only an "
+                                    "admin can reopen it (ask one, or comment on the bead)")
+                conn.execute("UPDATE links SET status = ?, status_by = ?, status_at = ?, "
+                             "version = version + 1 WHERE id = ? AND version = ?",
+                             (status, actor.name, now(), row.id, base_version))
+                log(conn, bitext_id, "status", {"bead": row.id, "from": row.status,
+                                                "to": status, "version": base_version + 1},
+                    actor)
+        return self.bead(bitext_id, bead_id)
 
     def comment(self, bitext_id: int, bead_id: int, text: str, actor: Actor) -> CommentView:
-        raise NotImplementedError
+        """Add a comment to a bead (no version check: comments never conflict).
+
+        Raises:
+            ReviewError: Empty text.
+            TooLarge: Over `MAX_TEXT` characters.
+            NotFound: No such bead in that bitext.
+        """
+        text = clean_text(text, "comment")
+        with self.db.write() as conn:
+            self.reader.row(conn, bitext_id, bead_id)
+            at = now()
+            cur = conn.execute("INSERT INTO comments (link_id, author, text, created_at) "
+                               "VALUES (?, ?, ?, ?)", (bead_id, actor.name, text, at))
+        return CommentView(int(cur.lastrowid or 0), actor.name, text, at)
+
+    def _realign(self, bitext_id: int, bead_id: int, yours: dict[str, object],
+                 change: Callable[..., T], *args: object) -> T:
+        with self._write(yours), self.db.write() as conn:
+            bitext = self.reader.bitext(conn, bitext_id)
+            row = self.reader.row(conn, bitext_id, bead_id)
+            return change(conn, self.reader, bitext, row, *args)
 
     def merge_next(self, bitext_id: int, bead_id: int, base_version: int, next_version: int,
                    actor: Actor) -> BeadView:
-        raise NotImplementedError
+        """Merge a bead with the next one (retired, never deleted).
+
+        Raises:
+            ReviewError: It is the last bead.
+            NotFound: No such bead in that bitext.
+            Conflict: Either bead changed since the versions given.
+        """
+        self._realign(bitext_id, bead_id, {"merge": "next"}, changes.merge_next, base_version,
+                      next_version, actor)
+        return self.bead(bitext_id, bead_id)
 
     def split(self, bitext_id: int, bead_id: int, source_count: int, target_at: int,
               base_version: int, actor: Actor) -> tuple[BeadView, BeadView]:
-        raise NotImplementedError
+        """Split a bead in two: the first keeps ``source_count`` source sentences and the
+        target text before character ``target_at`` (stripped); a new bead after it gets the
+        rest.
+
+        Raises:
+            ReviewError: A count or offset out of range, or a half left with nothing.
+            NotFound: No such bead in that bitext.
+            Conflict: The bead changed since ``base_version``.
+        """
+        new = self._realign(bitext_id, bead_id, {"split": [source_count, target_at]},
+                            changes.split, source_count, target_at, base_version, actor)
+        return self.bead(bitext_id, bead_id), self.bead(bitext_id, new)
 
     def move(self, bitext_id: int, bead_id: int, side: str, direction: str, base_version: int,
              other_version: int, actor: Actor) -> tuple[BeadView, BeadView]:
-        raise NotImplementedError
+        """Move a bead's first source or target sentence to the end of the previous bead
+        ("previous"), or its last one to the start of the next bead ("next").
 
-    def occurrences(self, bitext_id: int, bead_id: int) -> list[Target]:
-        raise NotImplementedError
+        Returns:
+            The two beads in document order.
+
+        Raises:
+            ReviewError: A bad side or direction, no such neighbour, or nothing to move.
+            NotFound: No such bead in that bitext.
+            Conflict: Either bead changed since the versions given.
+        """
+        first, second = self._realign(bitext_id, bead_id, {"move": [side, direction]},
+                                      changes.move, side, direction, base_version,
+                                      other_version, actor)
+        return self.bead(bitext_id, first), self.bead(bitext_id, second)
 
     def apply(self, bitext_id: int, bead_id: int, targets: list[Target], actor: Actor) -> int:
-        raise NotImplementedError
+        """Write a bead's current text to other occurrences of its source, all or nothing.
+
+        Args:
+            targets: ``(bitext id, bead id, version)`` as `occurrences` listed them.
+
+        Returns:
+            How many beads were written.
+
+        Raises:
+            ReviewError: A target that is not an occurrence of this bead's source.
+            NotFound: No such bead.
+            Conflict: A target changed since `occurrences` listed it.
+        """
+        targets = [(int(b), int(i), int(v)) for b, i, v in targets]
+        text = self.bead(bitext_id, bead_id).target
+        return self._realign(bitext_id, bead_id, {"text": text, "beads": targets},
+                             spread.apply, targets, actor)
 
     def add_term(self, bitext_id: int, source: str, target: str, actor: Actor
                  ) -> GlossaryChange:
-        raise NotImplementedError
+        """Add a source/target pair to the bitext's glossary file (admins only); the file's
+        version before and after is recorded. The bitext keeps the version its run used.
 
-    def close(self) -> None:
-        """Close this thread's connection (others close when their threads end)."""
+        Raises:
+            Forbidden: The actor is not an admin.
+            ReviewError: An empty term, a tab or line break in one, or an entry the glossary
+                refuses or has already.
+            TooLarge: A term over `MAX_TEXT` characters.
+            NotFound: No such bitext.
+        """
+        if actor.role != "admin":
+            raise Forbidden("only an admin can change the glossary; ask one to add the term")
+        source, target = clean_text(source, "source term"), clean_text(target, "target term")
+        if any(c in t for t in (source, target) for c in "\t\n\r"):
+            raise ReviewError("a term cannot hold a tab or a line break; give one term a side")
+        with self.db.write() as conn:
+            bitext = self.reader.bitext(conn, bitext_id)
+            return spread.add_term(conn, self.path, bitext, source, target, actor)

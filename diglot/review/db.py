@@ -1,0 +1,121 @@
+"""Connections to the project store for a multi-threaded server.
+
+One SQLite connection per thread (a web server's threadpool calls in from many threads; a
+connection shared between threads would serialise them and mix their transactions), WAL, a
+10 s busy timeout, foreign keys on; every write is one short ``BEGIN IMMEDIATE`` transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from corpora.schema import MIGRATIONS, SCHEMA_VERSION
+from diglot.errors import StoreError
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def now() -> str:
+    """The time now, as the store writes it (ISO 8601, UTC, milliseconds)."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The statements of a migration script, whole (comments may hold semicolons)."""
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            yield buf
+            buf = ""
+    if buf.strip():
+        yield buf
+
+
+class Database:
+    """The project store, opened once per thread.
+
+    Args:
+        path: The store; it must exist (a run creates it).
+
+    Raises:
+        StoreError: The file is missing, not a diglot store, or written by a newer diglot.
+    """
+
+    def __init__(self, path: Path) -> None:
+        if not path.is_file():
+            raise StoreError(f"{path}: no project store there; give the --project file of a "
+                             "`diglot run` (by default <output folder>/diglot.db)")
+        self.path = path
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._migrate(self.conn)
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection, opened on first use."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            # check_same_thread off only so that `close` can close every thread's connection
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                   timeout=BUSY_TIMEOUT_MS / 1000)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            # WAL with synchronous NORMAL: a committed transaction survives a killed process
+            # (it is in the WAL file); only a power cut may lose the last ones
+            conn.execute("PRAGMA synchronous = NORMAL")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        """Bring the store to this diglot's schema, in one transaction that re-reads the
+        version under the write lock (a run migrating at the same time is then a no-op)."""
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: not a diglot project store ({exc}); give the "
+                             "--project file of a `diglot run`") from None
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(f"{self.path}: store has schema {version}, newer than this "
+                                 f"diglot's {SCHEMA_VERSION}; upgrade diglot (pip install -U "
+                                 "diglot) to review it")
+            for number in range(version, SCHEMA_VERSION):
+                for statement in _statements(MIGRATIONS[number]):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number + 1}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One short write transaction: committed when the block ends, rolled back on error
+        (an error raised inside, e.g. a `Conflict`, writes nothing)."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close every thread's connection."""
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()

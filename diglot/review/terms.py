@@ -1,0 +1,143 @@
+"""Glossary terms and cheap QA for the beads a reviewer sees.
+
+The term base of a bitext is read once per file version (path, size, modification time) and
+checked against the beads of one page only. A bead whose text a reviewer changed is re-checked
+with the QA checks that look at one segment alone; the checks that need the whole document
+(length statistics) or language identification are not re-run, and their flags stay marked as
+found on the machine output (``FlagView.stale``).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from diglot.errors import DiglotError
+from diglot.review.views import FlagView, TermHit
+from evaluation.checks import (
+    EmptyCheck,
+    GlossaryCheck,
+    IdentifierCheck,
+    MarkupCheck,
+    NumbersCheck,
+    PunctuationCheck,
+    RepetitionCheck,
+    TruncatedCheck,
+)
+from evaluation.qa import Check, Context, Item
+from glossary.check import TermChecker
+from glossary.termbase import TermBase, read_termbase
+from translate.langs import Language, resolve
+
+#: Checks that judge one segment by itself: re-run on a reviewer's text.
+SEGMENT_CHECKS: tuple[Check, ...] = (EmptyCheck(), TruncatedCheck(), NumbersCheck(),
+                                     RepetitionCheck(), MarkupCheck(), PunctuationCheck(),
+                                     IdentifierCheck())
+LIVE_CHECKS = frozenset({c.name for c in SEGMENT_CHECKS} | {GlossaryCheck.name})
+
+
+@lru_cache(maxsize=64)
+def language(code: str) -> Language:
+    """A language code resolved once."""
+    return resolve(code)
+
+
+@dataclass(frozen=True)
+class Glossary:
+    """A term base read from a file, with its checker.
+
+    Attributes:
+        base: The entries.
+        checker: Finds them in sources and targets.
+        version: The term base's version (a content hash).
+    """
+
+    base: TermBase
+    checker: TermChecker
+    version: str
+
+
+class Glossaries:
+    """Term bases by file, re-read when the file changes."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, str, str], tuple[tuple[int, int], Glossary | None]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, path: str | None, src: str, tgt: str) -> Glossary | None:
+        """The term base of a file for a language pair; None without a file, or when it is
+        missing or unreadable (the view then shows no terms; the run reported why)."""
+        if not path:
+            return None
+        try:
+            st = Path(path).stat()
+        except OSError:
+            return None
+        stamp = (st.st_mtime_ns, st.st_size)
+        key = (path, src, tgt)
+        with self._lock:
+            cached = self._cache.get(key)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        try:
+            base = read_termbase(Path(path), language(src), language(tgt))
+            found: Glossary | None = Glossary(base, TermChecker(base), base.version)
+        except DiglotError:
+            found = None
+        with self._lock:
+            self._cache[key] = (stamp, found)
+        return found
+
+
+def term_hits(glossary: Glossary, source: str, target: str) -> list[TermHit]:
+    """The glossary terms of a bead's source and where its target renders them.
+
+    Args:
+        glossary: The bitext's term base.
+        source: The bead's source text.
+        target: Its current target text.
+
+    Returns:
+        One hit per term found in the source, in source order.
+    """
+    checker = glossary.checker
+    found = checker.in_source(source)
+    if not found:
+        return []
+    check = checker.segment(source, target, found)
+    spans: dict[int, list[list[int]]] = {t: [] for t in found}
+    for m in checker.target_index.find(target, every=True):
+        t, _, forbidden = checker.forms[m.payload]
+        if t in spans and not forbidden:
+            spans[t].append([m.start, m.end])
+    hits = []
+    for t, matches in sorted(found.items(), key=lambda kv: kv[1][0].start):
+        term = glossary.base.terms[t]
+        violated = bool(check.forbidden.get(t)) or not check.used.get(t)
+        hits.append(TermHit(term.source, list(term.targets),
+                            [[m.start, m.end] for m in matches], spans[t], violated))
+    return hits
+
+
+def live_flags(glossary: Glossary | None, src: str, tgt: str, source: str, target: str
+               ) -> list[FlagView]:
+    """The one-segment QA checks (and the glossary check) on a reviewer's text.
+
+    Args:
+        glossary: The bitext's term base, if any.
+        src: Source language code.
+        tgt: Target language code.
+        source: The bead's source text.
+        target: Its current target text.
+
+    Returns:
+        The flags found, none of them stale.
+    """
+    ctx = Context(language(src), language(tgt))
+    checks: list[Check] = list(SEGMENT_CHECKS)
+    if glossary is not None:
+        checks.append(GlossaryCheck(glossary.checker))
+    item = [Item("bead", source, target)]
+    return [FlagView(f.check, f.severity, f.message) for c in checks for f in c.run(item, ctx)]
