@@ -83,7 +83,9 @@ class Summary:
     untranslatable: int = 0
     kept: int = 0  # kept as they are by the source-language check (already in the target...)
     reused: int = 0
-    reviewed: int = 0  # segments whose text a reviewer wrote (this document's review, or memory)
+    # segments this run took from review: this bitext's bead or translation edits, and
+    # reviewers' corrections of the same sentence recalled now (stored then as this config's)
+    reviewed: int = 0
     translated: int = 0
     failed: int = 0
     failures: list[dict[str, object]] = field(default_factory=list)
