@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from corpora.beads import BeadText, segment_texts
+from corpora.ingest import block_texts, parse_text, render
 from corpora.schema import MIGRATIONS
 from corpora.store import Store
 from diglot.pipeline import RunOptions, run
@@ -232,3 +234,23 @@ def test_a_schema_2_store_with_links_opens_with_bitexts(tmp_path: Path) -> None:
         assert store.save_links(1, "en", "k", [([0], [0], None), ([1], [1], None)],
                                 "sentence") == 1
         assert [b.id for b in store.beads(1)] == [10, 11]
+
+
+def _bead_text(id_: int, src: tuple[int, ...], text: str) -> BeadText:
+    return BeadText(id_, src, src, text, text, edited=False, reviewed=False)
+
+
+def test_segment_texts_put_a_bead_on_its_first_segment_and_join_beads_without_source(
+        ) -> None:
+    beads = [_bead_text(1, (), "Lead."), _bead_text(2, (0,), "A."),
+             _bead_text(3, (1, 2), "B and C."), _bead_text(4, (), "Moved."),
+             _bead_text(5, (3,), "")]
+    assert segment_texts(beads) == {0: "Lead. A.", 1: "B and C. Moved.", 2: "", 3: ""}
+
+
+def test_emptied_segments_leave_no_double_space() -> None:
+    doc = parse_text("Uno. Dos. Tres.\n\nCuatro. Cinco.\n", "es", "a.md", "markdown")
+    assert render(doc, {0: "One and two.", 1: "", 2: "Three.", 3: "", 4: "Four, five."}) == (
+        "One and two. Three.\n\nFour, five.\n")
+    assert render(doc, {0: "All.", 1: "", 2: "", 3: "", 4: ""}) == "All.\n\n\n"
+    assert block_texts(doc, {0: "", 1: "Two.", 2: ""}) == ["Two.", "Cuatro. Cinco."]
