@@ -73,6 +73,7 @@ class Presence:
 class Context:
     """What every handler needs, kept on ``app.state.review``."""
 
+    db: Path
     service: ReviewService
     accounts: Accounts
     throttle: Throttle
@@ -238,7 +239,7 @@ def create_app(db: Path, *, host: str = "127.0.0.1", user: str | None = None) ->
     app = FastAPI(title="diglot review", docs_url=None, redoc_url=None,
                   openapi_url="/api/openapi.json",
                   description="Review a bitext's beads: read, edit, confirm, realign, comment.")
-    app.state.review = Context(service, accounts, Throttle(), Presence(), loopback,
+    app.state.review = Context(db, service, accounts, Throttle(), Presence(), loopback,
                                user or _login_name())
     from diglot.review import api, pages
 

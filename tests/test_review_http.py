@@ -1,0 +1,453 @@
+"""The review web app in-process (Starlette's TestClient over the ASGI app), on a real store.
+
+The store comes from the real pipeline (Apertium): the Spanish sample with its glossary, and
+a second document whose source sentences and machine output carry script, an <img onerror>
+and a javascript: link. Every bad input must come back as a clear 4xx with nothing written.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import needs_apertium
+
+pytest.importorskip("fastapi")
+from starlette.testclient import TestClient  # noqa: E402
+
+BASE = "http://127.0.0.1:8765"
+PAYLOADS = ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
+            "[x](javascript:alert(1))")
+XSS_DOC = """# Prueba <script>alert(1)</script>
+
+El gato <img src=x onerror=alert(1)> come pescado.
+
+Mira [x](javascript:alert(1)) ahora. El perro duerme en la casa.
+"""
+TABLES = ("edits", "link_ops", "comments", "sessions", "glossary_changes", "users")
+
+pytestmark = needs_apertium
+
+
+@pytest.fixture(scope="session")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One real store: the sample (bitext 1) and the XSS document (bitext 2)."""
+    from diglot.pipeline import RunOptions, run
+    from tests.review_server import build_store
+
+    tmp = tmp_path_factory.mktemp("review-http")
+    db = build_store(tmp / "sample")
+    doc = tmp / "xss.es.md"
+    doc.write_text(XSS_DOC, encoding="utf-8")
+    run(RunOptions(doc, "es", "en", out=tmp / "xss", project=db))
+    return db
+
+
+def _copy(db: Path, to: Path) -> Path:
+    with sqlite3.connect(db) as source, sqlite3.connect(to) as target:
+        source.backup(target)
+    return to
+
+
+@pytest.fixture(scope="module")
+def local(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """Local mode (no accounts, loopback): every visitor is 'tester'."""
+    from diglot.review.app import create_app
+
+    db = _copy(project, tmp_path_factory.mktemp("local") / "diglot.db")
+    with TestClient(create_app(db, user="tester"), base_url=BASE) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def accounts_db(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from diglot.review.accounts import Accounts
+
+    db = _copy(project, tmp_path_factory.mktemp("accounts") / "diglot.db")
+    accounts = Accounts(db)
+    accounts.add("ana", "correct horse", "admin")
+    accounts.add("ben", "battery staple", "reviewer")
+    accounts.close()
+    return db
+
+
+def counts(db: Path) -> dict[str, int]:
+    """Rows of every review table, and the sum of bead versions."""
+    with closing(sqlite3.connect(db)) as conn:
+        found = {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in TABLES}
+        found["versions"] = conn.execute("SELECT SUM(version) FROM links").fetchone()[0]
+    return found
+
+
+def db_of(client: TestClient) -> Path:
+    db: Path = client.app.state.review.db  # type: ignore[attr-defined]
+    return db
+
+
+def csrf(client: TestClient) -> str:
+    answer = client.get("/api/session")
+    assert answer.status_code == 200, answer.text
+    token: str = answer.json()["csrf"]
+    return token
+
+
+def bitexts(client: TestClient) -> dict[str, int]:
+    """Document name → bitext id."""
+    answer = client.get("/api/overview")
+    assert answer.status_code == 200, answer.text
+    return {b["document"]: b["id"] for b in answer.json()}
+
+
+def first_bead(client: TestClient, bid: int, offset: int = 0) -> dict[str, Any]:
+    answer = client.get(f"/api/bitexts/{bid}/beads", params={"offset": offset, "limit": 1})
+    assert answer.status_code == 200, answer.text
+    bead: dict[str, Any] = answer.json()["beads"][0]
+    return bead
+
+
+def sample_id(client: TestClient) -> int:
+    return next(i for name, i in bitexts(client).items() if "ensayo" in name)
+
+
+def xss_id(client: TestClient) -> int:
+    return next(i for name, i in bitexts(client).items() if "xss" in name)
+
+
+class Tags(HTMLParser):
+    """Every start tag of a page with its attributes, as a browser's parser sees them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found.append((tag, attrs))
+
+
+def one_line_error(answer: Any, status: int, pattern: str) -> None:
+    assert answer.status_code == status, answer.text
+    message = answer.json()["error"]
+    assert "\n" not in message
+    assert re.search(pattern, message, re.I), message
+
+
+# the app itself -----------------------------------------------------------------------------
+
+def test_openapi_lists_the_routes_and_no_cdn_docs(local: TestClient) -> None:
+    paths = local.get("/api/openapi.json").json()["paths"]
+    for path in ("/api/session", "/api/login", "/api/logout", "/api/overview",
+                 "/api/bitexts/{bid}/beads", "/api/bitexts/{bid}/beads/{bead}",
+                 "/api/bitexts/{bid}/beads/{bead}/history",
+                 "/api/bitexts/{bid}/beads/{bead}/comments",
+                 "/api/bitexts/{bid}/beads/{bead}/edit", "/api/bitexts/{bid}/beads/{bead}/revert",
+                 "/api/bitexts/{bid}/beads/{bead}/status",
+                 "/api/bitexts/{bid}/beads/{bead}/merge-next",
+                 "/api/bitexts/{bid}/beads/{bead}/split", "/api/bitexts/{bid}/beads/{bead}/move",
+                 "/api/bitexts/{bid}/beads/{bead}/occurrences",
+                 "/api/bitexts/{bid}/beads/{bead}/apply", "/api/bitexts/{bid}/glossary"):
+        assert path in paths, path
+    assert not any(not p.startswith("/api/") for p in paths)
+    assert local.get("/docs").status_code == 404
+    assert local.get("/redoc").status_code == 404
+
+
+def test_security_headers_and_cookie(local: TestClient) -> None:
+    answer = local.get("/api/session")
+    assert answer.json()["user"] == "tester"
+    cookie = answer.headers.get("set-cookie", "")
+    if cookie:  # only the first visit makes a session
+        assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
+    page = local.get("/")
+    assert page.status_code == 200
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "object-src 'none'" in csp and "unsafe" not in csp
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["referrer-policy"] == "same-origin"
+    assert "<style" not in page.text and " style=" not in page.text
+    assert local.get("/static/review.js").status_code == 200
+
+
+def test_host_header_must_name_loopback(local: TestClient) -> None:
+    for host in ("evil.example", "evil.example:8765", "127.0.0.1.evil.example"):
+        answer = local.get("/api/session", headers={"host": host})
+        one_line_error(answer, 400, "localhost or 127.0.0.1")
+    for host in ("localhost:8765", "127.0.0.1", "[::1]:8765"):
+        assert local.get("/api/session", headers={"host": host}).status_code == 200
+
+
+# bad input: a clear 4xx and nothing written -------------------------------------------------
+
+def test_bad_inputs_write_nothing(local: TestClient) -> None:
+    token = csrf(local)
+    sample, xss = sample_id(local), xss_id(local)
+    bead = first_bead(local, sample)
+    other = first_bead(local, xss)
+    headers = {"X-CSRF-Token": token}
+    edit = f"/api/bitexts/{sample}/beads/{bead['id']}/edit"
+    before = counts(db_of(local))
+    cases = [
+        (local.post(f"/api/bitexts/{sample}/beads/999999/edit", headers=headers,
+                    json={"text": "x", "base_version": 1}), 404, "bead"),
+        (local.get(f"/api/bitexts/{sample}/beads/999999"), 404, "bead"),
+        (local.post(f"/api/bitexts/{sample}/beads/{other['id']}/edit", headers=headers,
+                    json={"text": "x", "base_version": other["version"]}), 404, "bead"),
+        (local.get(f"/api/bitexts/{sample}/beads/{other['id']}"), 404, "bead"),
+        (local.post(edit, headers=headers, json={"text": "  \n ", "base_version":
+                                                 bead["version"]}), 400, "empty"),
+        (local.post(edit, headers=headers, json={"text": "a" * 1_000_000,
+                                                 "base_version": bead["version"]}),
+         413, "KiB"),
+        (local.post(edit, headers=headers, json={"text": "a" * 30_000,
+                                                 "base_version": bead["version"]}),
+         413, "20,?000"),
+        (local.post(edit, headers={**headers, "content-type": "application/json"},
+                    content=b'{"text": "x", "base_version": '), 400, "malformed JSON"),
+        (local.post(edit, headers=headers, json={"txt": "x", "base_version": 1}), 422, "text"),
+        (local.post(edit, json={"text": "x", "base_version": bead["version"]}), 403, "CSRF"),
+        (local.post(edit, headers={"X-CSRF-Token": "wrong"},
+                    json={"text": "x", "base_version": bead["version"]}), 403, "CSRF"),
+        (local.post(f"/api/bitexts/{sample}/beads/{bead['id']}/comments", headers=headers,
+                    json={"text": ""}), 400, "empty"),
+        (local.post(f"/api/bitexts/{sample}/beads/{bead['id']}/status", headers=headers,
+                    json={"status": "done", "base_version": bead["version"]}), 422, "status"),
+    ]
+    for answer, status, pattern in cases:
+        one_line_error(answer, status, pattern)
+    assert counts(db_of(local)) == before
+
+
+def test_form_post_without_csrf_is_refused(local: TestClient) -> None:
+    sample = sample_id(local)
+    bead = first_bead(local, sample)
+    before = counts(db_of(local))
+    answer = local.post(f"/bitexts/{sample}/beads/{bead['id']}/edit",
+                        data={"text": "sneaky", "base_version": str(bead["version"])},
+                        follow_redirects=False)
+    assert answer.status_code == 403
+    assert "CSRF" in answer.text
+    assert counts(db_of(local)) == before
+
+
+# edits, conflicts -----------------------------------------------------------------------------
+
+def test_edit_then_stale_edit_is_409_with_both_versions(local: TestClient) -> None:
+    token = csrf(local)
+    sample = sample_id(local)
+    bead = first_bead(local, sample, offset=3)
+    url = f"/api/bitexts/{sample}/beads/{bead['id']}/edit"
+    before = counts(db_of(local))
+    saved = local.post(url, headers={"X-CSRF-Token": token},
+                       json={"text": "First reviewer's text.", "base_version": bead["version"]})
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["version"] == bead["version"] + 1
+    assert saved.json()["target"] == "First reviewer's text."
+    stale = local.post(url, headers={"X-CSRF-Token": token},
+                       json={"text": "Second reviewer's text.", "base_version": bead["version"]})
+    one_line_error(stale, 409, "changed|version")
+    body = stale.json()
+    assert body["current"]["target"] == "First reviewer's text."
+    assert body["yours"]["text"] == "Second reviewer's text."
+    after = counts(db_of(local))
+    assert after["edits"] == before["edits"] + 1
+    history = local.get(f"/api/bitexts/{sample}/beads/{bead['id']}/history").json()
+    assert history[0]["edit_id"] is None and history[-1]["text"] == "First reviewer's text."
+
+
+def test_form_flow_redirects_and_renders_a_conflict(local: TestClient) -> None:
+    token = csrf(local)
+    sample = sample_id(local)
+    bead = first_bead(local, sample, offset=5)
+    url = f"/bitexts/{sample}/beads/{bead['id']}/edit"
+    form = {"csrf": token, "text": "Saved from a form.", "base_version": str(bead["version"]),
+            "next": f"/bitexts/{sample}?offset=0"}
+    saved = local.post(url, data=form, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    assert saved.headers["location"] == f"/bitexts/{sample}?offset=0#bead-{bead['id']}"
+    stale = local.post(url, data={**form, "text": "Mine <b>too</b>."}, follow_redirects=False)
+    assert stale.status_code == 409
+    html = stale.text
+    assert 'class="conflict"' in html and 'class="theirs"' in html and 'class="yours"' in html
+    assert "Saved from a form." in html
+    assert re.search(r'<textarea name="text"[^>]*>Mine &lt;b&gt;too&lt;/b&gt;.</textarea>', html)
+    confirm = local.post(f"/bitexts/{sample}/beads/{bead['id']}/status",
+                         data={"csrf": token, "status": "confirmed",
+                               "base_version": str(bead["version"] + 1)},
+                         follow_redirects=False)
+    assert confirm.status_code == 303
+    assert local.get(f"/api/bitexts/{sample}/beads/{bead['id']}").json()["status"] == "confirmed"
+
+
+# pages --------------------------------------------------------------------------------------
+
+def test_document_view_hooks_filters_and_paging(local: TestClient) -> None:
+    sample = sample_id(local)
+    page = local.get(f"/bitexts/{sample}")
+    assert page.status_code == 200
+    html = page.text
+    assert re.search(r'<tr id="bead-(\d+)" class="bead[^"]*" data-bead="\1" data-bitext="\d+" '
+                     r'data-version="\d+" data-status="\w[\w-]*"', html)
+    assert '<form class="edit" method="post"' in html and '<textarea name="text"' in html
+    for action in ("save", "confirm", "needs-work", "merge-next", "split",
+                   "move-source-previous", "move-source-next", "move-target-previous",
+                   "move-target-next"):
+        assert f'data-action="{action}"' in html, action
+    assert 'lang="es"' in html and 'lang="en"' in html
+    assert '<meta name="csrf" content="' in html
+    assert '<mark class="term' in html  # the sample glossary's terms
+    assert 'class="section"' in html
+    total = local.get(f"/api/bitexts/{sample}/beads").json()["total"]
+    assert html.count('<tr id="bead-') == min(total, 100)
+    for show in ("flagged", "unconfirmed", "needs-work", "edited", "low-score"):
+        answer = local.get(f"/bitexts/{sample}", params={"show": show})
+        assert answer.status_code == 200, show
+    edited = local.get(f"/api/bitexts/{sample}/beads", params={"show": "edited"}).json()
+    assert all(b["edited"] for b in edited["beads"])
+    one = local.get(f"/api/bitexts/{sample}/beads", params={"limit": 2, "offset": 2}).json()
+    assert [b["order"] for b in one["beads"]] == [3, 4]
+
+
+def test_bead_page_history_diff_comments_and_occurrences(local: TestClient) -> None:
+    token = csrf(local)
+    sample = sample_id(local)
+    bead = first_bead(local, sample, offset=3)  # edited by the conflict test
+    page = local.get(f"/bitexts/{sample}/beads/{bead['id']}")
+    assert page.status_code == 200
+    html = page.text
+    assert "<ins>" in html or "<del>" in html
+    assert 'data-action="revert"' in html and 'data-action="comment"' in html
+    assert "Same source elsewhere" in html
+    added = local.post(f"/api/bitexts/{sample}/beads/{bead['id']}/comments",
+                       headers={"X-CSRF-Token": token}, json={"text": "Check the tense."})
+    assert added.status_code == 200, added.text
+    assert "Check the tense." in local.get(f"/bitexts/{sample}/beads/{bead['id']}").text
+    found = local.get(f"/api/bitexts/{sample}/beads/{bead['id']}/occurrences").json()
+    assert found["count"] == len(found["beads"])
+
+
+def test_every_text_is_escaped(local: TestClient) -> None:
+    token = csrf(local)
+    xss = xss_id(local)
+    beads = local.get(f"/api/bitexts/{xss}/beads").json()["beads"]
+    sources = " ".join(s["text"] for b in beads for s in b["source"])
+    machine = " ".join(b["machine"] for b in beads)
+    for payload in PAYLOADS:  # the pipeline kept them: the test means something
+        assert payload in sources and payload in machine, payload
+    bead = beads[-1]
+    edit = local.post(f"/api/bitexts/{xss}/beads/{bead['id']}/edit",
+                      headers={"X-CSRF-Token": token},
+                      json={"text": " ".join(PAYLOADS), "base_version": bead["version"]})
+    assert edit.status_code == 200, edit.text
+    comment = local.post(f"/bitexts/{xss}/beads/{bead['id']}/comment",
+                         data={"csrf": token, "text": " ".join(PAYLOADS)},
+                         follow_redirects=False)
+    assert comment.status_code == 303
+    for url in ("/", f"/bitexts/{xss}", f"/bitexts/{xss}/beads/{bead['id']}"):
+        html = local.get(url).text
+        assert "<script>alert" not in html and "<img src=x" not in html, url
+        assert html.count("<script") == 1  # review.js, nothing else
+        assert not re.search(r"""href=["']?\s*javascript:""", html, re.I), url
+        tags = Tags()
+        tags.feed(html)
+        assert [t for t, _ in tags.found if t in ("img", "iframe", "object")] == [], url
+        assert [a for _, attrs in tags.found for a, _v in attrs if a.startswith("on")] == []
+        assert [v for _, attrs in tags.found for _a, v in attrs
+                if v and v.strip().lower().startswith("javascript:")] == [], url
+    bead_html = local.get(f"/bitexts/{xss}/beads/{bead['id']}").text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in bead_html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in bead_html
+
+
+# accounts -----------------------------------------------------------------------------------
+
+def test_account_mode_login_throttle_and_csrf(accounts_db: Path) -> None:
+    from diglot.review.app import create_app
+
+    with TestClient(create_app(accounts_db), base_url=BASE) as client:
+        one_line_error(client.get("/api/overview"), 401, "log in")
+        one_line_error(client.get("/api/session"), 401, "log in")
+        page = client.get("/", follow_redirects=False)
+        assert page.status_code == 303 and page.headers["location"].startswith("/login")
+        assert client.get("/login").status_code == 200
+        before = counts(accounts_db)
+        for _ in range(5):
+            one_line_error(client.post("/api/login", json={"name": "ben", "password": "nope"}),
+                           401, "wrong name or password")
+        one_line_error(client.post("/api/login", json={"name": "ben",
+                                                       "password": "battery staple"}),
+                       429, "too many wrong passwords")
+        assert counts(accounts_db) == before
+        login = client.post("/api/login", json={"name": "ana", "password": "correct horse"})
+        assert login.status_code == 200, login.text
+        assert login.json()["user"] == "ana" and login.json()["role"] == "admin"
+        assert "HttpOnly" in login.headers["set-cookie"]
+        assert "SameSite=Strict" in login.headers["set-cookie"]
+        assert counts(accounts_db)["sessions"] == before["sessions"] + 1
+        token = login.json()["csrf"]
+        bid = sample_id(client)
+        bead = first_bead(client, bid)
+        url = f"/api/bitexts/{bid}/beads/{bead['id']}/status"
+        body = {"status": "needs-work", "base_version": bead["version"]}
+        written = counts(accounts_db)
+        one_line_error(client.post(url, json=body), 403, "CSRF")
+        assert counts(accounts_db) == written
+        done = client.post(url, json=body, headers={"X-CSRF-Token": token})
+        assert done.status_code == 200 and done.json()["status_by"] == "ana"
+        assert client.post("/api/logout", headers={"X-CSRF-Token": token}).status_code == 200
+        one_line_error(client.get("/api/overview"), 401, "log in")
+
+
+def test_login_form_needs_its_token(accounts_db: Path) -> None:
+    from diglot.review.app import create_app
+
+    with TestClient(create_app(accounts_db), base_url=BASE) as client:
+        before = counts(accounts_db)
+        refused = client.post("/login", data={"name": "ana", "password": "correct horse"})
+        assert refused.status_code == 403
+        form = client.get("/login").text
+        token = re.search(r'name="csrf" value="([^"]+)"', form)
+        assert token
+        assert counts(accounts_db) == before
+        ok = client.post("/login", data={"csrf": token.group(1), "name": "ana",
+                                         "password": "correct horse", "next": "/"},
+                         follow_redirects=False)
+        assert ok.status_code == 303 and ok.headers["location"] == "/"
+        assert client.get("/").status_code == 200
+
+
+# the CLI ------------------------------------------------------------------------------------
+
+def test_cli_refuses_missing_store_and_open_host(project: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from diglot.cli import app
+
+    runner = CliRunner()
+    missing = runner.invoke(app, ["review", str(tmp_path / "nope.db")])
+    assert missing.exit_code == 2
+    assert "nope.db: no such project store" in missing.output
+    assert "--out DIR" in missing.output
+    db = _copy(project, tmp_path / "diglot.db")
+    refused = runner.invoke(app, ["review", str(db), "--host", "0.0.0.0"])
+    assert refused.exit_code == 2
+    assert "not loopback and the store has no accounts" in refused.output
+    assert len(refused.output.strip().splitlines()) == 1
+    added = runner.invoke(app, ["review", "users", "add", "carla", "--project", str(db),
+                                "--admin", "--password-stdin"], input="long enough pw\n")
+    assert added.exit_code == 0, added.output
+    short = runner.invoke(app, ["review", "users", "add", "dan", "--project", str(db),
+                                "--password-stdin"], input="short\n")
+    assert short.exit_code == 2 and "at least 8" in short.output
+    listed = runner.invoke(app, ["review", "users", "list", "--project", str(db)])
+    assert listed.exit_code == 0 and "carla\tadmin" in listed.output
+    from diglot.review.app import create_app
+
+    create_app(db, host="0.0.0.0")  # accounts exist now: allowed
+    with TestClient(create_app(db, host="0.0.0.0"), base_url="http://example.org") as client:
+        assert client.get("/api/overview").status_code == 401  # no Host check, login needed
