@@ -1,0 +1,479 @@
+"""The review service over a real project store: the sample essay translated by the real
+pipeline (Apertium, es→en, with the sample glossary), copied fresh for each test.
+
+Expected texts, spans and counts are written by hand from the sample and its Apertium output.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from corpora.store import Store
+from diglot.pipeline import RunOptions, run
+from diglot.review.service import (
+    MAX_TEXT,
+    Actor,
+    BeadView,
+    CheckCount,
+    Conflict,
+    Forbidden,
+    NotFound,
+    ReviewError,
+    ReviewService,
+    TooLarge,
+)
+
+SAMPLES = Path(__file__).resolve().parent.parent / "diglot" / "samples"
+ALICE = Actor("alice", "reviewer")
+BOB = Actor("bob", "reviewer")
+ADMIN = Actor("carol", "admin")
+ESSAY = 1  # the sample essay's bitext
+NOTE = 2  # a short note repeating two of its sentences
+SOCIAL = "Toda traducción es un trabajo social."
+SOCIAL_EN = "All translation is a social labour."
+NOTE_MD = ("# Nota\n\nToda traducción es un trabajo social. Una buena herramienta no decide "
+           "por el traductor.\n")
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One store: the essay (20 beads) and the note (3 beads), same engine and glossary."""
+    root = tmp_path_factory.mktemp("review-service")
+    glossary = root / "glosario.es-en.tsv"
+    shutil.copyfile(SAMPLES / "glosario.es-en.tsv", glossary)
+    db = root / "diglot.db"
+    run(RunOptions(input=SAMPLES / "ensayo.es.md", src="es", tgt="en", glossary=glossary,
+                   out=root / "essay", project=db, source_lang_check=False))
+    note = root / "nota.es.md"
+    note.write_text(NOTE_MD, encoding="utf-8")
+    run(RunOptions(input=note, src="es", tgt="en", glossary=glossary, out=root / "note",
+                   project=db, source_lang_check=False))
+    return db
+
+
+def _copy(built: Path, folder: Path) -> Path:
+    """A fresh copy of the built store in ``folder``, its glossary copied beside it."""
+    db = folder / "diglot.db"
+    with sqlite3.connect(built) as src, sqlite3.connect(db) as dst:
+        src.backup(dst)
+    glossary = folder / "glosario.es-en.tsv"
+    shutil.copyfile(built.parent / "glosario.es-en.tsv", glossary)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE bitexts SET glossary_path = ?", (str(glossary),))
+    return db
+
+
+@pytest.fixture()
+def svc(built: Path, tmp_path: Path) -> Iterator[ReviewService]:
+    service = ReviewService(_copy(built, tmp_path))
+    yield service
+    service.close()
+
+
+def snapshot(db: Path) -> tuple[object, ...]:
+    """Everything a review write could change."""
+    with sqlite3.connect(db) as conn:
+        return tuple(conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+                     for table in ("links", "edits", "link_ops", "comments",
+                                   "glossary_changes", "bitexts"))
+
+
+def by_source(svc: ReviewService, text: str, bitext: int = ESSAY) -> BeadView:
+    found = [b for b in svc.beads(bitext, limit=1000).beads
+             if " ".join(s.text for s in b.source) == text]
+    assert len(found) == 1, text
+    return found[0]
+
+
+# reads ------------------------------------------------------------------------------------
+
+
+def test_page_shows_beads_in_order_with_sections_terms_and_machine_text(
+        svc: ReviewService) -> None:
+    page = svc.beads(ESSAY, limit=5)
+    assert (page.total, page.offset, page.limit) == (20, 0, 5)
+    assert [b.order for b in page.beads] == [1, 2, 3, 4, 5]
+    first, fifth = page.beads[0], page.beads[4]
+    assert first.section == "El trabajo y la lengua"
+    assert [s.text for s in first.source] == ["El trabajo y la lengua"]
+    assert first.target == first.machine == "The labour and the language"
+    assert fifth.section == "La traducción como trabajo"
+    assert (fifth.target, fifth.version, fifth.status, fifth.edited) == (
+        SOCIAL_EN, 1, "unreviewed", False)
+    # "trabajo" at 22..29 of the source; "labour" at 28..34 of the target
+    (term,) = fifth.terms
+    assert (term.source, term.targets) == ("trabajo", ["labour", "labor"])
+    assert (term.source_spans, term.target_spans, term.violated) == ([[22, 29]], [[28, 34]],
+                                                                     False)
+    assert svc.beads(ESSAY, offset=18, limit=5).beads[-1].order == 20
+    assert svc.bead(ESSAY, fifth.id) == fifth
+
+
+def test_overview_counts_per_section(svc: ReviewService) -> None:
+    essay = {s.id: s for s in svc.overview()}[ESSAY]
+    assert (essay.document, essay.src_lang, essay.tgt_lang, essay.engine, essay.runs) == (
+        "ensayo.es.md", "es", "en", "apertium", 1)
+    assert [(s.section, s.first, s.beads) for s in essay.sections] == [
+        ("El trabajo y la lengua", 1, 3), ("La traducción como trabajo", 4, 7),
+        ("Tres condiciones", 11, 6), ("Conclusión", 17, 4)]
+    assert (essay.totals.beads, essay.totals.untouched, essay.totals.edited) == (20, 20, 0)
+    bead = by_source(svc, SOCIAL)
+    svc.edit(ESSAY, bead.id, "All translation is social labour.", 1, ALICE)
+    svc.set_status(ESSAY, bead.id, "confirmed", 2, ALICE)
+    info = svc.bitext(ESSAY)
+    second = info.sections[1]
+    assert (second.beads, second.confirmed, second.edited, second.untouched) == (7, 1, 1, 6)
+    assert info.beads == 20
+
+
+def test_unknown_or_foreign_bead_is_not_found(svc: ReviewService) -> None:
+    note_bead = by_source(svc, SOCIAL, NOTE)
+    with pytest.raises(NotFound, match="no bead 9999 in bitext 1"):
+        svc.bead(ESSAY, 9999)
+    with pytest.raises(NotFound, match=f"no bead {note_bead.id} in bitext 1"):
+        svc.edit(ESSAY, note_bead.id, "x", 1, ALICE)
+    with pytest.raises(NotFound, match="no bitext 77"):
+        svc.beads(77)
+    assert NotFound.status == 404
+
+
+def test_bad_filters_are_refused(svc: ReviewService) -> None:
+    with pytest.raises(ReviewError, match="show must be one of"):
+        svc.beads(ESSAY, show="everything")
+    with pytest.raises(ReviewError, match="limit 1 to 1000"):
+        svc.beads(ESSAY, limit=0)
+
+
+# text edits -------------------------------------------------------------------------------
+
+
+def test_edit_history_and_revert(svc: ReviewService) -> None:
+    bead = by_source(svc, SOCIAL)
+    one = svc.edit(ESSAY, bead.id, "Every translation is social labour.", 1, ALICE)
+    assert (one.target, one.machine, one.version, one.edited, one.updated_by) == (
+        "Every translation is social labour.", SOCIAL_EN, 2, True, "alice")
+    two = svc.edit(ESSAY, bead.id, "  Each translation is social labour.\r\n", 2, BOB)
+    assert (two.target, two.version) == ("Each translation is social labour.", 3)
+    history = svc.history(ESSAY, bead.id)
+    assert [(h.version, h.text, h.kind, h.author) for h in history] == [
+        (1, SOCIAL_EN, "machine", None),
+        (2, "Every translation is social labour.", "edit", "alice"),
+        (3, "Each translation is social labour.", "edit", "bob")]
+    back = svc.revert(ESSAY, bead.id, history[1].edit_id, 3, BOB)
+    assert (back.target, back.version) == ("Every translation is social labour.", 4)
+    machine = svc.revert(ESSAY, bead.id, None, 4, BOB)
+    assert (machine.target, machine.version, machine.edited) == (SOCIAL_EN, 5, False)
+    assert [h.kind for h in svc.history(ESSAY, bead.id)] == [
+        "machine", "edit", "edit", "revert", "revert"]
+    with pytest.raises(NotFound, match="has no edit 424242"):
+        svc.revert(ESSAY, bead.id, 424242, 5, BOB)
+
+
+def test_a_one_to_one_edit_reaches_the_translation_memory(svc: ReviewService) -> None:
+    bead = by_source(svc, SOCIAL)
+    svc.edit(ESSAY, bead.id, "Every translation is social labour.", 1, ALICE)
+    svc.db.close()
+    with Store.open(svc.path) as store:
+        key = svc.bitext(ESSAY).config_key
+        assert store.memory("es", "en", key, [SOCIAL]) == {
+            SOCIAL: "Every translation is social labour."}
+
+
+def test_same_text_writes_nothing(svc: ReviewService) -> None:
+    bead = by_source(svc, SOCIAL)
+    before = snapshot(svc.path)
+    again = svc.edit(ESSAY, bead.id, SOCIAL_EN + "  ", 1, ALICE)
+    assert again.version == 1
+    assert snapshot(svc.path) == before
+
+
+def test_stale_save_is_a_conflict_with_both_versions(svc: ReviewService) -> None:
+    bead = by_source(svc, SOCIAL)
+    svc.edit(ESSAY, bead.id, "Alice's text.", 1, ALICE)
+    before = snapshot(svc.path)
+    with pytest.raises(Conflict, match="changed by alice") as caught:
+        svc.edit(ESSAY, bead.id, "Bob's text.", 1, BOB)
+    assert caught.value.status == 409
+    assert (caught.value.current.target, caught.value.current.version) == ("Alice's text.", 2)
+    assert caught.value.yours == {"text": "Bob's text."}
+    assert snapshot(svc.path) == before
+
+
+def test_two_threads_saving_the_same_version_one_wins(svc: ReviewService) -> None:
+    bead = by_source(svc, SOCIAL)
+    results: dict[str, object] = {}
+    start = threading.Barrier(2)
+
+    def save(name: str) -> None:
+        start.wait()
+        try:
+            results[name] = svc.edit(ESSAY, bead.id, f"{name} says so.", 1, Actor(name, "reviewer"))
+        except Conflict as exc:
+            results[name] = exc
+
+    threads = [threading.Thread(target=save, args=(n,)) for n in ("ann", "ben")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(type(r).__name__ for r in results.values()) == ["BeadView", "Conflict"]
+    assert svc.bead(ESSAY, bead.id).version == 2
+    assert len(svc.history(ESSAY, bead.id)) == 2
+
+
+@pytest.mark.parametrize(("text", "error", "message"), [
+    ("", ReviewError, "is empty"), (" \n\t ", ReviewError, "is empty"),
+    ("x" * (MAX_TEXT + 1), TooLarge, "20,001 characters; the most is 20,000")])
+def test_bad_texts_write_nothing(svc: ReviewService, text: str, error: type[Exception],
+                                 message: str) -> None:
+    bead = by_source(svc, SOCIAL)
+    before = snapshot(svc.path)
+    with pytest.raises(error, match=message):
+        svc.edit(ESSAY, bead.id, text, 1, ALICE)
+    with pytest.raises(error, match=message.replace("text", "comment")):
+        svc.comment(ESSAY, bead.id, text, ALICE)
+    assert snapshot(svc.path) == before
+    assert TooLarge.status == 413
+
+
+def test_longest_text_is_accepted(svc: ReviewService) -> None:
+    bead = by_source(svc, SOCIAL)
+    assert len(svc.edit(ESSAY, bead.id, "y" * MAX_TEXT, 1, ALICE).target) == MAX_TEXT
+
+
+def test_an_edited_bead_is_rechecked_and_old_flags_go_stale(svc: ReviewService) -> None:
+    bead = by_source(svc, SOCIAL)
+    position = bead.source[0].position
+    with sqlite3.connect(svc.path) as conn:  # a length flag the run's QA wrote on this segment
+        conn.execute("INSERT INTO flags (document_id, tgt_lang, config_key, position, "
+                     "check_name, severity, message) SELECT document_id, tgt_lang, config_key, "
+                     "?, 'length', 'warning', 'target much longer' FROM bitexts WHERE id = 1",
+                     (position,))
+    assert [(f.check, f.stale) for f in svc.bead(ESSAY, bead.id).flags] == [("length", False)]
+    edited = svc.edit(ESSAY, bead.id, "All translation is social work", 1, ALICE)
+    assert [(f.check, f.severity, f.stale) for f in edited.flags] == [
+        ("truncated", "error", False), ("glossary", "warning", False),
+        ("length", "warning", True)]
+    assert edited.terms[0].violated and edited.terms[0].target_spans == []
+    page = svc.beads(ESSAY, show="flagged")
+    assert [b.id for b in page.beads] == [bead.id]
+    assert page.checks == [CheckCount("glossary", 1), CheckCount("length", 1),
+                           CheckCount("truncated", 1)]
+    assert svc.beads(ESSAY, check="truncated").total == 1
+    assert svc.beads(ESSAY, show="edited").total == 1
+
+
+# status and comments ----------------------------------------------------------------------
+
+
+def test_status_and_the_admin_rule(svc: ReviewService) -> None:
+    bead = by_source(svc, SOCIAL)
+    done = svc.set_status(ESSAY, bead.id, "confirmed", 1, ALICE)
+    assert (done.status, done.status_by, done.version) == ("confirmed", "alice", 2)
+    assert svc.beads(ESSAY, show="unconfirmed").total == 19
+    before = snapshot(svc.path)
+    with pytest.raises(Forbidden, match="confirmed by alice; only an admin can reopen it"):
+        svc.set_status(ESSAY, bead.id, "needs-work", 2, BOB)
+    with pytest.raises(ReviewError, match="status must be one of"):
+        svc.set_status(ESSAY, bead.id, "done", 2, ALICE)
+    with pytest.raises(Conflict):
+        svc.set_status(ESSAY, bead.id, "needs-work", 1, ALICE)
+    assert snapshot(svc.path) == before
+    again = svc.set_status(ESSAY, bead.id, "unreviewed", 2, ALICE)  # her own
+    assert again.version == 3
+    svc.set_status(ESSAY, bead.id, "confirmed", 3, BOB)
+    reopened = svc.set_status(ESSAY, bead.id, "needs-work", 4, ADMIN)
+    assert (reopened.status, reopened.status_by, reopened.version) == ("needs-work", "carol", 5)
+    assert svc.beads(ESSAY, show="needs-work").total == 1
+    with sqlite3.connect(svc.path) as conn:
+        ops = conn.execute("SELECT op, author FROM link_ops ORDER BY id").fetchall()
+    assert ops == [("status", "alice"), ("status", "alice"), ("status", "bob"),
+                   ("status", "carol")]
+
+
+def test_comments_do_not_change_the_version(svc: ReviewService) -> None:
+    bead = by_source(svc, SOCIAL)
+    made = svc.comment(ESSAY, bead.id, "<b>labour</b>, not work", BOB)
+    assert (made.author, made.text) == ("bob", "<b>labour</b>, not work")
+    assert svc.comments(ESSAY, bead.id) == [made]
+    after = svc.bead(ESSAY, bead.id)
+    assert (after.comments, after.version) == (1, 1)
+
+
+# alignment --------------------------------------------------------------------------------
+
+
+def test_merge_then_split_gives_back_both_beads(svc: ReviewService) -> None:
+    a = by_source(svc, "Una buena herramienta no decide por el traductor.")
+    b = svc.beads(ESSAY, offset=a.order, limit=1).beads[0]
+    merged = svc.merge_next(ESSAY, a.id, a.version, b.version, ALICE)
+    assert [s.position for s in merged.source] == [17, 18]
+    assert merged.target == f"{a.target} {b.target}"
+    assert (merged.edited, merged.version, merged.method) == (False, 2, "review")
+    assert svc.beads(ESSAY).total == 19
+    with pytest.raises(NotFound, match="merged into its neighbour"):
+        svc.bead(ESSAY, b.id)
+    first, second = svc.split(ESSAY, a.id, 1, len(a.target), merged.version, ALICE)
+    assert (first.target, second.target) == (a.target, b.target)
+    assert ([s.position for s in first.source], [s.position for s in second.source]) == (
+        [17], [18])
+    assert (second.order, second.section, second.machine) == (19, "Conclusión", b.target)
+    assert [h.kind for h in svc.history(ESSAY, a.id)] == ["machine", "merge", "split"]
+    with pytest.raises(ReviewError, match="no next bead"):
+        last = svc.beads(ESSAY, offset=19).beads[0]
+        svc.merge_next(ESSAY, last.id, last.version, 1, ALICE)
+
+
+def test_split_refuses_an_empty_half(svc: ReviewService) -> None:
+    bead = by_source(svc, SOCIAL)
+    before = snapshot(svc.path)
+    with pytest.raises(ReviewError, match="neither source sentences nor target text"):
+        svc.split(ESSAY, bead.id, 1, len(bead.target), 1, ALICE)
+    with pytest.raises(ReviewError, match="target_at must be 0 to 35"):
+        svc.split(ESSAY, bead.id, 1, 36, 1, ALICE)
+    assert snapshot(svc.path) == before
+    alone = svc.split(ESSAY, bead.id, 1, 4, 1, ALICE)  # "All" stays; a 0:1 bead follows
+    assert [(len(b.source), b.target) for b in alone] == [
+        (1, "All"), (0, "translation is a social labour.")]
+
+
+def test_move_source_and_target_sentences(svc: ReviewService) -> None:
+    a = by_source(svc, SOCIAL)
+    b = svc.beads(ESSAY, offset=a.order, limit=1).beads[0]
+    prev, this = svc.move(ESSAY, b.id, "source", "previous", b.version, a.version, ALICE)
+    assert ([s.position for s in prev.source], this.source) == ([4, 5], [])
+    assert (prev.target, this.target) == (a.target, b.target)  # the target side stays
+    this2, nxt = svc.move(ESSAY, a.id, "source", "next", prev.version, this.version, ALICE)
+    assert ([s.position for s in this2.source], [s.position for s in nxt.source]) == ([4], [5])
+    both = svc.merge_next(ESSAY, a.id, this2.version, nxt.version, ALICE)
+    left, right = svc.move(ESSAY, a.id, "target", "next", both.version,
+                           svc.beads(ESSAY, offset=both.order, limit=1).beads[0].version, ALICE)
+    assert left.target == SOCIAL_EN
+    assert right.target.startswith("A person reads a text") and right.target.endswith(
+        "The result depend the tools, of the time and of the knowledge of the one who "
+        "translates.")
+    with pytest.raises(ReviewError, match="has no previous bead"):
+        first = svc.beads(ESSAY, limit=1).beads[0]
+        svc.move(ESSAY, first.id, "target", "previous", first.version, 1, ALICE)
+    with pytest.raises(ReviewError, match="side must be"):
+        svc.move(ESSAY, a.id, "left", "next", left.version, right.version, ALICE)
+
+
+OPS = st.lists(st.tuples(st.sampled_from(["merge", "split", "move"]), st.integers(0, 40),
+                         st.integers(0, 5), st.integers(0, 300),
+                         st.sampled_from(["source", "target"]),
+                         st.sampled_from(["previous", "next"])), max_size=6)
+
+
+def _squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=OPS)
+def test_alignment_changes_keep_every_sentence_once_in_order(built: Path,
+                                                             ops: list[tuple]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        svc = ReviewService(_copy(built, Path(tmp)))
+        start = svc.beads(ESSAY, limit=1000).beads
+        words = _squeeze("".join(b.target for b in start))
+        for op, at, count, offset, side, direction in ops:
+            beads = svc.beads(ESSAY, limit=1000).beads
+            k = at % len(beads)
+            bead = beads[k]
+            nxt = beads[k + 1].version if k + 1 < len(beads) else 1
+            prv = beads[k - 1].version if k else 1
+            other = nxt if op == "merge" or direction == "next" else prv
+            before = snapshot(svc.path)
+            try:
+                if op == "merge":
+                    svc.merge_next(ESSAY, bead.id, bead.version, other, BOB)
+                elif op == "split":
+                    svc.split(ESSAY, bead.id, count % (len(bead.source) + 1),
+                              offset % (len(bead.target) + 1), bead.version, BOB)
+                else:
+                    svc.move(ESSAY, bead.id, side, direction, bead.version, other, BOB)
+            except ReviewError as exc:
+                assert not isinstance(exc, Conflict)
+                assert snapshot(svc.path) == before
+            after = svc.beads(ESSAY, limit=1000).beads
+            assert [p.position for b in after for p in b.source] == list(range(20))
+            assert _squeeze("".join(b.target for b in after)) == words
+            assert [b.order for b in after] == list(range(1, len(after) + 1))
+            assert all(b.source or b.target for b in after)
+        assert svc.beads(NOTE).total == 3
+        svc.close()
+
+
+# occurrences and glossary -----------------------------------------------------------------
+
+
+def test_occurrences_and_apply(svc: ReviewService) -> None:
+    bead = by_source(svc, SOCIAL)
+    twin = by_source(svc, SOCIAL, NOTE)
+    assert svc.occurrences(ESSAY, bead.id) == []  # same text everywhere
+    fixed = svc.edit(ESSAY, bead.id, "Every translation is social labour.", 1, ALICE)
+    assert svc.occurrences(ESSAY, bead.id) == [(NOTE, twin.id, 1)]
+    svc.edit(NOTE, twin.id, "Something else.", 1, BOB)
+    before = snapshot(svc.path)
+    with pytest.raises(Conflict) as caught:
+        svc.apply(ESSAY, bead.id, [(NOTE, twin.id, 1)], ALICE)
+    assert caught.value.current.target == "Something else."
+    with pytest.raises(ReviewError, match="not another occurrence"):
+        other = by_source(svc, "Una buena herramienta no decide por el traductor.", NOTE)
+        svc.apply(ESSAY, bead.id, [(NOTE, other.id, other.version)], ALICE)
+    assert snapshot(svc.path) == before
+    listed = svc.occurrences(ESSAY, bead.id)
+    assert listed == [(NOTE, twin.id, 2)]
+    assert svc.apply(ESSAY, bead.id, listed, ALICE) == 1
+    applied = svc.bead(NOTE, twin.id)
+    assert (applied.target, applied.version) == (fixed.target, 3)
+    assert svc.history(NOTE, twin.id)[-1].kind == "apply"
+    assert svc.occurrences(ESSAY, bead.id) == []
+
+
+def test_add_term_changes_the_glossary_version_and_records_it(svc: ReviewService) -> None:
+    info = svc.bitext(ESSAY)
+    path = Path(str(info.glossary_path))
+    with pytest.raises(Forbidden, match="only an admin"):
+        svc.add_term(ESSAY, "ensayo", "essay", ALICE)
+    original = path.read_text(encoding="utf-8")
+    change = svc.add_term(ESSAY, "ensayo", "essay", ADMIN)
+    assert (change.old_version, change.path, change.author) == (
+        info.glossary_version, str(path), "carol")
+    assert change.new_version not in (None, info.glossary_version)
+    assert path.read_text(encoding="utf-8") == original + "ensayo\tessay\n"
+    hit = by_source(svc, "Este breve ensayo sirve de muestra para *diglot*.")
+    assert [(t.source, t.source_spans, t.target_spans) for t in hit.terms] == [
+        ("ensayo", [[11, 17]], [[11, 16]]), ("diglot", [[41, 47]], [[39, 45]])]
+    assert svc.bitext(ESSAY).glossary_version == info.glossary_version  # the run's
+    before, text = snapshot(svc.path), path.read_text(encoding="utf-8")
+    with pytest.raises(ReviewError, match="in the glossary already"):
+        svc.add_term(ESSAY, "ensayo", "essay", ADMIN)
+    with pytest.raises(ReviewError, match="the glossary refuses this entry"):
+        svc.add_term(ESSAY, "trabajo", "work", ADMIN)
+    with pytest.raises(ReviewError, match="tab or a line break"):
+        svc.add_term(ESSAY, "a\tb", "c", ADMIN)
+    assert snapshot(svc.path) == before
+    assert path.read_text(encoding="utf-8") == text
+
+
+def test_add_term_without_a_run_glossary_creates_one_beside_the_store(
+        svc: ReviewService) -> None:
+    with sqlite3.connect(svc.path) as conn:
+        conn.execute("UPDATE bitexts SET glossary_path = NULL, glossary_version = NULL")
+    change = svc.add_term(ESSAY, "ensayo", "essay", ADMIN)
+    path = svc.path.parent / "glossary.es-en.tsv"
+    assert (change.path, change.old_version) == (str(path), None)
+    assert path.read_text(encoding="utf-8") == "es\ten\nensayo\tessay\n"
+    assert svc.bitext(ESSAY).glossary_path == str(path)
