@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup, escape
+from starlette.concurrency import run_in_threadpool
 
 from diglot.review.app import (
     COOKIE,
@@ -125,6 +126,7 @@ def render(request: Request, name: str, code: int = 200, **values: Any) -> HTMLR
     found = getattr(request.state, "session", None)
     values.setdefault("session", found)
     values.setdefault("csrf", found.csrf if found else "")
+    values.setdefault("local", context(request).local())
     return templates.TemplateResponse(request, name, values, status_code=code)
 
 
@@ -151,8 +153,9 @@ def _safe_next(value: object, fallback: str) -> str:
 def overview(request: Request) -> Response:
     request.state.session = _page_session(request)
     ctx = context(request)
-    return render(request, "overview.html", bitexts=ctx.service.overview(),
-                  presence=ctx.presence.now())
+    bitexts = ctx.service.overview()
+    return render(request, "overview.html", bitexts=bitexts, presence=ctx.presence.now(),
+                  names={b.id: b.document for b in bitexts})
 
 
 @router.get("/bitexts/{bid}", response_class=HTMLResponse)
@@ -212,7 +215,7 @@ async def login(request: Request) -> Response:
     name, password = str(form.get("name", "")), str(form.get("password", ""))
     back = _safe_next(form.get("next"), "/")
     wait = ctx.throttle.locked(name)
-    user = None if wait else ctx.accounts.check(name, password)
+    user = None if wait else await run_in_threadpool(ctx.accounts.check, name, password)
     if user is None:
         if not wait:
             ctx.throttle.failed(name)
@@ -267,7 +270,6 @@ async def bead_action(request: Request, actor: Writer, bid: int, bead: int,
     back = _safe_next(form.get("next"), f"/bitexts/{bid}")
     base = _int(form, "base_version", 0) if action not in ("comment", "apply") else 0
     anchor = bead
-    from starlette.concurrency import run_in_threadpool
 
     def other(name: str, step: int) -> int:
         return _int(form, name, 0) or _neighbour_version(request, bid, bead, step)
@@ -313,8 +315,6 @@ async def bead_action(request: Request, actor: Writer, bid: int, bead: int,
 @router.post("/bitexts/{bid}/glossary")
 async def add_term(request: Request, actor: Writer, bid: int) -> Response:
     form = await request.form()
-    from starlette.concurrency import run_in_threadpool
-
     service = context(request).service
     await run_in_threadpool(service.add_term, bid, str(form.get("source", "")),
                             str(form.get("target", "")), actor)

@@ -101,6 +101,10 @@
     if (status) status.textContent = bead.status;
     const area = row.querySelector('textarea[name="text"]');
     if (replaceText && area) area.value = bead.target;
+    const rendered = row.querySelector(".rendered");
+    if (rendered && rendered.textContent !== bead.target) rendered.textContent = bead.target;
+    const cut = row.querySelector('input[name="target_at"]');
+    if (cut) cut.max = bead.target.length;
   }
 
   async function post(url, body) {
@@ -173,6 +177,14 @@
     setCurrent(row, false);
     run(row, action, form, submitter);
   });
+
+  // the split form cuts the target where the cursor is
+  ["click", "keyup", "select"].forEach((type) => document.addEventListener(type, (event) => {
+    const area = event.target;
+    if (!area.matches || !area.matches('tr.bead textarea[name="text"]')) return;
+    const cut = area.closest("tr.bead").querySelector('input[name="target_at"]');
+    if (cut) cut.value = area.selectionStart;
+  }));
 
   document.addEventListener("focusin", (event) => {
     const row = event.target.closest && event.target.closest("tr.bead");
