@@ -451,3 +451,49 @@ def test_cli_refuses_missing_store_and_open_host(project: Path, tmp_path: Path) 
     create_app(db, host="0.0.0.0")  # accounts exist now: allowed
     with TestClient(create_app(db, host="0.0.0.0"), base_url="http://example.org") as client:
         assert client.get("/api/overview").status_code == 401  # no Host check, login needed
+
+
+def test_alignment_revert_and_glossary_through_forms_and_api(local: TestClient) -> None:
+    token = csrf(local)
+    sample, xss = sample_id(local), xss_id(local)
+    page = local.get(f"/api/bitexts/{sample}/beads", params={"offset": 8, "limit": 3}).json()
+    first, second = page["beads"][0], page["beads"][1]
+    before = counts(db_of(local))
+    # a form made at a page's edge has no next_version: the server reads the neighbour's
+    merged = local.post(f"/bitexts/{sample}/beads/{first['id']}/merge-next",
+                        data={"csrf": token, "base_version": str(first["version"])},
+                        follow_redirects=False)
+    assert merged.status_code == 303, merged.text
+    bead = local.get(f"/api/bitexts/{sample}/beads/{first['id']}").json()
+    assert len(bead["source"]) == len(first["source"]) + len(second["source"])
+    split = local.post(f"/api/bitexts/{sample}/beads/{first['id']}/split",
+                       headers={"X-CSRF-Token": token},
+                       json={"source_count": len(first["source"]),
+                             "target_at": len(first["target"]),
+                             "base_version": bead["version"]})
+    assert split.status_code == 200, split.text
+    halves = split.json()["beads"]
+    assert [len(h["source"]) for h in halves] == [len(first["source"]), len(second["source"])]
+    stale = local.post(f"/api/bitexts/{sample}/beads/{halves[0]['id']}/move",
+                       headers={"X-CSRF-Token": token},
+                       json={"side": "source", "direction": "next",
+                             "base_version": halves[0]["version"],
+                             "other_version": halves[1]["version"] + 7})
+    assert stale.status_code == 409, stale.text
+    assert counts(db_of(local))["link_ops"] >= before["link_ops"] + 2
+    edited = local.post(f"/api/bitexts/{sample}/beads/{halves[0]['id']}/edit",
+                        headers={"X-CSRF-Token": token},
+                        json={"text": "To be reverted.", "base_version": halves[0]["version"]})
+    assert edited.status_code == 200, edited.text
+    reverted = local.post(f"/bitexts/{sample}/beads/{halves[0]['id']}/revert",
+                          data={"csrf": token, "to_edit": "",
+                                "base_version": str(edited.json()["version"])},
+                          follow_redirects=False)
+    assert reverted.status_code == 303, reverted.text
+    now = local.get(f"/api/bitexts/{sample}/beads/{halves[0]['id']}").json()
+    assert now["target"] == now["machine"]
+    term = local.post(f"/api/bitexts/{xss}/glossary", headers={"X-CSRF-Token": token},
+                      json={"source": "gato", "target": "cat"})
+    assert term.status_code == 200, term.text
+    assert Path(term.json()["path"]).parent == db_of(local).parent
+    assert counts(db_of(local))["glossary_changes"] == before["glossary_changes"] + 1
