@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -336,7 +337,7 @@ async def review_loop(reviewer: Reviewer, bitext: int, deadline: float, seed: in
             if fresh.status_code == 200:
                 reviewer.versions[bead] = int(fresh.json()["version"])
         if rng.random() < edit_share:
-            text = f"Reviewed by {reviewer.user}, change {n} [{rng.getrandbits(32):08x}]."
+            text = f"Reviewed by {reviewer.user}, change {n} [{uuid.uuid4().hex[:12]}]."
             outcome = await write_once(reviewer, bitext, bead, "edit", text)
         else:
             status = rng.choice(("confirmed", "confirmed", "needs-work"))
