@@ -174,6 +174,16 @@ def test_security_headers_and_cookie(local: TestClient) -> None:
     assert local.get("/static/review.js").status_code == 200
 
 
+def test_reads_need_no_session_in_local_mode(local: TestClient) -> None:
+    fresh = TestClient(local.app, base_url=BASE)
+    before = counts(db_of(local))
+    assert fresh.get("/api/overview").status_code == 200
+    assert counts(db_of(local)) == before
+    made = fresh.get("/api/session")
+    assert made.json()["user"] == "tester" and made.json()["role"] == "admin"
+    assert counts(db_of(local))["sessions"] == before["sessions"] + 1
+
+
 def test_host_header_must_name_loopback(local: TestClient) -> None:
     for host in ("evil.example", "evil.example:8765", "127.0.0.1.evil.example"):
         answer = local.get("/api/session", headers={"host": host})

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -109,10 +110,15 @@ def actor_of(request: Request) -> Actor:
     Raises:
         Unauthorized: Account mode without a session.
     """
-    found = session_of(request)
-    if found is None:
-        raise Unauthorized("log in first: POST /api/login {name, password}, or open /login")
-    return Actor(found.user, found.role)
+    ctx = context(request)
+    token = request.cookies.get(COOKIE)
+    local = ctx.local()
+    found = ctx.accounts.session(token, account=not local) if token else None
+    if found is not None:
+        return Actor(found.user, found.role)
+    if local:  # a script's read: no session row for it
+        return Actor(ctx.local_user, "admin")
+    raise Unauthorized("log in first: POST /api/login {name, password}, or open /login")
 
 
 async def writer(request: Request) -> Actor:
@@ -179,7 +185,8 @@ def _install_handlers(app: FastAPI) -> None:
         if _is_api(request):
             return error_json(exc.status, str(exc))
         if isinstance(exc, Unauthorized):
-            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+            back = request.url.path if request.method == "GET" else "/"
+            return RedirectResponse(f"/login?{urlencode({'next': back})}", status_code=303)
         return pages.error_page(request, exc.status, str(exc))
 
     @app.exception_handler(DiglotError)
@@ -190,7 +197,7 @@ def _install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(LoginPage)
     async def login_page(request: Request, exc: LoginPage) -> Response:
-        return RedirectResponse(f"/login?next={exc.next_url}", status_code=303)
+        return RedirectResponse(f"/login?{urlencode({'next': exc.next_url})}", status_code=303)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
