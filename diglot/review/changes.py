@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import replace
 
 from corpora.splitter import split_sentences
 from diglot.review.beads import Bitext, Machine, Reader, Row
@@ -159,7 +158,7 @@ def split(conn: sqlite3.Connection, reader: Reader, bitext: Bitext, row: Row,
         "?, ?, ?)", (bitext.document_id, bitext.tgt_lang, bitext.config_key, position,
                      json.dumps(list(src2)), row.tgt_kind, json.dumps(list(tgt2)), REVIEWED,
                      bitext.id, ord_))
-    new = replace(row, id=int(cur.lastrowid or 0), src=src2, tgt=tgt2, version=1)
+    new = row._replace(id=int(cur.lastrowid or 0), src=src2, tgt=tgt2, version=1)
     conn.execute("UPDATE links SET src_segments = ?, tgt_ids = ?, score = NULL, method = ?, "
                  "version = version + 1 WHERE id = ? AND version = ?",
                  (json.dumps(list(src1)), json.dumps(list(tgt1)), REVIEWED, row.id, row.version))

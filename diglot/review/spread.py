@@ -48,8 +48,9 @@ def occurrences(conn: sqlite3.Connection, reader: Reader, bitext: Bitext, row: R
     for bid, pos in starts:
         by_bitext.setdefault(int(bid), []).append(int(pos))
     for bid, positions in sorted(by_bitext.items()):
-        other = reader.bitext(conn, bid)
-        rows = [r for r in reader.rows(conn, bid) if r.src and r.src[0] in positions
+        other, wanted = reader.bitext(conn, bid), set(positions)
+        rows = [r for r in (s.row for s in reader.states(conn, other))
+                if r.src and r.src[0] in wanted
                 and r.id != row.id and _source(reader, conn, other, r) == source]
         if rows:
             current = reader.texts(conn, other, rows)[0]
