@@ -25,7 +25,8 @@ class _DefaultCommand(TyperGroup):
 
 
 app = typer.Typer(cls=_DefaultCommand, no_args_is_help=True,
-                  help="Review a project's translations in the browser, alone or together.")
+                  help="Review a project's translations in the browser, alone or together: "
+                       "`diglot review DIR/diglot.db` serves it (the serve command).")
 users_app = typer.Typer(no_args_is_help=True, help="Reviewer accounts of a project store.")
 app.add_typer(users_app, name="users")
 

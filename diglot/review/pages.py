@@ -107,6 +107,7 @@ _env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True,
                    trim_blocks=True, lstrip_blocks=True)
 _env.globals.update(highlight=highlight, source_html=source_html, target_html=target_html,
                     word_diff=word_diff)
+_env.filters["when"] = lambda iso: (iso or "")[:16].replace("T", " ") + " UTC" if iso else ""
 templates = Jinja2Templates(env=_env)
 
 
