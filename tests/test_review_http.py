@@ -507,3 +507,25 @@ def test_alignment_revert_and_glossary_through_forms_and_api(local: TestClient) 
     assert term.status_code == 200, term.text
     assert Path(term.json()["path"]).parent == db_of(local).parent
     assert counts(db_of(local))["glossary_changes"] == before["glossary_changes"] + 1
+
+
+def test_a_streamed_body_over_the_limit_is_413(local: TestClient) -> None:
+    token = csrf(local)
+    sample = sample_id(local)
+    bead = first_bead(local, sample)
+    before = counts(db_of(local))
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"base_version": 1, "text": "'
+        for _ in range(64):
+            yield b"a" * 8192
+        yield b'"}'
+
+    for url, kind in ((f"/api/bitexts/{sample}/beads/{bead['id']}/edit", "application/json"),
+                      (f"/bitexts/{sample}/beads/{bead['id']}/edit",
+                       "application/x-www-form-urlencoded")):
+        answer = local.post(url, content=chunks(), headers={
+            "X-CSRF-Token": token, "content-type": kind})
+        assert answer.status_code == 413, (url, answer.text)
+        assert "KiB" in answer.text
+    assert counts(db_of(local)) == before

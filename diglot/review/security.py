@@ -17,6 +17,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from fastapi import HTTPException
+
 MAX_BODY = 256 * 1024
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 HEADERS = [
@@ -59,8 +61,12 @@ def _host_name(header: str) -> str:
     return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _BodyTooLarge(HTTPException):
+    """Raised from `receive` when a body without Content-Length grows past the limit (an
+    HTTPException, so FastAPI's body parsing passes it on instead of calling it a parse error)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request body over {limit // 1024} KiB: send a shorter text")
 
 
 class Guard:
@@ -105,7 +111,7 @@ class Guard:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body:
-                    raise _BodyTooLarge
+                    raise _BodyTooLarge(self.max_body)
             return message
 
         async def secured_send(message: Message) -> None:
