@@ -30,6 +30,8 @@ XSS_DOC = """# Prueba <script>alert(1)</script>
 El gato <img src=x onerror=alert(1)> come pescado.
 
 Mira [x](javascript:alert(1)) ahora. El perro duerme en la casa.
+
+Toda traducción es un trabajo social.
 """
 TABLES = ("edits", "link_ops", "comments", "sessions", "glossary_changes", "users")
 
@@ -529,3 +531,35 @@ def test_a_streamed_body_over_the_limit_is_413(local: TestClient) -> None:
         assert answer.status_code == 413, (url, answer.text)
         assert "KiB" in answer.text
     assert counts(db_of(local)) == before
+
+
+def test_apply_to_other_occurrences_from_the_bead_page(local: TestClient) -> None:
+    token = csrf(local)
+    sample, xss = sample_id(local), xss_id(local)
+    beads = local.get(f"/api/bitexts/{sample}/beads").json()["beads"]
+    bead = next(b for b in beads if b["source"][0]["text"].startswith("Toda traducción"))
+    url = f"/api/bitexts/{sample}/beads/{bead['id']}"
+    saved = local.post(f"{url}/edit", headers={"X-CSRF-Token": token},
+                       json={"text": "Every translation is social work.",
+                             "base_version": bead["version"]})
+    assert saved.status_code == 200, saved.text
+    found = local.get(f"{url}/occurrences").json()
+    assert found["count"] == 1 and found["beads"][0][0] == xss
+    page = local.get(f"/bitexts/{sample}/beads/{bead['id']}").text
+    assert "Apply this text to 1 bead" in page
+    field = re.search(r'name="beads" value="([^"]*)"', page)
+    assert field and field.group(1) == ":".join(str(x) for x in found["beads"][0])
+    form_url = f"/bitexts/{sample}/beads/{bead['id']}/apply"
+    before = counts(db_of(local))
+    for bad in ("1:2", "a:b:c", "1:2:3:4"):
+        answer = local.post(form_url, data={"csrf": token, "beads": bad})
+        assert answer.status_code == 400 and "bitext:bead:version" in answer.text
+    unknown = local.post(f"/bitexts/{sample}/beads/{bead['id']}/delete", data={"csrf": token})
+    assert unknown.status_code == 400 and "unknown action" in unknown.text
+    assert counts(db_of(local)) == before
+    applied = local.post(form_url, data={"csrf": token, "beads": field.group(1)},
+                         follow_redirects=False)
+    assert applied.status_code == 303, applied.text
+    other = local.get(f"/api/bitexts/{xss}/beads/{found['beads'][0][1]}").json()
+    assert other["target"] == "Every translation is social work."
+    assert local.get(f"{url}/occurrences").json()["count"] == 0

@@ -10,6 +10,8 @@ from __future__ import annotations
 import difflib
 import re
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -30,6 +32,7 @@ from diglot.review.app import (
     writer,
 )
 from diglot.review.security import same_token
+from diglot.review.service import ReviewService
 from diglot.review.views import Actor, BeadView, Conflict, ReviewError, TermHit
 
 HERE = Path(__file__).resolve().parent
@@ -262,55 +265,94 @@ def _neighbour_version(request: Request, bid: int, bead: int, step: int) -> int:
     return page.beads[0].version
 
 
+@dataclass
+class _Post:
+    """One form post on a bead: each action is a method that returns the bead to show."""
+
+    request: Request
+    bid: int
+    bead: int
+    form: Any
+    actor: Actor
+
+    def text(self, name: str) -> str:
+        return str(self.form.get(name, ""))
+
+    def base(self) -> int:
+        return _int(self.form, "base_version")
+
+    def other(self, name: str, step: int) -> int:
+        """A neighbour's version: from the form, else read now (a form at a page's edge)."""
+        return _int(self.form, name, 0) or _neighbour_version(self.request, self.bid,
+                                                             self.bead, step)
+
+    def edit(self, service: ReviewService) -> int:
+        service.edit(self.bid, self.bead, self.text("text"), self.base(), self.actor)
+        return self.bead
+
+    def status(self, service: ReviewService) -> int:
+        service.set_status(self.bid, self.bead, self.text("status"), self.base(), self.actor)
+        return self.bead
+
+    def revert(self, service: ReviewService) -> int:
+        to = self.text("to_edit").strip()
+        service.revert(self.bid, self.bead, _int(self.form, "to_edit") if to else None,
+                       self.base(), self.actor)
+        return self.bead
+
+    def comment(self, service: ReviewService) -> int:
+        service.comment(self.bid, self.bead, self.text("text"), self.actor)
+        return self.bead
+
+    def merge_next(self, service: ReviewService) -> int:
+        service.merge_next(self.bid, self.bead, self.base(), self.other("next_version", 1),
+                           self.actor)
+        return self.bead
+
+    def split(self, service: ReviewService) -> int:
+        service.split(self.bid, self.bead, _int(self.form, "source_count"),
+                      _int(self.form, "target_at"), self.base(), self.actor)
+        return self.bead
+
+    def move(self, service: ReviewService) -> int:
+        side, _, direction = self.text("op").partition("-")
+        if side not in ("source", "target") or direction not in ("previous", "next"):
+            raise ReviewError("op must be source-previous, source-next, target-previous or "
+                              "target-next: reload the page")
+        step = -1 if direction == "previous" else 1
+        neighbour = self.other("next_version" if step == 1 else "prev_version", step)
+        first, _ = service.move(self.bid, self.bead, side, direction, self.base(), neighbour,
+                                self.actor)
+        return first.id
+
+    def apply(self, service: ReviewService) -> int:
+        try:
+            targets = [tuple(int(x) for x in item.split(":"))
+                       for item in self.text("beads").split(",") if item]
+        except ValueError:
+            targets = [()]
+        if any(len(t) != 3 for t in targets):
+            raise ReviewError("beads must be bitext:bead:version items: reload the page")
+        service.apply(self.bid, self.bead, [(t[0], t[1], t[2]) for t in targets], self.actor)
+        return self.bead
+
+
+_ACTIONS: dict[str, Callable[[_Post, ReviewService], int]] = {
+    "edit": _Post.edit, "status": _Post.status, "revert": _Post.revert,
+    "comment": _Post.comment, "merge-next": _Post.merge_next, "split": _Post.split,
+    "move": _Post.move, "apply": _Post.apply}
+
+
 @router.post("/bitexts/{bid}/beads/{bead}/{action}")
 async def bead_action(request: Request, actor: Writer, bid: int, bead: int,
                       action: str) -> Response:
+    if action not in _ACTIONS:
+        raise ReviewError(f"unknown action {action!r}: use one of {', '.join(_ACTIONS)}")
     form = await request.form()
-    ctx = context(request)
-    service = ctx.service
+    post = _Post(request, bid, bead, form, actor)
+    shown = await run_in_threadpool(_ACTIONS[action], post, context(request).service)
     back = _safe_next(form.get("next"), f"/bitexts/{bid}")
-    base = _int(form, "base_version", 0) if action not in ("comment", "apply") else 0
-    anchor = bead
-
-    def other(name: str, step: int) -> int:
-        return _int(form, name, 0) or _neighbour_version(request, bid, bead, step)
-
-    def act() -> int:
-        if action == "edit":
-            service.edit(bid, bead, str(form.get("text", "")), base, actor)
-        elif action == "status":
-            service.set_status(bid, bead, str(form.get("status", "")), base, actor)
-        elif action == "revert":
-            to = str(form.get("to_edit", "")).strip()
-            service.revert(bid, bead, int(to) if to.isdigit() else None, base, actor)
-        elif action == "comment":
-            service.comment(bid, bead, str(form.get("text", "")), actor)
-        elif action == "merge-next":
-            service.merge_next(bid, bead, base, other("next_version", 1), actor)
-        elif action == "split":
-            service.split(bid, bead, _int(form, "source_count"), _int(form, "target_at"),
-                          base, actor)
-        elif action == "move":
-            side, _, direction = str(form.get("op", "")).partition("-")
-            if side not in ("source", "target") or direction not in ("previous", "next"):
-                raise ReviewError("op must be source-previous, source-next, target-previous "
-                                  "or target-next")
-            step = -1 if direction == "previous" else 1
-            neighbour = other("next_version" if step == 1 else "prev_version", step)
-            first, _second = service.move(bid, bead, side, direction, base, neighbour, actor)
-            return first.id if direction == "previous" else bead
-        elif action == "apply":
-            targets = [tuple(int(x) for x in item.split(":"))
-                       for item in str(form.get("beads", "")).split(",") if item]
-            if any(len(t) != 3 for t in targets):
-                raise ReviewError("beads must be bitext:bead:version items: reload the page")
-            service.apply(bid, bead, [(t[0], t[1], t[2]) for t in targets], actor)
-        else:
-            raise ReviewError(f"unknown action {action!r}: reload the page")
-        return anchor
-
-    target = await run_in_threadpool(act)
-    return RedirectResponse(f"{back}#bead-{target}", status_code=303)
+    return RedirectResponse(f"{back}#bead-{shown}", status_code=303)
 
 
 @router.post("/bitexts/{bid}/glossary")
