@@ -477,3 +477,20 @@ def test_add_term_without_a_run_glossary_creates_one_beside_the_store(
     assert (change.path, change.old_version) == (str(path), None)
     assert path.read_text(encoding="utf-8") == "es\ten\nensayo\tessay\n"
     assert svc.bitext(ESSAY).glossary_path == str(path)
+
+
+def test_pages_after_saves_match_a_fresh_service(svc: ReviewService) -> None:
+    """Saves update the cached page state in place; it must equal a read from scratch."""
+    svc.overview()
+    bead = by_source(svc, SOCIAL)
+    svc.edit(ESSAY, bead.id, "All translation is social work", 1, ALICE)
+    svc.set_status(ESSAY, bead.id, "needs-work", 2, ALICE)
+    svc.comment(ESSAY, bead.id, "check the term", BOB)
+    other = by_source(svc, "Conclusión")
+    svc.set_status(ESSAY, other.id, "confirmed", 1, BOB)
+    fresh = ReviewService(svc.path)
+    for show in ("all", "flagged", "edited", "needs-work", "unconfirmed"):
+        assert svc.beads(ESSAY, show=show) == fresh.beads(ESSAY, show=show)
+    assert svc.overview() == fresh.overview()
+    assert svc.overview()[0].sections[1].flagged == 1
+    fresh.close()

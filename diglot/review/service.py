@@ -75,10 +75,10 @@ def clean_text(text: object, what: str = "text") -> str:
 def _counts(section: str, states: list[State]) -> SectionCounts:
     return SectionCounts(
         section, states[0].order if states else 0, len(states),
-        sum(s.row.status == "confirmed" for s in states),
-        sum(s.row.status == "needs-work" for s in states), sum(s.edited for s in states),
+        sum(s.status == "confirmed" for s in states),
+        sum(s.status == "needs-work" for s in states), sum(s.edited for s in states),
         sum(s.flagged for s in states),
-        sum(s.row.status == "unreviewed" and not s.edited and not s.comments for s in states))
+        sum(s.status == "unreviewed" and not s.edited and not s.comments for s in states))
 
 
 def _sections(states: list[State]) -> list[SectionCounts]:
@@ -177,10 +177,10 @@ class ReviewService:
         keep: dict[str, Callable[[State], bool]] = {
             "all": lambda s: True,
             "flagged": lambda s: s.flagged,
-            "unconfirmed": lambda s: s.row.status != "confirmed",
-            "needs-work": lambda s: s.row.status == "needs-work",
+            "unconfirmed": lambda s: s.status != "confirmed",
+            "needs-work": lambda s: s.status == "needs-work",
             "edited": lambda s: s.edited,
-            "low-score": lambda s: s.row.score is not None and s.row.score < threshold,
+            "low-score": lambda s: s.score is not None and s.score < threshold,
         }
         chosen = [s for s in states if keep[show](s)
                   and (check is None or any(f.check == check for f in s.flags))]
@@ -189,7 +189,8 @@ class ReviewService:
             for name in {f.check for f in s.flags}:
                 counts[name] = counts.get(name, 0) + 1
         page = chosen[offset:offset + limit]
-        views = self.reader.views(conn, bitext, [s.row for s in page], [s.order for s in page],
+        rows = self.reader.rows_by_id(conn, [s.id for s in page])
+        views = self.reader.views(conn, bitext, [rows[s.id] for s in page], [s.order for s in page],
                                   [s.section for s in page])
         return BeadPage(len(chosen), offset, limit, views,
                         [CheckCount(name, n) for name, n in sorted(counts.items())])
@@ -271,9 +272,12 @@ class ReviewService:
             current, mtexts, _, machine = self.reader.texts(conn, bitext, [row])
             text = pick(row, current[row.id], mtexts[row.id])
             if text != current[row.id]:
+                before = self.reader.signature(conn, bitext)
                 version = bump(conn, row, base_version)
                 add_text(conn, row, text, kind, version, base_version, actor,
                          translation_id(row, machine))
+                self.reader.patch(conn, bitext, row.id, before,
+                                  self.reader.signature(conn, bitext))
         return self.bead(bitext_id, bead_id)
 
     def edit(self, bitext_id: int, bead_id: int, text: str, base_version: int,
@@ -326,8 +330,10 @@ class ReviewService:
         if status not in STATUSES:
             raise ReviewError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
         with self._write({"status": status}), self.db.write() as conn:
+            bitext = self.reader.bitext(conn, bitext_id)
             row = self.reader.row(conn, bitext_id, bead_id)
             if row.status != status:
+                before = self.reader.signature(conn, bitext)
                 expect(row, base_version)
                 if (row.status == "confirmed" and row.status_by != actor.name
                         and actor.role != "admin"):
@@ -339,6 +345,8 @@ class ReviewService:
                 log(conn, bitext_id, "status", {"bead": row.id, "from": row.status,
                                                 "to": status, "version": base_version + 1},
                     actor)
+                self.reader.patch(conn, bitext, row.id, before,
+                                  self.reader.signature(conn, bitext))
         return self.bead(bitext_id, bead_id)
 
     def comment(self, bitext_id: int, bead_id: int, text: str, actor: Actor) -> CommentView:
@@ -351,10 +359,12 @@ class ReviewService:
         """
         text = clean_text(text, "comment")
         with self.db.write() as conn:
+            bitext = self.reader.bitext(conn, bitext_id)
             self.reader.row(conn, bitext_id, bead_id)
-            at = now()
+            before, at = self.reader.signature(conn, bitext), now()
             cur = conn.execute("INSERT INTO comments (link_id, author, text, created_at) "
                                "VALUES (?, ?, ?, ?)", (bead_id, actor.name, text, at))
+            self.reader.patch(conn, bitext, bead_id, before, self.reader.signature(conn, bitext))
         return CommentView(int(cur.lastrowid or 0), actor.name, text, at)
 
     def _realign(self, bitext_id: int, bead_id: int, yours: dict[str, object],

@@ -49,9 +49,9 @@ def occurrences(conn: sqlite3.Connection, reader: Reader, bitext: Bitext, row: R
         by_bitext.setdefault(int(bid), []).append(int(pos))
     for bid, positions in sorted(by_bitext.items()):
         other, wanted = reader.bitext(conn, bid), set(positions)
-        rows = [r for r in (s.row for s in reader.states(conn, other))
-                if r.src and r.src[0] in wanted
-                and r.id != row.id and _source(reader, conn, other, r) == source]
+        ids = [s.id for s in reader.states(conn, other) if s.src and s.src[0] in wanted]
+        rows = [r for r in reader.rows_by_id(conn, ids).values()
+                if r.id != row.id and _source(reader, conn, other, r) == source]
         if rows:
             current = reader.texts(conn, other, rows)[0]
             found += [(bid, r.id, r.version) for r in rows if current[r.id] != mine]
