@@ -432,6 +432,8 @@ def test_occurrences_and_apply(svc: ReviewService) -> None:
     with pytest.raises(ReviewError, match="not another occurrence"):
         other = by_source(svc, "Una buena herramienta no decide por el traductor.", NOTE)
         svc.apply(ESSAY, bead.id, [(NOTE, other.id, other.version)], ALICE)
+    with pytest.raises(ReviewError, match=r"\[bitext id, bead id, version\]"):
+        svc.apply(ESSAY, bead.id, [(NOTE, twin.id)], ALICE)  # type: ignore[list-item]
     assert snapshot(svc.path) == before
     listed = svc.occurrences(ESSAY, bead.id)
     assert listed == [(NOTE, twin.id, 2)]

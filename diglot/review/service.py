@@ -434,7 +434,11 @@ class ReviewService:
             NotFound: No such bead.
             Conflict: A target changed since `occurrences` listed it.
         """
-        targets = [(int(b), int(i), int(v)) for b, i, v in targets]
+        try:
+            targets = [(int(b), int(i), int(v)) for b, i, v in targets]
+        except (TypeError, ValueError):
+            raise ReviewError("give each bead as [bitext id, bead id, version], as "
+                              "occurrences lists them") from None
         text = self.bead(bitext_id, bead_id).target
         return self._realign(bitext_id, bead_id, {"text": text, "beads": targets},
                              spread.apply, targets, actor)
