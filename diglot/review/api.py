@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from diglot.review.app import (
     COOKIE,
+    MAX_INT,
     Unauthorized,
     actor_of,
     context,
     error_json,
     session_of,
+    unicode_text,
     writer,
 )
 from diglot.review.views import (
@@ -34,7 +36,11 @@ from diglot.review.views import (
 router = APIRouter(prefix="/api")
 Reader = Annotated[Actor, Depends(actor_of)]
 Writer = Annotated[Actor, Depends(writer)]
-Bead = tuple[int, int, int]
+Version = Annotated[int, Field(ge=0, le=MAX_INT)]
+Bead = tuple[Version, Version, Version]
+BitextId = Annotated[int, Path(ge=0, le=MAX_INT, description="A bitext's id (overview)")]
+BeadId = Annotated[int, Path(ge=0, le=MAX_INT, description="A bead's id")]
+Text = Annotated[str, AfterValidator(unicode_text)]
 
 
 class Strict(BaseModel):
@@ -53,40 +59,40 @@ class Login(Strict):
 
 
 class EditIn(Strict):
-    text: str
-    base_version: int
+    text: Text
+    base_version: Version
 
 
 class RevertIn(Strict):
-    to_edit: int | None = Field(description="An edit id of this bead; null: the machine text")
-    base_version: int
+    to_edit: Version | None = Field(description="An edit id of this bead; null: the machine text")
+    base_version: Version
 
 
 class StatusIn(Strict):
     status: Literal["confirmed", "needs-work", "unreviewed"]
-    base_version: int
+    base_version: Version
 
 
 class CommentIn(Strict):
-    text: str
+    text: Text
 
 
 class MergeIn(Strict):
-    base_version: int
-    next_version: int
+    base_version: Version
+    next_version: Version
 
 
 class SplitIn(Strict):
-    source_count: int = Field(ge=0, description="Source sentences the first bead keeps")
-    target_at: int = Field(ge=0, description="Character offset where the target text is cut")
-    base_version: int
+    source_count: Version = Field(description="Source sentences the first bead keeps")
+    target_at: Version = Field(description="Character offset where the target text is cut")
+    base_version: Version
 
 
 class MoveIn(Strict):
     side: Literal["source", "target"]
     direction: Literal["previous", "next"]
-    base_version: int
-    other_version: int = Field(description="Version of the neighbour the sentence moves to")
+    base_version: Version
+    other_version: Version = Field(description="Version of the neighbour the sentence moves to")
 
 
 class Occurrences(BaseModel):
@@ -107,8 +113,8 @@ class TwoBeads(BaseModel):
 
 
 class TermIn(Strict):
-    source: str
-    target: str
+    source: Text
+    target: Text
 
 
 class Done(BaseModel):
@@ -166,8 +172,8 @@ def overview(request: Request, actor: Reader) -> list[BitextSummary]:
 
 
 @router.get("/bitexts/{bid}/beads", response_model=BeadPage)
-def beads(request: Request, actor: Reader, bid: int,
-          offset: Annotated[int, Query(ge=0)] = 0,
+def beads(request: Request, actor: Reader, bid: BitextId,
+          offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
           limit: Annotated[int, Query(ge=1, le=1000)] = 100,
           show: Literal["all", "flagged", "unconfirmed", "needs-work", "edited",
                         "low-score"] = "all",
@@ -181,25 +187,25 @@ def beads(request: Request, actor: Reader, bid: int,
 
 
 @router.get("/bitexts/{bid}/beads/{bead}", response_model=BeadView)
-def bead(request: Request, actor: Reader, bid: int, bead: int) -> BeadView:
+def bead(request: Request, actor: Reader, bid: BitextId, bead: BeadId) -> BeadView:
     """One bead."""
     return context(request).service.bead(bid, bead)
 
 
 @router.get("/bitexts/{bid}/beads/{bead}/history", response_model=list[TextVersion])
-def history(request: Request, actor: Reader, bid: int, bead: int) -> list[TextVersion]:
+def history(request: Request, actor: Reader, bid: BitextId, bead: BeadId) -> list[TextVersion]:
     """Every version of the bead's target text, the machine text first."""
     return context(request).service.history(bid, bead)
 
 
 @router.get("/bitexts/{bid}/beads/{bead}/comments", response_model=list[CommentView])
-def comments(request: Request, actor: Reader, bid: int, bead: int) -> list[CommentView]:
+def comments(request: Request, actor: Reader, bid: BitextId, bead: BeadId) -> list[CommentView]:
     """The bead's comments, oldest first."""
     return context(request).service.comments(bid, bead)
 
 
 @router.get("/bitexts/{bid}/beads/{bead}/occurrences", response_model=Occurrences)
-def occurrences(request: Request, actor: Reader, bid: int, bead: int) -> Occurrences:
+def occurrences(request: Request, actor: Reader, bid: BitextId, bead: BeadId) -> Occurrences:
     """Other beads with the same source text and another target text."""
     found = context(request).service.occurrences(bid, bead)
     return Occurrences(count=len(found), beads=found)
@@ -214,19 +220,21 @@ _CHANGE: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/bitexts/{bid}/beads/{bead}/edit", response_model=BeadView, responses=_CHANGE)
-def edit(request: Request, actor: Writer, bid: int, bead: int, body: EditIn) -> BeadView:
+def edit(request: Request, actor: Writer, bid: BitextId, bead: BeadId, body: EditIn) -> BeadView:
     """Save a new target text."""
     return context(request).service.edit(bid, bead, body.text, body.base_version, actor)
 
 
 @router.post("/bitexts/{bid}/beads/{bead}/revert", response_model=BeadView, responses=_CHANGE)
-def revert(request: Request, actor: Writer, bid: int, bead: int, body: RevertIn) -> BeadView:
+def revert(request: Request, actor: Writer, bid: BitextId, bead: BeadId, body: RevertIn
+           ) -> BeadView:
     """Go back to an earlier text (as a new version)."""
     return context(request).service.revert(bid, bead, body.to_edit, body.base_version, actor)
 
 
 @router.post("/bitexts/{bid}/beads/{bead}/status", response_model=BeadView, responses=_CHANGE)
-def status(request: Request, actor: Writer, bid: int, bead: int, body: StatusIn) -> BeadView:
+def status(request: Request, actor: Writer, bid: BitextId, bead: BeadId, body: StatusIn
+           ) -> BeadView:
     """Confirm, mark needs-work, or reopen a bead."""
     return context(request).service.set_status(bid, bead, body.status, body.base_version,
                                                actor)
@@ -234,7 +242,7 @@ def status(request: Request, actor: Writer, bid: int, bead: int, body: StatusIn)
 
 @router.post("/bitexts/{bid}/beads/{bead}/comments", response_model=CommentView,
              responses=_CHANGE)
-def comment(request: Request, actor: Writer, bid: int, bead: int, body: CommentIn
+def comment(request: Request, actor: Writer, bid: BitextId, bead: BeadId, body: CommentIn
             ) -> CommentView:
     """Add a comment."""
     return context(request).service.comment(bid, bead, body.text, actor)
@@ -242,7 +250,7 @@ def comment(request: Request, actor: Writer, bid: int, bead: int, body: CommentI
 
 @router.post("/bitexts/{bid}/beads/{bead}/merge-next", response_model=BeadView,
              responses=_CHANGE)
-def merge_next(request: Request, actor: Writer, bid: int, bead: int, body: MergeIn
+def merge_next(request: Request, actor: Writer, bid: BitextId, bead: BeadId, body: MergeIn
                ) -> BeadView:
     """Merge the next bead into this one."""
     return context(request).service.merge_next(bid, bead, body.base_version,
@@ -250,7 +258,7 @@ def merge_next(request: Request, actor: Writer, bid: int, bead: int, body: Merge
 
 
 @router.post("/bitexts/{bid}/beads/{bead}/split", response_model=TwoBeads, responses=_CHANGE)
-def split(request: Request, actor: Writer, bid: int, bead: int, body: SplitIn) -> TwoBeads:
+def split(request: Request, actor: Writer, bid: BitextId, bead: BeadId, body: SplitIn) -> TwoBeads:
     """Split a bead in two."""
     first, second = context(request).service.split(bid, bead, body.source_count,
                                                    body.target_at, body.base_version, actor)
@@ -258,7 +266,7 @@ def split(request: Request, actor: Writer, bid: int, bead: int, body: SplitIn) -
 
 
 @router.post("/bitexts/{bid}/beads/{bead}/move", response_model=TwoBeads, responses=_CHANGE)
-def move(request: Request, actor: Writer, bid: int, bead: int, body: MoveIn) -> TwoBeads:
+def move(request: Request, actor: Writer, bid: BitextId, bead: BeadId, body: MoveIn) -> TwoBeads:
     """Move a sentence to the previous or next bead."""
     first, second = context(request).service.move(bid, bead, body.side, body.direction,
                                                   body.base_version, body.other_version, actor)
@@ -266,13 +274,13 @@ def move(request: Request, actor: Writer, bid: int, bead: int, body: MoveIn) -> 
 
 
 @router.post("/bitexts/{bid}/beads/{bead}/apply", response_model=Written, responses=_CHANGE)
-def apply(request: Request, actor: Writer, bid: int, bead: int, body: ApplyIn) -> Written:
+def apply(request: Request, actor: Writer, bid: BitextId, bead: BeadId, body: ApplyIn) -> Written:
     """Write this bead's text to other occurrences of its source (from /occurrences)."""
     targets = [(int(b), int(d), int(v)) for b, d, v in body.beads]
     return Written(written=context(request).service.apply(bid, bead, targets, actor))
 
 
 @router.post("/bitexts/{bid}/glossary", response_model=GlossaryChange, responses=_CHANGE)
-def glossary(request: Request, actor: Writer, bid: int, body: TermIn) -> GlossaryChange:
+def glossary(request: Request, actor: Writer, bid: BitextId, body: TermIn) -> GlossaryChange:
     """Add a source/target pair to the bitext's glossary file (admin)."""
     return context(request).service.add_term(bid, body.source, body.target, actor)

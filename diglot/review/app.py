@@ -28,6 +28,7 @@ from diglot.review.service import ReviewService
 from diglot.review.views import Actor, Conflict, ReviewError
 
 COOKIE = "diglot_session"
+MAX_INT = 2**63 - 1  # SQLite's largest integer: ids and versions above it are not ours
 PRESENCE_SECONDS = 10 * 60
 
 
@@ -85,6 +86,20 @@ class Context:
     def local(self) -> bool:
         """Local mode: bound to loopback and no accounts yet (checked on every request)."""
         return self.loopback and not self.accounts.any()
+
+
+def unicode_text(text: str) -> str:
+    """`text` when it can be stored as UTF-8.
+
+    Raises:
+        ReviewError: A lone surrogate (JSON allows ``"\\ud800"``; UTF-8 does not).
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ReviewError("text holds a lone UTF-16 surrogate (such as \\ud800), which is not "
+                          "a character: send valid Unicode") from None
+    return text
 
 
 def context(request: Request) -> Context:
@@ -162,6 +177,9 @@ def _validation_message(exc: RequestValidationError) -> tuple[int, str]:
             detail = err.get("ctx", {}).get("error", "")
             return 400, (f"malformed JSON body ({detail}): send one JSON object, e.g. "
                          '{"text": "...", "base_version": 3}')
+        if err.get("type") == "missing" and tuple(err.get("loc", ())) == ("body",):
+            return 400, ("missing JSON body: send one JSON object with Content-Type "
+                         "application/json (see /api/openapi.json for the fields)")
     parts = []
     for err in errors[:3]:
         where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
@@ -205,6 +223,12 @@ def _install_handlers(app: FastAPI) -> None:
         if _is_api(request):
             return error_json(status, message)
         return pages.error_page(request, status, message)
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> Response:
+        # a bug of ours: every write is one transaction, so nothing half-done was kept
+        return error_json(500, f"internal error ({type(exc).__name__}); nothing was written: "
+                          "try again, and report it if it persists")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -26,9 +27,11 @@ from starlette.concurrency import run_in_threadpool
 
 from diglot.review.app import (
     COOKIE,
+    MAX_INT,
     LoginPage,
     context,
     session_of,
+    unicode_text,
     writer,
 )
 from diglot.review.security import same_token
@@ -41,6 +44,8 @@ SHOWS = ("all", "flagged", "unconfirmed", "needs-work", "edited", "low-score")
 LOGIN_COOKIE = "diglot_login"
 router = APIRouter(include_in_schema=False)
 Writer = Annotated[Actor, Depends(writer)]
+BitextId = Annotated[int, PathParam(ge=0, le=MAX_INT)]
+BeadId = Annotated[int, PathParam(ge=0, le=MAX_INT)]
 
 
 def highlight(text: str, spans: list[tuple[int, int, bool]]) -> Markup:
@@ -163,7 +168,8 @@ def overview(request: Request) -> Response:
 
 
 @router.get("/bitexts/{bid}", response_class=HTMLResponse)
-def document(request: Request, bid: int, offset: Annotated[int, Query(ge=0)] = 0,
+def document(request: Request, bid: BitextId,
+             offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
              show: str = "all", check: str | None = None) -> Response:
     found = request.state.session = _page_session(request)
     ctx = context(request)
@@ -181,7 +187,7 @@ def document(request: Request, bid: int, offset: Annotated[int, Query(ge=0)] = 0
 
 
 @router.get("/bitexts/{bid}/beads/{bead}", response_class=HTMLResponse)
-def bead_page(request: Request, bid: int, bead: int) -> Response:
+def bead_page(request: Request, bid: BitextId, bead: BeadId) -> Response:
     request.state.session = _page_session(request)
     return _bead_page(request, bid, bead)
 
@@ -249,7 +255,10 @@ def _int(form: Any, name: str, default: int | None = None) -> int:
     if not value and default is not None:
         return default
     try:
-        return int(value)
+        number = int(value)
+        if not 0 <= number <= MAX_INT:
+            raise ValueError(value)
+        return number
     except ValueError:
         raise ReviewError(f"field {name} must be a whole number (got {value[:20]!r}): "
                           "reload the page and try again") from None
@@ -276,7 +285,7 @@ class _Post:
     actor: Actor
 
     def text(self, name: str) -> str:
-        return str(self.form.get(name, ""))
+        return unicode_text(str(self.form.get(name, "")))
 
     def base(self) -> int:
         return _int(self.form, "base_version")
@@ -344,7 +353,7 @@ _ACTIONS: dict[str, Callable[[_Post, ReviewService], int]] = {
 
 
 @router.post("/bitexts/{bid}/beads/{bead}/{action}")
-async def bead_action(request: Request, actor: Writer, bid: int, bead: int,
+async def bead_action(request: Request, actor: Writer, bid: BitextId, bead: BeadId,
                       action: str) -> Response:
     if action not in _ACTIONS:
         raise ReviewError(f"unknown action {action!r}: use one of {', '.join(_ACTIONS)}")
@@ -356,7 +365,7 @@ async def bead_action(request: Request, actor: Writer, bid: int, bead: int,
 
 
 @router.post("/bitexts/{bid}/glossary")
-async def add_term(request: Request, actor: Writer, bid: int) -> Response:
+async def add_term(request: Request, actor: Writer, bid: BitextId) -> Response:
     form = await request.form()
     service = context(request).service
     await run_in_threadpool(service.add_term, bid, str(form.get("source", "")),
