@@ -290,6 +290,12 @@ def test_form_flow_redirects_and_renders_a_conflict(local: TestClient) -> None:
     saved = local.post(url, data=form, follow_redirects=False)
     assert saved.status_code == 303, saved.text
     assert saved.headers["location"] == f"/bitexts/{sample}?offset=0#bead-{bead['id']}"
+    for away in ("//evil.example/", "/\\evil.example/", "https://evil.example/"):
+        posted = local.post(f"/bitexts/{sample}/beads/{bead['id']}/comment",
+                            data={"csrf": token, "text": "ok", "next": away},
+                            follow_redirects=False)
+        assert posted.status_code == 303
+        assert posted.headers["location"] == f"/bitexts/{sample}#bead-{bead['id']}"
     stale = local.post(url, data={**form, "text": "Mine <b>too</b>."}, follow_redirects=False)
     assert stale.status_code == 409
     html = stale.text

@@ -153,7 +153,12 @@ def conflict_page(request: Request, exc: Conflict) -> Response:
 
 def _safe_next(value: object, fallback: str) -> str:
     text = value if isinstance(value, str) else ""
-    return text if text.startswith("/") and not text.startswith("//") else fallback
+    # a path on this server only: browsers read "//host", and a backslash after the first
+    # slash, as another site
+    return text if _LOCAL_PATH.match(text) else fallback
+
+
+_LOCAL_PATH = re.compile(r"/(?![/\\])[^\s\\]*\Z")
 
 
 # pages --------------------------------------------------------------------------------------
