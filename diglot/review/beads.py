@@ -12,14 +12,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from diglot.review.terms import LIVE_CHECKS, Glossaries, Glossary, live_flags, term_hits
 from diglot.review.views import BeadView, FlagView, NotFound, SourceSentence
-from evaluation.qa import PROBLEMS
 
 CHUNK = 500  # ids per IN (...) list, well under SQLite's variable limit
 
@@ -99,39 +97,6 @@ class DocText:
     sections: tuple[str, ...]
 
 
-class State(NamedTuple):
-    """A bead with what filters and counts need (the rest of its row is read for a page)."""
-
-    id: int
-    src: tuple[int, ...]
-    version: int
-    status: str
-    score: float | None
-    order: int
-    section: str
-    edited: bool
-    flags: tuple[FlagView, ...]
-    comments: int
-
-    @property
-    def flagged(self) -> bool:
-        return any(f.severity in PROBLEMS for f in self.flags)
-
-
-@contextmanager
-def snapshot(conn: sqlite3.Connection) -> Iterator[None]:
-    """One read transaction around several queries (they then see one state of the store),
-    unless the connection is in a transaction already."""
-    if conn.in_transaction:
-        yield
-        return
-    conn.execute("BEGIN")
-    try:
-        yield
-    finally:
-        conn.execute("COMMIT")
-
-
 def chunks(items: Sequence[int]) -> Iterable[Sequence[int]]:
     for i in range(0, len(items), CHUNK):
         yield items[i:i + CHUNK]
@@ -150,7 +115,6 @@ class Reader:
         self.glossaries = Glossaries()
         self._docs: dict[int, DocText] = {}
         self._live: dict[tuple[int, int, str], tuple[FlagView, ...]] = {}
-        self._states: dict[int, tuple[tuple[object, ...], list[State]]] = {}
         self._lock = threading.Lock()
 
     # rows ---------------------------------------------------------------------------------
@@ -307,103 +271,6 @@ class Reader:
 
     def glossary(self, bitext: Bitext) -> Glossary | None:
         return self.glossaries.get(bitext.glossary_path, bitext.src_lang, bitext.tgt_lang)
-
-    # whole bitext -------------------------------------------------------------------------
-
-    def signature(self, conn: sqlite3.Connection, bitext: Bitext) -> tuple[object, ...]:
-        """What changes whenever a bitext's states may, read from primary keys only: every
-        review change appends an edit, a log row or a comment (or adds a bead), and a run,
-        which may rewrite beads and flags, adds a run row and finishes it."""
-        glossary = self.glossary(bitext)
-        row = conn.execute(
-            "SELECT (SELECT MAX(id) FROM edits), (SELECT MAX(id) FROM link_ops), (SELECT "
-            "MAX(id) FROM comments), (SELECT MAX(id) FROM links), (SELECT MAX(id) FROM flags), "
-            "(SELECT MAX(id) FROM runs), (SELECT finished_at FROM runs WHERE id = (SELECT "
-            "MAX(id) FROM runs))").fetchone()
-        return (*row, glossary.version if glossary else None)
-
-    def states(self, conn: sqlite3.Connection, bitext: Bitext) -> list[State]:
-        """Every active bead of a bitext with its section, edited state, flags and comment
-        count, in document order: a few queries over the bitext, none per bead, and nothing
-        at all while the bitext is unchanged."""
-        with snapshot(conn):
-            glossary = self.glossary(bitext)
-            signature = self.signature(conn, bitext)
-            with self._lock:
-                cached = self._states.get(bitext.id)
-            if cached is not None and cached[0] == signature:
-                return cached[1]
-            out = self._states_now(conn, bitext, glossary)
-        with self._lock:
-            self._states[bitext.id] = (signature, out)
-        return out
-
-    def _states_now(self, conn: sqlite3.Connection, bitext: Bitext, glossary: Glossary | None
-                    ) -> list[State]:
-        light = conn.execute("SELECT id, src_segments, version, status, score FROM links "
-                             "WHERE bitext_id = ? AND retired_at IS NULL ORDER BY ord, id",
-                             (bitext.id,)).fetchall()
-        doc = self.doc(conn, bitext.document_id)
-        edits = self.latest_edits(conn, [r[0] for r in light])
-        touched = self.rows_by_id(conn, list(edits))
-        machine = self.machine(conn, bitext, (p for r in touched.values() for p in r.tgt))
-        stored = self.stored_flags(conn, bitext)
-        comments = dict(conn.execute(
-            "SELECT c.link_id, COUNT(*) FROM comments c JOIN links l ON l.id = c.link_id "
-            "WHERE l.bitext_id = ? AND l.retired_at IS NULL GROUP BY c.link_id", (bitext.id,)))
-        out, section = [], ""
-        for n, (bead, src_json, version, status, score) in enumerate(light, start=1):
-            src = ints(src_json)
-            if src:
-                section = doc.sections[src[0]]
-            edit = edits.get(bead)
-            if edit is None and not stored:  # the common case: nothing to look at
-                out.append(State(bead, src, version, status, score, n, section, False, (),
-                                 comments.get(bead, 0)))
-            else:
-                out.append(self._state(bitext, glossary, doc, State(
-                    bead, src, version, status, score, n, section, False, (),
-                    comments.get(bead, 0)), touched.get(bead), edit, machine, stored))
-        return out
-
-    def _state(self, bitext: Bitext, glossary: Glossary | None, doc: DocText, state: State,
-               row: Row | None, edit: Edit | None, machine: dict[int, Machine],
-               stored: dict[int, list[FlagView]]) -> State:
-        """A bead's state with its edited mark and flags filled in."""
-        mtext = self.machine_text(row, machine) if row is not None else ""
-        edited = edit is not None and edit.text != mtext
-        source = " ".join(doc.texts[p] for p in state.src)
-        flags = self.flags(bitext, glossary, state.id, state.version, state.src, source,
-                           edit.text if edit is not None else mtext, edited, stored)
-        return state._replace(edited=edited, flags=flags)
-
-    def patch(self, conn: sqlite3.Connection, bitext: Bitext, bead_id: int,
-              before: tuple[object, ...], after: tuple[object, ...]) -> None:
-        """Update the cached states after this process changed one bead's text, status or
-        comments (not its alignment), when they were current just before the change: saves
-        then cost no rebuild of the whole bitext.
-
-        Call inside the change's transaction, after the change.
-        """
-        with self._lock:
-            cached = self._states.get(bitext.id)
-        if cached is None or cached[0] != before:
-            return
-        states = list(cached[1])
-        k = next((k for k, s in enumerate(states) if s.id == bead_id), None)
-        if k is None:
-            return
-        row = self.row(conn, bitext.id, bead_id)
-        edit = self.latest_edits(conn, [bead_id]).get(bead_id)
-        count = conn.execute("SELECT COUNT(*) FROM comments WHERE link_id = ?",
-                             (bead_id,)).fetchone()[0]
-        state = states[k]._replace(version=row.version, status=row.status, score=row.score,
-                                   comments=count)
-        states[k] = self._state(bitext, self.glossary(bitext), self.doc(conn, bitext.document_id),
-                                state, row, edit, self.machine(conn, bitext, row.tgt),
-                                self.stored_flags(conn, bitext, row.src))
-        with self._lock:
-            self._states[bitext.id] = (after, states)
 
     # views --------------------------------------------------------------------------------
 

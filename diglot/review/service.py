@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import TypeVar
 
 from diglot.review import changes, spread
-from diglot.review.beads import Reader, Row, State
+from diglot.review.beads import Reader, Row
 from diglot.review.changes import Stale, add_text, bump, expect, log, translation_id
 from diglot.review.db import Database, now
+from diglot.review.progress import StateCache, counts, sections, select
 from diglot.review.views import (
     MAX_TEXT,
     STATUSES,
@@ -48,8 +49,6 @@ __all__ = ["MAX_TEXT", "Actor", "BeadPage", "BeadView", "BitextInfo", "BitextSum
 Target = tuple[int, int, int]  # (bitext id, bead id, version)
 T = TypeVar("T")
 
-SHOW = ("all", "flagged", "unconfirmed", "needs-work", "edited", "low-score")
-LOW_SCORE = 0.5
 MAX_PAGE = 1000
 
 
@@ -72,24 +71,6 @@ def clean_text(text: object, what: str = "text") -> str:
     return text
 
 
-def _counts(section: str, states: list[State]) -> SectionCounts:
-    return SectionCounts(
-        section, states[0].order if states else 0, len(states),
-        sum(s.status == "confirmed" for s in states),
-        sum(s.status == "needs-work" for s in states), sum(s.edited for s in states),
-        sum(s.flagged for s in states),
-        sum(s.status == "unreviewed" and not s.edited and not s.comments for s in states))
-
-
-def _sections(states: list[State]) -> list[SectionCounts]:
-    groups: list[tuple[str, list[State]]] = []
-    for s in states:
-        if not groups or groups[-1][0] != s.section:
-            groups.append((s.section, []))
-        groups[-1][1].append(s)
-    return [_counts(name, members) for name, members in groups]
-
-
 class ReviewService:
     """Reads and changes the beads of a project store's bitexts.
 
@@ -105,6 +86,7 @@ class ReviewService:
         self.path = db
         self.db = Database(db)
         self.reader = Reader()
+        self.states = StateCache(self.reader)
 
     def close(self) -> None:
         """Close every thread's connection."""
@@ -125,10 +107,10 @@ class ReviewService:
                 "r3.config_key = r.config_key ORDER BY r3.id DESC LIMIT 1) FROM runs r WHERE "
                 "r.document_id = ? AND r.tgt_lang = ? AND r.config_key = ?",
                 (bitext.document_id, bitext.tgt_lang, bitext.config_key)).fetchone()
-            states = self.reader.states(conn, bitext)
+            states = self.states.states(conn, bitext)
             out.append(BitextSummary(
                 bitext.id, bitext.document, bitext.src_lang, bitext.tgt_lang, bitext.config_key,
-                engine or "", model, int(runs), last, _counts("", states), _sections(states)))
+                engine or "", model, int(runs), last, counts("", states), sections(states)))
         return out
 
     def bitext(self, bitext_id: int) -> BitextInfo:
@@ -143,11 +125,11 @@ class ReviewService:
             "SELECT engine, model FROM runs WHERE document_id = ? AND tgt_lang = ? AND "
             "config_key = ? ORDER BY id DESC LIMIT 1",
             (bitext.document_id, bitext.tgt_lang, bitext.config_key)).fetchone() or ("", None)
-        states = self.reader.states(conn, bitext)
+        states = self.states.states(conn, bitext)
         return BitextInfo(bitext.id, bitext.document_id, bitext.document, bitext.src_lang,
                           bitext.tgt_lang, bitext.config_key, engine, model,
                           bitext.glossary_path, bitext.glossary_version, len(states),
-                          _sections(states))
+                          sections(states))
 
     def beads(self, bitext_id: int, *, offset: int = 0, limit: int = 100, show: str = "all",
               check: str | None = None, max_score: float | None = None) -> BeadPage:
@@ -166,24 +148,12 @@ class ReviewService:
             NotFound: No such bitext.
             ReviewError: An unknown filter, or a bad offset or limit.
         """
-        if show not in SHOW:
-            raise ReviewError(f"show must be one of {', '.join(SHOW)}, not {show!r}")
         if offset < 0 or not 1 <= limit <= MAX_PAGE:
             raise ReviewError(f"offset must be 0 or more and limit 1 to {MAX_PAGE}")
         conn = self.db.conn
         bitext = self.reader.bitext(conn, bitext_id)
-        states = self.reader.states(conn, bitext)
-        threshold = LOW_SCORE if max_score is None else max_score
-        keep: dict[str, Callable[[State], bool]] = {
-            "all": lambda s: True,
-            "flagged": lambda s: s.flagged,
-            "unconfirmed": lambda s: s.status != "confirmed",
-            "needs-work": lambda s: s.status == "needs-work",
-            "edited": lambda s: s.edited,
-            "low-score": lambda s: s.score is not None and s.score < threshold,
-        }
-        chosen = [s for s in states if keep[show](s)
-                  and (check is None or any(f.check == check for f in s.flags))]
+        states = self.states.states(conn, bitext)
+        chosen = select(states, show, check, max_score)
         counts: dict[str, int] = {}
         for s in states:
             for name in {f.check for f in s.flags}:
@@ -246,7 +216,7 @@ class ReviewService:
         conn = self.db.conn
         bitext = self.reader.bitext(conn, bitext_id)
         row = self.reader.row(conn, bitext_id, bead_id)
-        return spread.occurrences(conn, self.reader, bitext, row)
+        return spread.occurrences(conn, self.states, bitext, row)
 
     # writes -------------------------------------------------------------------------------
 
@@ -272,12 +242,12 @@ class ReviewService:
             current, mtexts, _, machine = self.reader.texts(conn, bitext, [row])
             text = pick(row, current[row.id], mtexts[row.id])
             if text != current[row.id]:
-                before = self.reader.signature(conn, bitext)
+                before = self.states.signature(conn, bitext)
                 version = bump(conn, row, base_version)
                 add_text(conn, row, text, kind, version, base_version, actor,
                          translation_id(row, machine))
-                self.reader.patch(conn, bitext, row.id, before,
-                                  self.reader.signature(conn, bitext))
+                self.states.patch(conn, bitext, row.id, before,
+                                  self.states.signature(conn, bitext))
         return self.bead(bitext_id, bead_id)
 
     def edit(self, bitext_id: int, bead_id: int, text: str, base_version: int,
@@ -333,7 +303,7 @@ class ReviewService:
             bitext = self.reader.bitext(conn, bitext_id)
             row = self.reader.row(conn, bitext_id, bead_id)
             if row.status != status:
-                before = self.reader.signature(conn, bitext)
+                before = self.states.signature(conn, bitext)
                 expect(row, base_version)
                 if (row.status == "confirmed" and row.status_by != actor.name
                         and actor.role != "admin"):
@@ -345,8 +315,8 @@ class ReviewService:
                 log(conn, bitext_id, "status", {"bead": row.id, "from": row.status,
                                                 "to": status, "version": base_version + 1},
                     actor)
-                self.reader.patch(conn, bitext, row.id, before,
-                                  self.reader.signature(conn, bitext))
+                self.states.patch(conn, bitext, row.id, before,
+                                  self.states.signature(conn, bitext))
         return self.bead(bitext_id, bead_id)
 
     def comment(self, bitext_id: int, bead_id: int, text: str, actor: Actor) -> CommentView:
@@ -361,10 +331,10 @@ class ReviewService:
         with self.db.write() as conn:
             bitext = self.reader.bitext(conn, bitext_id)
             self.reader.row(conn, bitext_id, bead_id)
-            before, at = self.reader.signature(conn, bitext), now()
+            before, at = self.states.signature(conn, bitext), now()
             cur = conn.execute("INSERT INTO comments (link_id, author, text, created_at) "
                                "VALUES (?, ?, ?, ?)", (bead_id, actor.name, text, at))
-            self.reader.patch(conn, bitext, bead_id, before, self.reader.signature(conn, bitext))
+            self.states.patch(conn, bitext, bead_id, before, self.states.signature(conn, bitext))
         return CommentView(int(cur.lastrowid or 0), actor.name, text, at)
 
     def _realign(self, bitext_id: int, bead_id: int, yours: dict[str, object],

@@ -14,6 +14,7 @@ from diglot.errors import DiglotError
 from diglot.review.beads import Bitext, Reader, Row
 from diglot.review.changes import Stale, add_text, bump, translation_id
 from diglot.review.db import now
+from diglot.review.progress import StateCache
 from diglot.review.terms import language
 from diglot.review.views import Actor, GlossaryChange, ReviewError
 from glossary.termbase import _roles, read_termbase
@@ -26,7 +27,7 @@ def _source(reader: Reader, conn: sqlite3.Connection, bitext: Bitext, row: Row) 
     return " ".join(texts[p] for p in row.src)
 
 
-def occurrences(conn: sqlite3.Connection, reader: Reader, bitext: Bitext, row: Row
+def occurrences(conn: sqlite3.Connection, cache: StateCache, bitext: Bitext, row: Row
                 ) -> list[Target]:
     """Other active beads, in any bitext of the same languages, with the same source text
     and another current text.
@@ -36,6 +37,7 @@ def occurrences(conn: sqlite3.Connection, reader: Reader, bitext: Bitext, row: R
     """
     if not row.src:
         return []
+    reader = cache.reader
     source = _source(reader, conn, bitext, row)
     first = reader.doc(conn, bitext.document_id).texts[row.src[0]]
     mine = reader.texts(conn, bitext, [row])[0][row.id]
@@ -49,7 +51,7 @@ def occurrences(conn: sqlite3.Connection, reader: Reader, bitext: Bitext, row: R
         by_bitext.setdefault(int(bid), []).append(int(pos))
     for bid, positions in sorted(by_bitext.items()):
         other, wanted = reader.bitext(conn, bid), set(positions)
-        ids = [s.id for s in reader.states(conn, other) if s.src and s.src[0] in wanted]
+        ids = [s.id for s in cache.states(conn, other) if s.src and s.src[0] in wanted]
         rows = [r for r in reader.rows_by_id(conn, ids).values()
                 if r.id != row.id and _source(reader, conn, other, r) == source]
         if rows:
