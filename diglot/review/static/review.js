@@ -192,6 +192,8 @@
   });
 
   document.addEventListener("keydown", async (event) => {
+    const field = event.target.closest && event.target.closest("input, textarea, select");
+    if (field && !field.closest("tr.bead")) return;  // a comment or glossary field: not ours
     const row = current();
     if (!row) return;
     const form = row.querySelector("form.edit");
