@@ -496,3 +496,25 @@ def test_pages_after_saves_match_a_fresh_service(svc: ReviewService) -> None:
     assert svc.overview() == fresh.overview()
     assert svc.overview()[0].sections[1].flagged == 1
     fresh.close()
+
+
+def test_many_splits_at_one_place_keep_document_order(svc: ReviewService) -> None:
+    """Each split halves the gap between two order keys; when floating point runs out the
+    bitext's keys are renumbered."""
+    bead = by_source(svc, SOCIAL)
+    text = " ".join(f"w{k}" for k in range(70))
+    version = svc.edit(ESSAY, bead.id, text, 1, ALICE).version
+    made = []
+    for _ in range(60):
+        first, second = svc.split(ESSAY, bead.id, 1, len(text) - 4, version, ALICE)
+        text, version = first.target, first.version
+        made.append(second.id)
+    beads = svc.beads(ESSAY, limit=1000).beads
+    k = [b.id for b in beads].index(bead.id)
+    assert [b.id for b in beads[k + 1:k + 61]] == made[::-1]
+    assert [b.target for b in beads[k + 1:k + 61]] == [f"w{n}" for n in range(10, 70)]
+    assert [p.position for b in beads for p in b.source] == list(range(20))
+    with sqlite3.connect(svc.path) as conn:
+        keys = [o for (o,) in conn.execute("SELECT ord FROM links WHERE bitext_id = 1 AND "
+                                           "retired_at IS NULL ORDER BY ord")]
+    assert len(set(keys)) == len(keys) == 80
