@@ -202,6 +202,7 @@ def run(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium", model:
     hits = summary.memory.get("hits", 0)
     typer.echo(f"{summary.segments} segments: {summary.translated} translated now, "
                f"{summary.reused} from the store, {hits} from the translation memory, "
+               f"{summary.reviewed} as reviewed, "
                f"{summary.untranslatable + summary.kept} kept as is, "
                f"{summary.failed} failed ({summary.seconds:.1f} s, {summary.engine} "
                f"{summary.model})")
@@ -227,6 +228,8 @@ def run(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium", model:
                f"flagged ({qa.get('errors', 0)} errors, {qa.get('warnings', 0)} warnings)")
     typer.echo(f"wrote {summary.outputs['document']}, {summary.outputs['bitext']}, "
                f"{summary.outputs['summary']}, {summary.outputs['report']}")
+    typer.echo(f"review it in the browser: diglot review {summary.outputs['project']} "
+               "(then open http://127.0.0.1:8765)")
     if summary.failed:
         typer.echo(f"diglot: {summary.status}; run the same command again to retry them "
                    f"(errors in {summary.outputs['summary']})", err=True)
