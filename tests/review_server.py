@@ -116,6 +116,7 @@ def manifesto_store(tmp: Path, beads: int = 10_000) -> Path:
                                 f"in CI only)")
     body = _without_front_matter(MANIFESTO.read_text(encoding="utf-8"))
     blocks, _ = _blocks_up_to(body, beads, "fr")
+    tmp.mkdir(parents=True, exist_ok=True)
     path = tmp / "manifeste.fr.md"
     path.write_text("\n\n".join(blocks) + "\n", encoding="utf-8")
     summary = run(RunOptions(path, "fr", "es", engine="apertium", out=tmp / "out"))
@@ -313,18 +314,22 @@ async def write_once(reviewer: Reviewer, bitext: int, bead: int, kind: str, valu
 
 
 async def review_loop(reviewer: Reviewer, bitext: int, deadline: float, seed: int,
-                      edit_share: float = 0.7, reread_share: float = 0.5) -> list[Outcome]:
+                      edit_share: float = 0.7, reread_share: float = 0.5, pause: float = 0.0
+                      ) -> list[Outcome]:
     """Edit (unique texts) and confirm random beads until ``deadline`` or the server is gone.
 
     Before ``reread_share`` of the writes the reviewer reads the bead; otherwise the version
     comes from its own last answers, so a bead someone else changed since meets a conflict,
-    as it would in a browser left open.
+    as it would in a browser left open. Between writes it waits a random 0 to 2 × ``pause``
+    seconds (0: back to back).
     """
     rng = random.Random(seed)
     beads = sorted(reviewer.versions)
     outcomes: list[Outcome] = []
     n = 0
     while time.monotonic() < deadline:
+        if pause > 0:
+            await asyncio.sleep(rng.uniform(0, 2 * pause))
         bead = rng.choice(beads)
         n += 1
         if rng.random() < reread_share:  # looks at the bead first, as a reviewer would
@@ -349,7 +354,8 @@ async def review_loop(reviewer: Reviewer, bitext: int, deadline: float, seed: in
 
 
 async def run_load(url: str, users: Sequence[tuple[str, str | None]], bitext: int,
-                   seconds: float, *, beads: int = 100, seed: int = 15) -> list[Outcome]:
+                   seconds: float, *, beads: int = 100, seed: int = 15, pause: float = 0.0
+                   ) -> list[Outcome]:
     """``len(users)`` reviewers, each with its own session, writing for ``seconds``.
 
     Args:
@@ -359,6 +365,7 @@ async def run_load(url: str, users: Sequence[tuple[str, str | None]], bitext: in
         seconds: How long the reviewers write.
         beads: How many of the bitext's first beads they pick from.
         seed: Seed of the reviewers' random choices.
+        pause: Mean seconds a reviewer waits between writes (0: back to back).
 
     Returns:
         Every write sent, in no particular order.
@@ -369,7 +376,8 @@ async def run_load(url: str, users: Sequence[tuple[str, str | None]], bitext: in
         for reviewer in reviewers:
             reviewer.versions = dict(first)
         deadline = time.monotonic() + seconds
-        results = await asyncio.gather(*(review_loop(r, bitext, deadline, seed + k)
+        results = await asyncio.gather(*(review_loop(r, bitext, deadline, seed + k,
+                                                     pause=pause)
                                          for k, r in enumerate(reviewers)))
     finally:
         for reviewer in reviewers:
