@@ -518,3 +518,27 @@ def test_many_splits_at_one_place_keep_document_order(svc: ReviewService) -> Non
         keys = [o for (o,) in conn.execute("SELECT ord FROM links WHERE bitext_id = 1 AND "
                                            "retired_at IS NULL ORDER BY ord")]
     assert len(set(keys)) == len(keys) == 80
+
+
+def test_an_older_store_is_migrated_on_open(tmp_path: Path) -> None:
+    from corpora.schema import MIGRATIONS, SCHEMA_VERSION
+
+    db = tmp_path / "old.db"
+    with sqlite3.connect(db) as conn:
+        conn.executescript(f"{MIGRATIONS[0]}; {MIGRATIONS[1]}; PRAGMA user_version = 2;")
+    ReviewService(db).close()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert conn.execute("SELECT COUNT(*) FROM bitexts").fetchone()[0] == 0
+
+
+def test_a_missing_or_newer_store_is_refused(tmp_path: Path) -> None:
+    from diglot.errors import StoreError
+
+    with pytest.raises(StoreError, match="no project store there"):
+        ReviewService(tmp_path / "none.db")
+    newer = tmp_path / "newer.db"
+    with sqlite3.connect(newer) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    with pytest.raises(StoreError, match="newer than this diglot"):
+        ReviewService(newer)
