@@ -364,8 +364,11 @@ def test_move_source_and_target_sentences(svc: ReviewService) -> None:
     with pytest.raises(ReviewError, match="has no previous bead"):
         first = svc.beads(ESSAY, limit=1).beads[0]
         svc.move(ESSAY, first.id, "target", "previous", first.version, 1, ALICE)
+    kept, lone = svc.split(ESSAY, a.id, 2, 0, left.version, ALICE)  # lone: 0:1, a's text
+    with pytest.raises(ReviewError, match=f"would leave bead {lone.id} with nothing"):
+        svc.move(ESSAY, lone.id, "target", "previous", lone.version, kept.version, ALICE)
     with pytest.raises(ReviewError, match="side must be"):
-        svc.move(ESSAY, a.id, "left", "next", left.version, right.version, ALICE)
+        svc.move(ESSAY, a.id, "left", "next", kept.version, lone.version, ALICE)
 
 
 OPS = st.lists(st.tuples(st.sampled_from(["merge", "split", "move"]), st.integers(0, 40),

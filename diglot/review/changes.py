@@ -211,6 +211,9 @@ def move(conn: sqlite3.Connection, reader: Reader, bitext: Bitext, row: Row, sid
         piece = sentences[-1] if forward else sentences[0]
         text = "".join(sentences[:-1] if forward else sentences[1:]).strip()
         other_text = _join(piece, other_text) if forward else _join(other_text, piece)
+    if not src and not text:
+        raise ReviewError(f"this move would leave bead {row.id} with nothing; merge it with "
+                          "its neighbour instead")
     before, after = [], []
     for old, new_src, new_text in ((row, src, text), (other, other_src, other_text)):
         conn.execute("UPDATE links SET src_segments = ?, score = NULL, method = ?, "

@@ -381,7 +381,8 @@ class ReviewService:
             The two beads in document order.
 
         Raises:
-            ReviewError: A bad side or direction, no such neighbour, or nothing to move.
+            ReviewError: A bad side or direction, no such neighbour, nothing to move, or a
+                bead that the move would leave with neither source nor target.
             NotFound: No such bead in that bitext.
             Conflict: Either bead changed since the versions given.
         """
