@@ -458,6 +458,11 @@ def test_add_term_changes_the_glossary_version_and_records_it(svc: ReviewService
         info.glossary_version, str(path), "carol")
     assert change.new_version not in (None, info.glossary_version)
     assert path.read_text(encoding="utf-8") == original + "ensayo\tessay\n"
+    with sqlite3.connect(svc.path) as conn:
+        assert conn.execute("SELECT bitext_id, path, old_version, new_version, source, target, "
+                            "author FROM glossary_changes").fetchall() == [
+            (ESSAY, str(path), info.glossary_version, change.new_version, "ensayo", "essay",
+             "carol")]
     hit = by_source(svc, "Este breve ensayo sirve de muestra para *diglot*.")
     assert [(t.source, t.source_spans, t.target_spans) for t in hit.terms] == [
         ("ensayo", [[11, 17]], [[11, 16]]), ("diglot", [[41, 47]], [[39, 45]])]
