@@ -8,6 +8,12 @@ server.
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from diglot.errors import StoreError
+
 MIGRATIONS: tuple[str, ...] = (
     # 1: documents, structure, segments, machine translations, links, reviewers' edits
     """
@@ -199,3 +205,52 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The statements of a migration script, whole (comments may hold semicolons)."""
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            yield buf
+            buf = ""
+    if buf.strip():
+        yield buf
+
+
+def migrate(conn: sqlite3.Connection, path: Path) -> None:
+    """Bring a store to this diglot's schema, WAL mode on.
+
+    The version is read under the write lock, in the transaction that applies the migrations,
+    so a run and a review server opening an older store at once migrate it once.
+
+    Args:
+        conn: An open connection in autocommit mode (``isolation_level=None``).
+        path: The store's file, for messages.
+
+    Raises:
+        StoreError: The file is not a diglot store, or it was written by a newer diglot.
+    """
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("BEGIN IMMEDIATE")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise StoreError(f"{path}: not a diglot project store ({exc}); give the --project "
+                         "file of a `diglot run` (by default <output folder>/diglot.db)") from None
+    try:
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{path}: store has schema {version}, newer than this diglot's "
+                             f"{SCHEMA_VERSION}; upgrade diglot (pip install -U diglot) to "
+                             "open it")
+        for number in range(version, SCHEMA_VERSION):
+            for statement in _statements(MIGRATIONS[number]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number + 1}")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

@@ -22,7 +22,7 @@ from typing import IO
 
 from corpora.beads import BeadText, bead_texts, save_beads, save_flags
 from corpora.document import Document
-from corpora.schema import MIGRATIONS, SCHEMA_VERSION
+from corpora.schema import migrate
 from diglot.errors import StoreError
 
 
@@ -108,23 +108,9 @@ class Store:
             lock.close()
 
     def _prepare(self) -> None:
-        try:
-            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
-            self.conn.execute("PRAGMA journal_mode=WAL")
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: not a diglot project store ({exc}); "
-                             "give another --project file") from None
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path}: store has schema {version}, newer than this diglot's "
-                f"{SCHEMA_VERSION}; upgrade diglot (pip install -U diglot) to open it"
-            )
+        migrate(self.conn, self.path)
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA foreign_keys=ON")
-        for number in range(version, SCHEMA_VERSION):
-            # one script, one transaction: a migration and its version bump land together
-            self.conn.executescript(f"BEGIN IMMEDIATE; {MIGRATIONS[number]}; "
-                                    f"PRAGMA user_version = {number + 1}; COMMIT;")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from corpora.schema import MIGRATIONS, SCHEMA_VERSION
+from corpora.schema import migrate
 from diglot.errors import StoreError
 
 BUSY_TIMEOUT_MS = 10_000
@@ -23,18 +23,6 @@ BUSY_TIMEOUT_MS = 10_000
 def now() -> str:
     """The time now, as the store writes it (ISO 8601, UTC, milliseconds)."""
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-
-
-def _statements(script: str) -> Iterator[str]:
-    """The statements of a migration script, whole (comments may hold semicolons)."""
-    buf = ""
-    for line in script.splitlines(keepends=True):
-        buf += line
-        if sqlite3.complete_statement(buf):
-            yield buf
-            buf = ""
-    if buf.strip():
-        yield buf
 
 
 class Database:
@@ -76,28 +64,7 @@ class Database:
         return conn
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
-        """Bring the store to this diglot's schema, in one transaction that re-reads the
-        version under the write lock (a run migrating at the same time is then a no-op)."""
-        try:
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: not a diglot project store ({exc}); give the "
-                             "--project file of a `diglot run`") from None
-        try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise StoreError(f"{self.path}: store has schema {version}, newer than this "
-                                 f"diglot's {SCHEMA_VERSION}; upgrade diglot (pip install -U "
-                                 "diglot) to review it")
-            for number in range(version, SCHEMA_VERSION):
-                for statement in _statements(MIGRATIONS[number]):
-                    conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {number + 1}")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        migrate(conn, self.path)
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:

@@ -183,7 +183,8 @@
     const area = event.target;
     if (!area.matches || !area.matches('tr.bead textarea[name="text"]')) return;
     const cut = area.closest("tr.bead").querySelector('input[name="target_at"]');
-    if (cut) cut.value = area.selectionStart;
+    // the server counts code points; JavaScript counts UTF-16 units (an emoji is two)
+    if (cut) cut.value = Array.from(area.value.slice(0, area.selectionStart)).length;
   }));
 
   document.addEventListener("focusin", (event) => {
