@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from corpora.beads import BeadText, segment_texts
+from align.scorers import length_agreement
 from corpora.document import Document
 from corpora.ingest import block_texts, detect_format, parse_text, render
 from corpora.store import Outcome, Store, Work
@@ -361,9 +362,13 @@ def _translate_stored(opts: RunOptions, project: Path, progress: Progress) -> _T
             now = translate_document(store, doc_id, engine, opts.batch_size, progress)
             stored = store.translations(doc_id, tgt.code, config.key)
             finished = sorted(t.position for t in stored if t.status == "done" and t.text)
+            by_position = {t.position: t.text or "" for t in stored}
+            scores = length_agreement([doc.segments[p].text for p in finished],
+                                      [by_position[p] for p in finished])
             bitext = store.save_links(
-                doc_id, tgt.code, config.key, [([p], [p], None) for p in finished],
-                method="sentence",
+                doc_id, tgt.code, config.key,
+                [([p], [p], score) for p, score in zip(finished, scores, strict=True)],
+                method="translation",
                 glossary_path=str(opts.glossary.resolve()) if opts.glossary else None,
                 glossary_version=terms.version if terms is not None else None)
             beads = store.beads(bitext)

@@ -148,3 +148,15 @@ def test_manifesto_links_with_low_scores_are_flagged(tmp_path: Path) -> None:
                for r in flagged if r[3].startswith("low score"))
     opening = next(r for r in rows if r[4].startswith("Ein Gespenst geht um in Europa"))
     assert opening[5].startswith("A spectre is haunting Europe")
+
+
+def test_length_agreement_is_gale_church_probability_of_the_length_difference() -> None:
+    from align.scorers import length_agreement
+
+    # lengths agree with the texts' ratio: δ = 0, P = 1
+    assert length_agreement(["aaaa", "bbbbbbbb"], ["cc", "dddd"]) == [1.0, 1.0]
+    # worked by hand: c = 11/20; pair 1: |10 − 5.5| / √(7.75 · 6.8) = 0.61988, erfc(0.43832)
+    # = 0.5353; pair 2: |1 − 5.5| / √(3.25 · 6.8) = 0.95724, erfc(0.67687) = 0.3385
+    assert length_agreement(["a" * 10, "b" * 10], ["c" * 10, "d"]) == [0.5353, 0.3385]
+    with pytest.raises(ValueError, match="2 sources for 1 targets"):
+        length_agreement(["a", "b"], ["c"])
