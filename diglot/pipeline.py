@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from corpora.beads import BeadText, segment_texts
 from align.scorers import length_agreement
+from corpora.beads import BeadText, segment_texts
 from corpora.document import Document
 from corpora.ingest import block_texts, detect_format, parse_text, render
 from corpora.store import Outcome, Store, Work
