@@ -36,6 +36,7 @@ from playwright.sync_api import (  # noqa: E402
     Page,
     sync_playwright,
 )
+from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.is_file() and shutil.which("chromium") is None:
@@ -284,7 +285,7 @@ def test_edit_merge_split_confirm_are_kept_after_reload(
 
 
 def test_two_reviewers_editing_one_bead_see_the_conflict(
-        ana: Reviewer, ben: Reviewer, workspace: Workspace) -> None:
+        ana: Reviewer, ben: Reviewer, workspace: Workspace, screenshots: Path) -> None:
     source = "Hoy un grupo pequeño puede traducir"
     for reviewer in (ana, ben):
         reviewer.page.goto(workspace.view())
@@ -303,6 +304,7 @@ def test_two_reviewers_editing_one_bead_see_the_conflict(
     assert f"a few people can translate a book. {PAYLOADS[1]}" in conflict.locator(
         ".yours").inner_text()
     assert ben.page.evaluate("typeof window.__xss") == "undefined"
+    stale.screenshot(path=str(screenshots / "conflict.png"))
 
     texts = [t for (t,) in _query(workspace.db, "SELECT text FROM edits WHERE link_id = ?", bid)]
     assert texts == ["Today a small group can translate a whole book in one afternoon."]
@@ -355,6 +357,29 @@ def test_keyboard_moves_between_flagged_beads_saves_and_confirms(
     assert ana.errors == []
 
 
+@pytest.mark.xfail(reason="review.js sends next_version 0 when the next bead is not on the "
+                   "page (a filter, a page edge): a false 409 naming the neighbour, and the row "
+                   "takes the neighbour's version, so every retry conflicts too", strict=False)
+def test_merge_with_a_bead_the_filter_hides(ana: Reviewer, workspace: Workspace) -> None:
+    page = ana.page
+    page.goto(workspace.view())
+    row = bead(page, "cada frase tiene su traducción al lado;")
+    following = bead_id(bead(page, "nada se pierde cuando el proceso"))
+    bid, v = bead_id(row), version(row)
+    row.locator("[data-action=needs-work]").click()
+    wait_version(page, bid, v + 1)
+    page.goto(f"{workspace.view()}?show=needs-work")
+    assert page.locator(f"#bead-{following}").count() == 0
+    try:
+        with page.expect_event("load", timeout=5000):
+            page.locator(f"#bead-{bid} [data-action=merge-next]").click()
+    except PlaywrightTimeout:
+        pytest.fail(f"no reload after the merge: {page.locator('.js-message').all_inner_texts()}")
+    assert _query(workspace.db, "SELECT retired_at IS NOT NULL FROM links WHERE id = ?",
+                  following) == [(1,)]
+    assert beyond_conflicts(ana.errors) == []
+
+
 def test_forms_work_without_javascript(browser: Browser, workspace: Workspace) -> None:
     reviewer = login(browser, workspace, "ben", javascript=False)
     page = reviewer.page
@@ -399,7 +424,8 @@ def test_forms_work_without_javascript(browser: Browser, workspace: Workspace) -
     reviewer.context.close()
 
 
-def test_hostile_text_runs_nothing(ana: Reviewer, workspace: Workspace) -> None:
+def test_hostile_text_runs_nothing(ana: Reviewer, workspace: Workspace,
+                                   screenshots: Path) -> None:
     page = ana.page
     page.goto(workspace.view())
     # shown as text, in the source and in the machine output: the row is found by it
@@ -427,6 +453,10 @@ def test_hostile_text_runs_nothing(ana: Reviewer, workspace: Workspace) -> None:
             area.click()
         assert page.evaluate("typeof window.__xss") == "undefined", url
         assert hostile_attributes(page) == [], url
+        if url == "/":
+            page.screenshot(path=str(screenshots / "overview.png"), full_page=True)
+        elif "/beads/" in url:
+            page.screenshot(path=str(screenshots / "bead-page.png"), full_page=True)
     assert _query(workspace.db, "SELECT text FROM comments WHERE link_id = ?", bid) == [
         (f"Comment: {hostile}",)]
     assert ana.errors == []
