@@ -461,6 +461,13 @@ def test_hostile_text_runs_nothing(ana: Reviewer, workspace: Workspace,
         (f"Comment: {hostile}",)]
     assert ana.errors == []
 
+    # the page's CSP holds in the browser, and its violations reach the console this test reads
+    with page.expect_console_message(lambda m: "Content Security Policy" in m.text):
+        page.evaluate("() => { const s = document.createElement('script');"
+                      " s.textContent = 'window.__xss = 1'; document.body.append(s); }")
+    assert page.evaluate("typeof window.__xss") == "undefined"
+    assert len(ana.errors) == 1 and "Content Security Policy" in ana.errors[0], ana.errors
+
 
 def split(page: Page, row: Locator, *, source_count: int, target_at: int) -> None:
     """Split a bead with its split form: the first ``source_count`` sentences stay."""
