@@ -1,13 +1,14 @@
 """The review workspace in a real browser: Debian's Chromium driven by Playwright (sync API).
 
-One real store (the sample essay run through Apertium, with a few sentences QA flags and a
-section of hostile text), two accounts, one real server subprocess for the module; each test
-works on beads of its own. Playwright's own browser download cannot work here (no network), so
-Chromium is launched from /usr/bin/chromium with ``executable_path``; .ci/setup-test installs it
-from apt. Without it, or without Playwright, the module is skipped with the reason.
+One real store (the sample essay run through Apertium, with two sentences QA flags as
+untranslated and a section of hostile text), two accounts, one real server subprocess for the
+module; each test works on beads of its own. Playwright's own browser download cannot work here
+(no network), so Chromium is launched from /usr/bin/chromium with ``executable_path``;
+.ci/setup-test installs it from apt. Without it, or without Playwright, the module is skipped
+with the reason.
 
-A full-page screenshot of the document view goes to $DIGLOT_SCREENSHOTS (default: the test's
-temporary folder); look at it after a change to the pages.
+Screenshots (the document view full-page, a conflict, a bead page, the overview) go to
+$DIGLOT_SCREENSHOTS (default: a temporary folder); look at them after a change to the pages.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -102,7 +104,7 @@ def _add_user(db: Path, name: str, admin: bool) -> None:
 
 
 def _query(db: Path, sql: str, *args: object) -> list[tuple[object, ...]]:
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn:
         return conn.execute(sql, args).fetchall()
 
 
@@ -164,8 +166,7 @@ def login(browser: Browser, workspace: Workspace, name: str, *,
     page.fill("input[name=name]", name)
     page.fill("input[name=password]", PASSWORD)
     with page.expect_navigation():
-        page.locator("form").filter(has=page.locator("input[name=password]")).locator(
-            "button, input[type=submit]").first.click()
+        page.click("form.login button[type=submit]")
     assert "/login" not in page.url, f"{name} was not logged in: {page.inner_text('body')}"
     return reviewer
 
@@ -229,10 +230,18 @@ def hostile_attributes(page: Page) -> list[str]:
         "[...document.scripts].filter(s => s.text.includes('__xss')).map(s => s.outerHTML))")
 
 
-def save(page: Page, row: Locator, text: str) -> None:
+def save(row: Locator, text: str) -> None:
     """Type ``text`` into a bead's editor and press its save button."""
     row.locator("form.edit textarea[name=text]").fill(text)
     row.locator("[data-action=save]").click()
+
+
+def split(page: Page, row: Locator, *, source_count: int, target_at: int) -> None:
+    """Split a bead with its split form: the first ``source_count`` sentences stay."""
+    form = row.locator("form:has([data-action=split])")
+    form.locator("[name=source_count]").fill(str(source_count))
+    form.locator("[name=target_at]").fill(str(target_at))
+    form.locator("[data-action=split]").click()
 
 
 def test_edit_merge_split_confirm_are_kept_after_reload(
@@ -246,7 +255,7 @@ def test_edit_merge_split_confirm_are_kept_after_reload(
     machine = [current_text(workspace.db, i) for i in ids[1:]]
 
     v = version(edited)
-    save(page, edited, "Every translation is social labour.")
+    save(edited, "Every translation is social labour.")
     wait_version(page, ids[0], v + 1)
     v = version(bead(page, "Toda traducción"))
     bead(page, "Toda traducción").locator("[data-action=confirm]").click()
@@ -291,13 +300,13 @@ def test_two_reviewers_editing_one_bead_see_the_conflict(
         reviewer.page.goto(workspace.view())
     row = bead(ana.page, source)
     bid, v = bead_id(row), version(row)
-    save(ana.page, row, "Today a small group can translate a whole book in one afternoon.")
+    save(row, "Today a small group can translate a whole book in one afternoon.")
     wait_version(ana.page, bid, v + 1)
 
     stale = bead(ben.page, source)
     assert version(stale) == v
     # the conflict box is built by review.js: hostile text must stay text there too
-    save(ben.page, stale, f"Today a few people can translate a book. {PAYLOADS[1]}")
+    save(stale, f"Today a few people can translate a book. {PAYLOADS[1]}")
     conflict = ben.page.locator(".conflict")
     conflict.wait_for()
     assert "in one afternoon" in conflict.locator(".theirs").inner_text()
@@ -435,7 +444,7 @@ def test_hostile_text_runs_nothing(ana: Reviewer, workspace: Workspace,
         assert payload in row.locator("textarea[name=text]").input_value()
     hostile = " ".join(PAYLOADS)
     bid, v = bead_id(rows[0]), version(rows[0])
-    save(page, rows[0], f"Edited: {hostile}")
+    save(rows[0], f"Edited: {hostile}")
     wait_version(page, bid, v + 1)
 
     page.goto(f"/bitexts/{workspace.bitext}/beads/{bid}")
@@ -468,10 +477,3 @@ def test_hostile_text_runs_nothing(ana: Reviewer, workspace: Workspace,
     assert page.evaluate("typeof window.__xss") == "undefined"
     assert len(ana.errors) == 1 and "Content Security Policy" in ana.errors[0], ana.errors
 
-
-def split(page: Page, row: Locator, *, source_count: int, target_at: int) -> None:
-    """Split a bead with its split form: the first ``source_count`` sentences stay."""
-    form = row.locator("form:has([data-action=split])")
-    form.locator("[name=source_count]").fill(str(source_count))
-    form.locator("[name=target_at]").fill(str(target_at))
-    form.locator("[data-action=split]").click()
