@@ -37,13 +37,88 @@
     return "/api/bitexts/" + row.dataset.bitext + "/beads/" + row.dataset.bead + "/" + action;
   }
 
+  // The version of the bead next to this one in the document, or null when this page does not
+  // show it (a filter, a page edge): then the plain form is posted and the server reads it.
   function neighbourVersion(row, delta, field) {
     const all = rows();
     const other = all[all.indexOf(row) + delta];
     const order = Number(row.dataset.order) + delta;
     if (other && Number(other.dataset.order) === order) return Number(other.dataset.version);
     const value = row.querySelector('input[name="' + field + '"]');
-    return value && value.value ? Number(value.value) : 0;
+    return value && value.value ? Number(value.value) : null;
+  }
+
+  function element(tag, cls, text) {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  // `text` with <mark class="term"> around each span; spans count code points, as Python does
+  function marked(text, spans) {
+    const chars = Array.from(text);
+    const out = document.createDocumentFragment();
+    let at = 0;
+    spans.slice().sort((a, b) => a[0] - b[0]).forEach(([start, end, violated]) => {
+      if (start < at || end <= start || end > chars.length) return;  // as the server skips
+      out.append(chars.slice(at, start).join(""));
+      out.append(element("mark", "term" + (violated ? " violated" : ""),
+        chars.slice(start, end).join("")));
+      at = end;
+    });
+    out.append(chars.slice(at).join(""));
+    return out;
+  }
+
+  // After a save: the bead's flags, its terms and their violations as the server re-checked them
+  function refreshFindings(row, bead) {
+    const cell = row.querySelector("td.target");
+    const form = cell.querySelector("form.edit");
+    cell.querySelectorAll(".flags, .rendered").forEach((node) => node.remove());
+    row.classList.toggle("flagged", bead.flags.length > 0);
+    if (bead.flags.length) row.dataset.flagged = "1"; else delete row.dataset.flagged;
+    if (bead.flags.length) {
+      const flags = element("div", "flags");
+      bead.flags.forEach((f) => {
+        const badge = element("span", "flag severity-" + f.severity + (f.stale ? " stale" : ""),
+          f.check);
+        badge.dataset.check = f.check;
+        badge.title = f.message;
+        flags.append(badge, " ", element("span", "flag-message", f.message), " ");
+      });
+      cell.insertBefore(flags, form);
+    }
+    if (bead.terms.length) {
+      const spans = [];
+      bead.terms.forEach((t) => t.target_spans.forEach(([a, b]) => spans.push([a, b, false])));
+      const rendered = element("div", "rendered");
+      rendered.append(marked(bead.target, spans));
+      cell.insertBefore(rendered, form);
+    }
+    // the source sentences' marks, as pages.source_html draws them over the joined source
+    const spans = [];
+    bead.terms.forEach((t) => t.source_spans.forEach(([a, b]) => spans.push([a, b, t.violated])));
+    let at = 0;
+    row.querySelectorAll("td.source span.sentence").forEach((sentence) => {
+      const text = sentence.textContent;
+      const end = at + Array.from(text).length;
+      const local = spans.filter(([a, b]) => a < end && b > at)
+        .map(([a, b, v]) => [Math.max(a, at) - at, Math.min(b, end) - at, v]);
+      sentence.replaceChildren(marked(text, local));
+      at = end + 1;  // the sentences are joined with one space
+    });
+    const list = row.querySelector("td.source ul.terms");
+    if (list) {
+      list.replaceChildren(...bead.terms.map((t) => {
+        const item = element("li", t.violated ? "violated" : "");
+        const target = element("span", "", t.targets.join(" / "));
+        target.lang = cell.lang;
+        item.append(element("mark", "term" + (t.violated ? " violated" : ""), t.source),
+          " → ", target);
+        return item;
+      }));
+    }
   }
 
   function show(row, message, cls) {
@@ -101,8 +176,7 @@
     if (status) status.textContent = bead.status;
     const area = row.querySelector('textarea[name="text"]');
     if (replaceText && area) area.value = bead.target;
-    const rendered = row.querySelector(".rendered");
-    if (rendered && rendered.textContent !== bead.target) rendered.textContent = bead.target;
+    if (bead.flags && bead.terms) refreshFindings(row, bead);
     const cut = row.querySelector('input[name="target_at"]');
     if (cut) cut.max = bead.target.length;
   }
@@ -129,15 +203,15 @@
         base_version: version }];
     }
     if (action === "merge-next") {
-      return ["merge-next", { base_version: version,
-        next_version: neighbourVersion(row, 1, "next_version") }];
+      const next = neighbourVersion(row, 1, "next_version");
+      return next === null ? null : ["merge-next", { base_version: version, next_version: next }];
     }
     if (action && action.startsWith("move-")) {
       const [, side, direction] = action.split("-");
       const delta = direction === "previous" ? -1 : 1;
-      return ["move", { side: side, direction: direction, base_version: version,
-        other_version: neighbourVersion(row, delta,
-          delta < 0 ? "prev_version" : "next_version") }];
+      const other = neighbourVersion(row, delta, delta < 0 ? "prev_version" : "next_version");
+      return other === null ? null : ["move", { side: side, direction: direction,
+        base_version: version, other_version: other }];
     }
     if (action === "split") {
       return ["split", { source_count: Number(form.elements.source_count.value),
