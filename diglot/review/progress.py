@@ -41,7 +41,8 @@ class State(NamedTuple):
 
     @property
     def flagged(self) -> bool:
-        return any(f.severity in PROBLEMS for f in self.flags)
+        # a stale flag was found on the machine output, which an edit has replaced
+        return any(f.severity in PROBLEMS and not f.stale for f in self.flags)
 
 
 @contextmanager

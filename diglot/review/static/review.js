@@ -76,8 +76,11 @@
     const cell = row.querySelector("td.target");
     const form = cell.querySelector("form.edit");
     cell.querySelectorAll(".flags, .rendered").forEach((node) => node.remove());
-    row.classList.toggle("flagged", bead.flags.length > 0);
-    if (bead.flags.length) row.dataset.flagged = "1"; else delete row.dataset.flagged;
+    // flagged: a problem found on the current text (stale flags are the machine output's)
+    const problem = bead.flags.some((f) => !f.stale &&
+      (f.severity === "error" || f.severity === "warning"));
+    row.classList.toggle("flagged", problem);
+    if (problem) row.dataset.flagged = "1"; else delete row.dataset.flagged;
     if (bead.flags.length) {
       const flags = element("div", "flags");
       bead.flags.forEach((f) => {
@@ -256,6 +259,9 @@
   ["click", "keyup", "select"].forEach((type) => document.addEventListener(type, (event) => {
     const area = event.target;
     if (!area.matches || !area.matches('tr.bead textarea[name="text"]')) return;
+    // a shortcut's key-up lands in the editor it moved to, caret at 0: not a cut chosen
+    if (event.type === "keyup" && (event.altKey || event.ctrlKey || event.metaKey ||
+        ["Alt", "Control", "Meta", "Shift"].includes(event.key))) return;
     const cut = area.closest("tr.bead").querySelector('input[name="target_at"]');
     // the server counts code points; JavaScript counts UTF-16 units (an emoji is two)
     if (cut) cut.value = Array.from(area.value.slice(0, area.selectionStart)).length;
