@@ -152,9 +152,11 @@ def length_agreement(src: Sequence[str], tgt: Sequence[str]) -> list[float]:
     """How well each 1–1 pair's lengths agree, as Gale and Church's P(|δ|) in [0, 1].
 
     δ is the length difference in characters normalised by the pair's expected variance
-    (Gale & Church 1993, "A program for aligning sentences in bilingual corpora", c = the
-    texts' overall character ratio, s² = 6.8); the score is 2·(1 − Φ(|δ|)) = erfc(|δ|/√2):
-    1.0 when a target is as long as its source predicts, near 0 for a truncated or runaway one.
+    (Gale & Church 1993, "A program for aligning sentences in bilingual corpora", s² = 6.8);
+    the score is 2·(1 − Φ(|δ|)) = erfc(|δ|/√2): 1.0 when a target is as long as its source
+    predicts, near 0 for a truncated or runaway one. The expected ratio c is the median of the
+    pairs' character ratios, not the texts' overall ratio, so one runaway pair (a reviewer's
+    20,000-character bead) cannot shift every other pair's score.
 
     Args:
         src: Source sentences, shape (n,).
@@ -167,7 +169,8 @@ def length_agreement(src: Sequence[str], tgt: Sequence[str]) -> list[float]:
         raise ValueError(f"{len(src)} sources for {len(tgt)} targets")
     ls = np.array([len(t) for t in src], dtype=np.float64)
     lt = np.array([len(t) for t in tgt], dtype=np.float64)
-    ratio = lt.sum() / ls.sum() if ls.sum() else 1.0
+    both = (ls > 0) & (lt > 0)
+    ratio = float(np.median(lt[both] / ls[both])) if both.any() else 1.0
     mean = np.maximum((ls * ratio + lt) / 2, 1.0)
     delta = np.abs(lt - ls * ratio) / np.sqrt(mean * 6.8)
     return [round(math.erfc(d / math.sqrt(2)), 4) for d in delta]

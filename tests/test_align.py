@@ -155,8 +155,12 @@ def test_length_agreement_is_gale_church_probability_of_the_length_difference() 
 
     # lengths agree with the texts' ratio: δ = 0, P = 1
     assert length_agreement(["aaaa", "bbbbbbbb"], ["cc", "dddd"]) == [1.0, 1.0]
-    # worked by hand: c = 11/20; pair 1: |10 − 5.5| / √(7.75 · 6.8) = 0.61988, erfc(0.43832)
-    # = 0.5353; pair 2: |1 − 5.5| / √(3.25 · 6.8) = 0.95724, erfc(0.67687) = 0.3385
+    # worked by hand: c = median(10/10, 1/10) = 0.55;
+    # pair 1: |10 − 5.5| / √(7.75 · 6.8) = 0.61988, erfc(0.43832) = 0.5353;
+    # pair 2: |1 − 5.5| / √(3.25 · 6.8) = 0.95724, erfc(0.67687) = 0.3385
     assert length_agreement(["a" * 10, "b" * 10], ["c" * 10, "d"]) == [0.5353, 0.3385]
+    # one runaway pair does not move the others: c = median = 1
+    scores = length_agreement(["a" * 10] * 5, ["b" * 10] * 4 + ["c" * 19_000])
+    assert scores[:4] == [1.0] * 4 and scores[4] == 0.0
     with pytest.raises(ValueError, match="2 sources for 1 targets"):
         length_agreement(["a", "b"], ["c"])
