@@ -123,6 +123,9 @@ MIGRATIONS: tuple[str, ...] = (
         glossary_path TEXT,
         glossary_version TEXT,
         created_at TEXT NOT NULL,
+        -- the bitext of the same document and target language that replaced this one (a run
+        -- under a new configuration, its review carried over); NULL: this one is current
+        superseded_by INTEGER REFERENCES bitexts(id) ON DELETE SET NULL,
         UNIQUE (document_id, tgt_lang, config_key)
     );
     INSERT INTO bitexts (document_id, tgt_lang, config_key, created_at)
@@ -144,7 +147,7 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE edits ADD COLUMN version INTEGER;
     ALTER TABLE edits ADD COLUMN base_version INTEGER;
     ALTER TABLE edits ADD COLUMN kind TEXT NOT NULL DEFAULT 'edit'
-        CHECK (kind IN ('edit', 'revert', 'merge', 'split', 'move', 'apply'));
+        CHECK (kind IN ('edit', 'revert', 'merge', 'split', 'move', 'apply', 'carry'));
     CREATE INDEX edits_link ON edits (link_id, id);
     CREATE INDEX edits_translation ON edits (translation_id, id);
     CREATE TABLE link_ops (
