@@ -18,7 +18,9 @@ from diglot.review.views import (
     FlagView,
     Forbidden,
     GlossaryChange,
+    Gone,
     NotFound,
+    OccurrenceView,
     ReviewError,
     SectionCounts,
     SourceSentence,
@@ -28,6 +30,6 @@ from diglot.review.views import (
 )
 
 __all__ = ["MAX_TEXT", "Actor", "BeadPage", "BeadView", "BitextInfo", "BitextSummary",
-           "CommentView", "Conflict", "FlagView", "Forbidden", "GlossaryChange", "NotFound",
-           "ReviewError", "SectionCounts", "SourceSentence", "TermHit", "TextVersion",
-           "TooLarge"]
+           "CommentView", "Conflict", "FlagView", "Forbidden", "GlossaryChange", "Gone",
+           "NotFound", "OccurrenceView", "ReviewError", "SectionCounts", "SourceSentence",
+           "TermHit", "TextVersion", "TooLarge"]

@@ -32,7 +32,9 @@ from diglot.review.views import (
     FlagView,
     Forbidden,
     GlossaryChange,
+    Gone,
     NotFound,
+    OccurrenceView,
     ReviewError,
     SectionCounts,
     SourceSentence,
@@ -43,8 +45,8 @@ from diglot.review.views import (
 
 __all__ = ["MAX_TEXT", "Actor", "BeadPage", "BeadView", "BitextInfo", "BitextSummary",
            "CheckCount", "CommentView", "Conflict", "FlagView", "Forbidden", "GlossaryChange",
-           "NotFound", "ReviewError", "ReviewService", "SectionCounts", "SourceSentence",
-           "TermHit", "TextVersion", "TooLarge"]
+           "Gone", "NotFound", "OccurrenceView", "ReviewError", "ReviewService",
+           "SectionCounts", "SourceSentence", "TermHit", "TextVersion", "TooLarge"]
 
 Target = tuple[int, int, int]  # (bitext id, bead id, version)
 T = TypeVar("T")
@@ -132,7 +134,8 @@ class ReviewService:
                           sections(states))
 
     def beads(self, bitext_id: int, *, offset: int = 0, limit: int = 100, show: str = "all",
-              check: str | None = None, max_score: float | None = None) -> BeadPage:
+              check: str | None = None, max_score: float | None = None,
+              q: str | None = None) -> BeadPage:
         """One page of a bitext's beads in document order, filtered.
 
         Args:
@@ -143,6 +146,8 @@ class ReviewService:
                 "edited" or "low-score" (link score under ``max_score``).
             check: Only beads with a flag of this check.
             max_score: The low-score threshold (default 0.5).
+            q: Only beads whose source or current target contains this text (case-insensitive);
+                None or blank for all.
 
         Raises:
             NotFound: No such bitext.
@@ -218,6 +223,19 @@ class ReviewService:
         row = self.reader.row(conn, bitext_id, bead_id)
         return spread.occurrences(conn, self.states, bitext, row)
 
+    def occurrence_views(self, bitext_id: int, bead_id: int) -> list[OccurrenceView]:
+        """The beads `occurrences` lists, with what a reviewer needs to choose among them.
+
+        Raises:
+            NotFound: No such bead in that bitext.
+        """
+        out = []
+        for bid, other, version in self.occurrences(bitext_id, bead_id):
+            view, document = self.bead(bid, other), self.bitext(bid).document
+            out.append(OccurrenceView(bid, other, version, view.order, document, view.target,
+                                      view.status, view.status_by, view.edited))
+        return out
+
     # writes -------------------------------------------------------------------------------
 
     @contextmanager
@@ -288,7 +306,7 @@ class ReviewService:
                                  {"to_edit": to_edit})
 
     def set_status(self, bitext_id: int, bead_id: int, status: str, base_version: int,
-                   actor: Actor) -> BeadView:
+                   actor: Actor, text: str | None = None) -> BeadView:
         """Mark a bead confirmed, needs-work or unreviewed.
 
         Raises:

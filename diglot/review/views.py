@@ -186,6 +186,9 @@ class BitextSummary:
     last_finished: str | None
     totals: SectionCounts
     sections: list[SectionCounts]
+    #: The bitext that replaced this one (a newer run of the same document and target
+    #: language, the review carried over), or None for a current bitext.
+    superseded_by: int | None = None
 
 
 @dataclass(frozen=True)
@@ -194,6 +197,7 @@ class BitextInfo:
 
     Attributes:
         sections: Each section's heading and the order of its first bead (to jump to it).
+        superseded_by: The bitext that replaced this one (read only), or None.
     """
 
     id: int
@@ -208,6 +212,34 @@ class BitextInfo:
     glossary_version: str | None
     beads: int
     sections: list[SectionCounts]
+    superseded_by: int | None = None
+
+
+@dataclass(frozen=True)
+class OccurrenceView:
+    """Another bead with the same source text as one being corrected (see `apply`).
+
+    Attributes:
+        bitext_id: Its bitext.
+        bead_id: The bead.
+        version: Its version now (pass it back to `apply`).
+        order: Its 1-based row in its bitext's document view.
+        document: Its document's name.
+        target: Its current target text.
+        status: "unreviewed", "confirmed" or "needs-work".
+        status_by: Who set the status, if anyone.
+        edited: True when its text differs from its machine text.
+    """
+
+    bitext_id: int
+    bead_id: int
+    version: int
+    order: int
+    document: str
+    target: str
+    status: str
+    status_by: str | None
+    edited: bool
 
 
 @dataclass(frozen=True)
@@ -263,6 +295,12 @@ class Forbidden(ReviewError):
     """The actor's role does not allow this."""
 
     status = 403
+
+
+class Gone(ReviewError):
+    """The bitext was superseded by a newer run (its review carried over there): read only."""
+
+    status = 410
 
 
 class TooLarge(ReviewError):
