@@ -577,3 +577,112 @@ def test_apply_to_other_occurrences_from_the_bead_page(local: TestClient) -> Non
     other = local.get(f"/api/bitexts/{xss}/beads/{found['beads'][0][1]}").json()
     assert other["target"] == "Every translation is social work."
     assert local.get(f"{url}/occurrences").json()["count"] == 0
+
+
+# after the user trial: throttle per address, accounts, the CLI's busy port ------------------
+
+def test_wrong_passwords_from_elsewhere_do_not_lock_the_admin_out(accounts_db: Path) -> None:
+    from diglot.review.app import create_app
+    from diglot.review.security import Throttle
+
+    app = create_app(accounts_db)
+    before = counts(accounts_db)
+    with TestClient(app, base_url=BASE, client=("10.0.0.66", 4000)) as attacker:
+        for _ in range(5):
+            one_line_error(attacker.post("/api/login", json={"name": "ana", "password": "x"}),
+                           401, "wrong name or password")
+        one_line_error(attacker.post("/api/login", json={"name": "ana",
+                                                         "password": "correct horse"}),
+                       429, "too many wrong passwords")
+    assert counts(accounts_db) == before
+    with TestClient(app, base_url=BASE, client=("10.0.0.7", 4000)) as admin:
+        assert admin.post("/api/login", json={"name": "ana", "password": "correct horse"}
+                          ).status_code == 200
+    throttle = Throttle(limit=2, max_keys=100)
+    for n in range(1000):
+        throttle.failed(f"name{n}", "10.0.0.66")
+    assert throttle.size() <= 100
+
+
+def test_user_names_are_unique_ignoring_case_and_printable(tmp_path: Path, project: Path
+                                                           ) -> None:
+    from diglot.review.accounts import AccountError, Accounts
+
+    db = _copy(project, tmp_path / "diglot.db")
+    accounts = Accounts(db)
+    first = accounts.add("ana", "long enough pw")
+    assert first.role == "admin"  # the first account of a store is its admin
+    with pytest.raises(AccountError, match="exists already"):
+        accounts.add("Ana", "long enough pw")
+    for bad, why in (("", "empty"), ("a\x00b", "control"), ("a\nb", "control"),
+                     ("x" * 65, "at most 64"), (" ana", "spaces")):
+        with pytest.raises(AccountError, match=why):
+            accounts.add(bad, "long enough pw")
+    assert accounts.add("Ben Ángel", "long enough pw").role == "reviewer"
+    assert [u.name for u in accounts.users()] == ["Ben Ángel", "ana"]
+    with pytest.raises(AccountError, match="last admin"):
+        accounts.remove("ANA")
+    with pytest.raises(AccountError, match="last admin"):
+        accounts.set_role("ana", "reviewer")
+    accounts.close()
+
+
+def test_cli_users_remove_password_role_and_local_user(tmp_path: Path, project: Path) -> None:
+    from typer.testing import CliRunner
+
+    from diglot.cli import app
+    from diglot.review.accounts import AccountError, Accounts
+    from diglot.review.app import create_app
+
+    runner = CliRunner()
+    db = _copy(project, tmp_path / "diglot.db")
+
+    def users(*args: str, password: str = "") -> Any:
+        return runner.invoke(app, ["review", "users", *args, "--project", str(db)],
+                             input=password)
+
+    added = users("add", "ana", "--password-stdin", password="long enough pw\n")
+    assert added.exit_code == 0 and "admin" in added.output and "first account" in added.output
+    assert users("add", "ANA", "--password-stdin", password="long enough pw\n").exit_code == 2
+    assert users("add", "ben", "--password-stdin", password="another pw!\n").exit_code == 0
+    accounts = Accounts(db)
+    token, _ = accounts.open_session("ben", "reviewer")
+    before = counts(db)
+    last = users("remove", "ana")
+    assert last.exit_code == 2 and "last admin" in last.output
+    assert counts(db) == before
+    assert users("role", "ben", "admin").exit_code == 0
+    changed = users("password", "ben", "--password-stdin", password="a new password\n")
+    assert changed.exit_code == 0, changed.output
+    assert accounts.session(token) is None  # a reset ends the sessions
+    assert accounts.check("ben", "a new password") is not None
+    token, _ = accounts.open_session("ana", "admin")
+    removed = users("remove", "ana")
+    assert removed.exit_code == 0, removed.output
+    assert accounts.session(token) is None and [u.name for u in accounts.users()] == ["ben"]
+    assert users("remove", "nobody").exit_code == 2
+    accounts.close()
+    local = _copy(project, tmp_path / "local.db")
+    for bad in ("", "<b>x</b>\n", "x" * 5000):
+        with pytest.raises(AccountError):
+            create_app(local, user=bad)
+        refused = runner.invoke(app, ["review", str(local), "--user", bad])
+        assert refused.exit_code == 2 and len(refused.output.strip().splitlines()) == 1
+
+
+def test_cli_says_the_port_is_busy_before_any_url(project: Path, tmp_path: Path) -> None:
+    import socket
+
+    from typer.testing import CliRunner
+
+    from diglot.cli import app
+
+    db = _copy(project, tmp_path / "diglot.db")
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        busy = CliRunner().invoke(app, ["review", str(db), "--port", str(port)])
+    assert busy.exit_code == 2
+    assert busy.output.strip() == (f"diglot: error: port {port} is in use (another diglot "
+                                   "review?); give --port N")

@@ -12,7 +12,6 @@ import base64
 import functools
 import hashlib
 import hmac
-import re
 import secrets
 import sqlite3
 import threading
@@ -26,7 +25,30 @@ SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 SESSION_DAYS = 7
 MIN_PASSWORD = 8
 ROLES = ("reviewer", "admin")
-_NAME = re.compile(r"^[\w.@-]{1,64}$")
+MAX_NAME = 64
+
+
+def check_name(name: str) -> str:
+    """`name` when it may name a user: 1 to 64 printable characters, no control characters,
+    no spaces at either end.
+
+    Args:
+        name: A login name, or a local-mode ``--user``.
+
+    Returns:
+        The name as given.
+
+    Raises:
+        AccountError: Empty, too long, or holding a control or unprintable character.
+    """
+    if not name or not name.strip():
+        raise AccountError("the user name is empty: give one (it goes on every change)")
+    if len(name) > MAX_NAME:
+        raise AccountError(f"user name of {len(name)} characters: use at most {MAX_NAME}")
+    if not name.isprintable() or name != name.strip():
+        raise AccountError(f"user name {name!r} holds control characters or spaces at its "
+                           "ends: use printable characters only")
+    return name
 
 
 class AccountError(DiglotError):
@@ -129,34 +151,137 @@ class Accounts:
         return self._conn().execute("SELECT 1 FROM users LIMIT 1").fetchone() is not None
 
     def add(self, name: str, password: str, role: str = "reviewer") -> User:
-        """Create an account.
+        """Create an account; the first account of a store is always an admin (so a store
+        with accounts always has someone who may reopen beads and edit the glossary).
 
         Args:
-            name: Login name: letters, digits, ``.@_-``, up to 64 characters.
+            name: Login name: 1 to 64 printable characters, unique ignoring case.
             password: At least 8 characters.
             role: ``reviewer`` or ``admin``.
 
         Returns:
-            The new user.
+            The new user (its role may be admin though `role` said reviewer: the first one).
 
         Raises:
             AccountError: A malformed or taken name, a short password, an unknown role.
         """
-        if not _NAME.match(name):
-            raise AccountError(f"user name {name!r} is not allowed: use up to 64 letters, "
-                               "digits and . @ _ -")
-        if len(password) < MIN_PASSWORD:
-            raise AccountError(f"password too short: use at least {MIN_PASSWORD} characters")
+        check_name(name)
+        _check_password(password)
         if role not in ROLES:
             raise AccountError(f"unknown role {role!r}: use reviewer or admin")
         created = _now().isoformat(timespec="seconds")
+        hashed = hash_password(password)
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
         try:
-            self._conn().execute(
+            taken = self._find(name)
+            if taken is not None:
+                raise AccountError(f"user {taken!r} exists already (names ignore case): "
+                                   "choose another name")
+            if not self.any():
+                role = "admin"
+            conn.execute(
                 "INSERT INTO users (name, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
-                (name, hash_password(password), role, created))
-        except sqlite3.IntegrityError:
-            raise AccountError(f"user {name!r} exists already: choose another name") from None
+                (name, hashed, role, created))
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
         return User(name, role, created)
+
+    def _find(self, name: str) -> str | None:
+        """The stored spelling of a user name, ignoring case (Unicode casefold)."""
+        folded = name.casefold()
+        for (stored,) in self._conn().execute("SELECT name FROM users"):
+            if stored.casefold() == folded:
+                return str(stored)
+        return None
+
+    def _existing(self, name: str) -> str:
+        found = self._find(name)
+        if found is None:
+            raise AccountError(f"no user {name!r}: see `diglot review users list`")
+        return found
+
+    def remove(self, name: str) -> str:
+        """Delete an account and its sessions (its past changes keep its name).
+
+        Args:
+            name: The user (case ignored).
+
+        Returns:
+            The name as it was stored.
+
+        Raises:
+            AccountError: No such user, or the store's last admin.
+        """
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            stored = self._existing(name)
+            self._keep_an_admin(stored)
+            conn.execute("DELETE FROM sessions WHERE user_name = ?", (stored,))
+            conn.execute("DELETE FROM users WHERE name = ?", (stored,))
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return stored
+
+    def _keep_an_admin(self, leaving: str) -> None:
+        """Refuse a change that would take the last admin away."""
+        admins = [n for (n,) in self._conn().execute("SELECT name FROM users WHERE role = ?",
+                                                     ("admin",))]
+        if admins == [leaving]:
+            raise AccountError(f"{leaving} is the store's last admin: make another user admin "
+                               "first (diglot review users role NAME admin)")
+
+    def set_password(self, name: str, password: str) -> str:
+        """Reset a user's password and end the user's sessions.
+
+        Returns:
+            The name as it was stored.
+
+        Raises:
+            AccountError: No such user, or a short password.
+        """
+        _check_password(password)
+        hashed = hash_password(password)
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            stored = self._existing(name)
+            conn.execute("UPDATE users SET password_hash = ? WHERE name = ?", (hashed, stored))
+            conn.execute("DELETE FROM sessions WHERE user_name = ?", (stored,))
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return stored
+
+    def set_role(self, name: str, role: str) -> str:
+        """Change a user's role (sessions take the new role at once).
+
+        Returns:
+            The name as it was stored.
+
+        Raises:
+            AccountError: No such user, an unknown role, or demoting the last admin.
+        """
+        if role not in ROLES:
+            raise AccountError(f"unknown role {role!r}: use reviewer or admin")
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            stored = self._existing(name)
+            if role != "admin":
+                self._keep_an_admin(stored)
+            conn.execute("UPDATE users SET role = ? WHERE name = ?", (role, stored))
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return stored
 
     def users(self) -> list[User]:
         """Every account, by name."""
@@ -212,6 +337,11 @@ class Accounts:
         now = _now().isoformat(timespec="seconds")
         self._conn().execute("DELETE FROM sessions WHERE token_hash = ? OR expires_at <= ?",
                              (_token_hash(token), now))
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"password too short: use at least {MIN_PASSWORD} characters")
 
 
 @functools.cache

@@ -17,6 +17,7 @@ from diglot.review.app import (
     MAX_INT,
     Unauthorized,
     actor_of,
+    client_of,
     context,
     error_json,
     session_of,
@@ -134,22 +135,24 @@ def get_session(request: Request) -> SessionOut:
 
 @router.post("/login", response_model=SessionOut,
              responses={401: {"description": "Wrong name or password"},
-                        429: {"description": "Five wrong passwords: wait 15 minutes"}})
+                        429: {"description": "Five wrong passwords for this name from this "
+                                             "address: wait 15 minutes"}})
 def login(body: Login, request: Request) -> object:
     """Log in with a name and password; sets the session cookie.
 
     A JSON body is required, which a cross-site form cannot send: that keeps login CSRF out.
     """
     ctx = context(request)
-    wait = ctx.throttle.locked(body.name)
+    client = client_of(request)
+    wait = ctx.throttle.locked(body.name, client)
     if wait:
         return error_json(429, f"too many wrong passwords for {body.name!r}: try again in "
                           f"{int(wait // 60) + 1} minutes")
     user = ctx.accounts.check(body.name, body.password)
     if user is None:
-        ctx.throttle.failed(body.name)
+        ctx.throttle.failed(body.name, client)
         return error_json(401, "wrong name or password: check both and try again")
-    ctx.throttle.succeeded(body.name)
+    ctx.throttle.succeeded(body.name, client)
     token, found = ctx.accounts.open_session(user.name, user.role)
     request.state.cookie = token
     return SessionOut(user=found.user, role=found.role, csrf=found.csrf)

@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from diglot.errors import ConfigError, DiglotError
-from diglot.review.accounts import Accounts, Session
+from diglot.review.accounts import Accounts, Session, check_name
 from diglot.review.security import Guard, Throttle, is_loopback, same_token
 from diglot.review.service import ReviewService
 from diglot.review.views import Actor, Conflict, ReviewError
@@ -105,6 +105,11 @@ def unicode_text(text: str) -> str:
 def context(request: Request) -> Context:
     ctx: Context = request.app.state.review
     return ctx
+
+
+def client_of(request: Request) -> str:
+    """The client's address (the login throttle counts per name and address)."""
+    return request.client.host if request.client else ""
 
 
 def session_of(request: Request) -> Session | None:
@@ -256,10 +261,13 @@ def create_app(db: Path, *, host: str = "127.0.0.1", user: str | None = None) ->
 
     Raises:
         ConfigError: The store is missing, or a non-loopback host without accounts.
+        AccountError: `user` is empty, too long or holds control characters.
     """
     if not db.is_file():
         raise ConfigError(f"{db}: no such project store; `diglot run INPUT -f SRC -t TGT --out "
                           "DIR` makes DIR/diglot.db")
+    if user is not None:
+        check_name(user)
     service = ReviewService(db)
     accounts = Accounts(db)
     loopback = is_loopback(host)

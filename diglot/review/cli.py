@@ -5,6 +5,8 @@ FastAPI and uvicorn are imported inside the command, so `diglot --help` stays fa
 
 from __future__ import annotations
 
+import errno
+import socket
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -75,13 +77,37 @@ def serve(db: Db,
         raise _fail(str(exc)) from None
     import uvicorn
 
+    # bound before the URL is printed: a busy port must not send the user to another server
+    sock = _listen(host, port)
     shown = f"[{host}]" if ":" in host else host
     mode = ("local mode: no accounts, you are "
             f"{web.state.review.local_user}" if web.state.review.local() else
             "log in with an account (diglot review users add)")
     typer.echo(f"diglot review: open http://{shown}:{port}/ ({mode}); Ctrl+C stops it")
-    uvicorn.run(web, host=host, port=port, log_level="warning", proxy_headers=False,
-                server_header=False)
+    config = uvicorn.Config(web, log_level="warning", proxy_headers=False, server_header=False)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to (host, port), or exit 2 with a one-line error (port in use)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host.strip("[]"), port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    except socket.gaierror as exc:
+        raise _fail(f"--host {host}: {exc.strerror}; give an address of this machine") from None
+    sock = socket.socket(family, kind, proto)
+    # as uvicorn does: a port left in TIME_WAIT may be reused, one with a listener may not
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise _fail(f"port {port} is in use (another diglot review?); give --port N"
+                        ) from None
+        raise _fail(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 @users_app.command("add")
@@ -94,15 +120,60 @@ def users_add(name: Annotated[str, typer.Argument(help="Login name.")], project:
               ) -> None:
     """Add a reviewer account (the password is asked twice)."""
     accounts = _accounts(project)
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _password(password_stdin)
+    first = not accounts.any()
     try:
         user = accounts.add(name, password, "admin" if admin else "reviewer")
     except (DiglotError, ConfigError) as exc:
         raise _fail(str(exc)) from None
-    typer.echo(f"added {user.name} ({user.role}); the server now asks everyone to log in")
+    why = (" as the store's first account, so that it has an admin"
+           if first and not admin else "")
+    typer.echo(f"added {user.name} ({user.role}{why}); the server now asks everyone to log in")
+
+
+def _password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+@users_app.command("remove")
+def users_remove(name: Annotated[str, typer.Argument(help="Login name.")],
+                 project: ProjectOpt) -> None:
+    """Remove an account and end its sessions (its past changes keep its name)."""
+    try:
+        stored = _accounts(project).remove(name)
+    except DiglotError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"removed {stored}; their sessions ended")
+
+
+@users_app.command("password")
+def users_password(name: Annotated[str, typer.Argument(help="Login name.")],
+                   project: ProjectOpt,
+                   password_stdin: Annotated[bool, typer.Option(
+                       help="Read the password from the first line of stdin (scripts).")
+                   ] = False) -> None:
+    """Set a new password for an account (asked twice) and end its sessions."""
+    accounts = _accounts(project)
+    try:
+        stored = accounts.set_password(name, _password(password_stdin))
+    except DiglotError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"new password for {stored}; their sessions ended (log in again)")
+
+
+@users_app.command("role")
+def users_role(name: Annotated[str, typer.Argument(help="Login name.")],
+               role: Annotated[str, typer.Argument(help="reviewer or admin.")],
+               project: ProjectOpt) -> None:
+    """Change an account's role (a store keeps at least one admin)."""
+    try:
+        stored = _accounts(project).set_role(name, role)
+    except DiglotError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"{stored} is now {role}")
 
 
 @users_app.command("list")

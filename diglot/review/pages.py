@@ -29,6 +29,7 @@ from diglot.review.app import (
     COOKIE,
     MAX_INT,
     LoginPage,
+    client_of,
     context,
     session_of,
     unicode_text,
@@ -229,18 +230,19 @@ async def login(request: Request) -> Response:
         return error_page(request, 403, "the login form expired: reload /login and try again")
     name, password = str(form.get("name", "")), str(form.get("password", ""))
     back = _safe_next(form.get("next"), "/")
-    wait = ctx.throttle.locked(name)
+    client = client_of(request)
+    wait = ctx.throttle.locked(name, client)
     user = None if wait else await run_in_threadpool(ctx.accounts.check, name, password)
     if user is None:
         if not wait:
-            ctx.throttle.failed(name)
-            wait = ctx.throttle.locked(name)
+            ctx.throttle.failed(name, client)
+            wait = ctx.throttle.locked(name, client)
         message = (f"too many wrong passwords for {name!r}: try again in "
                    f"{int(wait // 60) + 1} minutes" if wait
                    else "wrong name or password: check both and try again")
         return render(request, "login.html", 429 if wait else 401,
                       csrf=request.cookies.get(LOGIN_COOKIE, ""), next=back, error=message)
-    ctx.throttle.succeeded(name)
+    ctx.throttle.succeeded(name, client)
     token, _ = ctx.accounts.open_session(user.name, user.role)
     request.state.cookie = token
     return RedirectResponse(back, status_code=303)

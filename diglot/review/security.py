@@ -3,7 +3,8 @@
 One pure ASGI middleware does the checks that must come before any parsing: the Host header
 when bound to loopback (DNS rebinding), the request body limit (413 before a byte is parsed)
 and the security headers of every response. The login throttle lives in memory: five wrong
-passwords for one name within 15 minutes lock that name for 15 minutes, and nothing is written.
+passwords for one name from one address within 15 minutes lock that name for that address
+for 15 minutes, and nothing is written.
 """
 
 from __future__ import annotations
@@ -152,43 +153,69 @@ def same_token(given: str | None, expected: str) -> bool:
 
 
 class Throttle:
-    """Wrong-password counter per login name, in memory.
+    """Wrong-password counter per (login name, client address), in memory.
+
+    Keyed on both, so wrong passwords typed elsewhere cannot lock a user out: only the
+    address that typed them waits. At most `max_keys` keys are kept (the oldest go first), so
+    a flood of made-up names cannot grow the server's memory.
 
     Args:
         limit: Wrong passwords allowed within `window` seconds.
         window: Seconds over which wrong passwords count, and how long a lock lasts.
+        max_keys: Most (name, address) pairs remembered at once.
     """
 
-    def __init__(self, limit: int = 5, window: float = 15 * 60) -> None:
+    def __init__(self, limit: int = 5, window: float = 15 * 60, max_keys: int = 10_000) -> None:
         self.limit = limit
         self.window = window
-        self._failures: dict[str, deque[float]] = {}
-        self._locked_until: dict[str, float] = {}
+        self.max_keys = max_keys
+        self._failures: dict[tuple[str, str], deque[float]] = {}
+        self._locked_until: dict[tuple[str, str], float] = {}
         self._lock = threading.Lock()
 
-    def locked(self, name: str) -> float:
-        """Seconds until `name` may try again (0 when it may now)."""
+    def locked(self, name: str, client: str) -> float:
+        """Seconds until `name` may try again from `client` (0 when it may now)."""
+        key = (name, client)
         with self._lock:
-            until = self._locked_until.get(name, 0.0)
-            left = until - time.monotonic()
+            left = self._locked_until.get(key, 0.0) - time.monotonic()
             if left <= 0:
-                self._locked_until.pop(name, None)
+                self._locked_until.pop(key, None)
                 return 0.0
             return left
 
-    def failed(self, name: str) -> None:
-        """Count one wrong password; the `limit`-th within the window locks the name."""
+    def failed(self, name: str, client: str) -> None:
+        """Count one wrong password; the `limit`-th within the window locks the pair."""
         now = time.monotonic()
+        key = (name, client)
         with self._lock:
-            recent = self._failures.setdefault(name, deque())
+            recent = self._failures.pop(key, None) or deque()
+            self._failures[key] = recent  # re-inserted: the dict's order is least recent first
             recent.append(now)
             while recent and recent[0] <= now - self.window:
                 recent.popleft()
             if len(recent) >= self.limit:
-                self._locked_until[name] = now + self.window
+                self._locked_until[key] = now + self.window
                 recent.clear()
+            self._prune(now)
 
-    def succeeded(self, name: str) -> None:
-        """A right password clears the name's count."""
+    def succeeded(self, name: str, client: str) -> None:
+        """A right password clears the pair's count."""
         with self._lock:
-            self._failures.pop(name, None)
+            self._failures.pop((name, client), None)
+
+    def size(self) -> int:
+        """Keys held now (counts and locks)."""
+        with self._lock:
+            return len(self._failures) + len(self._locked_until)
+
+    def _prune(self, now: float) -> None:
+        if len(self._failures) + len(self._locked_until) <= self.max_keys:
+            return
+        for key in [k for k, until in self._locked_until.items() if until <= now]:
+            del self._locked_until[key]
+        for key in [k for k, d in self._failures.items() if not d or d[-1] <= now - self.window]:
+            del self._failures[key]
+        while self._failures and len(self._failures) + len(self._locked_until) > self.max_keys:
+            del self._failures[next(iter(self._failures))]
+        while len(self._locked_until) > self.max_keys:
+            del self._locked_until[next(iter(self._locked_until))]
