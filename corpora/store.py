@@ -20,7 +20,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO
 
-from corpora.beads import BeadText, bead_texts, save_beads, save_flags
+from corpora.beads import BeadText, bead_texts, save_flags
+from corpora.carry import save_run_beads
 from corpora.document import Document
 from corpora.schema import migrate
 from diglot.errors import StoreError
@@ -286,7 +287,10 @@ class Store:
         """Write a run's sentence links (beads) for a document, target and engine config.
 
         Creates the bitext when missing and records the run's glossary on it. Beads that
-        reviewers have touched are never deleted: see `corpora.beads.save_beads`.
+        reviewers have touched are never deleted: see `corpora.beads.save_beads`. The bitext
+        becomes the document's current one in this target language; a review of the one
+        it replaces (a run under another configuration, e.g. before a glossary change) is
+        carried into it: see `corpora.carry.save_run_beads`.
 
         Args:
             doc_id: The document.
@@ -301,8 +305,8 @@ class Store:
             The bitext id.
         """
         with self.transaction() as c:
-            return save_beads(c, doc_id, tgt, key, links, method, glossary_path,
-                              glossary_version)
+            return save_run_beads(c, doc_id, tgt, key, links, method, glossary_path,
+                                  glossary_version)
 
     def beads(self, bitext_id: int) -> list[BeadText]:
         """A bitext's active beads in document order with their current texts (what a

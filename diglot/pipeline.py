@@ -221,6 +221,7 @@ class Progressed:
         todo: Segments that were still to translate when the call began.
         reviewed: Of ``memory``, segments given a reviewer's correction of the same source
             text (under any configuration) instead of a machine translation.
+        reviewed_at: The positions of those segments.
     """
 
     done: int
@@ -228,6 +229,7 @@ class Progressed:
     memory: int
     todo: int
     reviewed: int = 0
+    reviewed_at: frozenset[int] = frozenset()
 
 
 def tidy_output(source: str, text: str, tgt: Language) -> str:
@@ -255,7 +257,7 @@ def translate_document(store: Store, doc_id: int, engine: Engine, batch_size: in
     known = store.recall(engine.src.code, engine.tgt.code, config.key, (w.text for w in work))
     recalled = [Outcome(w.translation_id, known[w.text].text, note=known[w.text].note)
                 for w in work if w.text in known]
-    reviewed = sum(known[w.text].reviewed for w in work if w.text in known)
+    reviewed = frozenset(w.position for w in work if w.text in known and known[w.text].reviewed)
     if recalled:
         store.record(run_id, recalled)
         progress.advance(len(recalled))
@@ -279,7 +281,7 @@ def translate_document(store: Store, doc_id: int, engine: Engine, batch_size: in
         memory += sum(o.error is None for o in repeats)
         progress.advance(len(every))
     store.finish_run(run_id, failed)
-    return Progressed(done, failed, memory, len(work), reviewed)
+    return Progressed(done, failed, memory, len(work), len(reviewed), reviewed)
 
 
 def _reference_blocks(path: Path, lang: str, doc: Document, input_path: Path) -> list[str]:
@@ -388,8 +390,9 @@ def _translate_stored(opts: RunOptions, project: Path, progress: Progress) -> _T
     summary.memory = {"hits": now.memory, "segments": now.todo,
                       "rate": round(now.memory / now.todo, 4) if now.todo else 0.0}
     summary.reused = len(finished) - now.done
-    # a re-run writes what the review gives: reviewers' texts count once, where they come in
-    summary.reviewed = now.reviewed + sum(len(b.src) for b in beads if b.reviewed)
+    # a re-run writes what the review gives: a segment counts once, whether its text came
+    # from a bead's review (carried from another configuration's bitext too) or was recalled
+    summary.reviewed = len(now.reviewed_at | {p for b in beads if b.reviewed for p in b.src})
     summary.failures = [{"segment": t.position, "text": doc.segments[t.position].text,
                          "error": t.error} for t in stored if t.status != "done"]
     summary.failed = len(summary.failures)

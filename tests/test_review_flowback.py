@@ -176,12 +176,15 @@ def test_a_new_configuration_takes_a_reviewers_edit_before_the_engine(doc: Path)
     assert summary.reviewed == 1 and summary.translated == 4
     assert _outputs(doc)[0] == MACHINE.replace("The cat sleeps.", "The cat is asleep.")
     again = run(_opts(doc, glossary))
-    assert again.reviewed == 0 and again.reused == 5  # stored now as this run's translation
+    # stored now as this run's translation; the review moved with the configuration, so
+    # the edit is this bitext's bead's text (one segment, counted once)
+    assert again.reviewed == 1 and again.reused == 5
     assert _outputs(doc)[0] == MACHINE.replace("The cat sleeps.", "The cat is asleep.")
     with _connect(doc) as conn:
-        rows = conn.execute("SELECT glossary_path, glossary_version FROM bitexts "
-                            "WHERE glossary_path IS NOT NULL").fetchall()
-    assert rows == [(str(glossary.resolve()), summary.glossary["version"])]
+        rows = conn.execute("SELECT id, glossary_path, glossary_version, superseded_by "
+                            "FROM bitexts ORDER BY id").fetchall()
+    assert rows == [(1, None, None, 2),
+                    (2, str(glossary.resolve()), summary.glossary["version"], None)]
 
 
 @needs_apertium
