@@ -281,7 +281,7 @@ def test_status_and_the_admin_rule(svc: ReviewService) -> None:
     assert (done.status, done.status_by, done.version) == ("confirmed", "alice", 2)
     assert svc.beads(ESSAY, show="unconfirmed").total == 19
     before = snapshot(svc.path)
-    with pytest.raises(Forbidden, match="confirmed by alice; only an admin can reopen it"):
+    with pytest.raises(Forbidden, match="row 5 was confirmed by alice: only alice or an admin can reopen it"):
         svc.set_status(ESSAY, bead.id, "needs-work", 2, BOB)
     with pytest.raises(ReviewError, match="status must be one of"):
         svc.set_status(ESSAY, bead.id, "done", 2, ALICE)
@@ -365,7 +365,7 @@ def test_move_source_and_target_sentences(svc: ReviewService) -> None:
         first = svc.beads(ESSAY, limit=1).beads[0]
         svc.move(ESSAY, first.id, "target", "previous", first.version, 1, ALICE)
     kept, lone = svc.split(ESSAY, a.id, 2, 0, left.version, ALICE)  # lone: 0:1, a's text
-    with pytest.raises(ReviewError, match=f"would leave bead {lone.id} with nothing"):
+    with pytest.raises(ReviewError, match=f"would leave row {lone.order} with nothing"):
         svc.move(ESSAY, lone.id, "target", "previous", lone.version, kept.version, ALICE)
     with pytest.raises(ReviewError, match="side must be"):
         svc.move(ESSAY, a.id, "left", "next", kept.version, lone.version, ALICE)

@@ -16,7 +16,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from diglot.review.terms import LIVE_CHECKS, Glossaries, Glossary, live_flags, term_hits
+from diglot.review.terms import (
+    LIVE_CHECKS,
+    Glossaries,
+    Glossary,
+    live_flags,
+    side_flags,
+    term_hits,
+)
 from diglot.review.views import BeadView, FlagView, NotFound, SourceSentence
 
 CHUNK = 500  # ids per IN (...) list, well under SQLite's variable limit
@@ -34,6 +41,7 @@ class Bitext:
     config_key: str
     glossary_path: str | None
     glossary_version: str | None
+    superseded_by: int | None = None
 
 
 class Row(NamedTuple):
@@ -65,7 +73,7 @@ def ints(text: str) -> tuple[int, ...]:
     return tuple(map(int, inner.split(","))) if inner.strip() else ()
 
 
-def _row(r: Any) -> Row:
+def read_row(r: Any) -> Row:
     return Row(r[0], r[1], float(r[2] or 0), ints(r[3]), r[4], ints(r[5]), r[6], r[7], r[8],
                r[9], r[10], r[11], r[12])
 
@@ -91,10 +99,12 @@ class Machine:
 
 @dataclass(frozen=True)
 class DocText:
-    """A document's segment texts and the heading each falls under, by segment position."""
+    """A document's segment texts, the heading each falls under and its block (paragraph,
+    heading, list item), by segment position."""
 
     texts: tuple[str, ...]
     sections: tuple[str, ...]
+    blocks: tuple[int, ...] = ()
 
 
 def chunks(items: Sequence[int]) -> Iterable[Sequence[int]]:
@@ -123,7 +133,8 @@ class Reader:
         """A bitext, or NotFound."""
         r = conn.execute(
             "SELECT b.id, b.document_id, d.name, d.lang, b.tgt_lang, b.config_key, "
-            "b.glossary_path, b.glossary_version FROM bitexts b JOIN documents d "
+            "b.glossary_path, b.glossary_version, b.superseded_by FROM bitexts b "
+            "JOIN documents d "
             "ON d.id = b.document_id WHERE b.id = ?", (bitext_id,)).fetchone()
         if r is None:
             raise NotFound(f"no bitext {bitext_id} in this store; open the overview to pick one")
@@ -134,7 +145,7 @@ class Reader:
         r = conn.execute(f"{ROW_SQL} WHERE id = ?", (bead_id,)).fetchone()
         if r is None or r[1] != bitext_id:
             raise NotFound(f"no bead {bead_id} in bitext {bitext_id}; reload the document")
-        row = _row(r)
+        row = read_row(r)
         if row.retired_at is not None:
             raise NotFound(f"bead {bead_id} was merged into its neighbour; reload the document")
         return row
@@ -143,7 +154,7 @@ class Reader:
         """Some beads' rows, by id."""
         out: dict[int, Row] = {}
         for part in chunks(list(ids)):
-            out |= {r[0]: _row(r) for r in conn.execute(
+            out |= {r[0]: read_row(r) for r in conn.execute(
                 f"{ROW_SQL} WHERE id IN ({marks(len(part))})", tuple(part))}
         return out
 
@@ -154,7 +165,7 @@ class Reader:
             f"{ROW_SQL} WHERE bitext_id = ? AND retired_at IS NULL AND (ord {cmp} ? OR "
             f"(ord = ? AND id {cmp} ?)) ORDER BY ord {order}, id {order} LIMIT 1",
             (row.bitext_id, row.ord, row.ord, row.id)).fetchone()
-        return _row(r) if r else None
+        return read_row(r) if r else None
 
     def order(self, conn: sqlite3.Connection, row: Row) -> int:
         """A bead's 1-based place among its bitext's active beads."""
@@ -171,7 +182,7 @@ class Reader:
             found = self._docs.get(document_id)
         if found is not None:
             return found
-        texts, sections, section = [], [], ""
+        texts, sections, blocks, section = [], [], [], ""
         for text, kind, block, last in conn.execute(
                 "SELECT s.text, b.kind, s.block_id, LAG(s.block_id) OVER (ORDER BY s.position) "
                 "FROM segments s JOIN blocks b ON b.id = s.block_id WHERE s.document_id = ? "
@@ -180,7 +191,8 @@ class Reader:
                 section = (f"{section} {text}" if block == last else text).strip("#* ")
             texts.append(text)
             sections.append(section)
-        found = DocText(tuple(texts), tuple(sections))
+            blocks.append(int(block))
+        found = DocText(tuple(texts), tuple(sections), tuple(blocks))
         with self._lock:
             self._docs[document_id] = found
         return found
@@ -293,7 +305,7 @@ class Reader:
             target, mtext = current[r.id], mtexts[r.id]
             edited = r.id in edits and target != mtext
             flags = self.flags(bitext, glossary, r.id, r.version, r.src, source, target, edited,
-                               stored)
+                               stored) + side_flags(r.src, target)
             terms = term_hits(glossary, source, target) if glossary else []
             notes = [n for p in r.tgt if (m := machine.get(p)) and (n := m.note)]
             edit = edits.get(r.id)

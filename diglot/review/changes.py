@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from corpora.splitter import split_sentences
 from diglot.review.beads import Bitext, Machine, Reader, Row
 from diglot.review.db import now
-from diglot.review.views import Actor, ReviewError
+from diglot.review.views import MAX_TEXT, Actor, Forbidden, Gone, ReviewError, TooLarge
 
 #: What an alignment change writes as the bead's method (it was aligned by a person).
 REVIEWED = "review"
@@ -29,6 +29,121 @@ class Stale(Exception):  # noqa: N818 - internal signal, never shown; becomes a 
         super().__init__(f"bead {bead_id} changed")
         self.bitext_id = bitext_id
         self.bead_id = bead_id
+
+
+#: Hints a refused text ends with, by what the text is for.
+_HINTS = {"text": ("to go back to the machine output, revert instead",
+                   "split the bead or shorten it")}
+
+
+def _bad_character(text: str) -> tuple[int, str, str] | None:
+    """The first character a reviewer's text must not hold: a C0 control character other
+    than tab and line breaks (NUL reaches the output files), DEL, or U+FFFD (a byte a form
+    could not decode as UTF-8); with its 1-based place and what to do."""
+    for k, c in enumerate(text, start=1):
+        code = ord(c)
+        if (code < 32 and c not in "\t\n\r") or code == 0x7F:
+            return k, f"the control character U+{code:04X}", "remove it"
+        if code == 0xFFFD:
+            return k, "U+FFFD (a byte that could not be read as UTF-8)", \
+                "retype that character, or send the text as UTF-8"
+    return None
+
+
+def clean_text(text: object, what: str = "text") -> str:
+    """A reviewer's text (a bead's target, a comment, a glossary term), checked: line breaks
+    made "\\n", surrounding space stripped.
+
+    Args:
+        text: The text as received.
+        what: What it is, as messages name it ("text", "comment", "source term"...).
+
+    Raises:
+        ReviewError: Not a string, empty or whitespace only, or holding a control character
+            or U+FFFD (the message names it and its place).
+        TooLarge: Longer than `MAX_TEXT` characters.
+    """
+    if not isinstance(text, str):
+        raise ReviewError(f"the {what} must be a string")
+    empty_hint, long_hint = _HINTS.get(what, ("", "shorten it"))
+    if len(text) > MAX_TEXT:
+        raise TooLarge(f"the {what} has {len(text):,} characters; the most is {MAX_TEXT:,}: "
+                       f"{long_hint}")
+    bad = _bad_character(text)
+    if bad is not None:
+        raise ReviewError(f"the {what} holds {bad[1]} at character {bad[0]}: {bad[2]}")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.strip()
+    if not text:
+        raise ReviewError(f"the {what} is empty; write something"
+                          + (f" ({empty_hint})" if empty_hint else ""))
+    return text
+
+
+def row_of(conn: sqlite3.Connection, reader: Reader, row: Row) -> str:
+    """How messages name a bead: its row number in the document view ("row 8")."""
+    return f"row {reader.order(conn, row)}"
+
+
+def writable(conn: sqlite3.Connection, bitext: Bitext) -> None:
+    """Refuse a write to a bitext a newer run replaced (its review was carried over there).
+
+    Raises:
+        Gone: The bitext is superseded; the message names the newer one.
+    """
+    if bitext.superseded_by is None:
+        return
+    found = conn.execute("SELECT created_at FROM bitexts WHERE id = ?",
+                         (bitext.superseded_by,)).fetchone()
+    when = str(found[0])[:16].replace("T", " ") if found else "a newer run"
+    raise Gone(f"{bitext.document} → {bitext.tgt_lang} (bitext {bitext.id}) was superseded by "
+               f"the run of {when}, which carries its review over: open "
+               f"/bitexts/{bitext.superseded_by} and make the change there")
+
+
+def guard(conn: sqlite3.Connection, reader: Reader, row: Row, actor: Actor,
+          verb: str = "change") -> None:
+    """Refuse a change to a bead someone else confirmed, unless the actor is an admin.
+
+    Raises:
+        Forbidden: The message says who confirmed it and what to do.
+    """
+    if row.status == "confirmed" and row.status_by != actor.name and actor.role != "admin":
+        raise Forbidden(f"{row_of(conn, reader, row)} was confirmed by {row.status_by}: only "
+                        f"{row.status_by} or an admin can {verb} it; comment on the bead, or "
+                        "ask an admin to reopen it")
+
+
+def reopen(conn: sqlite3.Connection, row: Row, version: int, actor: Actor) -> None:
+    """Set a confirmed bead back to unreviewed after a change of its text (the confirmation
+    was for a text it no longer has); logged as a status change. Call after the change."""
+    if row.status != "confirmed":
+        return
+    conn.execute("UPDATE links SET status = 'unreviewed', status_by = ?, status_at = ? "
+                 "WHERE id = ?", (actor.name, now(), row.id))
+    log(conn, row.bitext_id, "status", {"bead": row.id, "from": "confirmed",
+                                        "to": "unreviewed", "version": version,
+                                        "reason": "text changed"}, actor)
+
+
+def same_block(conn: sqlite3.Connection, reader: Reader, bitext: Bitext, a: Row, b: Row,
+               positions: Sequence[int]) -> None:
+    """Refuse an alignment change that would put source sentences of two blocks (paragraphs,
+    headings, list items) in one bead: the output document is written by block.
+
+    Args:
+        a: The first of the two beads, in document order.
+        b: The second.
+        positions: The source positions the changed bead(s) would join.
+
+    Raises:
+        ReviewError: Naming both rows.
+    """
+    blocks = reader.doc(conn, bitext.document_id).blocks
+    if len({blocks[p] for p in positions}) > 1:
+        n = reader.order(conn, a)
+        raise ReviewError(f"rows {n} and {n + 1} are in different paragraphs: the translated "
+                          "document keeps paragraphs; edit each bead instead")
 
 
 def expect(row: Row, version: int) -> None:
@@ -74,6 +189,39 @@ def log(conn: sqlite3.Connection, bitext_id: int, op: str, detail: dict[str, obj
                  (bitext_id, op, json.dumps(detail, ensure_ascii=False), actor.name, now()))
 
 
+def set_status(conn: sqlite3.Connection, reader: Reader, bitext: Bitext, row: Row,
+               status: str, text: str | None, base_version: int, actor: Actor) -> bool:
+    """Save a bead's new text (if it differs) and set its status, checking ``base_version``
+    once; return whether anything was written.
+
+    A text change of a confirmed bead sets it back to unreviewed unless the new status is
+    "confirmed"; a bead someone else confirmed cannot be edited or reopened but by an admin.
+    """
+    version, was = row.version, row.status
+    if text is not None:
+        current, _, _, machine = reader.texts(conn, bitext, [row])
+        if text != current[row.id]:
+            expect(row, base_version)
+            guard(conn, reader, row, actor)
+            version = bump(conn, row, base_version)
+            add_text(conn, row, text, "edit", version, base_version, actor,
+                     translation_id(row, machine))
+            if status != "confirmed":
+                reopen(conn, row, version, actor)
+                was = "unreviewed" if was == "confirmed" else was
+    if was == status:
+        return version != row.version
+    if version == row.version:  # no text written: check the version here
+        expect(row, base_version)
+        guard(conn, reader, row, actor, "reopen")
+    conn.execute("UPDATE links SET status = ?, status_by = ?, status_at = ?, "
+                 "version = version + 1 WHERE id = ? AND version = ?",
+                 (status, actor.name, now(), row.id, version))
+    log(conn, bitext.id, "status", {"bead": row.id, "from": was, "to": status,
+                                    "version": version + 1}, actor)
+    return True
+
+
 def _side(row: Row, src: Sequence[int], tgt: Sequence[int], version: int, text: str
           ) -> dict[str, object]:
     return {"id": row.id, "version": version, "source": list(src), "target_ids": list(tgt),
@@ -90,19 +238,23 @@ def merge_next(conn: sqlite3.Connection, reader: Reader, bitext: Bitext, row: Ro
     next bead is retired."""
     nxt = reader.neighbour(conn, row, after=True)
     if nxt is None:
-        raise ReviewError(f"bead {row.id} is the last of the document; there is no next bead "
-                          "to merge it with")
+        raise ReviewError(f"{row_of(conn, reader, row)} is the last of the document; there is "
+                          "no next bead to merge it with")
     expect(row, base_version)
     expect(nxt, next_version)
+    guard(conn, reader, row, actor, "merge")
+    guard(conn, reader, nxt, actor, "merge")
+    src, tgt = row.src + nxt.src, row.tgt + nxt.tgt
+    same_block(conn, reader, bitext, row, nxt, src)
     current = reader.texts(conn, bitext, [row, nxt])[0]
     text = _join(current[row.id], current[nxt.id])
-    src, tgt = row.src + nxt.src, row.tgt + nxt.tgt
     conn.execute("UPDATE links SET src_segments = ?, tgt_ids = ?, score = NULL, method = ?, "
                  "version = version + 1 WHERE id = ? AND version = ?",
                  (json.dumps(list(src)), json.dumps(list(tgt)), REVIEWED, row.id, row.version))
     conn.execute("UPDATE links SET retired_at = ?, version = version + 1 WHERE id = ? AND "
                  "version = ?", (now(), nxt.id, nxt.version))
     add_text(conn, row, text, "merge", row.version + 1, row.version, actor)
+    reopen(conn, row, row.version + 1, actor)
     log(conn, bitext.id, "merge", {
         "before": [_side(r, r.src, r.tgt, r.version, current[r.id]) for r in (row, nxt)],
         "after": [_side(row, src, tgt, row.version + 1, text)],
@@ -134,6 +286,7 @@ def split(conn: sqlite3.Connection, reader: Reader, bitext: Bitext, row: Row,
     pipeline's beads) are split with it; others stay with the first bead.
     """
     expect(row, base_version)
+    guard(conn, reader, row, actor, "split")
     text = reader.texts(conn, bitext, [row])[0][row.id]
     if not 0 <= source_count <= len(row.src):
         raise ReviewError(f"source_count must be 0 to {len(row.src)} (the bead's source "
@@ -164,6 +317,7 @@ def split(conn: sqlite3.Connection, reader: Reader, bitext: Bitext, row: Row,
                  (json.dumps(list(src1)), json.dumps(list(tgt1)), REVIEWED, row.id, row.version))
     add_text(conn, row, first_text, "split", row.version + 1, row.version, actor)
     add_text(conn, new, second_text, "split", 1, None, actor)
+    reopen(conn, row, row.version + 1, actor)
     log(conn, bitext.id, "split", {
         "before": [_side(row, row.src, row.tgt, row.version, text)],
         "after": [_side(row, src1, tgt1, row.version + 1, first_text),
@@ -192,34 +346,41 @@ def move(conn: sqlite3.Connection, reader: Reader, bitext: Bitext, row: Row, sid
     forward = direction == "next"
     other = reader.neighbour(conn, row, after=forward)
     if other is None:
-        raise ReviewError(f"bead {row.id} has no {direction} bead to move a sentence to")
+        raise ReviewError(f"{row_of(conn, reader, row)} has no {direction} bead to move a "
+                          "sentence to")
     expect(row, base_version)
     expect(other, other_version)
+    guard(conn, reader, row, actor, "move sentences of")
+    guard(conn, reader, other, actor, "move sentences into")
+    first, second = (row, other) if forward else (other, row)
     current = reader.texts(conn, bitext, [row, other])[0]
     text, other_text = current[row.id], current[other.id]
     src, other_src = row.src, other.src
     if side == "source":
         if not src:
-            raise ReviewError(f"bead {row.id} has no source sentence to move")
+            raise ReviewError(f"{row_of(conn, reader, row)} has no source sentence to move")
         moved = [src[-1]] if forward else [src[0]]
+        same_block(conn, reader, bitext, first, second, (*moved, *other.src))
         src = src[:-1] if forward else src[1:]
         other_src = (*moved, *other_src) if forward else (*other_src, *moved)
     else:
         sentences = _sentences(text, bitext.tgt_lang)
         if not sentences:
-            raise ReviewError(f"bead {row.id} has no target text to move")
+            raise ReviewError(f"{row_of(conn, reader, row)} has no target text to move")
+        same_block(conn, reader, bitext, first, second, (*row.src, *other.src))
         piece = sentences[-1] if forward else sentences[0]
         text = "".join(sentences[:-1] if forward else sentences[1:]).strip()
         other_text = _join(piece, other_text) if forward else _join(other_text, piece)
     if not src and not text:
-        raise ReviewError(f"this move would leave bead {row.id} with nothing; merge it with "
-                          "its neighbour instead")
+        raise ReviewError(f"this move would leave {row_of(conn, reader, row)} with nothing; "
+                          "merge it with its neighbour instead")
     before, after = [], []
     for old, new_src, new_text in ((row, src, text), (other, other_src, other_text)):
         conn.execute("UPDATE links SET src_segments = ?, score = NULL, method = ?, "
                      "version = version + 1 WHERE id = ? AND version = ?",
                      (json.dumps(list(new_src)), REVIEWED, old.id, old.version))
         add_text(conn, old, new_text, "move", old.version + 1, old.version, actor)
+        reopen(conn, old, old.version + 1, actor)
         before.append(_side(old, old.src, old.tgt, old.version, current[old.id]))
         after.append(_side(old, new_src, old.tgt, old.version + 1, new_text))
     log(conn, bitext.id, "move", {"side": side, "direction": direction, "before": before,

@@ -16,8 +16,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import NamedTuple
 
-from diglot.review.beads import Bitext, DocText, Edit, Machine, Reader, Row, ints
-from diglot.review.terms import Glossary
+from diglot.review.beads import (
+    ROW_SQL,
+    Bitext,
+    DocText,
+    Edit,
+    Machine,
+    Reader,
+    Row,
+    ints,
+    read_row,
+)
+from diglot.review.terms import Glossary, side_flags
 from diglot.review.views import FlagView, ReviewError, SectionCounts
 from evaluation.qa import PROBLEMS
 
@@ -69,6 +79,7 @@ class StateCache:
     def __init__(self, reader: Reader) -> None:
         self.reader = reader
         self._states: dict[int, tuple[tuple[object, ...], list[State]]] = {}
+        self._texts: dict[int, tuple[tuple[object, ...], dict[int, tuple[str, str]]]] = {}
         self._lock = threading.Lock()
 
     def signature(self, conn: sqlite3.Connection, bitext: Bitext) -> tuple[object, ...]:
@@ -99,26 +110,49 @@ class StateCache:
             self._states[bitext.id] = (signature, out)
         return out
 
+    def texts(self, conn: sqlite3.Connection, bitext: Bitext) -> dict[int, tuple[str, str]]:
+        """Each active bead's source and current target text, casefolded (what a search looks
+        in): read with a few queries over the bitext on the first search, then kept like the
+        states."""
+        with snapshot(conn):
+            signature = self.signature(conn, bitext)
+            with self._lock:
+                cached = self._texts.get(bitext.id)
+            if cached is not None and cached[0] == signature:
+                return cached[1]
+            rows = [read_row(r) for r in conn.execute(
+                f"{ROW_SQL} WHERE bitext_id = ? AND retired_at IS NULL", (bitext.id,))]
+            doc = self.reader.doc(conn, bitext.document_id)
+            current = self.reader.texts(conn, bitext, rows)[0]
+        out = {r.id: (" ".join(doc.texts[p] for p in r.src).casefold(),
+                      current[r.id].casefold()) for r in rows}
+        with self._lock:
+            self._texts[bitext.id] = (signature, out)
+        return out
+
     def _states_now(self, conn: sqlite3.Connection, bitext: Bitext, glossary: Glossary | None
                     ) -> list[State]:
-        light = conn.execute("SELECT id, src_segments, version, status, score FROM links "
+        light = conn.execute("SELECT id, src_segments, version, status, score, tgt_ids FROM links "
                              "WHERE bitext_id = ? AND retired_at IS NULL ORDER BY ord, id",
                              (bitext.id,)).fetchall()
         doc = self.reader.doc(conn, bitext.document_id)
         edits = self.reader.latest_edits(conn, [r[0] for r in light])
-        touched = self.reader.rows_by_id(conn, list(edits))
+        # rows read in full: edited beads, and beads with an empty side (their flag)
+        bare = [r[0] for r in light if r[1] == "[]" or r[5] == "[]"]
+        touched = self.reader.rows_by_id(conn, [*edits, *bare])
         machine = self.reader.machine(conn, bitext, (p for r in touched.values() for p in r.tgt))
         stored = self.reader.stored_flags(conn, bitext)
         comments = dict(conn.execute(
             "SELECT c.link_id, COUNT(*) FROM comments c JOIN links l ON l.id = c.link_id "
             "WHERE l.bitext_id = ? AND l.retired_at IS NULL GROUP BY c.link_id", (bitext.id,)))
         out, section = [], ""
-        for n, (bead, src_json, version, status, score) in enumerate(light, start=1):
+        for n, (bead, src_json, version, status, score, tgt_json) in enumerate(light, start=1):
             src = ints(src_json)
             if src:
                 section = doc.sections[src[0]]
             edit = edits.get(bead)
-            if edit is None and not stored:  # the common case: nothing to look at
+            if edit is None and not stored and src and tgt_json != "[]":
+                # the common case: nothing to look at
                 out.append(State(bead, src, version, status, score, n, section, False, (),
                                  comments.get(bead, 0)))
             else:
@@ -134,9 +168,12 @@ class StateCache:
         mtext = self.reader.machine_text(row, machine) if row is not None else ""
         edited = edit is not None and edit.text != mtext
         source = " ".join(doc.texts[p] for p in state.src)
+        target = edit.text if edit is not None else mtext
         flags = self.reader.flags(bitext, glossary, state.id, state.version, state.src, source,
-                           edit.text if edit is not None else mtext, edited, stored)
-        return state._replace(edited=edited, flags=flags)
+                                  target, edited, stored)
+        # without its row, an unedited bead has target ids (see _states_now): a target
+        return state._replace(edited=edited, flags=flags + side_flags(
+            state.src, target if edit is not None or row is not None else None))
 
     def patch(self, conn: sqlite3.Connection, bitext: Bitext, bead_id: int,
               before: tuple[object, ...], after: tuple[object, ...]) -> None:
@@ -146,6 +183,7 @@ class StateCache:
 
         Call inside the change's transaction, after the change.
         """
+        self._patch_text(conn, bitext, bead_id, before, after)
         with self._lock:
             cached = self._states.get(bitext.id)
         if cached is None or cached[0] != before:
@@ -169,6 +207,19 @@ class StateCache:
             self._states[bitext.id] = (after, states)
 
 
+    def _patch_text(self, conn: sqlite3.Connection, bitext: Bitext, bead_id: int,
+                    before: tuple[object, ...], after: tuple[object, ...]) -> None:
+        with self._lock:
+            cached = self._texts.get(bitext.id)
+        if cached is None or cached[0] != before or bead_id not in cached[1]:
+            return
+        row = self.reader.row(conn, bitext.id, bead_id)
+        target = self.reader.texts(conn, bitext, [row])[0][row.id].casefold()
+        texts = dict(cached[1])
+        texts[bead_id] = (texts[bead_id][0], target)
+        with self._lock:
+            self._texts[bitext.id] = (after, texts)
+
 
 def counts(section: str, states: list[State]) -> SectionCounts:
     """Review progress of some beads (a section, or a whole bitext with section "")."""
@@ -190,9 +241,10 @@ def sections(states: list[State]) -> list[SectionCounts]:
     return [counts(name, members) for name, members in groups]
 
 
-def select(states: list[State], show: str, check: str | None, max_score: float | None
-           ) -> list[State]:
-    """The beads a filter shows (see `ReviewService.beads`).
+def select(states: list[State], show: str, check: str | None, max_score: float | None,
+           texts: dict[int, tuple[str, str]] | None = None, q: str = "") -> list[State]:
+    """The beads a filter shows (see `ReviewService.beads`); with ``texts`` (see
+    `StateCache.texts`), only those whose source or target contains ``q`` (casefolded).
 
     Raises:
         ReviewError: An unknown ``show``.
@@ -208,5 +260,9 @@ def select(states: list[State], show: str, check: str | None, max_score: float |
         "edited": lambda s: s.edited,
         "low-score": lambda s: s.score is not None and s.score < threshold,
     }
-    return [s for s in states if keep[show](s)
-            and (check is None or any(f.check == check for f in s.flags))]
+    chosen = [s for s in states if keep[show](s)
+              and (check is None or any(f.check == check for f in s.flags))]
+    if texts is None:
+        return chosen
+    needle = q.casefold()
+    return [s for s in chosen if needle in texts[s.id][0] or needle in texts[s.id][1]]

@@ -8,14 +8,25 @@ based on are checked (optimistic concurrency): a change based on an old version 
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
 from diglot.review import changes, spread
-from diglot.review.beads import Reader, Row
-from diglot.review.changes import Stale, add_text, bump, expect, log, translation_id
+from diglot.review.beads import Bitext, Reader, Row
+from diglot.review.changes import (
+    Stale,
+    add_text,
+    bump,
+    clean_text,
+    expect,
+    guard,
+    reopen,
+    translation_id,
+    writable,
+)
 from diglot.review.db import Database, now
 from diglot.review.progress import StateCache, counts, sections, select
 from diglot.review.views import (
@@ -52,25 +63,6 @@ Target = tuple[int, int, int]  # (bitext id, bead id, version)
 T = TypeVar("T")
 
 MAX_PAGE = 1000
-
-
-def clean_text(text: object, what: str = "text") -> str:
-    """A reviewer's text, refused when empty or over `MAX_TEXT` characters.
-
-    Raises:
-        ReviewError: Not a string, or empty / whitespace only.
-        TooLarge: Longer than `MAX_TEXT`.
-    """
-    if not isinstance(text, str):
-        raise ReviewError(f"the {what} must be a string")
-    if len(text) > MAX_TEXT:
-        raise TooLarge(f"the {what} has {len(text):,} characters; the most is {MAX_TEXT:,}: "
-                       "split the bead or shorten it")
-    text = text.replace("\r\n", "\n").strip()
-    if not text:
-        raise ReviewError(f"the {what} is empty; write something (to go back to the machine "
-                          "output, revert instead)")
-    return text
 
 
 class ReviewService:
@@ -112,7 +104,8 @@ class ReviewService:
             states = self.states.states(conn, bitext)
             out.append(BitextSummary(
                 bitext.id, bitext.document, bitext.src_lang, bitext.tgt_lang, bitext.config_key,
-                engine or "", model, int(runs), last, counts("", states), sections(states)))
+                engine or "", model, int(runs), last, counts("", states), sections(states),
+                bitext.superseded_by))
         return out
 
     def bitext(self, bitext_id: int) -> BitextInfo:
@@ -131,7 +124,7 @@ class ReviewService:
         return BitextInfo(bitext.id, bitext.document_id, bitext.document, bitext.src_lang,
                           bitext.tgt_lang, bitext.config_key, engine, model,
                           bitext.glossary_path, bitext.glossary_version, len(states),
-                          sections(states))
+                          sections(states), bitext.superseded_by)
 
     def beads(self, bitext_id: int, *, offset: int = 0, limit: int = 100, show: str = "all",
               check: str | None = None, max_score: float | None = None,
@@ -149,6 +142,10 @@ class ReviewService:
             q: Only beads whose source or current target contains this text (case-insensitive);
                 None or blank for all.
 
+        Returns:
+            The page. An offset past the last bead is clamped: the page is then the last
+            one, and ``BeadPage.offset`` says where it starts (0 when no bead passes).
+
         Raises:
             NotFound: No such bitext.
             ReviewError: An unknown filter, or a bad offset or limit.
@@ -158,11 +155,15 @@ class ReviewService:
         conn = self.db.conn
         bitext = self.reader.bitext(conn, bitext_id)
         states = self.states.states(conn, bitext)
-        chosen = select(states, show, check, max_score)
+        q = q.strip() if q else ""
+        chosen = select(states, show, check, max_score,
+                        self.states.texts(conn, bitext) if q else None, q)
         counts: dict[str, int] = {}
         for s in states:
             for name in {f.check for f in s.flags}:
                 counts[name] = counts.get(name, 0) + 1
+        if offset >= len(chosen):
+            offset = max(0, (len(chosen) - 1) // limit * limit)
         page = chosen[offset:offset + limit]
         rows = self.reader.rows_by_id(conn, [s.id for s in page])
         views = self.reader.views(conn, bitext, [rows[s.id] for s in page], [s.order for s in page],
@@ -229,12 +230,10 @@ class ReviewService:
         Raises:
             NotFound: No such bead in that bitext.
         """
-        out = []
-        for bid, other, version in self.occurrences(bitext_id, bead_id):
-            view, document = self.bead(bid, other), self.bitext(bid).document
-            out.append(OccurrenceView(bid, other, version, view.order, document, view.target,
-                                      view.status, view.status_by, view.edited))
-        return out
+        conn = self.db.conn
+        bitext = self.reader.bitext(conn, bitext_id)
+        row = self.reader.row(conn, bitext_id, bead_id)
+        return spread.occurrence_views(conn, self.states, bitext, row)
 
     # writes -------------------------------------------------------------------------------
 
@@ -246,24 +245,34 @@ class ReviewService:
             yield
         except Stale as stale:
             current = self.bead(stale.bitext_id, stale.bead_id)
-            raise Conflict(f"bead {stale.bead_id} was changed by {current.updated_by or 'someone'}"
-                           f" (now version {current.version}); compare both versions and save "
-                           "again", current, yours) from None
+            todo = ("compare both versions and save again" if "text" in yours else
+                    "look at it and choose again")
+            raise Conflict(f"row {current.order} was changed by {current.updated_by or 'someone'}"
+                           f" (now version {current.version}); {todo}", current, yours) from None
+
+    def _open(self, conn: sqlite3.Connection, bitext_id: int) -> Bitext:
+        """A bitext to write to: `NotFound`, or `Gone` when a newer run superseded it."""
+        bitext = self.reader.bitext(conn, bitext_id)
+        writable(conn, bitext)
+        return bitext
 
     def _text_change(self, bitext_id: int, bead_id: int, base_version: int, actor: Actor,
                      kind: str, pick: Callable[[Row, str, str], str], yours: dict[str, object]
                      ) -> BeadView:
         """Write a new text version unless it equals the current text."""
         with self._write(yours), self.db.write() as conn:
-            bitext = self.reader.bitext(conn, bitext_id)
+            bitext = self._open(conn, bitext_id)
             row = self.reader.row(conn, bitext_id, bead_id)
             current, mtexts, _, machine = self.reader.texts(conn, bitext, [row])
             text = pick(row, current[row.id], mtexts[row.id])
             if text != current[row.id]:
                 before = self.states.signature(conn, bitext)
+                expect(row, base_version)
+                guard(conn, self.reader, row, actor)
                 version = bump(conn, row, base_version)
                 add_text(conn, row, text, kind, version, base_version, actor,
                          translation_id(row, machine))
+                reopen(conn, row, version, actor)
                 self.states.patch(conn, bitext, row.id, before,
                                   self.states.signature(conn, bitext))
         return self.bead(bitext_id, bead_id)
@@ -307,32 +316,33 @@ class ReviewService:
 
     def set_status(self, bitext_id: int, bead_id: int, status: str, base_version: int,
                    actor: Actor, text: str | None = None) -> BeadView:
-        """Mark a bead confirmed, needs-work or unreviewed.
+        """Mark a bead confirmed, needs-work or unreviewed; with a text, save it first, in
+        the same transaction ("save and confirm": the confirmation is for that text).
+
+        Args:
+            text: A new target text, or None; a text equal to the current one is no change.
 
         Raises:
-            ReviewError: An unknown status.
-            Forbidden: Reopening a bead someone else confirmed, without the admin role.
+            ReviewError: An unknown status, or a bad text (see `edit`).
+            TooLarge: A text over `MAX_TEXT` characters.
+            Forbidden: Reopening or editing a bead someone else confirmed, without the admin
+                role.
+            Gone: The bitext was superseded by a newer run.
             NotFound: No such bead in that bitext.
             Conflict: The bead is no longer at ``base_version``.
         """
         if status not in STATUSES:
             raise ReviewError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
-        with self._write({"status": status}), self.db.write() as conn:
-            bitext = self.reader.bitext(conn, bitext_id)
+        yours: dict[str, object] = {"status": status}
+        if text is not None:
+            text = clean_text(text)
+            yours["text"] = text
+        with self._write(yours), self.db.write() as conn:
+            bitext = self._open(conn, bitext_id)
             row = self.reader.row(conn, bitext_id, bead_id)
-            if row.status != status:
-                before = self.states.signature(conn, bitext)
-                expect(row, base_version)
-                if (row.status == "confirmed" and row.status_by != actor.name
-                        and actor.role != "admin"):
-                    raise Forbidden(f"bead {bead_id} was confirmed by {row.status_by}; only an "
-                                    "admin can reopen it (ask one, or comment on the bead)")
-                conn.execute("UPDATE links SET status = ?, status_by = ?, status_at = ?, "
-                             "version = version + 1 WHERE id = ? AND version = ?",
-                             (status, actor.name, now(), row.id, base_version))
-                log(conn, bitext_id, "status", {"bead": row.id, "from": row.status,
-                                                "to": status, "version": base_version + 1},
-                    actor)
+            before = self.states.signature(conn, bitext)
+            if changes.set_status(conn, self.reader, bitext, row, status, text, base_version,
+                                  actor):
                 self.states.patch(conn, bitext, row.id, before,
                                   self.states.signature(conn, bitext))
         return self.bead(bitext_id, bead_id)
@@ -347,7 +357,7 @@ class ReviewService:
         """
         text = clean_text(text, "comment")
         with self.db.write() as conn:
-            bitext = self.reader.bitext(conn, bitext_id)
+            bitext = self._open(conn, bitext_id)
             self.reader.row(conn, bitext_id, bead_id)
             before, at = self.states.signature(conn, bitext), now()
             cur = conn.execute("INSERT INTO comments (link_id, author, text, created_at) "
@@ -358,7 +368,7 @@ class ReviewService:
     def _realign(self, bitext_id: int, bead_id: int, yours: dict[str, object],
                  change: Callable[..., T], *args: object) -> T:
         with self._write(yours), self.db.write() as conn:
-            bitext = self.reader.bitext(conn, bitext_id)
+            bitext = self._open(conn, bitext_id)
             row = self.reader.row(conn, bitext_id, bead_id)
             return change(conn, self.reader, bitext, row, *args)
 
@@ -426,8 +436,9 @@ class ReviewService:
         try:
             targets = [(int(b), int(i), int(v)) for b, i, v in targets]
         except (TypeError, ValueError):
-            raise ReviewError("give each bead as [bitext id, bead id, version], as "
-                              "occurrences lists them") from None
+            raise ReviewError("beads must be a list of [bitext id, bead id, version] triples "
+                              "of whole numbers, e.g. [[2, 31, 4]], as occurrences lists them"
+                              ) from None
         text = self.bead(bitext_id, bead_id).target
         return self._realign(bitext_id, bead_id, {"text": text, "beads": targets},
                              spread.apply, targets, actor)
@@ -450,5 +461,5 @@ class ReviewService:
         if any(c in t for t in (source, target) for c in "\t\n\r"):
             raise ReviewError("a term cannot hold a tab or a line break; give one term a side")
         with self.db.write() as conn:
-            bitext = self.reader.bitext(conn, bitext_id)
+            bitext = self._open(conn, bitext_id)
             return spread.add_term(conn, self.path, bitext, source, target, actor)

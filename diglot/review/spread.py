@@ -12,11 +12,19 @@ from pathlib import Path
 from corpora.textio import read_text, split_lines, write_atomic
 from diglot.errors import DiglotError
 from diglot.review.beads import Bitext, Reader, Row
-from diglot.review.changes import Stale, add_text, bump, translation_id
+from diglot.review.changes import (
+    Stale,
+    add_text,
+    bump,
+    reopen,
+    row_of,
+    translation_id,
+    writable,
+)
 from diglot.review.db import now
 from diglot.review.progress import StateCache
 from diglot.review.terms import language
-from diglot.review.views import Actor, GlossaryChange, ReviewError
+from diglot.review.views import Actor, Forbidden, GlossaryChange, OccurrenceView, ReviewError
 from glossary.termbase import _roles, read_termbase
 
 Target = tuple[int, int, int]  # (bitext id, bead id, version)
@@ -45,7 +53,8 @@ def occurrences(conn: sqlite3.Connection, cache: StateCache, bitext: Bitext, row
     starts = conn.execute(
         "SELECT b.id, s.position FROM segments s JOIN documents d ON d.id = s.document_id "
         "JOIN bitexts b ON b.document_id = s.document_id WHERE s.text = ? AND d.lang = ? "
-        "AND b.tgt_lang = ?", (first, bitext.src_lang, bitext.tgt_lang)).fetchall()
+        "AND b.tgt_lang = ? AND b.superseded_by IS NULL",
+        (first, bitext.src_lang, bitext.tgt_lang)).fetchall()
     by_bitext: dict[int, list[int]] = {}
     for bid, pos in starts:
         by_bitext.setdefault(int(bid), []).append(int(pos))
@@ -60,6 +69,23 @@ def occurrences(conn: sqlite3.Connection, cache: StateCache, bitext: Bitext, row
     return sorted(found)
 
 
+def occurrence_views(conn: sqlite3.Connection, cache: StateCache, bitext: Bitext, row: Row
+                     ) -> list[OccurrenceView]:
+    """`occurrences` with each bead's row number, document, text and status."""
+    reader, out = cache.reader, []
+    found = occurrences(conn, cache, bitext, row)
+    for bid in sorted({b for b, _, _ in found}):
+        other = reader.bitext(conn, bid)
+        order = {s.id: s.order for s in cache.states(conn, other)}
+        rows = reader.rows_by_id(conn, [i for b, i, _ in found if b == bid])
+        current, mtexts, edits, _ = reader.texts(conn, other, list(rows.values()))
+        for r in sorted(rows.values(), key=lambda r: order[r.id]):
+            edited = r.id in edits and current[r.id] != mtexts[r.id]
+            out.append(OccurrenceView(bid, r.id, r.version, order[r.id], other.document,
+                                      current[r.id], r.status, r.status_by, edited))
+    return out
+
+
 def apply(conn: sqlite3.Connection, reader: Reader, bitext: Bitext, row: Row,
           targets: list[Target], actor: Actor) -> int:
     """Write a bead's current text to other occurrences of its source (all or nothing).
@@ -67,26 +93,36 @@ def apply(conn: sqlite3.Connection, reader: Reader, bitext: Bitext, row: Row,
     Raises:
         ReviewError: A target is not an occurrence of this bead's source, or is repeated.
         NotFound: A target bead does not exist (or not in the bitext named).
+        Gone: A target's bitext was superseded by a newer run.
+        Forbidden: A target was confirmed by someone else and the actor is no admin.
         Stale: A target's version changed since it was listed.
 
     Returns:
         How many beads were written (targets whose text already matched are left as they are).
     """
     if len(set(targets)) != len(targets):
-        raise ReviewError("a bead is listed twice; give each occurrence once")
+        raise ReviewError("a bead is listed twice; give each occurrence once, as occurrences "
+                          "lists them")
     source = _source(reader, conn, bitext, row)
     text = reader.texts(conn, bitext, [row])[0][row.id]
     checked = []
     for bid, bead_id, version in targets:
         other = reader.bitext(conn, bid)
         target = reader.row(conn, bid, bead_id)
+        writable(conn, other)
         if (target.id == row.id or other.tgt_lang != bitext.tgt_lang
                 or other.src_lang != bitext.src_lang
                 or _source(reader, conn, other, target) != source):
-            raise ReviewError(f"bead {bead_id} of bitext {bid} is not another occurrence of "
-                              f"bead {row.id}'s source; list them with occurrences first")
+            raise ReviewError(f"{row_of(conn, reader, target)} of {other.document} is not "
+                              f"another occurrence of {row_of(conn, reader, row)}'s source; "
+                              "list them with occurrences first")
         if target.version != version:
             raise Stale(bid, bead_id)
+        if target.status == "confirmed" and target.status_by != actor.name \
+                and actor.role != "admin":
+            raise Forbidden(f"{row_of(conn, reader, target)} of {other.document} was confirmed "
+                            f"by {target.status_by}: only {target.status_by} or an admin can "
+                            "change it; leave it out, or ask an admin")
         checked.append((other, target, version))
     written = 0
     for other, target, version in checked:
@@ -96,6 +132,7 @@ def apply(conn: sqlite3.Connection, reader: Reader, bitext: Bitext, row: Row,
         new = bump(conn, target, version)
         add_text(conn, target, text, "apply", new, version, actor,
                  translation_id(target, machine), f"applied from bead {row.id}")
+        reopen(conn, target, new, actor)
         written += 1
     return written
 

@@ -121,6 +121,26 @@ def term_hits(glossary: Glossary, source: str, target: str) -> list[TermHit]:
     return hits
 
 
+EMPTY_SIDE = "empty-side"
+_NO_SOURCE = FlagView(EMPTY_SIDE, "warning", "no source sentence: merge this bead with a "
+                      "neighbour, or move a sentence to it")
+_NO_TARGET = FlagView(EMPTY_SIDE, "warning", "no target text: write one, or merge this bead "
+                      "with a neighbour")
+
+
+def side_flags(src: tuple[int, ...], target: str | None) -> tuple[FlagView, ...]:
+    """The "empty-side" flag of a bead with no source sentence or no target text (a split
+    or a move can leave one; the output document then has a sentence with nothing facing it).
+
+    Args:
+        src: The bead's source segment positions.
+        target: Its current target text; None when not read (a bead with target ids whose
+            machine text is taken to be there).
+    """
+    no_target = target is not None and not target.strip()
+    return (() if src else (_NO_SOURCE,)) + ((_NO_TARGET,) if no_target else ())
+
+
 def live_flags(glossary: Glossary | None, src: str, tgt: str, source: str, target: str
                ) -> list[FlagView]:
     """The one-segment QA checks (and the glossary check) on a reviewer's text.
