@@ -72,6 +72,8 @@ class RevertIn(Strict):
 class StatusIn(Strict):
     status: Literal["confirmed", "needs-work", "unreviewed"]
     base_version: Version
+    text: Text | None = Field(default=None, description="A new target text saved with the "
+                              "status in one step (save and confirm); null: the text stays")
 
 
 class CommentIn(Strict):
@@ -180,11 +182,18 @@ def beads(request: Request, actor: Reader, bid: BitextId,
           limit: Annotated[int, Query(ge=1, le=1000)] = 100,
           show: Literal["all", "flagged", "unconfirmed", "needs-work", "edited",
                         "low-score"] = "all",
-          check: str | None = None, max_score: float | None = None) -> BeadPage:
-    """One page of a bitext's beads in document order, filtered."""
+          check: str | None = None, max_score: float | None = None,
+          q: Annotated[str | None, Query(max_length=200, description="Only beads whose source "
+                                         "or target contains this (case ignored)")] = None
+          ) -> BeadPage:
+    """One page of a bitext's beads in document order, filtered; an offset past the end
+    gives the last page."""
     ctx = context(request)
     page = ctx.service.beads(bid, offset=offset, limit=limit, show=show, check=check,
-                             max_score=max_score)
+                             max_score=max_score, q=q)
+    if page.total and offset >= page.total:
+        page = ctx.service.beads(bid, offset=(page.total - 1) // limit * limit, limit=limit,
+                                 show=show, check=check, max_score=max_score, q=q)
     ctx.presence.saw(actor.name, bid, page.beads[0].section if page.beads else "")
     return page
 
@@ -238,9 +247,10 @@ def revert(request: Request, actor: Writer, bid: BitextId, bead: BeadId, body: R
 @router.post("/bitexts/{bid}/beads/{bead}/status", response_model=BeadView, responses=_CHANGE)
 def status(request: Request, actor: Writer, bid: BitextId, bead: BeadId, body: StatusIn
            ) -> BeadView:
-    """Confirm, mark needs-work, or reopen a bead."""
+    """Confirm, mark needs-work, or reopen a bead; with ``text``, save that text first in
+    the same step (save and confirm)."""
     return context(request).service.set_status(bid, bead, body.status, body.base_version,
-                                               actor)
+                                               actor, text=body.text)
 
 
 @router.post("/bitexts/{bid}/beads/{bead}/comments", response_model=CommentView,

@@ -11,6 +11,8 @@ from __future__ import annotations
 import getpass
 import threading
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,6 +74,29 @@ class Presence:
 
 
 @dataclass
+class Flash:
+    """One message per session for the next page it shows ("written to 3 beads"), in memory.
+
+    Keyed by the session's CSRF token; at most `limit` are kept (the oldest go first).
+    """
+
+    limit: int = 1000
+    messages: dict[str, str] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def put(self, key: str, message: str) -> None:
+        with self.lock:
+            self.messages.pop(key, None)
+            self.messages[key] = message
+            while len(self.messages) > self.limit:
+                del self.messages[next(iter(self.messages))]
+
+    def pop(self, key: str) -> str:
+        with self.lock:
+            return self.messages.pop(key, "")
+
+
+@dataclass
 class Context:
     """What every handler needs, kept on ``app.state.review``."""
 
@@ -82,6 +107,7 @@ class Context:
     presence: Presence
     loopback: bool
     local_user: str
+    flash: Flash = field(default_factory=Flash)
 
     def local(self) -> bool:
         """Local mode: bound to loopback and no accounts yet (checked on every request)."""
@@ -193,7 +219,7 @@ def _validation_message(exc: RequestValidationError) -> tuple[int, str]:
 
 
 def _install_handlers(app: FastAPI) -> None:
-    from diglot.review import pages
+    from diglot.review import forms, pages
 
     @app.exception_handler(Conflict)
     async def conflict(request: Request, exc: Conflict) -> Response:
@@ -210,13 +236,20 @@ def _install_handlers(app: FastAPI) -> None:
         if isinstance(exc, Unauthorized):
             back = request.url.path if request.method == "GET" else "/"
             return RedirectResponse(f"/login?{urlencode({'next': back})}", status_code=303)
+        if request.method == "POST":
+            return forms.form_error(request, exc)
         return pages.error_page(request, exc.status, str(exc))
 
     @app.exception_handler(DiglotError)
     async def diglot_error(request: Request, exc: DiglotError) -> Response:
+        status = int(getattr(exc, "status", 400))
         if _is_api(request):
-            return error_json(400, str(exc))
-        return pages.error_page(request, 400, str(exc))
+            return error_json(status, str(exc))
+        if request.method == "POST":
+            error = ReviewError(str(exc))
+            error.status = status
+            return forms.form_error(request, error)
+        return pages.error_page(request, status, str(exc))
 
     @app.exception_handler(LoginPage)
     async def login_page(request: Request, exc: LoginPage) -> Response:
@@ -276,18 +309,40 @@ def create_app(db: Path, *, host: str = "127.0.0.1", user: str | None = None) ->
                           "one first (diglot review users add NAME --project "
                           f"{db} --admin), or serve on 127.0.0.1")
     app = FastAPI(title="diglot review", docs_url=None, redoc_url=None,
-                  openapi_url="/api/openapi.json",
+                  openapi_url="/api/openapi.json", lifespan=_warm,
                   description="Review a bitext's beads: read, edit, confirm, realign, comment.")
     app.state.review = Context(db, service, accounts, Throttle(), Presence(), loopback,
                                user or _login_name())
-    from diglot.review import api, pages
+    from diglot.review import api, forms, pages
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(forms.router)
     pages.mount_static(app)
     _install_handlers(app)
     app.add_middleware(Guard, loopback=loopback, cookie=COOKIE)
     return app
+
+
+@asynccontextmanager
+async def _warm(app: FastAPI) -> AsyncIterator[None]:
+    """At start, read each current bitext's first page in a background thread: the progress
+    cache's first build (about 0.2 s on 10,000 beads) is then done before anyone asks."""
+    ctx: Context = app.state.review
+    thread = threading.Thread(target=_read_first_pages, args=(ctx.service,),
+                              name="diglot-review-warm", daemon=True)
+    thread.start()
+    yield
+    thread.join(timeout=5)
+
+
+def _read_first_pages(service: ReviewService) -> None:
+    try:
+        for bitext in service.overview():
+            if bitext.superseded_by is None:
+                service.beads(bitext.id, offset=0, limit=100)
+    except Exception:  # noqa: BLE001 - only a warm-up: the first request reads it again
+        return
 
 
 def _login_name() -> str:

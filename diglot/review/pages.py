@@ -10,8 +10,6 @@ from __future__ import annotations
 import difflib
 import re
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -32,12 +30,12 @@ from diglot.review.app import (
     client_of,
     context,
     session_of,
-    unicode_text,
     writer,
 )
+from diglot.review.forms import safe_next
 from diglot.review.security import same_token
-from diglot.review.service import ReviewService
-from diglot.review.views import Actor, BeadView, Conflict, ReviewError, TermHit
+from diglot.review.terms import Glossaries
+from diglot.review.views import Actor, BeadView, BitextInfo, Conflict, ReviewError, TermHit
 
 HERE = Path(__file__).resolve().parent
 PAGE = 100
@@ -134,15 +132,29 @@ def _page_session(request: Request) -> Any:
 
 def render(request: Request, name: str, code: int = 200, **values: Any) -> HTMLResponse:
     found = getattr(request.state, "session", None)
+    ctx = context(request)
     values.setdefault("session", found)
     values.setdefault("csrf", found.csrf if found else "")
-    values.setdefault("local", context(request).local())
+    values.setdefault("local", ctx.local())
+    values.setdefault("flash", ctx.flash.pop(found.csrf) if found else "")
     return templates.TemplateResponse(request, name, values, status_code=code)
 
 
-def error_page(request: Request, status: int, message: str) -> Response:
-    """An error as a small page (the message says what to do)."""
-    return render(request, "error.html", status, status=status, message=message)
+def error_page(request: Request, status: int, message: str,
+               links: list[tuple[str, str]] | None = None) -> Response:
+    """An error as a small page (the message says what to do), with links onward."""
+    return render(request, "error.html", status, status=status, message=message,
+                  links=links or [("Back to the overview", "/")])
+
+
+def gone_page(request: Request, bid: int, message: str) -> Response:
+    """A write on a superseded bitext: the message and a link to the bitext now reviewed."""
+    try:
+        newer = context(request).service.bitext(bid).superseded_by
+    except ReviewError:
+        newer = None
+    links = [("Open the current run's document", f"/bitexts/{newer}")] if newer else []
+    return error_page(request, 410, message, links + [("Back to the overview", "/")])
 
 
 def conflict_page(request: Request, exc: Conflict) -> Response:
@@ -152,14 +164,32 @@ def conflict_page(request: Request, exc: Conflict) -> Response:
     return _bead_page(request, bead.bitext_id, bead.id, status=409, conflict=exc)
 
 
-def _safe_next(value: object, fallback: str) -> str:
-    text = value if isinstance(value, str) else ""
-    # a path on this server only: browsers read "//host", and a backslash after the first
-    # slash, as another site
-    return text if _LOCAL_PATH.match(text) else fallback
+def bead_page_again(request: Request, bid: int, bead: int, status: int, message: str,
+                    action: str, kept: dict[str, str]) -> Response:
+    """A refused form post: the bead page with the error, and what the user typed in the
+    field it came from (the editor, the comment box or the glossary form)."""
+    try:
+        return _bead_page(request, bid, bead, status=status, error=message, action=action,
+                          kept=kept)
+    except ReviewError:
+        return error_page(request, status, message, [("Back to the document",
+                                                      f"/bitexts/{bid}")])
 
 
-_LOCAL_PATH = re.compile(r"/(?![/\\])[^\s\\]*\Z")
+def _doc_link(info: BitextInfo, bead: BeadView) -> str:
+    """The document view's page that shows `bead`, at the bead."""
+    return f"/bitexts/{info.id}?offset={(bead.order - 1) // PAGE * PAGE}#bead-{bead.id}"
+
+
+_GLOSSARIES = Glossaries()
+
+
+def glossary_now(info: BitextInfo) -> str | None:
+    """The version of the bitext's glossary file now, when it differs from the run's."""
+    found = _GLOSSARIES.get(info.glossary_path, info.src_lang, info.tgt_lang)
+    if found is None or found.version == info.glossary_version:
+        return None
+    return found.version
 
 
 # pages --------------------------------------------------------------------------------------
@@ -169,27 +199,42 @@ def overview(request: Request) -> Response:
     request.state.session = _page_session(request)
     ctx = context(request)
     bitexts = ctx.service.overview()
-    return render(request, "overview.html", bitexts=bitexts, presence=ctx.presence.now(),
-                  names={b.id: b.document for b in bitexts})
+    return render(request, "overview.html",
+                  bitexts=[b for b in bitexts if b.superseded_by is None],
+                  older=[b for b in bitexts if b.superseded_by is not None],
+                  presence=ctx.presence.now(), names={b.id: b.document for b in bitexts},
+                  page_size=PAGE)
 
 
 @router.get("/bitexts/{bid}", response_class=HTMLResponse)
 def document(request: Request, bid: BitextId,
              offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
-             show: str = "all", check: str | None = None) -> Response:
+             show: str = "all", check: str | None = None, q: str | None = None) -> Response:
     found = request.state.session = _page_session(request)
     ctx = context(request)
-    show = show if show in SHOWS else "all"
+    if show not in SHOWS:
+        return error_page(request, 400, f"unknown filter show={show[:40]!r}: choose one of "
+                          f"{', '.join(SHOWS)}", [(f"show {s}", f"/bitexts/{bid}?show={s}")
+                                                  for s in SHOWS])
     info = ctx.service.bitext(bid)
-    page = ctx.service.beads(bid, offset=offset, limit=PAGE, show=show, check=check or None)
+    q = (q or "").strip()[:200] or None
+    page = ctx.service.beads(bid, offset=offset, limit=PAGE, show=show, check=check or None,
+                             q=q)
+    if page.total and offset >= page.total:  # past the end: the last page
+        offset = (page.total - 1) // PAGE * PAGE
+        page = ctx.service.beads(bid, offset=offset, limit=PAGE, show=show,
+                                 check=check or None, q=q)
+    offset = page.offset
     ctx.presence.saw(found.user, bid, page.beads[0].section if page.beads else "")
-    query = {"show": show, **({"check": check} if check else {})}
+    query = {"show": show, **({"check": check} if check else {}), **({"q": q} if q else {})}
 
     def link(**change: Any) -> str:
         return f"/bitexts/{bid}?" + urlencode({**query, "offset": offset, **change})
 
+    notes = {b.id: ctx.service.comments(bid, b.id) for b in page.beads if b.comments}
     return render(request, "document.html", info=info, page=page, show=show, check=check,
-                  shows=SHOWS, link=link, here=link(), page_size=PAGE)
+                  q=q or "", shows=SHOWS, link=link, here=link(), page_size=PAGE,
+                  notes=notes, glossary_now=glossary_now(info))
 
 
 @router.get("/bitexts/{bid}/beads/{bead}", response_class=HTMLResponse)
@@ -199,17 +244,26 @@ def bead_page(request: Request, bid: BitextId, bead: BeadId) -> Response:
 
 
 def _bead_page(request: Request, bid: int, bead_id: int, status: int = 200,
-               conflict: Conflict | None = None) -> Response:
+               conflict: Conflict | None = None, error: str = "", action: str = "",
+               kept: dict[str, str] | None = None) -> Response:
     ctx = context(request)
     bead = ctx.service.bead(bid, bead_id)
     found = request.state.session
     if found is not None:
         ctx.presence.saw(found.user, bid, bead.section)
     history = ctx.service.history(bid, bead_id)
-    return render(request, "bead.html", status, info=ctx.service.bitext(bid), bead=bead,
+    info = ctx.service.bitext(bid)
+    kept = kept or {}
+    editor = kept.get("text") if action in ("edit", "status") else None
+    if conflict is not None and conflict.yours.get("text") is not None:
+        editor = str(conflict.yours["text"])
+    return render(request, "bead.html", status, info=info, bead=bead,
                   history=history, comments=ctx.service.comments(bid, bead_id),
-                  occurrences=ctx.service.occurrences(bid, bead_id), conflict=conflict,
-                  here=f"/bitexts/{bid}/beads/{bead_id}")
+                  occurrences=ctx.service.occurrence_views(bid, bead_id), conflict=conflict,
+                  here=f"/bitexts/{bid}/beads/{bead_id}", error=error, editor_text=editor,
+                  comment_text=kept.get("text", "") if action == "comment" else "",
+                  term=kept if action == "glossary" else {}, back=_doc_link(info, bead),
+                  glossary_now=glossary_now(info))
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -217,7 +271,7 @@ def login_form(request: Request, next: str = "/") -> Response:
     if context(request).local():
         return RedirectResponse("/", status_code=303)
     token = secrets.token_urlsafe(16)
-    response = render(request, "login.html", csrf=token, next=_safe_next(next, "/"), error="")
+    response = render(request, "login.html", csrf=token, next=safe_next(next, "/"), error="")
     response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict", path="/login")
     return response
 
@@ -229,7 +283,7 @@ async def login(request: Request) -> Response:
     if not same_token(str(form.get("csrf", "")), request.cookies.get(LOGIN_COOKIE, "")):
         return error_page(request, 403, "the login form expired: reload /login and try again")
     name, password = str(form.get("name", "")), str(form.get("password", ""))
-    back = _safe_next(form.get("next"), "/")
+    back = safe_next(form.get("next"), "/")
     client = client_of(request)
     wait = ctx.throttle.locked(name, client)
     user = None if wait else await run_in_threadpool(ctx.accounts.check, name, password)
@@ -253,128 +307,3 @@ def logout(request: Request, actor: Writer) -> Response:
     context(request).accounts.close_session(request.cookies.get(COOKIE, ""))
     request.state.cookie = ""
     return RedirectResponse("/login", status_code=303)
-
-
-# form posts ---------------------------------------------------------------------------------
-
-def _int(form: Any, name: str, default: int | None = None) -> int:
-    value = str(form.get(name, "")).strip()
-    if not value and default is not None:
-        return default
-    try:
-        number = int(value)
-        if not 0 <= number <= MAX_INT:
-            raise ValueError(value)
-        return number
-    except ValueError:
-        raise ReviewError(f"field {name} must be a whole number (got {value[:20]!r}): "
-                          "reload the page and try again") from None
-
-
-def _neighbour_version(request: Request, bid: int, bead: int, step: int) -> int:
-    """The current version of the bead `step` places away (forms made at a page's edge)."""
-    service = context(request).service
-    order = service.bead(bid, bead).order
-    page = service.beads(bid, offset=max(order - 1 + step, 0), limit=1)
-    if not page.beads or page.beads[0].order != order + step:
-        raise ReviewError("there is no bead on that side to change with this one")
-    return page.beads[0].version
-
-
-@dataclass
-class _Post:
-    """One form post on a bead: each action is a method that returns the bead to show."""
-
-    request: Request
-    bid: int
-    bead: int
-    form: Any
-    actor: Actor
-
-    def text(self, name: str) -> str:
-        return unicode_text(str(self.form.get(name, "")))
-
-    def base(self) -> int:
-        return _int(self.form, "base_version")
-
-    def other(self, name: str, step: int) -> int:
-        """A neighbour's version: from the form, else read now (a form at a page's edge)."""
-        return _int(self.form, name, 0) or _neighbour_version(self.request, self.bid,
-                                                             self.bead, step)
-
-    def edit(self, service: ReviewService) -> int:
-        service.edit(self.bid, self.bead, self.text("text"), self.base(), self.actor)
-        return self.bead
-
-    def status(self, service: ReviewService) -> int:
-        service.set_status(self.bid, self.bead, self.text("status"), self.base(), self.actor)
-        return self.bead
-
-    def revert(self, service: ReviewService) -> int:
-        to = self.text("to_edit").strip()
-        service.revert(self.bid, self.bead, _int(self.form, "to_edit") if to else None,
-                       self.base(), self.actor)
-        return self.bead
-
-    def comment(self, service: ReviewService) -> int:
-        service.comment(self.bid, self.bead, self.text("text"), self.actor)
-        return self.bead
-
-    def merge_next(self, service: ReviewService) -> int:
-        service.merge_next(self.bid, self.bead, self.base(), self.other("next_version", 1),
-                           self.actor)
-        return self.bead
-
-    def split(self, service: ReviewService) -> int:
-        service.split(self.bid, self.bead, _int(self.form, "source_count"),
-                      _int(self.form, "target_at"), self.base(), self.actor)
-        return self.bead
-
-    def move(self, service: ReviewService) -> int:
-        side, _, direction = self.text("op").partition("-")
-        if side not in ("source", "target") or direction not in ("previous", "next"):
-            raise ReviewError("op must be source-previous, source-next, target-previous or "
-                              "target-next: reload the page")
-        step = -1 if direction == "previous" else 1
-        neighbour = self.other("next_version" if step == 1 else "prev_version", step)
-        first, _ = service.move(self.bid, self.bead, side, direction, self.base(), neighbour,
-                                self.actor)
-        return first.id
-
-    def apply(self, service: ReviewService) -> int:
-        try:
-            targets = [tuple(int(x) for x in item.split(":"))
-                       for item in self.text("beads").split(",") if item]
-        except ValueError:
-            targets = [()]
-        if any(len(t) != 3 for t in targets):
-            raise ReviewError("beads must be bitext:bead:version items: reload the page")
-        service.apply(self.bid, self.bead, [(t[0], t[1], t[2]) for t in targets], self.actor)
-        return self.bead
-
-
-_ACTIONS: dict[str, Callable[[_Post, ReviewService], int]] = {
-    "edit": _Post.edit, "status": _Post.status, "revert": _Post.revert,
-    "comment": _Post.comment, "merge-next": _Post.merge_next, "split": _Post.split,
-    "move": _Post.move, "apply": _Post.apply}
-
-
-@router.post("/bitexts/{bid}/beads/{bead}/{action}")
-async def bead_action(request: Request, actor: Writer, bid: BitextId, bead: BeadId,
-                      action: str) -> Response:
-    if action not in _ACTIONS:
-        raise ReviewError(f"unknown action {action!r}: use one of {', '.join(_ACTIONS)}")
-    form = await request.form()
-    post = _Post(request, bid, bead, form, actor)
-    shown = await run_in_threadpool(_ACTIONS[action], post, context(request).service)
-    back = _safe_next(form.get("next"), f"/bitexts/{bid}")
-    return RedirectResponse(f"{back}#bead-{shown}", status_code=303)
-
-
-@router.post("/bitexts/{bid}/glossary")
-async def add_term(request: Request, actor: Writer, bid: BitextId) -> Response:
-    form = await request.form()
-    service = context(request).service
-    await run_in_threadpool(service.add_term, bid, str(form.get("source", "")),
-                            str(form.get("target", "")), actor)
-    return RedirectResponse(_safe_next(form.get("next"), f"/bitexts/{bid}"), status_code=303)
