@@ -51,9 +51,9 @@ def _connect(doc: Path) -> sqlite3.Connection:
     return sqlite3.connect(doc.parent / "out" / "diglot.db", isolation_level=None)
 
 
-def _bead(conn: sqlite3.Connection, position: int) -> int:
-    row = conn.execute("SELECT id FROM links WHERE retired_at IS NULL AND src_segments = ?",
-                       (json.dumps([position]),)).fetchone()
+def _bead(conn: sqlite3.Connection, position: int, bitext: int = 1) -> int:
+    row = conn.execute("SELECT id FROM links WHERE retired_at IS NULL AND src_segments = ? "
+                       "AND bitext_id = ?", (json.dumps([position]), bitext)).fetchone()
     return int(row[0])
 
 
@@ -90,6 +90,14 @@ def _merge(conn: sqlite3.Connection, first: int, second: int, text: str) -> None
     conn.execute("INSERT INTO link_ops (bitext_id, op, detail, author, created_at) SELECT "
                  "bitext_id, 'merge', '{}', 'ana', ? FROM links WHERE id = ?", (NOW, first))
     _edit(conn, first, text, kind="merge")
+
+
+def _status(conn: sqlite3.Connection, bead: int, status: str) -> None:
+    """A status change as the spec writes it: on the bead, and in its bitext's log."""
+    conn.execute("UPDATE links SET status = ?, status_by = 'ana', status_at = ?, "
+                 "version = version + 1 WHERE id = ?", (status, NOW, bead))
+    conn.execute("INSERT INTO link_ops (bitext_id, op, detail, author, created_at) SELECT "
+                 "bitext_id, 'status', '{}', 'ana', ? FROM links WHERE id = ?", (NOW, bead))
 
 
 @needs_apertium
@@ -185,6 +193,82 @@ def test_a_new_configuration_takes_a_reviewers_edit_before_the_engine(doc: Path)
                             "FROM bitexts ORDER BY id").fetchall()
     assert rows == [(1, None, None, 2),
                     (2, str(glossary.resolve()), summary.glossary["version"], None)]
+
+
+@needs_apertium
+def test_a_term_added_to_the_glossary_carries_the_review_into_one_current_bitext(
+        doc: Path) -> None:
+    """Finding 3, as the trial did it: review (comment, confirm, merge, edit), add a term to
+    the glossary file, the same `diglot run`: one current bitext, holding the review; the
+    older one superseded and left as it was; the output has the reviewed text. Then the term
+    is taken out again: the older configuration's bitext becomes current with the review as
+    it is now, a later edit included (no outdated review comes back)."""
+    glossary = doc.parent / "terms.es-en.tsv"
+    glossary.write_text("es\ten\ntexto\ttext\n", encoding="utf-8")
+    command = [sys.executable, "-m", "diglot", "run", str(doc), "--from", "es", "--to", "en",
+               "--out", str(doc.parent / "out"), "--glossary", str(glossary)]
+    subprocess.run(command, check=True, capture_output=True)
+    with _connect(doc) as conn:
+        conn.execute("INSERT INTO comments (link_id, author, text, created_at) VALUES "
+                     "(?, 'bob', 'check the title', ?)", (_bead(conn, 0), NOW))
+        _status(conn, _bead(conn, 1), "confirmed")  # "The dog eats.", as the engine wrote it
+        merged = _bead(conn, 2)
+        _merge(conn, merged, _bead(conn, 3), "The cat sleeps; I have 3 houses.")
+        _status(conn, merged, "needs-work")
+        _edit(conn, _bead(conn, 4), "The end.")
+        _status(conn, _bead(conn, 4), "confirmed")
+        old = conn.execute("SELECT * FROM links ORDER BY id").fetchall()
+    with glossary.open("a", encoding="utf-8") as terms:
+        terms.write("perro\thound\n")  # Apertium's "dog" becomes "hound" (see the heading)
+    subprocess.run(command, check=True, capture_output=True)
+    assert _outputs(doc) == (
+        "# The hound\n\nThe dog eats. The cat sleeps; I have 3 houses.\n\nThe end.\n",
+        "El perro\tThe hound\nEl perro come.\tThe dog eats.\n"
+        "El gato duerme. Tengo 3 casas.\tThe cat sleeps; I have 3 houses.\n"
+        "Fin del texto.\tThe end.\n")
+    summary = json.loads((doc.parent / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["reviewed"] == 4  # segments 1 to 4: all but the unreviewed heading
+    with _connect(doc) as conn:
+        assert conn.execute("SELECT id, superseded_by FROM bitexts ORDER BY id").fetchall() == [
+            (1, 2), (2, None)]
+        assert conn.execute("SELECT * FROM links WHERE bitext_id = 1 ORDER BY id").fetchall() == old
+        beads = conn.execute("SELECT id, src_segments, version, status, status_by, status_at "
+                             "FROM links WHERE bitext_id = 2 AND retired_at IS NULL ORDER BY ord"
+                             ).fetchall()
+        assert [b[1:] for b in beads] == [
+            ("[0]", 1, "unreviewed", None, None), ("[1]", 3, "confirmed", "ana", NOW),
+            ("[2, 3]", 3, "needs-work", "ana", NOW), ("[4]", 3, "confirmed", "ana", NOW)]
+        ids = [b[0] for b in beads]
+        assert conn.execute("SELECT link_id, author, text, created_at FROM comments WHERE "
+                            "link_id >= ?", (ids[0],)).fetchall() == [
+            (ids[0], "bob", "check the title", NOW)]
+        history = conn.execute("SELECT link_id, text, author, created_at, version, "
+                               "base_version, kind FROM edits WHERE link_id >= ? ORDER BY id",
+                               (ids[0],)).fetchall()
+        carried = history[2][3]
+        # the reviewers' rows as they wrote them; the confirmed bead keeps the text confirmed
+        assert history == [
+            (ids[2], "The cat sleeps; I have 3 houses.", "ana", NOW, 2, 1, "merge"),
+            (ids[3], "The end.", "ana", NOW, 2, 1, "edit"),
+            (ids[1], "The dog eats.", "diglot run", carried, 3, 2, "carry")]
+        op, detail = conn.execute("SELECT op, detail FROM link_ops WHERE bitext_id = 2"
+                                  ).fetchone()
+        assert (op, json.loads(detail)["from"], json.loads(detail)["kept"]) == (
+            "carry", 1, [ids[1]])
+        _edit(conn, _bead(conn, 4, bitext=2), "The end of it.")
+    glossary.write_text("es\ten\ntexto\ttext\n", encoding="utf-8")  # the term taken out
+    subprocess.run(command, check=True, capture_output=True)
+    assert _outputs(doc)[0] == (
+        "# The dog\n\nThe dog eats. The cat sleeps; I have 3 houses.\n\nThe end of it.\n")
+    with _connect(doc) as conn:
+        assert conn.execute("SELECT id, superseded_by FROM bitexts ORDER BY id").fetchall() == [
+            (1, None), (2, 1)]
+        assert conn.execute("SELECT src_segments, status FROM links WHERE bitext_id = 1 AND "
+                            "retired_at IS NULL ORDER BY ord").fetchall() == [
+            ("[0]", "unreviewed"), ("[1]", "confirmed"), ("[2, 3]", "needs-work"),
+            ("[4]", "confirmed")]
+        assert conn.execute("SELECT COUNT(*) FROM links WHERE bitext_id = 1 AND retired_at IS "
+                            "NOT NULL").fetchone()[0] == 5  # its own beads: kept, retired
 
 
 @needs_apertium
