@@ -6,11 +6,14 @@ Expected texts, spans and counts are written by hand from the sample and its Ape
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import sqlite3
 import tempfile
 import threading
 from collections.abc import Iterator
+from dataclasses import astuple
 from pathlib import Path
 
 import pytest
@@ -26,7 +29,9 @@ from diglot.review.service import (
     CheckCount,
     Conflict,
     Forbidden,
+    Gone,
     NotFound,
+    OccurrenceView,
     ReviewError,
     ReviewService,
     TooLarge,
@@ -281,7 +286,8 @@ def test_status_and_the_admin_rule(svc: ReviewService) -> None:
     assert (done.status, done.status_by, done.version) == ("confirmed", "alice", 2)
     assert svc.beads(ESSAY, show="unconfirmed").total == 19
     before = snapshot(svc.path)
-    with pytest.raises(Forbidden, match="row 5 was confirmed by alice: only alice or an admin can reopen it"):
+    with pytest.raises(Forbidden,
+                       match="row 5 was confirmed by alice: only alice or an admin can reopen it"):
         svc.set_status(ESSAY, bead.id, "needs-work", 2, BOB)
     with pytest.raises(ReviewError, match="status must be one of"):
         svc.set_status(ESSAY, bead.id, "done", 2, ALICE)
@@ -550,3 +556,229 @@ def test_a_missing_or_newer_store_is_refused(tmp_path: Path) -> None:
         conn.execute("PRAGMA user_version = 99")
     with pytest.raises(StoreError, match="newer than this diglot"):
         ReviewService(newer)
+
+
+# rules from the user trial ----------------------------------------------------------------
+
+
+def ops(db: Path) -> list[tuple[str, str, str]]:
+    with sqlite3.connect(db) as conn:
+        return [(op, json.loads(detail).get("to", ""), author) for op, detail, author in
+                conn.execute("SELECT op, detail, author FROM link_ops ORDER BY id")]
+
+
+def test_a_bead_confirmed_by_someone_else_cannot_be_changed(svc: ReviewService) -> None:
+    heading = by_source(svc, "La traducción como trabajo")  # row 4
+    bead = by_source(svc, SOCIAL)  # row 5
+    after = svc.beads(ESSAY, offset=5, limit=1).beads[0]  # row 6, same paragraph
+    svc.edit(ESSAY, bead.id, "All translation is social labour.", 1, ALICE)
+    svc.set_status(ESSAY, bead.id, "confirmed", 2, ALICE)
+    before = snapshot(svc.path)
+    refused = "row 5 was confirmed by alice: only alice or an admin can"
+    attempts = [
+        lambda: svc.edit(ESSAY, bead.id, "Bob's text.", 3, BOB),
+        lambda: svc.revert(ESSAY, bead.id, None, 3, BOB),
+        lambda: svc.set_status(ESSAY, bead.id, "confirmed", 3, BOB, text="Bob's text."),
+        lambda: svc.set_status(ESSAY, bead.id, "needs-work", 3, BOB),
+        lambda: svc.merge_next(ESSAY, bead.id, 3, after.version, BOB),
+        lambda: svc.merge_next(ESSAY, heading.id, heading.version, 3, BOB),  # the next one
+        lambda: svc.split(ESSAY, bead.id, 1, 4, 3, BOB),
+        lambda: svc.move(ESSAY, bead.id, "target", "next", 3, after.version, BOB),
+        lambda: svc.move(ESSAY, after.id, "source", "previous", after.version, 3, BOB)]
+    for attempt in attempts:
+        with pytest.raises(Forbidden, match=refused + r" [\w ]+ it; comment on the bead, or "
+                           "ask an admin to reopen it"):
+            attempt()
+    svc.edit(ESSAY, bead.id, "All translation is social labour. ", 3, BOB)  # no change
+    assert snapshot(svc.path) == before
+    # the admin may; the confirmation was for the old text: back to unreviewed, logged
+    edited = svc.edit(ESSAY, bead.id, "Every translation is social labour.", 3, ADMIN)
+    assert (edited.status, edited.status_by, edited.version) == ("unreviewed", "carol", 4)
+    assert ops(svc.path) == [("status", "confirmed", "alice"), ("status", "unreviewed", "carol")]
+    # so may the confirmer, with the same effect
+    svc.set_status(ESSAY, bead.id, "confirmed", 4, ALICE)
+    merged = svc.merge_next(ESSAY, bead.id, 5, after.version, ALICE)
+    assert (merged.status, merged.version) == ("unreviewed", 6)
+    assert [o[:2] for o in ops(svc.path)][-2:] == [("merge", ""), ("status", "unreviewed")]
+
+
+def test_save_and_confirm_in_one_transaction(svc: ReviewService) -> None:
+    bead = by_source(svc, SOCIAL)
+    done = svc.set_status(ESSAY, bead.id, "confirmed", 1, ALICE,
+                          text="Every translation is social labour.")
+    assert (done.target, done.status, done.status_by, done.version, done.edited) == (
+        "Every translation is social labour.", "confirmed", "alice", 3, True)
+    assert [(h.version, h.kind, h.author) for h in svc.history(ESSAY, bead.id)] == [
+        (1, "machine", None), (2, "edit", "alice")]
+    assert ops(svc.path) == [("status", "confirmed", "alice")]
+    # stale: nothing written, the conflict carries both the text and the status asked for
+    before = snapshot(svc.path)
+    with pytest.raises(Conflict, match="row 5 was changed by alice") as caught:
+        svc.set_status(ESSAY, bead.id, "confirmed", 1, BOB, text="Bob's text.")
+    assert caught.value.yours == {"status": "confirmed", "text": "Bob's text."}
+    with pytest.raises(Conflict, match="look at it and choose again"):
+        svc.set_status(ESSAY, bead.id, "needs-work", 1, ALICE)
+    with pytest.raises(ReviewError, match="the text is empty"):
+        svc.set_status(ESSAY, bead.id, "confirmed", 3, ALICE, text="  ")
+    assert snapshot(svc.path) == before
+    # the same text: only the status changes; her own confirmed bead, saved and confirmed
+    again = svc.set_status(ESSAY, bead.id, "needs-work", 3, ALICE,
+                           text="Every translation is social labour. ")
+    assert (again.status, again.version, len(svc.history(ESSAY, bead.id))) == ("needs-work", 4, 2)
+    svc.set_status(ESSAY, bead.id, "confirmed", 4, ALICE)
+    kept = svc.set_status(ESSAY, bead.id, "confirmed", 5, ALICE, text="Each translation.")
+    assert (kept.target, kept.status, kept.version) == ("Each translation.", "confirmed", 6)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("Every\x00 translation", "holds the control character U+0000 at character 6: remove it"),
+    ("\x1b[31mred", "holds the control character U+001B at character 1"),
+    ("caf\ufffd", "holds U+FFFD (a byte that could not be read as UTF-8) at character 4: "
+     "retype that character, or send the text as UTF-8")])
+def test_control_characters_are_refused(svc: ReviewService, text: str, message: str) -> None:
+    bead = by_source(svc, SOCIAL)
+    before = snapshot(svc.path)
+    with pytest.raises(ReviewError, match=re.escape("the text " + message)):
+        svc.edit(ESSAY, bead.id, text, 1, ALICE)
+    with pytest.raises(ReviewError, match=re.escape("the comment " + message)):
+        svc.comment(ESSAY, bead.id, text, ALICE)
+    with pytest.raises(ReviewError, match=re.escape("the target term " + message)):
+        svc.add_term(ESSAY, "ensayo", text, ADMIN)
+    assert snapshot(svc.path) == before
+
+
+def test_tabs_and_line_breaks_are_kept(svc: ReviewService) -> None:
+    bead = by_source(svc, SOCIAL)
+    assert svc.edit(ESSAY, bead.id, "a\tb\r\nc\rd", 1, ALICE).target == "a\tb\nc\nd"
+
+
+def test_comment_and_term_messages_do_not_speak_of_beads(svc: ReviewService) -> None:
+    bead = by_source(svc, SOCIAL)
+    with pytest.raises(ReviewError, match=r"^the comment is empty; write something$"):
+        svc.comment(ESSAY, bead.id, " ", ALICE)
+    with pytest.raises(TooLarge, match=r"the most is 20,000: shorten it$"):
+        svc.comment(ESSAY, bead.id, "x" * (MAX_TEXT + 1), ALICE)
+    with pytest.raises(ReviewError, match=r"^the source term is empty; write something$"):
+        svc.add_term(ESSAY, "", "essay", ADMIN)
+    with pytest.raises(ReviewError, match=r"revert instead"):
+        svc.edit(ESSAY, bead.id, "", 1, ALICE)
+    with pytest.raises(ReviewError, match=r"a list of \[bitext id, bead id, version\] triples "
+                       r"of whole numbers, e.g. \[\[2, 31, 4\]\]"):
+        svc.apply(ESSAY, bead.id, "bead 3", ALICE)  # type: ignore[arg-type]
+
+
+def test_occurrence_views_and_the_rules_of_apply(svc: ReviewService) -> None:
+    bead = by_source(svc, SOCIAL)
+    twin = by_source(svc, SOCIAL, NOTE)  # row 2 of the note, after its heading
+    fixed = svc.edit(ESSAY, bead.id, "Every translation is social labour.", 1, ALICE)
+    assert svc.occurrence_views(ESSAY, bead.id) == [OccurrenceView(
+        NOTE, twin.id, 1, 2, "nota.es.md", SOCIAL_EN, "unreviewed", None, False)]
+    assert svc.occurrences(ESSAY, bead.id) == [(NOTE, twin.id, 1)]
+    svc.set_status(NOTE, twin.id, "confirmed", 1, BOB)
+    assert astuple(svc.occurrence_views(ESSAY, bead.id)[0])[1:] == (
+        twin.id, 2, 2, "nota.es.md", SOCIAL_EN, "confirmed", "bob", False)
+    before = snapshot(svc.path)
+    with pytest.raises(Forbidden, match="row 2 of nota.es.md was confirmed by bob: only bob "
+                       "or an admin can change it; leave it out, or ask an admin"):
+        svc.apply(ESSAY, bead.id, [(NOTE, twin.id, 2)], ALICE)
+    assert snapshot(svc.path) == before
+    assert svc.apply(ESSAY, bead.id, [(NOTE, twin.id, 2)], ADMIN) == 1
+    applied = svc.bead(NOTE, twin.id)
+    assert (applied.target, applied.status, applied.version) == (
+        fixed.target, "unreviewed", 3)
+
+
+def test_a_superseded_bitext_is_read_only(svc: ReviewService) -> None:
+    bead = by_source(svc, SOCIAL)
+    twin = by_source(svc, SOCIAL, NOTE)
+    svc.edit(ESSAY, bead.id, "Every translation is social labour.", 1, ALICE)
+    with sqlite3.connect(svc.path) as conn:  # the note's newer run is, here, bitext 1
+        conn.execute("UPDATE bitexts SET superseded_by = 1 WHERE id = 2")
+        newer = str(conn.execute("SELECT created_at FROM bitexts WHERE id = 1").fetchone()[0])
+    assert [(s.id, s.superseded_by) for s in svc.overview()] == [(1, None), (2, 1)]
+    assert (svc.bitext(NOTE).superseded_by, svc.bitext(ESSAY).superseded_by) == (1, None)
+    assert svc.occurrences(ESSAY, bead.id) == []  # only current bitexts are reached
+    assert svc.bead(NOTE, twin.id).target == SOCIAL_EN  # still readable
+    before = snapshot(svc.path)
+    gone = (rf"nota.es.md → en \(bitext 2\) was superseded by the run of "
+            rf"{newer[:10]} {newer[11:16]}, which carries its review over: open /bitexts/1")
+    for attempt in [
+            lambda: svc.edit(NOTE, twin.id, "x", 1, ALICE),
+            lambda: svc.revert(NOTE, twin.id, None, 1, ALICE),
+            lambda: svc.set_status(NOTE, twin.id, "confirmed", 1, ALICE),
+            lambda: svc.comment(NOTE, twin.id, "x", ALICE),
+            lambda: svc.merge_next(NOTE, twin.id, 1, 1, ALICE),
+            lambda: svc.split(NOTE, twin.id, 1, 3, 1, ALICE),
+            lambda: svc.move(NOTE, twin.id, "target", "next", 1, 1, ALICE),
+            lambda: svc.apply(ESSAY, bead.id, [(NOTE, twin.id, 1)], ALICE),
+            lambda: svc.add_term(NOTE, "ensayo", "essay", ADMIN)]:
+        with pytest.raises(Gone, match=gone) as caught:
+            attempt()
+        assert caught.value.status == 410
+    assert snapshot(svc.path) == before
+
+
+def test_merge_and_move_keep_paragraphs(svc: ReviewService) -> None:
+    beads = svc.beads(ESSAY).beads
+    row = {b.order: b for b in beads}
+    before = snapshot(svc.path)
+    # row 3 ends the first paragraph, row 4 is a heading; row 7 ends a paragraph, 8 starts one
+    cases = [(lambda: svc.merge_next(ESSAY, row[3].id, 1, 1, ALICE), 3),
+             (lambda: svc.move(ESSAY, row[7].id, "source", "next", 1, 1, ALICE), 7),
+             (lambda: svc.move(ESSAY, row[8].id, "source", "previous", 1, 1, ALICE), 7),
+             (lambda: svc.move(ESSAY, row[8].id, "target", "previous", 1, 1, ALICE), 7)]
+    for attempt, first in cases:
+        with pytest.raises(ReviewError, match=f"^rows {first} and {first + 1} are in different "
+                           "paragraphs: the translated document keeps paragraphs; edit each "
+                           "bead instead$"):
+            attempt()
+    assert snapshot(svc.path) == before
+    assert svc.merge_next(ESSAY, row[6].id, 1, 1, ALICE).order == 6  # rows 6, 7: one paragraph
+
+
+def test_a_bead_with_an_empty_side_is_flagged(svc: ReviewService) -> None:
+    bead = by_source(svc, SOCIAL)
+    assert svc.beads(ESSAY, check="empty-side").total == 0
+    first, second = svc.split(ESSAY, bead.id, 1, 4, 1, ALICE)  # a 0:1 bead after it
+    assert [(f.check, f.severity, f.message) for f in second.flags] == [
+        ("empty-side", "warning", "no source sentence: merge this bead with a neighbour, or "
+         "move a sentence to it")]
+    assert not any(f.check == "empty-side" for f in first.flags)
+    # the heading keeps its source, its text goes to a 0:1 bead after it
+    lone, rest = svc.split(ESSAY, by_source(svc, "Conclusión").id, 1, 0, 1, ALICE)
+    assert ("empty-side", "no target text: write one, or merge this bead with a neighbour") in [
+        (f.check, f.message) for f in lone.flags]
+    page = svc.beads(ESSAY, check="empty-side")
+    assert [b.id for b in page.beads] == [second.id, lone.id, rest.id]
+    assert CheckCount("empty-side", 3) in page.checks
+    fresh = ReviewService(svc.path)
+    assert fresh.beads(ESSAY, check="empty-side") == page
+    fresh.close()
+
+
+def test_filters_refuse_unknown_names_and_clamp_the_offset(svc: ReviewService) -> None:
+    with pytest.raises(ReviewError, match="show must be one of all, flagged, unconfirmed, "
+                       "needs-work, edited, low-score, not 'zzz'"):
+        svc.beads(ESSAY, show="zzz")
+    past = svc.beads(ESSAY, offset=5000)
+    assert (past.total, past.offset, [b.order for b in past.beads][:2]) == (20, 0, [1, 2])
+    last = svc.beads(ESSAY, offset=25, limit=8)
+    assert (last.offset, [b.order for b in last.beads]) == (16, [17, 18, 19, 20])
+    empty = svc.beads(ESSAY, offset=40, show="needs-work")
+    assert (empty.total, empty.offset, empty.beads) == (0, 0, [])
+
+
+def test_search_source_and_current_target(svc: ReviewService) -> None:
+    # "trabajo" is in the source of rows 1, 4, 5, 8 and 19 (the essay, read by hand)
+    assert [b.order for b in svc.beads(ESSAY, q="TRABAJO").beads] == [1, 4, 5, 8, 19]
+    assert [b.order for b in svc.beads(ESSAY, q="  conclusión ").beads] == [17]
+    second = svc.beads(ESSAY, offset=1, limit=1).beads[0]
+    svc.edit(ESSAY, second.id, "A short Trabajo essay.", 1, ALICE)  # after the cache is built
+    assert [b.order for b in svc.beads(ESSAY, q="trabajo").beads] == [1, 2, 4, 5, 8, 19]
+    assert [b.order for b in svc.beads(ESSAY, q="trabajo", show="edited").beads] == [2]
+    assert svc.beads(ESSAY, q="short trabajo", limit=1).total == 1
+    assert svc.beads(ESSAY, q="no such words").total == 0
+    assert svc.beads(ESSAY, q="").total == 20
+    fresh = ReviewService(svc.path)
+    assert fresh.beads(ESSAY, q="trabajo") == svc.beads(ESSAY, q="trabajo")
+    fresh.close()

@@ -254,11 +254,11 @@ def merge_next(conn: sqlite3.Connection, reader: Reader, bitext: Bitext, row: Ro
     conn.execute("UPDATE links SET retired_at = ?, version = version + 1 WHERE id = ? AND "
                  "version = ?", (now(), nxt.id, nxt.version))
     add_text(conn, row, text, "merge", row.version + 1, row.version, actor)
-    reopen(conn, row, row.version + 1, actor)
     log(conn, bitext.id, "merge", {
         "before": [_side(r, r.src, r.tgt, r.version, current[r.id]) for r in (row, nxt)],
         "after": [_side(row, src, tgt, row.version + 1, text)],
         "retired": nxt.id}, actor)
+    reopen(conn, row, row.version + 1, actor)
 
 
 def _ord_between(conn: sqlite3.Connection, reader: Reader, row: Row) -> float:
@@ -317,11 +317,11 @@ def split(conn: sqlite3.Connection, reader: Reader, bitext: Bitext, row: Row,
                  (json.dumps(list(src1)), json.dumps(list(tgt1)), REVIEWED, row.id, row.version))
     add_text(conn, row, first_text, "split", row.version + 1, row.version, actor)
     add_text(conn, new, second_text, "split", 1, None, actor)
-    reopen(conn, row, row.version + 1, actor)
     log(conn, bitext.id, "split", {
         "before": [_side(row, row.src, row.tgt, row.version, text)],
         "after": [_side(row, src1, tgt1, row.version + 1, first_text),
                   _side(new, src2, tgt2, 1, second_text)]}, actor)
+    reopen(conn, row, row.version + 1, actor)
     return new.id
 
 
@@ -380,9 +380,10 @@ def move(conn: sqlite3.Connection, reader: Reader, bitext: Bitext, row: Row, sid
                      "version = version + 1 WHERE id = ? AND version = ?",
                      (json.dumps(list(new_src)), REVIEWED, old.id, old.version))
         add_text(conn, old, new_text, "move", old.version + 1, old.version, actor)
-        reopen(conn, old, old.version + 1, actor)
         before.append(_side(old, old.src, old.tgt, old.version, current[old.id]))
         after.append(_side(old, new_src, old.tgt, old.version + 1, new_text))
     log(conn, bitext.id, "move", {"side": side, "direction": direction, "before": before,
                                   "after": after}, actor)
+    for old in (row, other):
+        reopen(conn, old, old.version + 1, actor)
     return (row.id, other.id) if forward else (other.id, row.id)
