@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from typing import NamedTuple
 
 from diglot.review.beads import (
-    ROW_SQL,
     Bitext,
     DocText,
     Edit,
@@ -25,7 +24,6 @@ from diglot.review.beads import (
     Reader,
     Row,
     ints,
-    read_row,
 )
 from diglot.review.terms import Glossary, side_flags
 from diglot.review.views import FlagView, ReviewError, SectionCounts
@@ -120,12 +118,22 @@ class StateCache:
                 cached = self._texts.get(bitext.id)
             if cached is not None and cached[0] == signature:
                 return cached[1]
-            rows = [read_row(r) for r in conn.execute(
-                f"{ROW_SQL} WHERE bitext_id = ? AND retired_at IS NULL", (bitext.id,))]
+            states = self.states(conn, bitext)
+            targets = {bead: ints(tgt) if kind == "translation" else () for bead, kind, tgt in
+                       conn.execute("SELECT id, tgt_kind, tgt_ids FROM links WHERE "
+                                    "bitext_id = ? AND retired_at IS NULL", (bitext.id,))}
+            edits = self.reader.latest_edits(conn, list(targets))
+            machine = self.reader.machine(conn, bitext,
+                                          {p for tgt in targets.values() for p in tgt})
             doc = self.reader.doc(conn, bitext.document_id)
-            current = self.reader.texts(conn, bitext, rows)[0]
-        out = {r.id: (" ".join(doc.texts[p] for p in r.src).casefold(),
-                      current[r.id].casefold()) for r in rows}
+        texts = {p: m.text or "" for p, m in machine.items()}
+        out = {}
+        for state in states:
+            edit = edits.get(state.id)
+            target = (edit.text if edit is not None else
+                      " ".join(t for p in targets[state.id] if (t := texts.get(p))))
+            out[state.id] = (" ".join(doc.texts[p] for p in state.src).casefold(),
+                             target.casefold())
         with self._lock:
             self._texts[bitext.id] = (signature, out)
         return out
