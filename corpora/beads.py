@@ -79,8 +79,14 @@ def active_beads(conn: sqlite3.Connection, bitext_id: int) -> list[StoredBead]:
     """A bitext's active (not retired) beads in document order."""
     rows = conn.execute("SELECT id, ord, src_segments, tgt_ids FROM links WHERE bitext_id = ? "
                         "AND retired_at IS NULL ORDER BY ord, id", (bitext_id,)).fetchall()
-    return [StoredBead(int(i), float(o), tuple(json.loads(s)), tuple(json.loads(t)))
-            for i, o, s, t in rows]
+    return [StoredBead(int(i), float(o), positions(s), positions(t)) for i, o, s, t in rows]
+
+
+def positions(text: str) -> tuple[int, ...]:
+    """A JSON list of integers as the store writes it ("[3, 4]"), read without the JSON
+    parser (a book has tens of thousands of beads)."""
+    inner = text.strip()[1:-1]
+    return tuple(map(int, inner.split(","))) if inner.strip() else ()
 
 
 def save_beads(conn: sqlite3.Connection, doc_id: int, tgt: str, key: str,
@@ -202,6 +208,29 @@ class BeadText:
     reviewed: bool
 
 
+def machine_texts(conn: sqlite3.Connection, doc_id: int, tgt: str, key: str
+                  ) -> dict[int, tuple[str, bool]]:
+    """The finished translations of a document's segments under one configuration.
+
+    Returns:
+        Segment position -> (text, whether a person wrote it): the translation's latest
+        translation-level edit (``link_id IS NULL``) if any, else the engine's text.
+    """
+    machine: dict[int, tuple[str, bool]] = {}
+    for position, text, edit in conn.execute(
+            "SELECT s.position, t.text, (SELECT e.text FROM edits e WHERE e.translation_id = t.id"
+            " AND e.link_id IS NULL ORDER BY e.id DESC LIMIT 1) FROM translations t "
+            "JOIN segments s ON s.id = t.segment_id WHERE s.document_id = ? AND t.tgt_lang = ? "
+            "AND t.config_key = ? AND t.status = 'done'", (doc_id, tgt, key)):
+        machine[int(position)] = (edit, True) if edit is not None else (text or "", False)
+    return machine
+
+
+def machine_text(machine: dict[int, tuple[str, bool]], tgt: Sequence[int]) -> str:
+    """A bead's machine text: the translations of its target positions joined with a space."""
+    return " ".join(text for p in tgt if p in machine and (text := machine[p][0]))
+
+
 def bead_texts(conn: sqlite3.Connection, bitext_id: int) -> list[BeadText]:
     """A bitext's active beads in document order, with their current and machine texts.
 
@@ -216,13 +245,7 @@ def bead_texts(conn: sqlite3.Connection, bitext_id: int) -> list[BeadText]:
                        (bitext_id,)).fetchone()
     if row is None:
         return []
-    machine: dict[int, tuple[str, bool]] = {}
-    for position, text, edit in conn.execute(
-            "SELECT s.position, t.text, (SELECT e.text FROM edits e WHERE e.translation_id = t.id"
-            " AND e.link_id IS NULL ORDER BY e.id DESC LIMIT 1) FROM translations t "
-            "JOIN segments s ON s.id = t.segment_id WHERE s.document_id = ? AND t.tgt_lang = ? "
-            "AND t.config_key = ? AND t.status = 'done'", row):
-        machine[int(position)] = (edit, True) if edit is not None else (text or "", False)
+    machine = machine_texts(conn, *row)
     edits = dict(conn.execute(
         "SELECT e.link_id, e.text FROM edits e JOIN links l ON l.id = e.link_id "
         "WHERE l.bitext_id = ? AND l.retired_at IS NULL AND e.id = (SELECT MAX(e2.id) "
@@ -230,7 +253,7 @@ def bead_texts(conn: sqlite3.Connection, bitext_id: int) -> list[BeadText]:
     out = []
     for bead in active_beads(conn, bitext_id):
         parts = [machine[p] for p in bead.tgt if p in machine]
-        made = " ".join(text for text, _ in parts if text)
+        made = machine_text(machine, bead.tgt)
         edited = bead.id in edits
         out.append(BeadText(bead.id, bead.src, bead.tgt, edits[bead.id] if edited else made,
                             made, edited, edited or any(human for _, human in parts)))

@@ -23,7 +23,17 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
-from corpora.beads import Proposed, bead_texts, ensure_bitext, find_bitext, has_review, save_beads
+from corpora.beads import (
+    Proposed,
+    bead_texts,
+    ensure_bitext,
+    find_bitext,
+    has_review,
+    machine_text,
+    machine_texts,
+    positions,
+    save_beads,
+)
 
 #: The author of what a carry writes itself (its log row, a kept text): no person wrote it.
 CARRIER = "diglot run"
@@ -126,6 +136,7 @@ def carry_review(conn: sqlite3.Connection, source: int, target: int,
     else:
         conn.execute("DELETE FROM links WHERE bitext_id = ?", (target,))
     was = {b.id: b.text for b in bead_texts(conn, source)}
+    machine = machine_texts(conn, doc_id, tgt, key)
     scores = {(tuple(src), tuple(dst)): score for src, dst, score in links}
     top = conn.execute("SELECT COALESCE(MAX(position), -1) FROM links WHERE bitext_id = ?",
                        (target,)).fetchone()[0]
@@ -133,12 +144,13 @@ def carry_review(conn: sqlite3.Connection, source: int, target: int,
         "SELECT DISTINCT e.link_id FROM edits e JOIN links l ON l.id = e.link_id WHERE "
         "l.bitext_id = ? AND l.retired_at IS NULL", (source,))}
     pairs: list[tuple[int, int]] = []
-    keep: dict[int, tuple[int, int]] = {}  # new id -> (old id, version), text to hold
+    # beads whose text the target's engine output would change: (new id, old id, version)
+    restore: list[tuple[int, int, int]] = []
     for n, (old, ord_, src, kind, dst, score, method, version, status, by, at) in enumerate(
             conn.execute("SELECT id, ord, src_segments, tgt_kind, tgt_ids, score, method, "
                          "version, status, status_by, status_at FROM links WHERE bitext_id = ?"
                          " AND retired_at IS NULL ORDER BY ord, id", (source,)).fetchall()):
-        pair = (tuple(json.loads(src)), tuple(json.loads(dst)))
+        pair = (positions(src), positions(dst))
         cur = conn.execute(
             "INSERT INTO links (document_id, tgt_lang, config_key, position, src_segments, "
             "tgt_kind, tgt_ids, score, method, bitext_id, ord, version, status, status_by, "
@@ -148,12 +160,12 @@ def carry_review(conn: sqlite3.Connection, source: int, target: int,
              version, status, by, at))
         new = int(cur.lastrowid or 0)
         pairs.append((old, new))
-        if old in edited or status == "confirmed":
-            keep[new] = (old, int(version))
+        # an edited bead's copied history ends on its text; a confirmed one over machine
+        # output keeps that output (unless it had none: a segment that failed then)
+        if status == "confirmed" and old not in edited and was[old] and (
+                was[old] != machine_text(machine, pair[1])):
+            restore.append((new, old, int(version)))
     _copy_rows(conn, pairs, edited, key)
-    texts = {b.id: b.text for b in bead_texts(conn, target)}
-    restore = [(new, old, version) for new, (old, version) in keep.items()
-               if texts.get(new) != was[old] and (was[old] or old in edited)]
     conn.executemany(
         "INSERT INTO edits (link_id, text, author, note, created_at, version, base_version, "
         "kind) VALUES (?, ?, ?, ?, ?, ?, ?, 'carry')",
