@@ -140,6 +140,19 @@ class Reader:
             raise NotFound(f"no bitext {bitext_id} in this store; open the overview to pick one")
         return Bitext(*r)
 
+    def runs(self, conn: sqlite3.Connection, bitext: Bitext
+             ) -> tuple[int, str | None, str, str | None]:
+        """A bitext's runs: how many, when the last finished, the latest one's engine and
+        model."""
+        key = (bitext.document_id, bitext.tgt_lang, bitext.config_key)
+        count, last = conn.execute("SELECT COUNT(*), MAX(finished_at) FROM runs WHERE "
+                                   "document_id = ? AND tgt_lang = ? AND config_key = ?",
+                                   key).fetchone()
+        engine, model = conn.execute(
+            "SELECT engine, model FROM runs WHERE document_id = ? AND tgt_lang = ? AND "
+            "config_key = ? ORDER BY id DESC LIMIT 1", key).fetchone() or ("", None)
+        return int(count), last, engine or "", model
+
     def row(self, conn: sqlite3.Connection, bitext_id: int, bead_id: int) -> Row:
         """An active bead of a bitext, or NotFound (unknown, another bitext's, merged away)."""
         r = conn.execute(f"{ROW_SQL} WHERE id = ?", (bead_id,)).fetchone()

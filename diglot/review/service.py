@@ -93,18 +93,11 @@ class ReviewService:
         conn, out = self.db.conn, []
         for (bid,) in conn.execute("SELECT id FROM bitexts ORDER BY id").fetchall():
             bitext = self.reader.bitext(conn, bid)
-            runs, last, engine, model = conn.execute(
-                "SELECT COUNT(*), MAX(finished_at), (SELECT engine FROM runs r2 WHERE "
-                "r2.document_id = r.document_id AND r2.tgt_lang = r.tgt_lang AND "
-                "r2.config_key = r.config_key ORDER BY r2.id DESC LIMIT 1), (SELECT model FROM "
-                "runs r3 WHERE r3.document_id = r.document_id AND r3.tgt_lang = r.tgt_lang AND "
-                "r3.config_key = r.config_key ORDER BY r3.id DESC LIMIT 1) FROM runs r WHERE "
-                "r.document_id = ? AND r.tgt_lang = ? AND r.config_key = ?",
-                (bitext.document_id, bitext.tgt_lang, bitext.config_key)).fetchone()
+            runs, last, engine, model = self.reader.runs(conn, bitext)
             states = self.states.states(conn, bitext)
             out.append(BitextSummary(
                 bitext.id, bitext.document, bitext.src_lang, bitext.tgt_lang, bitext.config_key,
-                engine or "", model, int(runs), last, counts("", states), sections(states),
+                engine, model, runs, last, counts("", states), sections(states),
                 bitext.superseded_by))
         return out
 
@@ -116,10 +109,7 @@ class ReviewService:
         """
         conn = self.db.conn
         bitext = self.reader.bitext(conn, bitext_id)
-        engine, model = conn.execute(
-            "SELECT engine, model FROM runs WHERE document_id = ? AND tgt_lang = ? AND "
-            "config_key = ? ORDER BY id DESC LIMIT 1",
-            (bitext.document_id, bitext.tgt_lang, bitext.config_key)).fetchone() or ("", None)
+        _, _, engine, model = self.reader.runs(conn, bitext)
         states = self.states.states(conn, bitext)
         return BitextInfo(bitext.id, bitext.document_id, bitext.document, bitext.src_lang,
                           bitext.tgt_lang, bitext.config_key, engine, model,
@@ -281,10 +271,17 @@ class ReviewService:
              actor: Actor) -> BeadView:
         """Save a new target text for a bead (a text equal to the current one writes nothing).
 
+        A bead confirmed by someone else can be edited only by an admin; a confirmed bead
+        whose text changes goes back to unreviewed (logged; to save and confirm at once, use
+        `set_status` with ``text``).
+
         Raises:
-            ReviewError: Empty text.
+            ReviewError: Empty text, or a control character or U+FFFD in it (the message names
+                it and its place).
             TooLarge: Over `MAX_TEXT` characters.
             NotFound: No such bead in that bitext.
+            Forbidden: The bead was confirmed by someone else, and the actor is no admin.
+            Gone: The bitext was superseded by a newer run (read only).
             Conflict: The bead is no longer at ``base_version``.
         """
         text = clean_text(text)
@@ -300,15 +297,19 @@ class ReviewService:
 
         Raises:
             NotFound: No such bead, or no such edit of it.
+            Forbidden: The bead was confirmed by someone else, and the actor is no admin.
+            Gone: The bitext was superseded by a newer run (read only).
             Conflict: The bead is no longer at ``base_version``.
         """
         def pick(row: Row, current: str, machine: str) -> str:
             if to_edit is None:
                 return machine
-            found = self.db.conn.execute("SELECT text FROM edits WHERE id = ? AND link_id = ?",
-                                         (to_edit, row.id)).fetchone()
+            conn = self.db.conn
+            found = conn.execute("SELECT text FROM edits WHERE id = ? AND link_id = ?",
+                                 (to_edit, row.id)).fetchone()
             if found is None:
-                raise NotFound(f"bead {row.id} has no edit {to_edit}; pick one from its history")
+                raise NotFound(f"row {self.reader.order(conn, row)} has no edit {to_edit}; pick "
+                               "one from its history")
             return str(found[0])
 
         return self._text_change(bitext_id, bead_id, base_version, actor, "revert", pick,
@@ -327,7 +328,7 @@ class ReviewService:
             TooLarge: A text over `MAX_TEXT` characters.
             Forbidden: Reopening or editing a bead someone else confirmed, without the admin
                 role.
-            Gone: The bitext was superseded by a newer run.
+            Gone: The bitext was superseded by a newer run (read only).
             NotFound: No such bead in that bitext.
             Conflict: The bead is no longer at ``base_version``.
         """
@@ -351,9 +352,10 @@ class ReviewService:
         """Add a comment to a bead (no version check: comments never conflict).
 
         Raises:
-            ReviewError: Empty text.
+            ReviewError: Empty text, or a control character in it.
             TooLarge: Over `MAX_TEXT` characters.
             NotFound: No such bead in that bitext.
+            Gone: The bitext was superseded by a newer run (read only).
         """
         text = clean_text(text, "comment")
         with self.db.write() as conn:
@@ -377,8 +379,10 @@ class ReviewService:
         """Merge a bead with the next one (retired, never deleted).
 
         Raises:
-            ReviewError: It is the last bead.
+            ReviewError: It is the last bead, or the two are in different paragraphs.
             NotFound: No such bead in that bitext.
+            Forbidden: Either bead was confirmed by someone else, and the actor is no admin.
+            Gone: The bitext was superseded by a newer run (read only).
             Conflict: Either bead changed since the versions given.
         """
         self._realign(bitext_id, bead_id, {"merge": "next"}, changes.merge_next, base_version,
@@ -394,6 +398,8 @@ class ReviewService:
         Raises:
             ReviewError: A count or offset out of range, or a half left with nothing.
             NotFound: No such bead in that bitext.
+            Forbidden: The bead was confirmed by someone else, and the actor is no admin.
+            Gone: The bitext was superseded by a newer run (read only).
             Conflict: The bead changed since ``base_version``.
         """
         new = self._realign(bitext_id, bead_id, {"split": [source_count, target_at]},
@@ -409,9 +415,12 @@ class ReviewService:
             The two beads in document order.
 
         Raises:
-            ReviewError: A bad side or direction, no such neighbour, nothing to move, or a
-                bead that the move would leave with neither source nor target.
+            ReviewError: A bad side or direction, no such neighbour, nothing to move, a
+                bead that the move would leave with neither source nor target, or beads in
+                different paragraphs.
             NotFound: No such bead in that bitext.
+            Forbidden: Either bead was confirmed by someone else, and the actor is no admin.
+            Gone: The bitext was superseded by a newer run (read only).
             Conflict: Either bead changed since the versions given.
         """
         first, second = self._realign(bitext_id, bead_id, {"move": [side, direction]},
@@ -429,7 +438,10 @@ class ReviewService:
             How many beads were written.
 
         Raises:
-            ReviewError: A target that is not an occurrence of this bead's source.
+            ReviewError: A target that is not an occurrence of this bead's source, or targets
+                not given as ``[bitext id, bead id, version]``.
+            Forbidden: A target confirmed by someone else, and the actor is no admin.
+            Gone: This bitext or a target's was superseded by a newer run.
             NotFound: No such bead.
             Conflict: A target changed since `occurrences` listed it.
         """
@@ -454,6 +466,7 @@ class ReviewService:
                 refuses or has already.
             TooLarge: A term over `MAX_TEXT` characters.
             NotFound: No such bitext.
+            Gone: The bitext was superseded by a newer run (read only).
         """
         if actor.role != "admin":
             raise Forbidden("only an admin can change the glossary; ask one to add the term")
