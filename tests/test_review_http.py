@@ -572,9 +572,16 @@ def test_apply_to_other_occurrences_from_the_bead_page(local: TestClient) -> Non
     unknown = local.post(f"/bitexts/{sample}/beads/{bead['id']}/delete", data={"csrf": token})
     assert unknown.status_code == 400 and "unknown action" in unknown.text
     assert counts(db_of(local)) == before
+    listed = Tags()
+    listed.feed(page)
+    assert page.index('class="occurrences"') < page.index('data-action="apply"')
+    row = re.search(r'<tr data-bead="(\d+)" data-bitext="(\d+)">(.*?)</tr>', page, re.S)
+    assert row and (int(row.group(1)), int(row.group(2))) == (found["beads"][0][1], xss)
+    assert "xss" in row.group(3) and "unreviewed" in row.group(3)  # document, status, text
     applied = local.post(form_url, data={"csrf": token, "beads": field.group(1)},
                          follow_redirects=False)
     assert applied.status_code == 303, applied.text
+    assert "this text was written to 1 bead" in local.get(applied.headers["location"]).text
     other = local.get(f"/api/bitexts/{xss}/beads/{found['beads'][0][1]}").json()
     assert other["target"] == "Every translation is social work."
     assert local.get(f"{url}/occurrences").json()["count"] == 0
@@ -687,3 +694,158 @@ def test_cli_says_the_port_is_busy_before_any_url(project: Path, tmp_path: Path)
     assert busy.exit_code == 2
     assert busy.output.strip() == (f"diglot: error: port {port} is in use (another diglot "
                                    "review?); give --port N")
+
+
+# after the user trial: pages ----------------------------------------------------------------
+
+def test_confirm_saves_the_typed_text_with_the_status(local: TestClient) -> None:
+    token = csrf(local)
+    sample = sample_id(local)
+    bead = first_bead(local, sample, offset=11)
+    url = f"/bitexts/{sample}/beads/{bead['id']}"
+    done = local.post(f"{url}/status", data={"csrf": token, "status": "confirmed",
+                                             "base_version": str(bead["version"]),
+                                             "text": "Typed, then confirmed."},
+                      follow_redirects=False)
+    assert done.status_code == 303, done.text
+    now = local.get(f"/api{url}").json()
+    assert (now["target"], now["status"]) == ("Typed, then confirmed.", "confirmed")
+    other = first_bead(local, sample, offset=12)
+    api = local.post(f"/api{url[:url.rindex('/')]}/{other['id']}/status",
+                     headers={"X-CSRF-Token": token},
+                     json={"status": "confirmed", "base_version": other["version"],
+                           "text": "Saved and confirmed in one step."})
+    assert api.status_code == 200, api.text
+    assert (api.json()["target"], api.json()["status"]) == (
+        "Saved and confirmed in one step.", "confirmed")
+
+
+def test_a_refused_form_keeps_the_typed_text_and_links_back(local: TestClient) -> None:
+    token = csrf(local)
+    sample = sample_id(local)
+    bead = first_bead(local, sample, offset=15)
+    url = f"/bitexts/{sample}/beads/{bead['id']}"
+    before = counts(db_of(local))
+    typed = "Too long <b>a</b> " + "x" * 20_000
+    answer = local.post(f"{url}/edit", data={"csrf": token, "text": typed,
+                                            "base_version": str(bead["version"])})
+    assert answer.status_code == 413 and answer.headers["content-type"].startswith("text/html")
+    assert 'class="form-error"' in answer.text
+    assert f"#bead-{bead['id']}" in answer.text  # back to the document at the bead
+    area = re.search(r'<textarea name="text"[^>]*>(.*?)</textarea>', answer.text, re.S)
+    assert area and area.group(1) == "Too long &lt;b&gt;a&lt;/b&gt; " + "x" * 20_000
+    comment = local.post(f"{url}/comment", data={"csrf": token, "text": "   "})
+    assert comment.status_code == 400 and '<textarea name="text" rows="3"' in comment.text
+    huge = local.post(f"{url}/edit", content=b"text=" + b"x" * 300_000,
+                      headers={"content-type": "application/x-www-form-urlencoded",
+                               "referer": f"{BASE}{url}"})
+    assert huge.status_code == 413 and huge.headers["content-type"].startswith("text/html")
+    assert f'href="{url}"' in huge.text and "nothing was saved" in huge.text
+    assert counts(db_of(local)) == before
+
+
+def test_filters_offsets_sections_search_and_inline_comments(local: TestClient) -> None:
+    token = csrf(local)
+    sample = sample_id(local)
+    before = counts(db_of(local))
+    unknown = local.get(f"/bitexts/{sample}", params={"show": "zzz"})
+    assert unknown.status_code == 400
+    for show in ("all", "flagged", "unconfirmed", "needs-work", "edited", "low-score"):
+        assert f'href="/bitexts/{sample}?show={show}"' in unknown.text
+    one_line_error(local.get(f"/api/bitexts/{sample}/beads", params={"show": "zzz"}), 422,
+                   "show.*all.*flagged.*low-score")
+    total = local.get(f"/api/bitexts/{sample}/beads").json()["total"]
+    past = local.get(f"/bitexts/{sample}", params={"offset": 5000})
+    assert past.status_code == 200 and f'data-order="{total}"' in past.text
+    assert f"of {total}" in past.text and "5001" not in past.text
+    api = local.get(f"/api/bitexts/{sample}/beads", params={"offset": 5000, "limit": 5}).json()
+    assert api["beads"] and api["beads"][-1]["order"] == total
+    html = local.get(f"/bitexts/{sample}").text
+    links = re.findall(rf'href="/bitexts/{sample}\?offset=(\d+)#section-(\d+)"', html)
+    assert len(links) > 1
+    for offset, first in links:
+        target = local.get(f"/bitexts/{sample}", params={"offset": offset}).text
+        assert f'id="section-{first}"' in target
+    overview = local.get("/").text
+    assert re.search(rf'href="/bitexts/{sample}\?offset=0#section-\d+"', overview)
+    found = local.get(f"/bitexts/{sample}", params={"q": "CONDICIONES"})
+    assert found.status_code == 200
+    rows = re.findall(r'<tr id="bead-\d+"', found.text)
+    assert rows and len(rows) < total and 'value="CONDICIONES"' in found.text
+    bead = first_bead(local, sample, offset=17)
+    assert counts(db_of(local)) == before
+    added = local.post(f"/api/bitexts/{sample}/beads/{bead['id']}/comments",
+                       headers={"X-CSRF-Token": token}, json={"text": "Check <this> term."})
+    assert added.status_code == 200, added.text
+    html = local.get(f"/bitexts/{sample}").text
+    inline = re.search(rf'<tr id="bead-{bead["id"]}".*?</tr>', html, re.S)
+    assert inline and '<details class="bead-comments">' in inline.group(0)
+    assert "Check &lt;this&gt; term." in inline.group(0)
+
+
+def test_a_term_added_says_which_version_and_how_it_applies(local: TestClient) -> None:
+    # the XSS document's run had no glossary: the term goes to a new file beside the store
+    # (the sample's is the repository's own file, which a test must not change)
+    token = csrf(local)
+    xss = xss_id(local)
+    bead = first_bead(local, xss, offset=1)
+    here = f"/bitexts/{xss}/beads/{bead['id']}"
+    added = local.post(f"/bitexts/{xss}/glossary",
+                       data={"csrf": token, "source": "perro", "target": "dog", "next": here},
+                       follow_redirects=False)
+    assert added.status_code == 303, added.text
+    page = local.get(added.headers["location"]).text
+    message = re.search(r'<p class="flash" role="status">(.*?)</p>', page, re.S)
+    assert message, page
+    versions = re.search(r"glossary version (\S+) → (\w+)", message.group(1))
+    assert versions and versions.group(1) != versions.group(2)
+    assert "re-run `diglot run` with the same --glossary" in message.group(1)
+    assert f"now version {versions.group(2)}" in page  # the run had none; the file has one
+    assert f"file now {versions.group(2)}" in local.get(f"/bitexts/{xss}").text
+    assert 'class="flash"' not in local.get(here).text  # said once
+    before = counts(db_of(local))
+    again = local.post(f"/bitexts/{xss}/glossary",
+                       data={"csrf": token, "source": "perro", "target": "dog", "next": here})
+    assert again.status_code == 400 and 'value="dog"' in again.text
+    assert counts(db_of(local)) == before
+
+
+def test_a_superseded_bitext_is_read_only_and_points_to_the_current(
+        project: Path, tmp_path: Path) -> None:
+    from diglot.review.app import create_app
+
+    db = _copy(project, tmp_path / "diglot.db")
+    with TestClient(create_app(db, user="tester"), base_url=BASE) as client:
+        old, new = xss_id(client), sample_id(client)
+        with closing(sqlite3.connect(db)) as conn, conn:
+            conn.execute("UPDATE bitexts SET superseded_by = ? WHERE id = ?", (new, old))
+        overview = client.get("/").text
+        older = overview[overview.index('<details class="older">'):]
+        assert f'href="/bitexts/{old}"' in older and f'href="/bitexts/{new}"' in older
+        assert f'<section class="bitext" data-bitext="{old}"' not in overview
+        page = client.get(f"/bitexts/{old}").text
+        assert 'class="superseded"' in page and f'href="/bitexts/{new}"' in page
+        token = csrf(client)
+        bead = first_bead(client, old)
+        before = counts(db)
+        one_line_error(client.post(f"/api/bitexts/{old}/beads/{bead['id']}/edit",
+                                   headers={"X-CSRF-Token": token},
+                                   json={"text": "late", "base_version": bead["version"]}),
+                       410, ".")
+        form = client.post(f"/bitexts/{old}/beads/{bead['id']}/edit",
+                           data={"csrf": token, "text": "late",
+                                 "base_version": str(bead["version"])})
+        assert form.status_code == 410 and f'href="/bitexts/{new}"' in form.text
+        assert counts(db) == before
+
+
+def test_the_last_bead_cannot_merge_with_a_next_one(local: TestClient) -> None:
+    sample = sample_id(local)
+    total = local.get(f"/api/bitexts/{sample}/beads").json()["total"]
+    html = local.get(f"/bitexts/{sample}").text
+    last = re.search(rf'<tr id="bead-\d+"[^>]*data-order="{total}".*?</tr>', html, re.S)
+    first = re.search(r'<tr id="bead-\d+"[^>]*data-order="1".*?</tr>', html, re.S)
+    assert last and first
+    assert re.search(r'data-action="merge-next"[^>]*disabled', last.group(0))
+    assert not re.search(r'data-action="merge-next"[^>]*disabled', first.group(0))
+    assert re.search(r'data-action="move-source-previous"[^>]*disabled', first.group(0))

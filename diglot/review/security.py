@@ -10,6 +10,7 @@ for 15 minutes, and nothing is written.
 from __future__ import annotations
 
 import hmac
+import html
 import ipaddress
 import json
 import threading
@@ -99,9 +100,14 @@ class Guard:
                          "or 127.0.0.1: open it through http://127.0.0.1:PORT/")
             return
         length = headers.get("content-length", "")
+        page = not str(scope.get("path", "")).startswith("/api/")
         if length.isdigit() and int(length) > self.max_body:
-            await _error(send, 413, f"request body over {self.max_body // 1024} KiB: send a "
-                         "shorter text (one bead's target text is at most 20,000 characters)")
+            message = (f"request body over {self.max_body // 1024} KiB: send a shorter text "
+                       "(one bead's target text is at most 20,000 characters)")
+            if page:  # a plain form: a page, with the way back to the text the browser kept
+                await _page(send, 413, message + "; nothing was saved", _back(headers))
+            else:
+                await _error(send, 413, message)
             return
         received = 0
         started = False
@@ -137,6 +143,26 @@ class Guard:
         age = 7 * 24 * 3600 if value else 0
         return (f"{self.cookie}={value}; Path=/; HttpOnly; SameSite=Strict; "
                 f"Max-Age={age}").encode("latin-1")
+
+
+def _back(headers: dict[str, str]) -> str:
+    """The page the form was posted from (the Referer's path on this server), else "/"."""
+    referer = headers.get("referer", "")
+    path = "/" + referer.split("://", 1)[-1].partition("/")[2] if "://" in referer else ""
+    return path if path.startswith("/") and not path.startswith(("//", "/\\")) else "/"
+
+
+async def _page(send: Send, status: int, message: str, back: str) -> None:
+    body = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Error {status}'
+            ' · diglot review</title><link rel="stylesheet" href="/static/review.css"></head>'
+            f'<body><main><h1>Error {status}</h1><p class="error">{html.escape(message)}</p>'
+            f'<p>Your browser\'s Back button returns to the form with your text. <a href='
+            f'"{html.escape(back, quote=True)}">Back to the page</a></p></main></body></html>'
+            ).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/html; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode("ascii")), *HEADERS]})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _error(send: Send, status: int, message: str) -> None:

@@ -137,7 +137,8 @@
     return box;
   }
 
-  function showConflict(row, body) {
+  // kind: "edit", "status" (sent: whether the editor's text went with it) or an alignment change
+  function showConflict(row, body, kind, sentText) {
     const box = show(row, "", "conflict");
     const title = document.createElement("p");
     title.className = "error";
@@ -149,7 +150,9 @@
       (body.current.updated_by ? ", by " + body.current.updated_by : "") + ")";
     const tp = document.createElement("p");
     tp.textContent = body.current.target;
-    theirs.append(th, tp);
+    const ts = element("p", "muted", "status: " + body.current.status +
+      (body.current.status_by ? " (by " + body.current.status_by + ")" : ""));
+    theirs.append(th, tp, ts);
     const yours = document.createElement("div");
     yours.className = "yours";
     const yh = document.createElement("h3");
@@ -161,11 +164,56 @@
       yours.append(p);
     });
     const hint = document.createElement("p");
-    hint.textContent = "Your text stays in the editor, now based on the current version: " +
-      "save again to replace theirs.";
+    hint.className = "hint";
+    if (kind === "edit") {
+      hint.textContent = "Your text stays in the editor, now based on the current version: " +
+        "save again to replace theirs.";
+    } else if (kind === "status" && sentText) {
+      hint.textContent = "Neither your text nor the status was saved. Your text stays in the " +
+        "editor, now based on the current version: Save & confirm again to replace theirs.";
+    } else if (kind === "status") {
+      hint.textContent = "The status was not changed: the bead changed meanwhile. Read its " +
+        "text now (in the editor), then set the status again if it still holds.";
+    } else {
+      hint.textContent = "Nothing was changed: reload the page to see the beads as they are now.";
+    }
     box.append(title, theirs, yours, hint);
-    // the next save is based on what the user has now seen
+    // the next change is based on what the user has now seen; an editor without unsaved
+    // text shows the text now in the store (a confirm must confirm what is on screen)
+    const area = row.querySelector('textarea[name="text"]');
+    if (area && !dirty(area)) {
+      area.value = body.current.target;
+      saved(area, body.current.target);
+    } else if (area) {
+      area.dataset.saved = body.current.target;
+    }
     updateVersion(row, body.current, false);
+  }
+
+  // Unsaved text: the editor differs from the text the server last gave (ends and CRLF aside)
+  function normal(text) { return text.replace(/\r\n/g, "\n").trim(); }
+  // the text in the store: a page that gives the editor the user's refused text back says it
+  function baseline(area) {
+    return area.dataset.saved !== undefined ? area.dataset.saved : area.defaultValue;
+  }
+  function dirty(area) { return normal(area.value) !== normal(baseline(area)); }
+  function saved(area, text) {
+    delete area.dataset.saved;
+    area.defaultValue = text;
+  }
+  let leaving = null;  // a form posted the plain way: its own editor's text goes with it
+  function unsaved() {
+    return Array.from(document.querySelectorAll('tr.bead textarea[name="text"]'))
+      .filter((area) => dirty(area) && !(leaving && leaving.contains(area)));
+  }
+
+  function label(row) {
+    const area = row.querySelector('textarea[name="text"]');
+    const confirm = row.querySelector('button[data-action="confirm"]');
+    if (!area || !confirm) return;
+    const changed = dirty(area);
+    confirm.textContent = changed ? "Save & confirm" : "Confirm";
+    confirm.title = changed ? "Alt+C: save your text and confirm it" : "Alt+C";
   }
 
   function updateVersion(row, bead, replaceText) {
@@ -179,6 +227,7 @@
     if (status) status.textContent = bead.status;
     const area = row.querySelector('textarea[name="text"]');
     if (replaceText && area) area.value = bead.target;
+    if (area) label(row);
     if (bead.flags && bead.terms) refreshFindings(row, bead);
     const cut = row.querySelector('input[name="target_at"]');
     if (cut) cut.max = bead.target.length;
@@ -202,8 +251,12 @@
         base_version: version }];
     }
     if (action === "confirm" || action === "needs-work") {
-      return ["status", { status: action === "confirm" ? "confirmed" : "needs-work",
-        base_version: version }];
+      const body = { status: action === "confirm" ? "confirmed" : "needs-work",
+        base_version: version };
+      // unsaved text goes with the status: what is on screen is what gets confirmed
+      const area = form.querySelector('textarea[name="text"]');
+      if (area && dirty(area)) body.text = area.value;
+      return ["status", body];
     }
     if (action === "merge-next") {
       const next = neighbourVersion(row, 1, "next_version");
@@ -227,13 +280,22 @@
     const request = bodyFor(row, action, form, submitter);
     if (!request) return false;
     const result = await post(api(row, request[0]), request[1]);
+    const sentText = request[1].text !== undefined;
     if (result.status === 409) {
-      showConflict(row, result.data);
+      showConflict(row, result.data, request[0], sentText);
     } else if (result.status >= 400) {
       show(row, result.data.error || ("error " + result.status), "error");
     } else if (request[0] === "edit" || request[0] === "status") {
+      const area = row.querySelector('textarea[name="text"]');
+      // the saved text is the editor's new baseline (the server may have trimmed it)
+      if (area && sentText) {
+        const typed = area.value;
+        saved(area, result.data.target);
+        area.value = normal(typed) === normal(result.data.target) ? result.data.target : typed;
+      }
       updateVersion(row, result.data, false);
-      show(row, request[0] === "edit" ? "saved" : result.data.status, "saved");
+      show(row, request[0] === "edit" ? "saved" :
+        (sentText ? "saved and " : "") + result.data.status, "saved");
     } else {
       // alignment changed: the rows around it are different now
       const here = new URL(window.location.href);
@@ -249,7 +311,10 @@
     const row = form.closest("tr.bead");
     const submitter = event.submitter;
     const action = submitter ? submitter.dataset.action : (form.classList.contains("edit") ? "save" : null);
-    if (!row || !bodyFor(row, action, form, submitter)) return;  // plain form post
+    if (!row || !bodyFor(row, action, form, submitter)) {  // plain form post
+      leaving = form;
+      return;
+    }
     event.preventDefault();
     setCurrent(row, false);
     run(row, action, form, submitter);
@@ -266,6 +331,20 @@
     // the server counts code points; JavaScript counts UTF-16 units (an emoji is two)
     if (cut) cut.value = Array.from(area.value.slice(0, area.selectionStart)).length;
   }));
+
+  document.addEventListener("input", (event) => {
+    const area = event.target;
+    if (area.matches && area.matches('tr.bead textarea[name="text"]')) label(area.closest("tr.bead"));
+  });
+
+  // leaving the page (a link, a reload, closing the tab) with unsaved text asks first
+  window.addEventListener("beforeunload", (event) => {
+    if (!unsaved().length) return;
+    event.preventDefault();
+    event.returnValue = "";  // older browsers need a value to ask
+  });
+  // a plain post that was cancelled at the prompt, or came back: count every editor again
+  window.addEventListener("pageshow", () => { leaving = null; });
 
   document.addEventListener("focusin", (event) => {
     const row = event.target.closest && event.target.closest("tr.bead");
@@ -296,7 +375,10 @@
     }
   });
 
-  const target = window.location.hash && document.querySelector(window.location.hash.replace(/[^#\w-]/g, ""));
+  let target = window.location.hash && document.querySelector(window.location.hash.replace(/[^#\w-]/g, ""));
+  // a section link lands on the section's header row: its first bead is the current one
+  if (target && target.matches("tr.section")) target = target.nextElementSibling;
+  rows().forEach(label);  // a reload may restore typed text into an editor
   if (target && target.matches("tr.bead")) setCurrent(target, false);
   else if (rows().length) rows()[0].classList.add("current");
 })();
