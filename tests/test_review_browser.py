@@ -34,6 +34,7 @@ from playwright.sync_api import (  # noqa: E402
     Browser,
     BrowserContext,
     ConsoleMessage,
+    Dialog,
     Locator,
     Page,
     sync_playwright,
@@ -371,8 +372,9 @@ def test_merge_with_a_bead_the_filter_hides(ana: Reviewer, workspace: Workspace)
     # here once named the neighbour and left the row holding its version)
     page = ana.page
     page.goto(workspace.view())
-    row = bead(page, "cada frase tiene su traducción al lado;")
-    following = bead_id(bead(page, "nada se pierde cuando el proceso"))
+    # two sentences of one paragraph (a merge across paragraphs is refused)
+    row = bead(page, "Una buena herramienta no decide por el traductor.")
+    following = bead_id(bead(page, "Le muestra el texto"))
     bid, v = bead_id(row), version(row)
     row.locator("[data-action=needs-work]").click()
     wait_version(page, bid, v + 1)
@@ -490,3 +492,90 @@ def test_hostile_text_runs_nothing(ana: Reviewer, workspace: Workspace,
     assert page.evaluate("typeof window.__xss") == "undefined"
     assert len(ana.errors) == 1 and "Content Security Policy" in ana.errors[0], ana.errors
 
+
+
+# after the user trial -----------------------------------------------------------------------
+
+def answer(dialog: Dialog, seen: list[str], *, accept: bool) -> None:
+    """Note a dialog's type and accept or dismiss it (a beforeunload: leave or stay)."""
+    seen.append(dialog.type)
+    if accept:
+        dialog.accept()
+    else:
+        dialog.dismiss()
+
+
+def test_confirm_with_unsaved_text_saves_it_and_it_stays_after_a_reload(
+        ana: Reviewer, workspace: Workspace) -> None:
+    page = ana.page
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: answer(dialog, dialogs, accept=False))
+    page.goto(workspace.view())
+    source = "Para que una traducción automática sea útil"
+    row = bead(page, source)
+    bid, v = bead_id(row), version(row)
+    area = row.locator("textarea[name=text]")
+    confirm = row.locator("[data-action=confirm]")
+    assert confirm.inner_text() == "Confirm"
+    area.fill("For a machine translation to be useful, three conditions must hold:")
+    assert confirm.inner_text() == "Save & confirm"
+    area.focus()
+    page.keyboard.press("Alt+c")
+    page.wait_for_selector(f'#bead-{bid}[data-status="confirmed"]')
+    assert version(row) > v
+    assert confirm.inner_text() == "Confirm"  # saved: nothing unsaved any more
+    page.reload()  # no prompt: the text was saved with the status
+    row = bead(page, source)
+    assert row.locator("textarea[name=text]").input_value() == (
+        "For a machine translation to be useful, three conditions must hold:")
+    assert row.get_attribute("data-status") == "confirmed"
+    assert current_text(workspace.db, bid) == (
+        "For a machine translation to be useful, three conditions must hold:")
+    assert _query(workspace.db, "SELECT status, status_by FROM links WHERE id = ?", bid) == [
+        ("confirmed", "ana")]
+    assert dialogs == []
+    assert ana.errors == []
+
+
+def test_leaving_with_unsaved_text_asks_first(ana: Reviewer, workspace: Workspace) -> None:
+    page = ana.page
+    page.goto(workspace.view())
+    row = bead(page, "El código de este proyecto")
+    bid = bead_id(row)
+    before = _query(workspace.db, "SELECT COUNT(*) FROM edits")
+    area = row.locator("textarea[name=text]")
+    area.click()
+    page.keyboard.press("End")
+    page.keyboard.type(" (draft)")
+    typed = area.input_value()
+    dialogs: list[str] = []
+    page.once("dialog", lambda dialog: answer(dialog, dialogs, accept=False))
+    page.locator("header a.home").click()
+    page.wait_for_timeout(300)
+    assert dialogs == ["beforeunload"]
+    assert page.url.startswith(workspace.view())  # stayed: the text is still there
+    assert page.locator(f"#bead-{bid} textarea[name=text]").input_value() == typed
+    page.once("dialog", lambda dialog: answer(dialog, dialogs, accept=True))
+    with page.expect_navigation():
+        page.locator("header a.home").click()
+    assert dialogs == ["beforeunload", "beforeunload"] and page.url == workspace.url + "/"
+    assert _query(workspace.db, "SELECT COUNT(*) FROM edits") == before
+    assert ana.errors == []
+
+
+def test_no_merge_or_move_past_the_ends_of_the_document(ana: Reviewer,
+                                                        workspace: Workspace) -> None:
+    page = ana.page
+    page.goto(workspace.view())
+    first, last = page.locator("tr.bead").first, page.locator("tr.bead").last
+    assert first.get_attribute("data-order") == "1"
+    total = _query(workspace.db, "SELECT COUNT(*) FROM links WHERE bitext_id = ? AND "
+                   "retired_at IS NULL", workspace.bitext)[0][0]
+    assert last.get_attribute("data-order") == str(total)
+    for action in ("move-source-previous", "move-target-previous"):
+        assert first.locator(f"[data-action={action}]").is_disabled()
+        assert last.locator(f"[data-action={action}]").is_enabled()
+    for action in ("merge-next", "move-source-next", "move-target-next"):
+        assert last.locator(f"[data-action={action}]").is_disabled()
+        assert first.locator(f"[data-action={action}]").is_enabled()
+    assert ana.errors == []
