@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from diglot.errors import ConfigError, DiglotError
@@ -32,6 +33,7 @@ from diglot.review.views import Actor, Conflict, ReviewError
 COOKIE = "diglot_session"
 MAX_INT = 2**63 - 1  # SQLite's largest integer: ids and versions above it are not ours
 PRESENCE_SECONDS = 10 * 60
+WARM_WAIT = 3.0  # seconds the start may wait for the progress cache's first build
 
 
 class Unauthorized(ReviewError):
@@ -326,18 +328,24 @@ def create_app(db: Path, *, host: str = "127.0.0.1", user: str | None = None) ->
 
 @asynccontextmanager
 async def _warm(app: FastAPI) -> AsyncIterator[None]:
-    """At start, read each current bitext's first page in a background thread: the progress
-    cache's first build (about 0.2 s on 10,000 beads) is then done before anyone asks."""
+    """At start, read each current bitext's first page in a thread (the progress cache's
+    first build, about 0.2 s on 10,000 beads), so the first document view is fast: the server
+    starts answering once that is done, or after `WARM_WAIT` seconds at most (a store of many
+    bitexts warms the rest in the background)."""
     ctx: Context = app.state.review
     thread = threading.Thread(target=_read_first_pages, args=(ctx.service,),
                               name="diglot-review-warm", daemon=True)
     thread.start()
+    await run_in_threadpool(thread.join, WARM_WAIT)
     yield
-    thread.join(timeout=5)
 
 
 def _read_first_pages(service: ReviewService) -> None:
+    from diglot.review.pages import templates
+
     try:
+        for name in templates.env.list_templates():  # compiled once, then cached by Jinja2
+            templates.env.get_template(name)
         for bitext in service.overview():
             if bitext.superseded_by is None:
                 service.beads(bitext.id, offset=0, limit=100)
