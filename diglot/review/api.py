@@ -191,9 +191,6 @@ def beads(request: Request, actor: Reader, bid: BitextId,
     ctx = context(request)
     page = ctx.service.beads(bid, offset=offset, limit=limit, show=show, check=check,
                              max_score=max_score, q=q)
-    if page.total and offset >= page.total:
-        page = ctx.service.beads(bid, offset=(page.total - 1) // limit * limit, limit=limit,
-                                 show=show, check=check, max_score=max_score, q=q)
     ctx.presence.saw(actor.name, bid, page.beads[0].section if page.beads else "")
     return page
 

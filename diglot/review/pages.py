@@ -220,11 +220,7 @@ def document(request: Request, bid: BitextId,
     q = (q or "").strip()[:200] or None
     page = ctx.service.beads(bid, offset=offset, limit=PAGE, show=show, check=check or None,
                              q=q)
-    if page.total and offset >= page.total:  # past the end: the last page
-        offset = (page.total - 1) // PAGE * PAGE
-        page = ctx.service.beads(bid, offset=offset, limit=PAGE, show=show,
-                                 check=check or None, q=q)
-    offset = page.offset
+    offset = page.offset  # an offset past the end gives the last page (the service clamps)
     ctx.presence.saw(found.user, bid, page.beads[0].section if page.beads else "")
     query = {"show": show, **({"check": check} if check else {}), **({"q": q} if q else {})}
 
