@@ -91,8 +91,10 @@ def serve(db: Db,
 def _listen(host: str, port: int) -> socket.socket:
     """A socket bound to (host, port), or exit 2 with a one-line error (port in use)."""
     try:
+        # the family as uvicorn picks it: IPv6 for an address with colons, else IPv4
         family, kind, proto, _, address = socket.getaddrinfo(
-            host.strip("[]"), port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+            host.strip("[]"), port, socket.AF_INET6 if ":" in host else socket.AF_INET,
+            socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
     except socket.gaierror as exc:
         raise _fail(f"--host {host}: {exc.strerror}; give an address of this machine") from None
     sock = socket.socket(family, kind, proto)
