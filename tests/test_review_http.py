@@ -578,6 +578,10 @@ def test_apply_to_other_occurrences_from_the_bead_page(local: TestClient) -> Non
     row = re.search(r'<tr data-bead="(\d+)" data-bitext="(\d+)">(.*?)</tr>', page, re.S)
     assert row and (int(row.group(1)), int(row.group(2))) == (found["beads"][0][1], xss)
     assert "xss" in row.group(3) and "unreviewed" in row.group(3)  # document, status, text
+    for bad_json in ([[1, 2]], [["a", 2, 3]], "1:2:3"):
+        one_line_error(local.post(f"{url}/apply", headers={"X-CSRF-Token": token},
+                                  json={"beads": bad_json}), 422,
+                       r"\[bitext_id, bead_id, version\] triples")
     applied = local.post(form_url, data={"csrf": token, "beads": field.group(1)},
                          follow_redirects=False)
     assert applied.status_code == 303, applied.text

@@ -213,6 +213,9 @@ def _validation_message(exc: RequestValidationError) -> tuple[int, str]:
         if err.get("type") == "missing" and tuple(err.get("loc", ())) == ("body",):
             return 400, ("missing JSON body: send one JSON object with Content-Type "
                          "application/json (see /api/openapi.json for the fields)")
+    if any(tuple(err.get("loc", ()))[:2] == ("body", "beads") for err in errors):
+        return 422, ("beads must be a list of [bitext_id, bead_id, version] triples, as GET "
+                     ".../occurrences gives them")
     parts = []
     for err in errors[:3]:
         where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
