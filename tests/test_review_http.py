@@ -829,6 +829,7 @@ def test_a_superseded_bitext_is_read_only_and_points_to_the_current(
         assert f'<section class="bitext" data-bitext="{old}"' not in overview
         page = client.get(f"/bitexts/{old}").text
         assert 'class="superseded"' in page and f'href="/bitexts/{new}"' in page
+        assert page.count('<fieldset class="controls" disabled') == page.count('<tr id="bead-')
         token = csrf(client)
         bead = first_bead(client, old)
         before = counts(db)

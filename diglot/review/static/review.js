@@ -74,7 +74,8 @@
   // After a save: the bead's flags, its terms and their violations as the server re-checked them
   function refreshFindings(row, bead) {
     const cell = row.querySelector("td.target");
-    const form = cell.querySelector("form.edit");
+    // flags and marks go above the controls (the fieldset around the forms)
+    const form = cell.querySelector("fieldset.controls") || cell.querySelector("form.edit");
     cell.querySelectorAll(".flags, .rendered").forEach((node) => node.remove());
     // flagged: a problem found on the current text (stale flags are the machine output's)
     const problem = bead.flags.some((f) => !f.stale &&
