@@ -265,7 +265,7 @@ async def bead_versions(reviewer: Reviewer, bitext: int, count: int) -> dict[int
                                          params={"offset": len(versions), "limit": 100})
         page.raise_for_status()
         beads = page.json()["beads"]
-        if not beads:
+        if not beads or int(beads[0]["id"]) in versions:  # the end (or a server repeating)
             break
         versions.update((int(b["id"]), int(b["version"])) for b in beads[:count - len(versions)])
     return versions

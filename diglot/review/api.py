@@ -187,7 +187,7 @@ def beads(request: Request, actor: Reader, bid: BitextId,
                                          "or target contains this (case ignored)")] = None
           ) -> BeadPage:
     """One page of a bitext's beads in document order, filtered; an offset past the end
-    gives the last page."""
+    gives an empty page (page until `beads` is empty, or up to `total`)."""
     ctx = context(request)
     page = ctx.service.beads(bid, offset=offset, limit=limit, show=show, check=check,
                              max_score=max_score, q=q)

@@ -219,7 +219,7 @@ def document(request: Request, bid: BitextId,
     info = ctx.service.bitext(bid)
     q = (q or "").strip()[:200] or None
     page = ctx.service.beads(bid, offset=offset, limit=PAGE, show=show, check=check or None,
-                             q=q)
+                             q=q, clamp=True)
     offset = page.offset  # an offset past the end gives the last page (the service clamps)
     ctx.presence.saw(found.user, bid, page.beads[0].section if page.beads else "")
     query = {"show": show, **({"check": check} if check else {}), **({"q": q} if q else {})}

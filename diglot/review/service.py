@@ -118,7 +118,7 @@ class ReviewService:
 
     def beads(self, bitext_id: int, *, offset: int = 0, limit: int = 100, show: str = "all",
               check: str | None = None, max_score: float | None = None,
-              q: str | None = None) -> BeadPage:
+              q: str | None = None, clamp: bool = False) -> BeadPage:
         """One page of a bitext's beads in document order, filtered.
 
         Args:
@@ -131,10 +131,13 @@ class ReviewService:
             max_score: The low-score threshold (default 0.5).
             q: Only beads whose source or current target contains this text (case-insensitive);
                 None or blank for all.
+            clamp: For a page a person follows a link to: an offset past the last bead gives
+                the last page, and ``BeadPage.offset`` says where it starts (0 when no bead
+                passes). Without it (the API) such an offset gives an empty page, so a client
+                paging until it gets one stops.
 
         Returns:
-            The page. An offset past the last bead is clamped: the page is then the last
-            one, and ``BeadPage.offset`` says where it starts (0 when no bead passes).
+            The page.
 
         Raises:
             NotFound: No such bitext.
@@ -152,7 +155,7 @@ class ReviewService:
         for s in states:
             for name in {f.check for f in s.flags}:
                 counts[name] = counts.get(name, 0) + 1
-        if offset >= len(chosen):
+        if clamp and offset >= len(chosen):
             offset = max(0, (len(chosen) - 1) // limit * limit)
         page = chosen[offset:offset + limit]
         rows = self.reader.rows_by_id(conn, [s.id for s in page])
