@@ -579,3 +579,31 @@ def test_no_merge_or_move_past_the_ends_of_the_document(ana: Reviewer,
         assert last.locator(f"[data-action={action}]").is_disabled()
         assert first.locator(f"[data-action={action}]").is_enabled()
     assert ana.errors == []
+
+
+def test_alignment_changes_refuse_unsaved_text(ana: Reviewer, workspace: Workspace) -> None:
+    # they rebuild the beads from the stored text: typed text would be lost without a word
+    page = ana.page
+    page.goto(workspace.view())
+    row = bead(page, "Las máquinas no sustituyen ese trabajo")
+    bid, v = bead_id(row), version(row)
+    area = row.locator("textarea[name=text]")
+    stored = area.input_value()
+    before = _query(workspace.db, "SELECT (SELECT COUNT(*) FROM edits), (SELECT COUNT(*) "
+                    "FROM links WHERE retired_at IS NULL)")
+    area.fill(stored + " (typed, not saved)")
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    for action in ("merge-next", "split", "move-target-next"):
+        row.locator(f"[data-action={action}]").click()
+        message = row.locator(".js-message")
+        assert message.inner_text() == ("save your text first (Ctrl+Enter) or undo it: "
+                                        "alignment changes use the saved text"), action
+    page.wait_for_timeout(300)  # a reload or a post would have begun by now
+    assert posts == []
+    assert area.input_value() == stored + " (typed, not saved)"
+    assert version(page.locator(f"#bead-{bid}")) == v
+    assert _query(workspace.db, "SELECT (SELECT COUNT(*) FROM edits), (SELECT COUNT(*) "
+                  "FROM links WHERE retired_at IS NULL)") == before
+    area.fill(stored)  # undone: nothing unsaved is left for the next test's page
+    assert ana.errors == []

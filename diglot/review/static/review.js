@@ -307,11 +307,21 @@
     return result.status < 400;
   }
 
+  const ALIGNMENT = /^(merge-next|split|move-)/;
   document.addEventListener("submit", (event) => {
     const form = event.target;
     const row = form.closest("tr.bead");
     const submitter = event.submitter;
     const action = submitter ? submitter.dataset.action : (form.classList.contains("edit") ? "save" : null);
+    // an alignment change rebuilds the beads from the stored text: typed text would be lost
+    const area = row && row.querySelector('textarea[name="text"]');
+    if (area && ALIGNMENT.test(action || "") && dirty(area)) {
+      event.preventDefault();
+      setCurrent(row, false);
+      show(row, "save your text first (Ctrl+Enter) or undo it: alignment changes use the " +
+        "saved text", "error");
+      return;
+    }
     if (!row || !bodyFor(row, action, form, submitter)) {  // plain form post
       leaving = form;
       return;
