@@ -196,6 +196,8 @@ def form_error(request: Request, exc: ReviewError) -> Response:
         return pages.gone_page(request, int(bid), str(exc))
     if bid is None or bead is None or isinstance(exc, NotFound):
         return pages.error_page(request, exc.status, str(exc))
-    kept = {key: str(form.get(key, "")) for key in ("text", "source", "target")} if form else {}
+    # only the fields the form carried: an alignment form has no editor text to keep
+    kept = {key: str(form.get(key, "")) for key in ("text", "source", "target")
+            if form and key in form}
     return pages.bead_page_again(request, int(bid), int(bead), exc.status, str(exc),
                                  action, kept)

@@ -253,12 +253,15 @@ def _bead_page(request: Request, bid: int, bead_id: int, status: int = 200,
     editor = kept.get("text") if action in ("edit", "status") else None
     if conflict is not None and conflict.yours.get("text") is not None:
         editor = str(conflict.yours["text"])
-    return render(request, "bead.html", status, info=info, bead=bead,
+    comment = kept.get("text", "") if action == "comment" else ""
+    term = kept if action == "glossary" else {}
+    # the page says the user's text is kept only when the refused form carried some
+    typed = editor is not None or ("text" in kept and action == "comment") or bool(term)
+    return render(request, "bead.html", status, info=info, bead=bead, typed=typed,
                   history=history, comments=ctx.service.comments(bid, bead_id),
                   occurrences=ctx.service.occurrence_views(bid, bead_id), conflict=conflict,
                   here=f"/bitexts/{bid}/beads/{bead_id}", error=error, editor_text=editor,
-                  comment_text=kept.get("text", "") if action == "comment" else "",
-                  term=kept if action == "glossary" else {}, back=_doc_link(info, bead),
+                  comment_text=comment, term=term, back=_doc_link(info, bead),
                   glossary_now=glossary_now(info))
 
 
