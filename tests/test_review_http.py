@@ -855,3 +855,41 @@ def test_the_last_bead_cannot_merge_with_a_next_one(local: TestClient) -> None:
     assert re.search(r'data-action="merge-next"[^>]*disabled', last.group(0))
     assert not re.search(r'data-action="merge-next"[^>]*disabled', first.group(0))
     assert re.search(r'data-action="move-source-previous"[^>]*disabled', first.group(0))
+
+
+def test_a_refused_alignment_form_does_not_claim_typed_text_was_kept(local: TestClient
+                                                                       ) -> None:
+    token = csrf(local)
+    sample = sample_id(local)
+    bead = first_bead(local, sample, offset=16)
+    url = f"/bitexts/{sample}/beads/{bead['id']}"
+    before = counts(db_of(local))
+    # the alignment forms carry no editor text: nothing typed is there to keep
+    merge = local.post(f"{url}/merge-next", data={"csrf": token, "base_version": "abc"})
+    assert merge.status_code == 400 and 'class="form-error"' in merge.text
+    assert "what you typed is kept below" not in merge.text
+    assert "Nothing was changed." in merge.text
+    edit = local.post(f"{url}/edit", data={"csrf": token, "base_version": "abc",
+                                          "text": "Typed here."})
+    assert edit.status_code == 400 and "what you typed is kept below" in edit.text
+    assert ">Typed here.</textarea>" in edit.text
+    assert counts(db_of(local)) == before
+
+
+def test_a_form_body_with_raw_non_ascii_bytes_is_refused(local: TestClient) -> None:
+    # Starlette reads such a body as Latin-1: "café" would be stored as "cafÃ©"
+    token = csrf(local)
+    sample = sample_id(local)
+    bead = first_bead(local, sample, offset=17)
+    url = f"/bitexts/{sample}/beads/{bead['id']}/edit"
+    before = counts(db_of(local))
+    raw = f"csrf={token}&base_version={bead['version']}&text=caf\xc3\xa9 \xff".encode("latin-1")
+    answer = local.post(url, content=raw, follow_redirects=False,
+                        headers={"content-type": "application/x-www-form-urlencoded"})
+    assert answer.status_code == 400 and answer.headers["content-type"].startswith("text/html")
+    assert "the form body must be percent-encoded UTF-8 (as browsers send it)" in answer.text
+    assert counts(db_of(local)) == before
+    done = local.post(url, data={"csrf": token, "base_version": str(bead["version"]),
+                                 "text": "café ÿ"}, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    assert local.get(f"/api/bitexts/{sample}/beads/{bead['id']}").json()["target"] == "café ÿ"

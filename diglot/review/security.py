@@ -71,6 +71,19 @@ class _BodyTooLarge(HTTPException):
         super().__init__(413, f"request body over {limit // 1024} KiB: send a shorter text")
 
 
+class _FormNotEncoded(HTTPException):
+    """Raised from `receive` when a plain-form body holds a raw byte over 0x7F: Starlette would
+    read it as Latin-1 and store mojibake ("café" as "cafÃ©"); browsers percent-encode."""
+
+    def __init__(self) -> None:
+        super().__init__(400, "the form body must be percent-encoded UTF-8 (as browsers send "
+                         "it): encode the text with urllib.parse.urlencode, or send JSON to "
+                         "/api/")
+
+
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
 class Guard:
     """ASGI middleware: Host check (loopback only), body limit, security headers.
 
@@ -111,6 +124,7 @@ class Guard:
             return
         received = 0
         started = False
+        form = headers.get("content-type", "").lower().startswith(FORM_TYPE)
 
         async def limited_receive() -> Message:
             nonlocal received
@@ -119,6 +133,8 @@ class Guard:
                 received += len(message.get("body", b""))
                 if received > self.max_body:
                     raise _BodyTooLarge(self.max_body)
+                if form and not message.get("body", b"").isascii():
+                    raise _FormNotEncoded()
             return message
 
         async def secured_send(message: Message) -> None:
@@ -138,6 +154,9 @@ class Guard:
             if not started:
                 await _error(send, 413, f"request body over {self.max_body // 1024} KiB: "
                              "send a shorter text")
+        except _FormNotEncoded as exc:
+            if not started:
+                await _error(send, 400, str(exc.detail))
 
     def _cookie(self, value: str) -> bytes:
         age = 7 * 24 * 3600 if value else 0
