@@ -219,7 +219,8 @@ class Store:
         engine configuration, from any document in the store (see `recall`)."""
         return {source: hit.text for source, hit in self.recall(src, tgt, key, texts).items()}
 
-    def recall(self, src: str, tgt: str, key: str, texts: Iterable[str]) -> dict[str, Recalled]:
+    def recall(self, src: str, tgt: str, key: str, texts: Iterable[str],
+               document: int | None = None) -> dict[str, Recalled]:
         """The translation memory with notes: translations of these source texts from any
         document in the store, each with the note stored with it (how it was made: kept in
         its language, a fallback engine...).
@@ -235,6 +236,10 @@ class Store:
             tgt: Target language code.
             key: Engine configuration key (engine, model, decoding settings, glossary version).
             texts: The source texts wanted.
+            document: The document being translated: its own bead edits are left out, since
+                the run carries its review over with the history (see `corpora.carry`); taken
+                here they would become the new configuration's machine text, and the bead's
+                diff and "edited" state would be lost.
 
         Returns:
             Source text -> `Recalled` (translation, note, whether a reviewer wrote it), for
@@ -253,7 +258,8 @@ class Store:
         edited = self.conn.execute(
             "SELECT s.text, e.text FROM edits e JOIN translations t ON t.id = e.translation_id "
             "JOIN segments s ON s.id = t.segment_id WHERE t.tgt_lang = ? AND s.lang = ? "
-            "ORDER BY e.id", (tgt, src))
+            "AND NOT (e.link_id IS NOT NULL AND s.document_id IS ?) ORDER BY e.id",
+            (tgt, src, document))
         found.update({source: Recalled(text, None, True) for source, text in edited
                       if source in wanted and text})
         return found

@@ -254,7 +254,8 @@ def translate_document(store: Store, doc_id: int, engine: Engine, batch_size: in
                              config.engine, config.model, config.params)
     work = store.work(doc_id, engine.tgt.code, config.key)
     progress.start(len(work), f"{config.engine} {engine.src.code}→{engine.tgt.code}")
-    known = store.recall(engine.src.code, engine.tgt.code, config.key, (w.text for w in work))
+    known = store.recall(engine.src.code, engine.tgt.code, config.key, (w.text for w in work),
+                         doc_id)
     recalled = [Outcome(w.translation_id, known[w.text].text, note=known[w.text].note)
                 for w in work if w.text in known]
     reviewed = frozenset(w.position for w in work if w.text in known and known[w.text].reviewed)

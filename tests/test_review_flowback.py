@@ -181,8 +181,18 @@ def test_a_new_configuration_takes_a_reviewers_edit_before_the_engine(doc: Path)
     glossary.write_text("es\ten\ntexto\ttext\n", encoding="utf-8")
     summary = run(_opts(doc, glossary))
     assert summary.config_key != plain.config_key  # the glossary's version is in the key
-    assert summary.reviewed == 1 and summary.translated == 4
+    # the engine translates every segment: the edit comes with the review carried over, so
+    # the bead keeps the engine's text as its machine text and stays edited (trial 2, bug 1)
+    assert summary.reviewed == 1 and summary.translated == 5
     assert _outputs(doc)[0] == MACHINE.replace("The cat sleeps.", "The cat is asleep.")
+    with _connect(doc) as conn:
+        bead = _bead(conn, 2, bitext=2)
+        machine = conn.execute(
+            "SELECT t.text FROM translations t JOIN segments s ON s.id = t.segment_id "
+            "WHERE s.position = 2 AND t.config_key = ?", (summary.config_key,)).fetchone()[0]
+        latest = conn.execute("SELECT text FROM edits WHERE link_id = ? ORDER BY id DESC",
+                              (bead,)).fetchone()[0]
+    assert (machine, latest) == ("The cat sleeps.", "The cat is asleep.")
     again = run(_opts(doc, glossary))
     # stored now as this run's translation; the review moved with the configuration, so
     # the edit is this bitext's bead's text (one segment, counted once)
