@@ -321,7 +321,11 @@ def test_comments_do_not_change_the_version(svc: ReviewService) -> None:
 def test_merge_then_split_gives_back_both_beads(svc: ReviewService) -> None:
     a = by_source(svc, "Una buena herramienta no decide por el traductor.")
     b = svc.beads(ESSAY, offset=a.order, limit=1).beads[0]
+    note = svc.comment(ESSAY, b.id, "is 'decide' right here?", BOB)
     merged = svc.merge_next(ESSAY, a.id, a.version, b.version, ALICE)
+    # the retired bead's comment follows the text into the merged bead (it vanished before)
+    assert [c.text for c in svc.comments(ESSAY, a.id)] == [note.text]
+    assert merged.comments == 1
     assert [s.position for s in merged.source] == [17, 18]
     assert merged.target == f"{a.target} {b.target}"
     assert (merged.edited, merged.version, merged.method) == (False, 2, "review")
@@ -633,6 +637,7 @@ def test_save_and_confirm_in_one_transaction(svc: ReviewService) -> None:
 @pytest.mark.parametrize(("text", "message"), [
     ("Every\x00 translation", "holds the control character U+0000 at character 6: remove it"),
     ("\x1b[31mred", "holds the control character U+001B at character 1"),
+    ("CSI \x9b31m", "holds the control character U+009B at character 5"),
     ("caf\ufffd", "holds U+FFFD (a byte that could not be read as UTF-8) at character 4: "
      "retype that character, or send the text as UTF-8")])
 def test_control_characters_are_refused(svc: ReviewService, text: str, message: str) -> None:
@@ -650,6 +655,8 @@ def test_control_characters_are_refused(svc: ReviewService, text: str, message: 
 def test_tabs_and_line_breaks_are_kept(svc: ReviewService) -> None:
     bead = by_source(svc, SOCIAL)
     assert svc.edit(ESSAY, bead.id, "a\tb\r\nc\rd", 1, ALICE).target == "a\tb\nc\nd"
+    # NEL and the Unicode separators count as line breaks to Python's splitlines (the TSV)
+    assert svc.edit(ESSAY, bead.id, "a\x85b\u2028c\u2029d", 2, ALICE).target == "a\nb\nc\nd"
 
 
 def test_comment_and_term_messages_do_not_speak_of_beads(svc: ReviewService) -> None:

@@ -38,11 +38,12 @@ _HINTS = {"text": ("to go back to the machine output, revert instead",
 
 def _bad_character(text: str) -> tuple[int, str, str] | None:
     """The first character a reviewer's text must not hold: a C0 control character other
-    than tab and line breaks (NUL reaches the output files), DEL, or U+FFFD (a byte a form
-    could not decode as UTF-8); with its 1-based place and what to do."""
+    than tab and line breaks (NUL reaches the output files), DEL, a C1 control character
+    other than NEL, or U+FFFD (a byte a form could not decode as UTF-8); with its 1-based
+    place and what to do."""
     for k, c in enumerate(text, start=1):
         code = ord(c)
-        if (code < 32 and c not in "\t\n\r") or code == 0x7F:
+        if (code < 32 and c not in "\t\n\r") or 0x7F <= code <= 0x9F and code != 0x85:
             return k, f"the control character U+{code:04X}", "remove it"
         if code == 0xFFFD:
             return k, "U+FFFD (a byte that could not be read as UTF-8)", \
@@ -72,7 +73,11 @@ def clean_text(text: object, what: str = "text") -> str:
     bad = _bad_character(text)
     if bad is not None:
         raise ReviewError(f"the {what} holds {bad[1]} at character {bad[0]}: {bad[2]}")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # NEL and the Unicode line and paragraph separators are line breaks to every reader that
+    # splits lines as Python does: written raw they would cut the TSV's rows
+    text = text.replace("\r\n", "\n")
+    for brk in "\r\x85\u2028\u2029":
+        text = text.replace(brk, "\n")
     text = text.strip()
     if not text:
         raise ReviewError(f"the {what} is empty; write something"
@@ -254,10 +259,14 @@ def merge_next(conn: sqlite3.Connection, reader: Reader, bitext: Bitext, row: Ro
     conn.execute("UPDATE links SET retired_at = ?, version = version + 1 WHERE id = ? AND "
                  "version = ?", (now(), nxt.id, nxt.version))
     add_text(conn, row, text, "merge", row.version + 1, row.version, actor)
+    # the retired bead's comments are about text the merged bead now holds: they follow it
+    moved = [i for (i,) in conn.execute("SELECT id FROM comments WHERE link_id = ? ORDER BY id",
+                                        (nxt.id,))]
+    conn.execute("UPDATE comments SET link_id = ? WHERE link_id = ?", (row.id, nxt.id))
     log(conn, bitext.id, "merge", {
         "before": [_side(r, r.src, r.tgt, r.version, current[r.id]) for r in (row, nxt)],
         "after": [_side(row, src, tgt, row.version + 1, text)],
-        "retired": nxt.id}, actor)
+        "retired": nxt.id, "comments_moved": moved}, actor)
     reopen(conn, row, row.version + 1, actor)
 
 
