@@ -659,6 +659,13 @@ def test_tabs_and_line_breaks_are_kept(svc: ReviewService) -> None:
     assert svc.edit(ESSAY, bead.id, "a\x85b\u2028c\u2029d", 2, ALICE).target == "a\nb\nc\nd"
 
 
+def test_a_term_read_as_a_comment_line_is_refused(svc: ReviewService) -> None:
+    before = snapshot(svc.path)
+    with pytest.raises(ReviewError, match="cannot start with '#' in .*read.* as a comment"):
+        svc.add_term(ESSAY, "#hola", "hello", ADMIN)
+    assert snapshot(svc.path) == before
+
+
 def test_comment_and_term_messages_do_not_speak_of_beads(svc: ReviewService) -> None:
     bead = by_source(svc, SOCIAL)
     with pytest.raises(ReviewError, match=r"^the comment is empty; write something$"):

@@ -182,6 +182,9 @@ def add_term(conn: sqlite3.Connection, db: Path, bitext: Bitext, source: str, ta
     if path.suffix.lower() in (".tbx", ".xml"):
         raise ReviewError(f"{path} is a TBX file; add the term with your terminology tool")
     src, tgt = language(bitext.src_lang), language(bitext.tgt_lang)
+    if source.startswith("#"):
+        raise ReviewError(f"a source term cannot start with '#' in {path.name}: the file reads "
+                          "such a line as a comment; write the term without it")
     old = read_text(path) if path.exists() else None
     try:
         old_version = read_termbase(path, src, tgt).version if old is not None else None
