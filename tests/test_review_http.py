@@ -893,3 +893,29 @@ def test_a_form_body_with_raw_non_ascii_bytes_is_refused(local: TestClient) -> N
                                  "text": "café ÿ"}, follow_redirects=False)
     assert done.status_code == 303, done.text
     assert local.get(f"/api/bitexts/{sample}/beads/{bead['id']}").json()["target"] == "café ÿ"
+
+
+def test_login_finds_the_name_ignoring_case(accounts_db: Path) -> None:
+    from diglot.review.app import create_app
+
+    app = create_app(accounts_db)
+    with TestClient(app, base_url=BASE, client=("10.0.0.9", 4000)) as client:
+        login = client.post("/api/login", json={"name": "ANA", "password": "correct horse"})
+        assert login.status_code == 200, login.text
+        assert login.json()["user"] == "ana"  # acts under the stored spelling
+        form = client.get("/login").text
+        token = re.search(r'name="csrf" value="([^"]+)"', form)
+        assert token
+        ok = client.post("/login", data={"csrf": token.group(1), "name": "Ana",
+                                         "password": "correct horse", "next": "/"},
+                         follow_redirects=False)
+        assert ok.status_code == 303, ok.text
+        assert client.get("/api/session").json()["user"] == "ana"
+    with TestClient(app, base_url=BASE, client=("10.0.0.10", 4000)) as other:
+        # the throttle counts the casefolded name: changing case buys no more tries
+        for name in ("ben", "Ben", "BEN", "bEn", "beN"):
+            one_line_error(other.post("/api/login", json={"name": name, "password": "x"}),
+                           401, "wrong name or password")
+        one_line_error(other.post("/api/login", json={"name": "BEN",
+                                                      "password": "battery staple"}),
+                       429, "too many wrong passwords")

@@ -289,10 +289,22 @@ class Accounts:
         return [User(*row) for row in rows]
 
     def check(self, name: str, password: str) -> User | None:
-        """The user when the password is right, else None (unknown names cost the same)."""
-        row = self._conn().execute(
+        """The user when the password is right, else None (unknown names cost the same).
+
+        The name is found ignoring case, as names are unique (`add` refuses "Ana" beside
+        "ana"); the user returned carries the stored spelling.
+
+        Args:
+            name: The name as typed, in any case.
+            password: The password as typed.
+
+        Returns:
+            The account under its stored name, or None for an unknown name or wrong password.
+        """
+        stored = self._find(name)
+        row = None if stored is None else self._conn().execute(
             "SELECT name, role, created_at, password_hash FROM users WHERE name = ?",
-            (name,)).fetchone()
+            (stored,)).fetchone()
         if row is None:
             verify_password(password, _dummy())  # same time as a known name: no user probing
             return None

@@ -200,9 +200,10 @@ def same_token(given: str | None, expected: str) -> bool:
 class Throttle:
     """Wrong-password counter per (login name, client address), in memory.
 
-    Keyed on both, so wrong passwords typed elsewhere cannot lock a user out: only the
-    address that typed them waits. At most `max_keys` keys are kept (the oldest go first), so
-    a flood of made-up names cannot grow the server's memory.
+    Keyed on both (the name casefolded, as login finds it), so wrong passwords typed
+    elsewhere cannot lock a user out: only the address that typed them waits. At most
+    `max_keys` keys are kept (the oldest go first), so a flood of made-up names cannot grow
+    the server's memory.
 
     Args:
         limit: Wrong passwords allowed within `window` seconds.
@@ -220,7 +221,7 @@ class Throttle:
 
     def locked(self, name: str, client: str) -> float:
         """Seconds until `name` may try again from `client` (0 when it may now)."""
-        key = (name, client)
+        key = (name.casefold(), client)
         with self._lock:
             left = self._locked_until.get(key, 0.0) - time.monotonic()
             if left <= 0:
@@ -231,7 +232,7 @@ class Throttle:
     def failed(self, name: str, client: str) -> None:
         """Count one wrong password; the `limit`-th within the window locks the pair."""
         now = time.monotonic()
-        key = (name, client)
+        key = (name.casefold(), client)
         with self._lock:
             recent = self._failures.pop(key, None) or deque()
             self._failures[key] = recent  # re-inserted: the dict's order is least recent first
@@ -246,7 +247,7 @@ class Throttle:
     def succeeded(self, name: str, client: str) -> None:
         """A right password clears the pair's count."""
         with self._lock:
-            self._failures.pop((name, client), None)
+            self._failures.pop((name.casefold(), client), None)
 
     def size(self) -> int:
         """Keys held now (counts and locks)."""
