@@ -305,9 +305,12 @@ async def write_once(reviewer: Reviewer, bitext: int, bead: int, kind: str, valu
         problem = _check_conflict(data, asked)
         if not problem:
             reviewer.versions[bead] = int(data["current"]["version"])
-    elif response.status_code < 500:  # e.g. 403: reopening another's confirmation
-        fresh = await reviewer.client.get(f"/api/bitexts/{bitext}/beads/{bead}")
-        if fresh.status_code == 200:
+    elif response.status_code < 500:  # e.g. 403: changing another's confirmation
+        try:
+            fresh = await reviewer.client.get(f"/api/bitexts/{bitext}/beads/{bead}")
+        except httpx.TransportError:  # the server is gone (killed): the loop ends
+            fresh = None
+        if fresh is not None and fresh.status_code == 200:
             reviewer.versions[bead] = int(fresh.json()["version"])
     return Outcome(kind, reviewer.user, bead, response.status_code, seconds, value, version,
                    problem)
