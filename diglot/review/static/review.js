@@ -340,7 +340,10 @@
         ["Alt", "Control", "Meta", "Shift"].includes(event.key))) return;
     const cut = area.closest("tr.bead").querySelector('input[name="target_at"]');
     // the server counts code points; JavaScript counts UTF-16 units (an emoji is two)
-    if (cut) cut.value = Array.from(area.value.slice(0, area.selectionStart)).length;
+    // the cut is into the stored text: while the editor holds unsaved text it stays where it
+    // was (a cursor past the stored end made the form invalid, and the browser then silently
+    // refused every button of it, the refusal message included)
+    if (cut && !dirty(area)) cut.value = Array.from(area.value.slice(0, area.selectionStart)).length;
   }));
 
   document.addEventListener("input", (event) => {
