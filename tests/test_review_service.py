@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from corpora.store import Store
 from diglot.pipeline import RunOptions, run
-from diglot.review.service import (
+from diglot.review import (
     MAX_TEXT,
     Actor,
     BeadView,
@@ -33,9 +33,9 @@ from diglot.review.service import (
     NotFound,
     OccurrenceView,
     ReviewError,
-    ReviewService,
     TooLarge,
 )
+from diglot.review.service import ReviewService
 
 SAMPLES = Path(__file__).resolve().parent.parent / "diglot" / "samples"
 ALICE = Actor("alice", "reviewer")

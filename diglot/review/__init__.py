@@ -13,6 +13,7 @@ from diglot.review.views import (
     BeadView,
     BitextInfo,
     BitextSummary,
+    CheckCount,
     CommentView,
     Conflict,
     FlagView,
@@ -30,6 +31,6 @@ from diglot.review.views import (
 )
 
 __all__ = ["MAX_TEXT", "Actor", "BeadPage", "BeadView", "BitextInfo", "BitextSummary",
-           "CommentView", "Conflict", "FlagView", "Forbidden", "GlossaryChange", "Gone",
-           "NotFound", "OccurrenceView", "ReviewError", "SectionCounts", "SourceSentence",
+           "CheckCount", "CommentView", "Conflict", "FlagView", "Forbidden", "GlossaryChange",
+           "Gone", "NotFound", "OccurrenceView", "ReviewError", "SectionCounts", "SourceSentence",
            "TermHit", "TextVersion", "TooLarge"]

@@ -30,7 +30,6 @@ from diglot.review.changes import (
 from diglot.review.db import Database, now
 from diglot.review.progress import StateCache, counts, sections, select
 from diglot.review.views import (
-    MAX_TEXT,
     STATUSES,
     Actor,
     BeadPage,
@@ -40,24 +39,13 @@ from diglot.review.views import (
     CheckCount,
     CommentView,
     Conflict,
-    FlagView,
     Forbidden,
     GlossaryChange,
-    Gone,
     NotFound,
     OccurrenceView,
     ReviewError,
-    SectionCounts,
-    SourceSentence,
-    TermHit,
     TextVersion,
-    TooLarge,
 )
-
-__all__ = ["MAX_TEXT", "Actor", "BeadPage", "BeadView", "BitextInfo", "BitextSummary",
-           "CheckCount", "CommentView", "Conflict", "FlagView", "Forbidden", "GlossaryChange",
-           "Gone", "NotFound", "OccurrenceView", "ReviewError", "ReviewService",
-           "SectionCounts", "SourceSentence", "TermHit", "TextVersion", "TooLarge"]
 
 Target = tuple[int, int, int]  # (bitext id, bead id, version)
 T = TypeVar("T")
