@@ -205,6 +205,25 @@ MIGRATIONS: tuple[str, ...] = (
         created_at TEXT NOT NULL
     );
     """,
+    # 4: publishing. Whose text a document is and under which licences (keyed by the
+    # document's name, so a re-run of an edited file keeps it); the provenance an imported
+    # pair brought with it (JSON, `corpora.pairs.provenance` fields), which an export gives
+    # back unchanged; the version of the engine that made a run.
+    """
+    CREATE TABLE document_meta (
+        name TEXT PRIMARY KEY,
+        title TEXT,
+        authors TEXT NOT NULL DEFAULT '[]',
+        source TEXT,
+        source_license TEXT,
+        translation_license TEXT,
+        attribution TEXT,
+        origin TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    ALTER TABLE links ADD COLUMN provenance TEXT;
+    ALTER TABLE runs ADD COLUMN engine_version TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -172,14 +172,16 @@ class Store:
     # runs and translations ---------------------------------------------------------------
 
     def start_run(self, doc_id: int, src: str, tgt: str, key: str, engine: str,
-                  model: str | None, params: dict[str, object]) -> int:
+                  model: str | None, params: dict[str, object],
+                  engine_version: str | None = None) -> int:
         """Record a run and create a pending translation for every segment that has none."""
         params_json = json.dumps(params, sort_keys=True)
         with self.transaction() as c:
             cur = c.execute(
                 "INSERT INTO runs (document_id, src_lang, tgt_lang, config_key, engine, model, "
-                "params, started_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running')",
-                (doc_id, src, tgt, key, engine, model, params_json, _now()))
+                "params, started_at, status, engine_version) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)",
+                (doc_id, src, tgt, key, engine, model, params_json, _now(), engine_version))
             run_id = int(cur.lastrowid or 0)
             c.execute(
                 "INSERT INTO translations (segment_id, tgt_lang, config_key, engine, model, "
@@ -255,6 +257,13 @@ class Store:
             (key, tgt, src))
         found = {source: Recalled(text, note) for source, text, note in rows
                  if source in wanted and text}
+        # pairs `diglot import` brought in that a person translated or checked
+        human = self.conn.execute(
+            "SELECT s.text, t.text FROM translations t JOIN segments s ON s.id = t.segment_id "
+            "WHERE t.engine = 'human' AND t.status = 'done' AND t.tgt_lang = ? AND s.lang = ? "
+            "ORDER BY t.id", (tgt, src))
+        found.update({source: Recalled(text, None, True) for source, text in human
+                      if source in wanted and text})
         edited = self.conn.execute(
             "SELECT s.text, e.text FROM edits e JOIN translations t ON t.id = e.translation_id "
             "JOIN segments s ON s.id = t.segment_id WHERE t.tgt_lang = ? AND s.lang = ? "

@@ -1,5 +1,5 @@
 """The root CLI: `diglot run`, `translate`, `engines`, `align`, `score`, `compare`, `qa`, `report`,
-`review`.
+`review`, `export`, `import`, `meta`.
 
 Command bodies parse, call the library and print. Only here do errors become exit codes:
 2 for bad input (one line, no traceback unless --debug), 1 for a run that finished with failed
@@ -17,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from align.cli import app as align_app
+from corpora import cli as corpora_cli
 from diglot import __version__
 from diglot.errors import DiglotError
 from diglot.review.cli import app as review_app
@@ -32,6 +33,8 @@ app.add_typer(glossary_app, name="glossary")
 app.add_typer(review_app, name="review")
 for _name in ("score", "compare", "qa", "report"):
     app.command(_name)(getattr(evaluation_cli, _name))
+for _name, _func in (("export", "export"), ("import", "import_"), ("meta", "meta")):
+    app.command(_name)(getattr(corpora_cli, _func))
 T = TypeVar("T")
 
 Input = Annotated[Path, typer.Argument(help="Plain-text or Markdown file (.md) to translate.",
@@ -183,7 +186,11 @@ def run(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium", model:
         base_url: BaseUrl = "http://127.0.0.1:8080/v1",
         endpoint: Endpoint = "completions", unit: Unit = None, api_key_env: ApiKeyEnv = None,
         concurrency: Concurrency = 1, timeout: Timeout = 120.0, fallback: Fallback = None,
-        examples: Examples = None, source_lang_check: SourceLangCheck = OnOff.on) -> None:
+        examples: Examples = None, source_lang_check: SourceLangCheck = OnOff.on,
+        meta: Annotated[Path | None, typer.Option(
+            "--meta", exists=True, dir_okay=False,
+            help="TOML with title, authors, source, license, translation_license, "
+                 "attribution (front matter is read too; this file wins).")] = None) -> None:
     """Translate a document; write it, a sentence-aligned TSV and summary.json."""
     from diglot.pipeline import RunOptions
     from diglot.pipeline import run as run_pipeline
@@ -193,7 +200,7 @@ def run(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium", model:
                       batch_size, beams, glossary, quantization, threads,
                       _llm(base_url, endpoint, unit, api_key_env, concurrency, timeout,
                            fallback, examples), workers,
-                      source_lang_check=source_lang_check == OnOff.on)
+                      source_lang_check=source_lang_check == OnOff.on, meta=meta)
     progress = _RichProgress()
     try:
         summary = guard(lambda: run_pipeline(opts, progress))

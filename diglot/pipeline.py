@@ -19,6 +19,7 @@ from align.scorers import length_agreement
 from corpora.beads import BeadText, segment_texts
 from corpora.document import Document
 from corpora.ingest import block_texts, detect_format, parse_text, render
+from corpora.meta import input_meta, save_meta
 from corpora.store import Outcome, Store, Work
 from corpora.textio import read_text, write_atomic
 from diglot.errors import ConfigError, DataFormatError, EngineError
@@ -28,6 +29,7 @@ from translate.engine import Engine, open_engine
 from translate.langs import Language, resolve
 from translate.routing import FlaggedSourceCheck, SourceRouter, flagged_sources, route_sources
 from translate.typography import tidy
+from translate.versions import engine_version
 
 if TYPE_CHECKING:
     from glossary.termbase import TermBase
@@ -67,6 +69,7 @@ class RunOptions:
     llm: dict[str, object] = field(default_factory=dict)  # llm only: server, prompt, fallback
     workers: int = 1  # transformers and ctranslate2
     source_lang_check: bool = True  # identify each paragraph's language first (routing.py)
+    meta: Path | None = None  # TOML: title, authors, source, licences, attribution
 
 
 @dataclass
@@ -251,7 +254,8 @@ def translate_document(store: Store, doc_id: int, engine: Engine, batch_size: in
     """
     config = engine.config
     run_id = store.start_run(doc_id, engine.src.code, engine.tgt.code, config.key,
-                             config.engine, config.model, config.params)
+                             config.engine, config.model, config.params,
+                             engine_version(config))
     work = store.work(doc_id, engine.tgt.code, config.key)
     progress.start(len(work), f"{config.engine} {engine.src.code}→{engine.tgt.code}")
     known = store.recall(engine.src.code, engine.tgt.code, config.key, (w.text for w in work),
@@ -346,6 +350,7 @@ def _translate_stored(opts: RunOptions, project: Path, progress: Progress) -> _T
         from glossary.termbase import read_termbase
 
         terms = read_termbase(opts.glossary, src, tgt)
+    meta = input_meta(doc, opts.input, opts.meta)
     engine = base = make_engine(opts, src, tgt, terms)
     if opts.source_lang_check:
         try:
@@ -362,6 +367,9 @@ def _translate_stored(opts: RunOptions, project: Path, progress: Progress) -> _T
     try:
         with Store.open(project) as store:
             doc_id = store.add_document(doc, opts.input.resolve(), source)
+            if meta:
+                with store.transaction() as conn:
+                    save_meta(conn, doc.name, meta, "meta file" if opts.meta else "front matter")
             now = translate_document(store, doc_id, engine, opts.batch_size, progress)
             stored = store.translations(doc_id, tgt.code, config.key)
             finished = sorted(t.position for t in stored if t.status == "done" and t.text)

@@ -32,7 +32,9 @@ def test_run_writes_document_bitext_and_summary(tmp_path: Path) -> None:
                  "--reference", str(SAMPLE_REF))
     assert res.returncode == 0, res.stderr
     doc = (out / "ensayo.en.md").read_text(encoding="utf-8")
-    assert doc.startswith("# ") and "\n> " in doc and "\n- " in doc
+    # the front matter (title, author, licence) is copied as it is, then the body translated
+    assert doc.startswith("---\ntitle: El trabajo y la lengua\n")
+    assert "\n---\n\n# " in doc and "\n> " in doc and "\n- " in doc
     assert "[the repository](https://example.org/diglot) [1]" in doc and "`diglot/`" in doc
     pairs = (out / "ensayo.es-en.tsv").read_text(encoding="utf-8").splitlines()
     assert pairs[0].split("\t")[0] == "El trabajo y la lengua"

@@ -1,0 +1,224 @@
+"""``diglot export``: a project store's current bitexts out as a corpus file, with provenance and
+licence on every pair.
+
+The export reads one snapshot of the store (a read transaction: a review server may go on
+writing), checks the licences before anything is written, streams the pairs through the
+review-status and score selection and the chosen filters, and hands them to the format's writer,
+which writes to a temporary file and renames it when done.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sqlite3
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from corpora.meta import (
+    attribution_text,
+    combined_license,
+    load_meta,
+    normalise_license,
+)
+from corpora.pairs import DocumentMeta, ExportHeader, Pair
+from corpora.provenance import BitextRef, current_bitexts, store_pairs
+from corpora.schema import migrate
+from diglot.errors import ConfigError, StoreError
+
+#: Format name -> "module:function" of its writer (imported only when used).
+WRITERS: dict[str, str] = {
+    "tmx": "corpora.tmx:write_tmx",
+    "xliff": "corpora.xliff:write_xliff",
+    "moses": "corpora.tabular:write_moses",
+    "tsv": "corpora.tabular:write_tsv",
+    "jsonl": "corpora.tabular:write_jsonl",
+    "hf": "corpora.hfdata:write_hf",
+}
+#: Which review states each ``--status`` keeps.
+STATUS_SELECTION = {"any": {"machine", "edited", "confirmed"},
+                    "edited": {"edited", "confirmed"}, "confirmed": {"confirmed"}}
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """What to export and how (the options of ``diglot export``)."""
+
+    store: Path
+    format: str
+    out: Path
+    status: str = "any"
+    min_score: float | None = None
+    documents: tuple[str, ...] = ()
+    license: str | None = None
+    src_lang: str | None = None
+    tgt_lang: str | None = None
+    filters: str = ""
+    allow_unlicensed: bool = False
+    plain: bool = False
+
+
+@dataclass
+class ExportReport:
+    """What an export wrote and what it left out.
+
+    Attributes:
+        written: Pairs written.
+        considered: Pairs read from the store.
+        removed: Pairs left out, by reason (``status``, each filter's name), in order.
+        by_status: Pairs written, by review status.
+        documents: Names of the documents exported.
+        license: The file's licence, None when unlicensed.
+        src_lang: Source language.
+        tgt_lang: Target language.
+    """
+
+    written: int = 0
+    considered: int = 0
+    removed: dict[str, int] = field(default_factory=dict)
+    by_status: Counter[str] = field(default_factory=Counter)
+    documents: list[str] = field(default_factory=list)
+    license: str | None = None
+    src_lang: str = ""
+    tgt_lang: str = ""
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    if not path.is_file():
+        raise StoreError(f"{path}: no such project store; give the diglot.db a `diglot run` "
+                         "wrote (by default in its output folder)")
+    conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+    migrate(conn, path)
+    return conn
+
+
+def _select(refs: list[BitextRef], opts: ExportOptions) -> list[BitextRef]:
+    """The bitexts the options choose; one language pair."""
+    if not refs:
+        raise ConfigError(f"{opts.store}: the store has no aligned bitext to export; run "
+                          "`diglot run` (or `diglot import`) into it first")
+    chosen = refs
+    if opts.documents:
+        names = {r.document for r in refs}
+        unknown = [d for d in opts.documents if d not in names]
+        if unknown:
+            raise ConfigError(f"{opts.store}: no document named {', '.join(unknown)}; the store "
+                              f"has {', '.join(sorted(names))}")
+        chosen = [r for r in refs if r.document in opts.documents]
+    if opts.src_lang:
+        chosen = [r for r in chosen if r.src_lang == opts.src_lang]
+    if opts.tgt_lang:
+        chosen = [r for r in chosen if r.tgt_lang == opts.tgt_lang]
+    pairs = sorted({f"{r.src_lang}-{r.tgt_lang}" for r in chosen})
+    if not chosen:
+        raise ConfigError(f"{opts.store}: no bitext in {opts.src_lang or '*'}-"
+                          f"{opts.tgt_lang or '*'}; the store has "
+                          f"{', '.join(sorted({f'{r.src_lang}-{r.tgt_lang}' for r in refs}))}")
+    if len(pairs) > 1:
+        raise ConfigError(f"{opts.store}: the selection holds several language pairs "
+                          f"({', '.join(pairs)}); a corpus file holds one: add --from and --to")
+    return chosen
+
+
+def _licensed(metas: dict[str, DocumentMeta], opts: ExportOptions) -> dict[str, DocumentMeta]:
+    """The documents whose licence allows this export, or an error that says what to do."""
+    if opts.license is not None:
+        wanted = normalise_license(opts.license, "--license")
+        chosen = {n: m for n, m in metas.items() if m.license == wanted}
+        if not chosen:
+            held = ", ".join(f"{n} ({m.license or 'no licence'})" for n, m in metas.items())
+            raise ConfigError(f"no document is under {wanted}: {held}")
+        return chosen
+    missing = [n for n, m in metas.items() if not m.license]
+    if missing and not opts.allow_unlicensed:
+        raise ConfigError(
+            f"{len(missing)} document(s) have no licence: {', '.join(missing[:5])}"
+            f"{' …' if len(missing) > 5 else ''}; set it with `diglot meta {opts.store} "
+            f"{missing[0]} --license SPDX` (or `license:` in the file's front matter), or "
+            "pass --allow-unlicensed to publish them without one")
+    combined_license(metas.values())  # raises when they may not share a file
+    return metas
+
+
+def _writer(name: str) -> Callable[..., int]:
+    if name not in WRITERS:
+        raise ConfigError(f"unknown format {name!r}; choose one of {', '.join(WRITERS)}")
+    module, func = WRITERS[name].split(":")
+    writer: Callable[..., int] = getattr(importlib.import_module(module), func)
+    return writer
+
+
+def _counted(pairs: Iterable[Pair], report: ExportReport, keep: Callable[[Pair], bool],
+             reason: str) -> Iterator[Pair]:
+    removed = report.removed.setdefault(reason, 0)
+    for pair in pairs:
+        report.considered += reason == "status"
+        if keep(pair):
+            yield pair
+        else:
+            removed += 1
+            report.removed[reason] = removed
+
+
+def export(opts: ExportOptions) -> ExportReport:
+    """Export a store's current bitexts as one corpus file (or folder, for ``hf``).
+
+    Args:
+        opts: The options; ``opts.filters`` a comma-separated list of `corpora.filters` names.
+
+    Returns:
+        What was written and what was left out.
+
+    Raises:
+        StoreError: The store is missing or unreadable.
+        ConfigError: An unknown format, status, filter or document; documents without a
+            licence (without ``allow_unlicensed``); documents under licences that may not
+            share a file; several language pairs in the selection.
+    """
+    from corpora.filters import apply, parse_filters
+
+    writer = _writer(opts.format)
+    if opts.status not in STATUS_SELECTION:
+        raise ConfigError(f"--status {opts.status!r}: choose any, edited or confirmed")
+    filters = parse_filters(opts.filters, min_score=opts.min_score)
+    conn = _connect(opts.store)
+    try:
+        conn.execute("BEGIN")  # one snapshot for the whole export
+        refs = _select(current_bitexts(conn), opts)
+        metas = _licensed({r.document: load_meta(conn, r.document) for r in refs}, opts)
+        refs = [r for r in refs if r.document in metas]
+        docs = tuple(metas.values())
+        report = ExportReport(documents=list(metas), license=combined_license(docs),
+                              src_lang=refs[0].src_lang, tgt_lang=refs[0].tgt_lang)
+        header = ExportHeader(report.src_lang, report.tgt_lang, docs, report.license,
+                              attribution_text(docs), _version(),
+                              datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        stream: Iterable[Pair] = (p for r in refs for p in store_pairs(conn, r, metas[r.document]))
+        wanted = STATUS_SELECTION[opts.status]
+        stream = _counted(stream, report, lambda p: p.status in wanted, "status")
+        kept, filtered = apply(stream, filters)
+        kept = _tally(kept, report)
+        report.written = writer(kept, opts.out, header, **_writer_options(opts))
+        report.removed.update(filtered.removed)
+        return report
+    finally:
+        conn.close()
+
+
+def _tally(pairs: Iterable[Pair], report: ExportReport) -> Iterator[Pair]:
+    for pair in pairs:
+        report.by_status[pair.status] += 1
+        yield pair
+
+
+def _writer_options(opts: ExportOptions) -> dict[str, Any]:
+    return {"plain": True} if opts.plain and opts.format == "tmx" else {}
+
+
+def _version() -> str:
+    from diglot import __version__
+
+    return __version__
