@@ -9,6 +9,7 @@ Licences are SPDX expressions, parsed and normalised by the ``license-expression
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -133,7 +134,9 @@ def read_meta_file(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise DataFormatError(path, None, "is not UTF-8 text; save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
+        # the line is in the message ("(at line 2, column 11)"); an attribute from 3.14 on
+        found = re.search(r"at line (\d+)", str(exc))
+        line = int(found.group(1)) if found else None
         raise DataFormatError(path, line, f"is not valid TOML ({exc}); write key = \"value\" "
                               "lines, e.g. license = \"CC-BY-SA-4.0\"") from None
     return meta_values(raw, str(path), strict=True)
@@ -259,7 +262,7 @@ def combined_license(documents: Iterable[DocumentMeta]) -> str | None:
     for doc in documents:
         if doc.license:
             by_license.setdefault(doc.license, []).append(doc.name)
-    restrictive = [lic for lic in by_license
+    restrictive = [lic for lic in sorted(by_license)
                    if not all(k in PERMISSIVE for k in license_keys(lic))]
     if len(restrictive) > 1:
         named = "; ".join(f"{lic}: {', '.join(by_license[lic][:3])}"
