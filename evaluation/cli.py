@@ -122,7 +122,9 @@ def compare(reference: File,
 
 
 def qa(bitext: Annotated[Path | None, typer.Argument(
-           exists=True, help="source<TAB>target TSV, `diglot align` TSV, or a run folder.")]
+           exists=True, help="source<TAB>target TSV (NAME.fr-en.tsv names its languages), "
+           "`diglot align` TSV, a run folder, or a project store (diglot.db: every current "
+           "bitext, with its reviewers' edits).")]
        = None,
        src_lang: Annotated[str | None, typer.Option("--from", "-f",
                                                     help="Source language.")] = None,
@@ -163,8 +165,9 @@ def qa(bitext: Annotated[Path | None, typer.Argument(
                 raise ConfigError("--target needs --lang, the language the document should be in")
             return run_checks(target_paragraphs(target, lang), Context(None, resolve(lang), kept))
         if bitext is None:
-            raise ConfigError("give a bitext (or run folder), or --target FILE --lang L")
-        found = read_bitext(bitext)
+            raise ConfigError("give a bitext, run folder or project store, or --target FILE "
+                              "--lang L")
+        found = read_bitext(bitext, src_lang, tgt_lang)
         s, t = src_lang or found.source_lang, tgt_lang or found.target_lang
         if not s or not t:
             raise ConfigError(f"{bitext} does not name its languages; give --from and --to")

@@ -1,8 +1,11 @@
-"""Where QA items come from: a bitext TSV, a run's output folder, or one document alone."""
+"""Where QA items come from: a bitext TSV, a run's output folder, a project store, or one
+document alone."""
 
 from __future__ import annotations
 
 import json
+import re
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,7 +14,7 @@ from corpora.document import Document
 from corpora.ingest import block_texts, detect_format, parse_text
 from corpora.plaintext import heading_lines
 from corpora.textio import read_lines, read_text
-from diglot.errors import ConfigError, DataFormatError
+from diglot.errors import ConfigError, DataFormatError, StoreError
 from evaluation.qa import Item
 
 if TYPE_CHECKING:
@@ -29,18 +32,52 @@ class Bitext:
     target_lang: str | None = None
 
 
-def read_bitext(path: Path) -> Bitext:
+def read_bitext(path: Path, src: str | None = None, tgt: str | None = None) -> Bitext:
     """A bitext as QA items.
 
-    Accepts `source<TAB>target` lines (what `diglot run` writes), the TSV of `diglot align`
-    (with its header), or a run's output folder (its summary.json names the bitext and the
-    languages).
+    Accepts `source<TAB>target` lines (what `diglot run` writes; its name ``NAME.fr-en.tsv``
+    gives the languages), the TSV of `diglot align` (with its header), a run's output folder
+    (its summary.json names the bitext and the languages) or a project store (see
+    `read_store`).
+
+    Args:
+        path: The file or folder.
+        src: Source language code; chooses the language pair of a store with several.
+        tgt: Target language code; likewise.
 
     Raises:
         DataFormatError: a line without exactly one tab (two columns), naming file and line.
+        ConfigError: a store with no bitext, or several language pairs and no choice.
+        StoreError: an SQLite file that is not a diglot store, or a newer one.
     """
     if path.is_dir():
         return _run_folder(path)
+    if is_store(path):
+        return read_store(path, src, tgt)
+    named = languages_from_name(path)
+    found = _read_tsv(path)
+    return Bitext(found, *named) if named else Bitext(found)
+
+
+#: diglot's own bitext names: ``ensayo.es-en.tsv`` (see `diglot.pipeline.output_paths`).
+_PAIR_NAME = re.compile(r"\.([a-z]{2,3})-([a-z]{2,3})\.tsv$")
+
+
+def languages_from_name(path: Path) -> tuple[str, str] | None:
+    """The (source, target) codes a bitext's file name gives (``NAME.fr-en.tsv``), or None
+    when it gives none or names a language diglot does not know."""
+    from translate.langs import resolve
+
+    m = _PAIR_NAME.search(path.name)
+    if m is None:
+        return None
+    try:
+        return resolve(m.group(1)).code, resolve(m.group(2)).code
+    except ConfigError:
+        return None
+
+
+def _read_tsv(path: Path) -> list[Item]:
     rows = read_lines(path)
     # `diglot align` may put a `# ` summary line before its header.
     top = 1 if len(rows) > 1 and rows[0].startswith("# ") else 0
@@ -49,9 +86,9 @@ def read_bitext(path: Path) -> Bitext:
         for n, row in enumerate(rows[top + 1:], start=top + 2):
             cols = _columns(path, n, row, len(ALIGN_HEADER))
             items.append(Item(f"{path.name}:{n}", cols[4], cols[5]))
-        return Bitext(items)
-    return Bitext([Item(f"{path.name}:{n}", *_columns(path, n, row, 2))
-                   for n, row in enumerate(rows, start=1)])
+        return items
+    return [Item(f"{path.name}:{n}", *_columns(path, n, row, 2))
+            for n, row in enumerate(rows, start=1)]
 
 
 def _columns(path: Path, line: int, row: str, want: int) -> list[str]:
@@ -93,6 +130,149 @@ def _run_folder(path: Path) -> Bitext:
         bitext = path / bitext.name
     found = read_bitext(bitext)
     return Bitext(found.items, summary.get("source_lang"), summary.get("target_lang"))
+
+
+_SQLITE = b"SQLite format 3\x00"
+
+
+def is_store(path: Path) -> bool:
+    """Whether `path` is an SQLite file (a project store, or meant as one)."""
+    if not path.is_file():
+        return False
+    with path.open("rb") as f:
+        return f.read(len(_SQLITE)) == _SQLITE
+
+
+@dataclass(frozen=True)
+class StoreBitext:
+    """A current bitext of a store: one document in one target language."""
+
+    id: int
+    document_id: int
+    document: str
+    src_lang: str
+    tgt_lang: str
+
+
+def read_store(path: Path, src: str | None = None, tgt: str | None = None) -> Bitext:
+    """Every current bitext of a project store as QA items, with the store's languages.
+
+    A bitext is current when no later run superseded it (``bitexts.superseded_by IS NULL``);
+    of documents stored under one name, the latest counts. Each active bead is one item: its
+    source segments' texts and its current text (a reviewer's edit, else the engine's; see
+    `corpora.beads.bead_texts`), named ``NAME segment N`` (1-based, as the review shows it),
+    under the heading it falls under. All is read in one snapshot, so a review server may go
+    on writing.
+
+    Args:
+        path: The store (``diglot.db``).
+        src: Source language code: chooses among several language pairs.
+        tgt: Target language code: likewise.
+
+    Raises:
+        StoreError: not a diglot store, or one written by a newer diglot.
+        ConfigError: no bitext (in the chosen languages), or several language pairs left.
+    """
+    conn = _open_store(path)
+    try:
+        conn.execute("BEGIN")
+        chosen = _choose(path, current_bitexts(conn), src, tgt)
+        items = [item for ref in chosen for item in _bitext_items(conn, ref)]
+    finally:
+        conn.close()
+    return Bitext(items, chosen[0].src_lang, chosen[0].tgt_lang)
+
+
+def _open_store(path: Path) -> sqlite3.Connection:
+    from corpora.schema import migrate
+
+    conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+    try:
+        if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
+            raise StoreError(f"{path}: an SQLite file without diglot's tables, not a project "
+                             "store; give the diglot.db a `diglot run` wrote")
+        migrate(conn, path)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(f"{path}: cannot read the store ({exc})") from None
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def current_bitexts(conn: sqlite3.Connection) -> list[StoreBitext]:
+    """A store's current bitexts with at least one bead, in store order."""
+    rows = conn.execute(
+        "SELECT b.id, d.id, d.name, d.lang, b.tgt_lang FROM bitexts b "
+        "JOIN documents d ON d.id = b.document_id WHERE b.superseded_by IS NULL "
+        "AND d.sha256 NOT LIKE '%:resegmented:%' "
+        "AND EXISTS (SELECT 1 FROM links l WHERE l.bitext_id = b.id) "
+        "ORDER BY d.id, b.id").fetchall()
+    latest = {(r[2], r[3], r[4]): StoreBitext(*r) for r in rows}  # later documents win
+    return sorted(latest.values(), key=lambda r: (r.document_id, r.id))
+
+
+def _code(code: str) -> str:
+    from translate.langs import resolve
+
+    return resolve(code).code
+
+
+def _choose(path: Path, refs: list[StoreBitext], src: str | None, tgt: str | None
+            ) -> list[StoreBitext]:
+    """The bitexts in the chosen languages; they must be one language pair."""
+    held = ", ".join(sorted({f"{r.src_lang}-{r.tgt_lang}" for r in refs}))
+    if not refs:
+        raise ConfigError(f"{path}: the store has no aligned bitext; run `diglot run` into it "
+                          "first")
+    chosen = [r for r in refs if (src is None or r.src_lang == _code(src))
+              and (tgt is None or r.tgt_lang == _code(tgt))]
+    if not chosen:
+        raise ConfigError(f"{path}: no bitext from {src or 'any language'} to "
+                          f"{tgt or 'any language'}; the store holds {held}")
+    pairs = {(r.src_lang, r.tgt_lang) for r in chosen}
+    if len(pairs) > 1:
+        raise ConfigError(f"{path}: the store holds several language pairs ({held}); choose "
+                          "one with --from and --to")
+    return chosen
+
+
+def _bitext_items(conn: sqlite3.Connection, ref: StoreBitext) -> list[Item]:
+    """A bitext's active beads as items (beads with no text on either side left out)."""
+    from corpora.beads import bead_texts
+
+    texts, section_of = _store_layout(conn, ref.document_id)
+    items, section = [], ""
+    for bead in bead_texts(conn, ref.id):
+        source = " ".join(texts[p] for p in bead.src if p in texts)
+        if bead.src:
+            section = section_of.get(bead.src[0], section)
+        if not source.strip() and not bead.text.strip():
+            continue
+        where = (f"segment {bead.src[0] + 1}" if len(bead.src) == 1 else
+                 f"segments {bead.src[0] + 1}-{bead.src[-1] + 1}" if bead.src else
+                 f"bead {bead.id} (no source)")
+        items.append(Item(f"{ref.document} {where}", source, bead.text, section))
+    return items
+
+
+def _store_layout(conn: sqlite3.Connection, doc_id: int) -> tuple[dict[int, str], dict[int, str]]:
+    """A stored document's segment texts and, per segment, the heading it falls under (a
+    heading falls under itself, as in `sections`)."""
+    rows = conn.execute(
+        "SELECT s.position, s.text, b.position, b.kind FROM segments s JOIN blocks b "
+        "ON b.id = s.block_id WHERE s.document_id = ? ORDER BY s.position", (doc_id,)).fetchall()
+    headings: dict[int, list[str]] = {}
+    for _, text, block, kind in rows:
+        if kind == "heading":
+            headings.setdefault(block, []).append(text)
+    texts, section_of, section, last_block = {}, {}, "", None
+    for position, text, block, _ in rows:
+        if block != last_block and block in headings:
+            section = " ".join(headings[block]).strip("#* ")
+        texts[position], section_of[position], last_block = text, section, block
+    return texts, section_of
 
 
 def sections(doc: Document) -> list[str]:

@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from diglot.errors import ConfigError
-
 
 @dataclass(frozen=True)
 class Segments:
@@ -18,33 +16,25 @@ class Segments:
     target_lang: str | None = None
 
 
-def read_segments(path: Path) -> Segments:
+def read_segments(path: Path, src: str | None = None, tgt: str | None = None) -> Segments:
     """Aligned segments from a bitext TSV, an align TSV, a run folder or a project store.
 
-    A project store (``.db``) gives every finished translation in it; their languages must be
-    one pair.
+    A project store (``diglot.db``) gives the active beads of every current bitext with their
+    current texts (reviewers' edits included), as `diglot qa` reads it
+    (`evaluation.sources.read_store`); a bitext named ``NAME.fr-en.tsv`` gives its languages.
+
+    Args:
+        path: The file or folder.
+        src: Source language code: chooses the language pair of a store with several.
+        tgt: Target language code: likewise.
 
     Raises:
         DataFormatError: A malformed bitext.
-        ConfigError: A store with several language pairs, or no translations.
-        StoreError: A file that is not a diglot store.
+        ConfigError: A store with several language pairs and no choice, or no bitext.
+        StoreError: An SQLite file that is not a diglot store.
     """
-    if path.suffix == ".db" and path.is_file():
-        from corpora.store import Store
-
-        with Store.open(path) as store:
-            found = store.finished_pairs()
-        pairs = sorted({(row[1], row[2]) for row in found})
-        if len(pairs) != 1:
-            raise ConfigError(f"{path} has translations for {len(pairs)} language pairs "
-                              f"({', '.join('→'.join(p) for p in pairs) or 'none'}); check a "
-                              "run's bitext or folder instead")
-        several = len({(row[0], row[3]) for row in found}) > 1
-        rows = [(f"{name}{f' [{key[:6]}]' if several else ''} segment {pos + 1}", src, tgt)
-                for name, _, _, key, pos, src, tgt in found]
-        return Segments(rows, *pairs[0])
     from evaluation.sources import read_bitext
 
-    bitext = read_bitext(path)
+    bitext = read_bitext(path, src, tgt)
     return Segments([(it.id, it.source, it.target) for it in bitext.items],
                     bitext.source_lang, bitext.target_lang)
