@@ -221,7 +221,8 @@ def parse_filters(spec: str, *, min_score: float | None = None,
                   max_ratio: float = MAX_RATIO) -> list[Filter]:
     """The filters named in a comma-separated list (``"duplicate,langid"``), in run order.
 
-    ``empty`` is always included; ``score`` is included when `min_score` is given.
+    ``empty`` is always included; ``score`` is included when `min_score` is given; ``all``
+    stands for every filter but ``score``.
 
     Args:
         spec: Filter names separated by commas ("" for none but the always-on ones).
@@ -236,10 +237,12 @@ def parse_filters(spec: str, *, min_score: float | None = None,
             `min_score`, or a ratio below 1.
     """
     names = {n.strip().lower() for n in spec.split(",") if n.strip()}
+    if "all" in names:
+        names = (names - {"all"}) | (set(NAMES) - {"score"})
     unknown = sorted(names - set(NAMES))
     if unknown:
         raise ConfigError(f"unknown filter {', '.join(repr(n) for n in unknown)}; choose "
-                          f"among {', '.join(NAMES)}")
+                          f"among {', '.join(NAMES)}, or all")
     if "score" in names and min_score is None:
         raise ConfigError("the score filter needs a threshold: give --min-score")
     if max_ratio < 1:

@@ -18,6 +18,7 @@ from diglot.errors import ConfigError, DataFormatError, StoreError
 from evaluation.qa import Item
 
 if TYPE_CHECKING:
+    from corpora.provenance import BitextRef
     from glossary.termbase import TermBase
 
 ALIGN_HEADER = ["src_ids", "tgt_ids", "score", "review", "source", "target"]
@@ -143,23 +144,13 @@ def is_store(path: Path) -> bool:
         return f.read(len(_SQLITE)) == _SQLITE
 
 
-@dataclass(frozen=True)
-class StoreBitext:
-    """A current bitext of a store: one document in one target language."""
-
-    id: int
-    document_id: int
-    document: str
-    src_lang: str
-    tgt_lang: str
-
-
 def read_store(path: Path, src: str | None = None, tgt: str | None = None) -> Bitext:
     """Every current bitext of a project store as QA items, with the store's languages.
 
     A bitext is current when no later run superseded it (``bitexts.superseded_by IS NULL``);
-    of documents stored under one name, the latest counts. Each active bead is one item: its
-    source segments' texts and its current text (a reviewer's edit, else the engine's; see
+    of documents stored under one name, the latest counts (as `diglot export` chooses them:
+    `corpora.provenance.current_bitexts`). Each active bead is one item: its source
+    segments' texts and its current text (a reviewer's edit, else the engine's; see
     `corpora.beads.bead_texts`), named ``NAME segment N`` (1-based, as the review shows it),
     under the heading it falls under. All is read in one snapshot, so a review server may go
     on writing.
@@ -173,6 +164,8 @@ def read_store(path: Path, src: str | None = None, tgt: str | None = None) -> Bi
         StoreError: not a diglot store, or one written by a newer diglot.
         ConfigError: no bitext (in the chosen languages), or several language pairs left.
     """
+    from corpora.provenance import current_bitexts
+
     conn = _open_store(path)
     try:
         conn.execute("BEGIN")
@@ -201,26 +194,14 @@ def _open_store(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def current_bitexts(conn: sqlite3.Connection) -> list[StoreBitext]:
-    """A store's current bitexts with at least one bead, in store order."""
-    rows = conn.execute(
-        "SELECT b.id, d.id, d.name, d.lang, b.tgt_lang FROM bitexts b "
-        "JOIN documents d ON d.id = b.document_id WHERE b.superseded_by IS NULL "
-        "AND d.sha256 NOT LIKE '%:resegmented:%' "
-        "AND EXISTS (SELECT 1 FROM links l WHERE l.bitext_id = b.id) "
-        "ORDER BY d.id, b.id").fetchall()
-    latest = {(r[2], r[3], r[4]): StoreBitext(*r) for r in rows}  # later documents win
-    return sorted(latest.values(), key=lambda r: (r.document_id, r.id))
-
-
 def _code(code: str) -> str:
     from translate.langs import resolve
 
     return resolve(code).code
 
 
-def _choose(path: Path, refs: list[StoreBitext], src: str | None, tgt: str | None
-            ) -> list[StoreBitext]:
+def _choose(path: Path, refs: list[BitextRef], src: str | None, tgt: str | None
+            ) -> list[BitextRef]:
     """The bitexts in the chosen languages; they must be one language pair."""
     held = ", ".join(sorted({f"{r.src_lang}-{r.tgt_lang}" for r in refs}))
     if not refs:
@@ -238,7 +219,7 @@ def _choose(path: Path, refs: list[StoreBitext], src: str | None, tgt: str | Non
     return chosen
 
 
-def _bitext_items(conn: sqlite3.Connection, ref: StoreBitext) -> list[Item]:
+def _bitext_items(conn: sqlite3.Connection, ref: BitextRef) -> list[Item]:
     """A bitext's active beads as items (beads with no text on either side left out)."""
     from corpora.beads import bead_texts
 

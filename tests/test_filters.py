@@ -181,8 +181,10 @@ def test_apply_is_lazy_and_keeps_the_order() -> None:
 
 def test_unknown_filter_names_are_refused_with_the_valid_names() -> None:
     with pytest.raises(ConfigError, match="unknown filter 'dedup', 'lid'; choose among "
-                                          + ", ".join(NAMES)):
+                                          + ", ".join(NAMES) + ", or all"):
         parse_filters("duplicate,dedup,lid")
+    assert [f.name for f in parse_filters("all")] == [n for n in NAMES if n != "score"]
+    assert [f.name for f in parse_filters("qa, ALL", min_score=0.2)] == list(NAMES)
 
 
 def test_score_needs_a_threshold_and_ratio_must_be_sane() -> None:
