@@ -91,11 +91,12 @@ def import_(
     if report.already:
         typer.echo(f"{file} was imported into {project} before; nothing to do")
         return
-    skipped = ", ".join(f"{n} {why}" for why, n in report.skipped.items())
+    skipped = (f"{sum(report.skipped.values())} bad units ("
+               + ", ".join(f"{why}: {n}" for why, n in report.skipped.items()) + ")")
     statuses = ", ".join(f"{n} {s}" for s, n in sorted(report.by_status.items()))
     typer.echo(f"imported {report.pairs} pairs ({statuses or 'none'}) from {file} "
                f"({report.format}) into {project} as {', '.join(report.documents) or '-'}"
-               + (f"; skipped {skipped}" if skipped else ""))
+               + (f"; skipped {skipped}" if report.skipped else ""))
 
 
 def meta(
