@@ -22,7 +22,12 @@ PYTHON = Path(os.environ.get("DIGLOT_TTK_PYTHON", ROOT / ".venv-ttk" / "bin" / "
 _READ = r"""
 import json, sys
 from translate.storage import factory
-store = factory.getobject(sys.argv[1])
+head = open(sys.argv[1], "rb").read(2000)
+if b'version="2.' in head and b"xliff" in head:  # the factory would pick its XLIFF 1 class
+    from translate.storage.xliff2 import Xliff2File
+    store = Xliff2File.parsefile(sys.argv[1])
+else:
+    store = factory.getobject(sys.argv[1])
 units = [u for u in store.units if not u.isheader()]
 print(json.dumps({
     "class": type(store).__name__,
@@ -41,7 +46,8 @@ def needs_ttk() -> None:
 
 
 def read_with_ttk(path: Path) -> dict[str, Any]:
-    """Open a TMX or XLIFF file with Translate Toolkit's storage factory.
+    """Open a TMX or XLIFF file with Translate Toolkit's storage factory (its XLIFF 2 class
+    for XLIFF 2, which the factory does not choose by itself).
 
     Returns:
         ``{"class", "source_lang", "target_lang", "units": [{"source", "target", "id"}]}``.
