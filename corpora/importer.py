@@ -109,6 +109,10 @@ class _Writer:
         if name in self.docs:
             return self.docs[name]
         c = self.conn
+        if c.execute("SELECT 1 FROM documents WHERE name = ? LIMIT 1", (name,)).fetchone():
+            raise ConfigError(f"{self.path}: the store holds a document named {name!r} already "
+                              "(from a run or another import); import this file under another "
+                              "name with --document NAME, or into another --project store")
         cur = c.execute("INSERT INTO documents (name, path, sha256, format, lang, created_at) "
                         "VALUES (?, ?, ?, ?, ?, ?)", (name, str(self.path.resolve()),
                                                       f"{self.digest}:{name}", self.fmt,

@@ -224,3 +224,20 @@ def test_status_and_document_selection_are_counted(db: Path, tmp_path: Path) -> 
         export(ExportOptions(db, "jsonl", out, documents=("nope",)))
     with pytest.raises(ConfigError, match=r"unknown format 'docx'; choose one of tmx, xliff"):
         export(ExportOptions(db, "docx", out))
+
+
+def test_an_import_never_hides_a_document_of_the_same_name(db: Path, tmp_path: Path) -> None:
+    from corpora.importer import import_file
+    from corpora.store import Store
+
+    out = tmp_path / "c.jsonl"
+    export(ExportOptions(db, "jsonl", out, documents=("ensayo.es.md",)))
+    with Store.open(db) as store:
+        before = store.conn.execute("SELECT COUNT(*) FROM documents").fetchone()
+        with pytest.raises(ConfigError, match=r"c.jsonl: the store holds a document named "
+                                              r"'ensayo.es.md' already.*--document NAME"):
+            import_file(store, out, "es", "en")
+        assert store.conn.execute("SELECT COUNT(*) FROM documents").fetchone() == before
+        report = import_file(store, out, "es", "en", document="ensayo (copia)")
+        assert (report.pairs, report.documents) == (20, ["ensayo (copia)"])
+        assert load_meta(store.conn, "ensayo (copia)").title == "El trabajo y la lengua"
