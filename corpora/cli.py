@@ -35,11 +35,13 @@ def export(
         = None,
     filters: Annotated[str, typer.Option(help=(
         "Comma-separated: duplicate, near-duplicate, length-ratio, langid, numbers, qa, or "
-        "all. Pairs with an empty side are always left out."))] = "",
+        "all (--min-score adds score). Pairs with an empty side are always left out."))]
+        = "",
     allow_unlicensed: Annotated[bool, typer.Option(
         "--allow-unlicensed", help="Export documents that have no licence.")] = False,
     plain: Annotated[bool, typer.Option(
-        "--plain", help="TMX level 1: inline markup as plain text instead of <bpt>/<ept>/<ph>.")] = False,
+        "--plain", help="TMX level 1: inline markup as plain text, not <bpt>/<ept>/<ph>.")]
+        = False,
 ) -> None:
     """Publish a store's current bitexts with provenance and licence on every pair."""
     from corpora.export import ExportOptions

@@ -281,20 +281,6 @@ class Store:
             "AND t.config_key = ? ORDER BY s.position", (doc_id, tgt, key)).fetchall()
         return [StoredTranslation(*row) for row in rows]
 
-    def finished_pairs(self) -> list[tuple[str, str, str, str, int, str, str]]:
-        """Every finished translation with its source, for checks over a whole store.
-
-        Returns:
-            ``(document name, source lang, target lang, config key, segment position,
-            source text, translation)`` rows, ordered by document, target, config, position.
-        """
-        rows = self.conn.execute(
-            "SELECT d.name, d.lang, t.tgt_lang, t.config_key, s.position, s.text, t.text "
-            "FROM translations t JOIN segments s ON s.id = t.segment_id "
-            "JOIN documents d ON d.id = s.document_id WHERE t.status = 'done' "
-            "ORDER BY d.id, t.tgt_lang, t.config_key, s.position").fetchall()
-        return [tuple(row) for row in rows]
-
     def save_links(self, doc_id: int, tgt: str, key: str,
                    links: Sequence[tuple[list[int], list[int], float | None]],
                    method: str, glossary_path: str | None = None,

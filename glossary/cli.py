@@ -29,6 +29,12 @@ def _pair(src: str | None, tgt: str | None) -> tuple[Language | None, Language |
     return (resolve(src) if src else None), (resolve(tgt) if tgt else None)
 
 
+def _codes(src: str | None, tgt: str | None) -> tuple[str | None, str | None]:
+    """The codes a store knows the languages by, to choose a pair in a store of several."""
+    s, t = _pair(src, tgt)
+    return (s.code if s else None), (t.code if t else None)
+
+
 @app.command()
 def check(bitext: Annotated[Path, typer.Argument(
               exists=True, help="Bitext TSV, align TSV, run folder or project store (.db).")],
@@ -46,7 +52,7 @@ def check(bitext: Annotated[Path, typer.Argument(
     from glossary.termbase import read_termbase
 
     def job() -> tuple[TermBase, CheckReport]:
-        segments = read_segments(bitext)
+        segments = read_segments(bitext, *_codes(src, tgt))
         s, t = _pair(src or segments.source_lang, tgt or segments.target_lang)
         base = read_termbase(glossary, s, t)
         return base, check_segments(TermChecker(base), segments.rows)
@@ -108,7 +114,7 @@ def extract(bitext: Annotated[Path, typer.Argument(
     from glossary.segments import read_segments
 
     def job() -> str:
-        segments = read_segments(bitext)
+        segments = read_segments(bitext, *_codes(src, tgt))
         s, t = _pair(src or segments.source_lang, tgt or segments.target_lang)
         if s is None or t is None:
             raise ConfigError(f"{bitext} does not name its languages; give --from and --to")
