@@ -248,13 +248,15 @@ def read_xliff(path: Path, src: str, tgt: str, *, document: str | None = None,
                 reader.file = None
             _release(elem)
     except etree.XMLSyntaxError as err:
-        raise DataFormatError(path, err.lineno, _syntax(err)) from None
+        raise DataFormatError(path, err.lineno or 1, _syntax(err)) from None
 
 
 def _sniff(path: Path) -> tuple[str, etree._Element]:
     """The root's namespace and element, after the file-level checks."""
     with open(path, "rb") as handle:
         head = handle.read(1024)
+    if not head.strip():
+        raise DataFormatError(path, 1, "the file is empty; it is not XLIFF")
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or re.match(
             rb"<\?xml[^>]*encoding=[\"'](?!utf-?8[\"'])", head, re.IGNORECASE):
         raise DataFormatError(path, 1, "the file is not UTF-8; convert it to UTF-8 "
@@ -262,9 +264,9 @@ def _sniff(path: Path) -> tuple[str, etree._Element]:
     try:
         _, root = next(etree.iterparse(str(path), events=("start",), **_SAFE))
     except etree.XMLSyntaxError as err:
-        raise DataFormatError(path, err.lineno, _syntax(err)) from None
-    except StopIteration:
-        raise DataFormatError(path, 1, "the file is empty; it is not XLIFF") from None
+        raise DataFormatError(path, err.lineno or 1, _syntax(err)) from None
+    except StopIteration:  # cannot happen: a root start tag parsed or the parse failed
+        raise DataFormatError(path, 1, "no root element; it is not XLIFF") from None
     if root.getroottree().docinfo.doctype:
         raise DataFormatError(path, root.sourceline, "the file has a <!DOCTYPE>: XLIFF needs "
                               "none and its entities could expand without limit; remove it")
