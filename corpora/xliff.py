@@ -2,9 +2,10 @@
 
 The writer puts one ``<file id="fN" original=DOCUMENT>`` per run of pairs of one document,
 with the document's metadata as file ``<notes>`` and one ``<unit>`` per pair: its provenance
-as ``<note category="x-FIELD">`` (every `PROVENANCE_FIELDS` field of the pair that is not
-None; lists as JSON), one ``<segment state>`` with ``<source>`` and ``<target>``. The review
-status is the segment's state: machine → ``translated``, edited → ``reviewed``, confirmed →
+as ``<note category="x-FIELD">`` (each `PROVENANCE_FIELDS` field whose value is not `Pair`'s
+default, and ``x-engine`` always: it marks the unit as diglot's; lists as JSON; ``x-id`` when
+the pair id is no XML name), one ``<segment state>`` with ``<source>`` and ``<target>``. The
+review status is the segment's state: machine → ``translated``, edited → ``reviewed``, confirmed →
 ``final``. The export header rides on the root as ``dg:`` attributes (XLIFF allows other
 namespaces' attributes there). Characters XML cannot carry (C0 controls) become XLIFF's
 ``<cp hex>`` in texts and U+FFFD in notes.
@@ -330,7 +331,10 @@ class _Reader:
         notes, 1.2 languages) before release frees the notes."""
         if self.file is not None and self.doc is not None:
             return self.doc
-        file = self.file = next(unit.iterancestors(f"{{{self.ns}}}file"))
+        file = self.file = next(unit.iterancestors(f"{{{self.ns}}}file"), None)
+        if file is None:
+            raise DataFormatError(self.path, unit.sourceline, "a unit outside any <file>; "
+                                  "this is not XLIFF as the standard has it")
         record = {"document": file.get("original") or self.default_doc}
         if self.ns == NS2:
             record.update(_split_notes(file.find(_NOTES2), _DOC_FIELDS)[0])
@@ -380,12 +384,13 @@ class _Reader:
     def _ours(self, unit: etree._Element, doc: DocumentMeta, record: dict[str, str],
               parts: list[etree._Element]) -> Pair:
         """A unit diglot wrote: its fields from the notes, its status from the state."""
-        texts = [_texts(c) for c in parts]
-        if not texts or any(s is None or t is None for s, t in texts):
-            raise _BadUnit("unit without target" if texts else "unit without segment")
-        states = [_status2(c.get("state")) for c in parts if c.tag == _SEGMENT]
-        status = states[0] if len(states) == 1 else min(states or ["confirmed"],
-                                                         key=STATUSES.index)  # least checked
+        if len(parts) == 1:  # as we write them
+            source, target = _text(parts[0].find(_SOURCE2)), _text(parts[0].find(_TARGET2))
+            status = _status2(parts[0].get("state"))
+        else:
+            source, target, status = _joined(parts)
+        if not source or not target:
+            raise _BadUnit("unit without target" if source else "unit without source")
         try:
             values: dict[str, Any] = {key: text if key not in _CONVERT else _CONVERT[key](text)
                                       for key, text in record.items()}
@@ -393,8 +398,7 @@ class _Reader:
             raise _BadUnit(f"bad provenance note ({err})") from None
         pair_id = values.pop("id", None) or unit.get("id", "")
         src, tgt = values.pop("src_lang", self.langs[0]), values.pop("tgt_lang", self.langs[1])
-        return Pair(pair_id, doc, src, tgt, "".join(s or "" for s, _ in texts),
-                    "".join(t or "" for _, t in texts), status=status, **values)
+        return Pair(pair_id, doc, src, tgt, source, target, status=status, **values)
 
     def _theirs(self, elem: etree._Element, doc: DocumentMeta, source_elem: etree._Element | None,
                 target_elem: etree._Element | None, status: str, notes: list[str]) -> Pair:
@@ -422,23 +426,39 @@ _NOTES2 = f"{{{NS2}}}notes"
 _SOURCE2, _TARGET2 = f"{{{NS2}}}source", f"{{{NS2}}}target"
 
 
-def _texts(part: etree._Element) -> tuple[str | None, str | None]:
-    source = _text(part.find(_SOURCE2))
-    target = _text(part.find(_TARGET2))
-    return source, source if target is None and part.tag == _IGNORABLE else target
+def _joined(parts: list[etree._Element]) -> tuple[str | None, str | None, str]:
+    """Source, target and status of a unit of several segments (and ignorables between
+    them): the texts joined, the status of the least checked segment."""
+    sources, targets, states = [], [], []
+    for part in parts:
+        source, target = _text(part.find(_SOURCE2)), _text(part.find(_TARGET2))
+        if part.tag == _SEGMENT:
+            states.append(_status2(part.get("state")))
+        elif target is None:  # an ignorable's target may be left out
+            target = source
+        if source is None or target is None:
+            return source, target, "machine"
+        sources.append(source)
+        targets.append(target)
+    status = min(states or ["confirmed"], key=STATUSES.index)
+    return "".join(sources), "".join(targets), status
 
 
 def _status2(state: str | None) -> str:
     return "confirmed" if state is None else _STATUS_2.get(state, "machine")
 
 
-def _json_list(kind: type) -> Callable[[str], tuple[Any, ...]]:
-    def convert(text: str) -> tuple[Any, ...]:
-        value = json.loads(text)
-        if not isinstance(value, list) or any(type(v) is not kind for v in value):
-            raise ValueError(f"expected a JSON list of {kind.__name__}, got {text[:80]!r}")
-        return tuple(value)
-    return convert
+def _strs(text: str) -> tuple[str, ...]:
+    """A JSON list of strings; ``["a", "b"]`` without escapes skips the JSON decoder (no
+    backslash means no quote inside an item)."""
+    if "\\" not in text and text[:2] == '["' and text[-2:] == '"]':
+        items = text[2:-2].split('", "')
+        if not any('"' in item for item in items):
+            return tuple(items)
+    value = json.loads(text)
+    if not isinstance(value, list) or any(type(v) is not str for v in value):
+        raise ValueError(f"expected a JSON list of strings, got {text[:80]!r}")
+    return tuple(value)
 
 
 def _ints(text: str) -> tuple[int, ...]:
@@ -452,7 +472,7 @@ def _ints(text: str) -> tuple[int, ...]:
 #: How note texts become `Pair` field values (the rest are strings).
 _CONVERT: dict[str, Callable[[str], Any]] = {
     "paragraph": int, "align_score": float, "sentences": _ints, "target_sentences": _ints,
-    "reviewers": _json_list(str), "flags": _json_list(str)}
+    "reviewers": _strs, "flags": _strs}
 
 
 def _split_notes(notes: etree._Element | None,
@@ -463,10 +483,9 @@ def _split_notes(notes: etree._Element | None,
     if notes is None:
         return ours, others
     for note in notes:
-        category = note.get("category") or ""
-        key = category[2:]
-        if category.startswith("x-") and key in known:
-            ours[key] = note.text or ""
+        category = note.get("category")
+        if category is not None and category[2:] in known and category[:2] == "x-":
+            ours[category[2:]] = note.text or ""
         elif isinstance(note.tag, str) and note.text:
             others.append(note.text)
     return ours, others

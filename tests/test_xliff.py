@@ -425,6 +425,13 @@ def test_a_bad_provenance_note_fails_or_is_skipped(tmp_path: Path) -> None:
                              "' \"one\"')"]
 
 
+def test_a_unit_outside_a_file_is_refused(tmp_path: Path) -> None:
+    path = _file(tmp_path, _HEAD.replace('<file id="f1">', "") + _unit("u1", "A", "B")
+                 + "</xliff>")
+    with pytest.raises(DataFormatError, match=r"bad\.xlf:4: a unit outside any <file>"):
+        _read(path)
+
+
 def test_a_bad_cp_fails_with_its_line(tmp_path: Path) -> None:
     path = _file(tmp_path, _HEAD + "\n" + _unit("u1", 'A<cp hex="ZZ"/>', "B") + "</file></xliff>")
     with pytest.raises(DataFormatError, match=r"bad\.xlf:5: bad <cp hex='ZZ'>"):
