@@ -244,7 +244,7 @@ def read_xliff(path: Path, src: str, tgt: str, *, document: str | None = None,
     try:
         for _, elem in context:
             if elem.tag == unit_tag:
-                yield from read_unit(elem)
+                yield from read_unit(elem)  # a list: generators a unit cost more
             elif elem.tag == file_tag:
                 reader.file = None
             _release(elem)
@@ -345,41 +345,41 @@ class _Reader:
         self.doc = from_provenance("", "", "", record, self.documents).document
         return self.doc
 
-    def unit2(self, unit: etree._Element) -> Iterator[Pair]:
+    def unit2(self, unit: etree._Element) -> list[Pair]:
         doc = self._document(unit)
         ours, others = _split_notes(unit.find(_NOTES2), _UNIT_KEYS)
         parts = [c for c in unit if c.tag == _SEGMENT or c.tag == _IGNORABLE]
         if ours:
-            yield from self._attempt(unit, self._ours, unit, doc, ours, parts)
-            return
-        for seg in parts:
-            if seg.tag == _SEGMENT:
-                yield from self._attempt(seg, self._theirs, seg, doc, seg.find(_SOURCE2),
-                                         seg.find(_TARGET2), _status2(seg.get("state")), others)
+            return self._attempt(unit, self._ours, unit, doc, ours, parts)
+        return [pair for seg in parts if seg.tag == _SEGMENT
+                for pair in self._attempt(seg, self._theirs, seg, doc, seg.find(_SOURCE2),
+                                          seg.find(_TARGET2), _status2(seg.get("state")),
+                                          others)]
 
-    def unit12(self, unit: etree._Element) -> Iterator[Pair]:
+    def unit12(self, unit: etree._Element) -> list[Pair]:
         doc = self._document(unit)
         target = unit.find(f"{{{self.ns}}}target")
         if unit.get("translate") == "no" and target is None:
             self.skipped["not for translation"] += 1
-            return
+            return []
         approved, state = unit.get("approved"), target.get("state") if target is not None else None
         status = ("confirmed" if approved == "yes" or (state is None and approved is None)
                   else _STATUS_12.get(state or "", "machine"))
         notes = [n.text for n in unit.iterchildren(f"{{{self.ns}}}note") if n.text]
-        yield from self._attempt(unit, self._theirs, unit, doc,
-                                 unit.find(f"{{{self.ns}}}source"), target, status, notes)
+        return self._attempt(unit, self._theirs, unit, doc,
+                             unit.find(f"{{{self.ns}}}source"), target, status, notes)
 
     def _attempt(self, elem: etree._Element, make: Callable[..., Pair],
-                 *args: Any) -> Iterator[Pair]:
-        """``make(*args)``, or a bad unit's error or count."""
+                 *args: Any) -> list[Pair]:
+        """``[make(*args)]``, or a bad unit's error, or ``[]`` and its count."""
         try:
-            yield make(*args)
+            return [make(*args)]
         except _BadUnit as bad:
             if not self.skip_bad:
                 raise DataFormatError(self.path, bad.line or elem.sourceline,
                                       f"{bad.reason}; {_HINT}") from None
             self.skipped[bad.reason] += 1
+            return []
 
     def _ours(self, unit: etree._Element, doc: DocumentMeta, record: dict[str, str],
               parts: list[etree._Element]) -> Pair:
