@@ -286,6 +286,8 @@ def _ints(value: Any) -> tuple[int, ...]:
 
 
 def _strs(value: Any) -> tuple[str, ...]:
+    if value == "[]":
+        return ()
     if isinstance(value, str):
         value = json.loads(value) if value.startswith("[") else [value] if value else []
     if not isinstance(value, list):
@@ -309,13 +311,14 @@ def _text(value: Any) -> str:
 
 
 #: How a record's value becomes a `Pair` argument (the inverse of `provenance`, as
-#: `corpora.pairs.from_provenance`, for the fields a flat file has).
+#: `corpora.pairs.from_provenance`, for the fields a flat file has); text fields are taken as
+#: they are (`_TEXT`).
+_TEXT = frozenset({"section", "align_method", "engine", "model", "engine_version",
+                   "glossary_version", "status", "created_by", "created_at", "changed_by",
+                   "changed_at", "note"})
 _DECODE: dict[str, Any] = {
-    "section": _text, "paragraph": int, "sentences": _ints, "target_sentences": _ints,
-    "align_method": _text, "align_score": _score, "engine": _text, "model": _text,
-    "engine_version": _text, "decoding": _decoding, "glossary_version": _text,
-    "status": _text, "reviewers": _strs, "created_by": _text, "created_at": _text,
-    "changed_by": _text, "changed_at": _text, "flags": _strs, "note": _text}
+    "paragraph": int, "sentences": _ints, "target_sentences": _ints, "align_score": _score,
+    "decoding": _decoding, "reviewers": _strs, "flags": _strs, **dict.fromkeys(_TEXT)}
 #: Document keys in `DocumentMeta` argument order after the name.
 _DOC_KEYS = ("title", "authors", "source_ref", "source_license", "translation_license",
              "attribution")
@@ -365,8 +368,7 @@ class _Units:
             self.bad(line, "empty", "the source or the target is empty")
             return None
         try:
-            values = {k: _DECODE[k](v) for k, v in record.items() if k in _DECODE
-                      and v is not None}
+            values = _values(record)
             doc = self._document(name, record)
         except (ValueError, TypeError) as exc:
             self.bad(line, "bad field", f"a provenance field is malformed ({exc})")
@@ -379,8 +381,9 @@ class _Units:
                     source, target, **values)
 
     def _document(self, name: str, record: dict[str, Any]) -> DocumentMeta:
-        raw = [record.get(k) for k in _DOC_KEYS]
-        key = (name, *(tuple(v) if isinstance(v, list) else v for v in raw))
+        raw = tuple(map(record.get, _DOC_KEYS))
+        key = (name, *raw) if type(raw[1]) is not list else (name, raw[0], tuple(raw[1]),
+                                                             *raw[2:])
         doc = self.documents.get(key)
         if doc is None:
             text = [None if v is None else _text(v) for v in raw[2:]]
@@ -388,6 +391,23 @@ class _Units:
                 name, None if raw[0] is None else _text(raw[0]),
                 () if raw[1] is None else _strs(raw[1]), *text)
         return doc
+
+
+def _values(record: dict[str, Any]) -> dict[str, Any]:
+    """The `Pair` arguments in `record` (None values left to the defaults)."""
+    values = {}
+    get = record.get
+    for key, decode in _DECODE.items():
+        value = get(key)
+        if value is None:
+            continue
+        if decode is not None:
+            values[key] = decode(value)
+        elif type(value) is str:
+            values[key] = value
+        else:
+            raise ValueError(f"{key}: expected text, got {value!r}")
+    return values
 
 
 def read_tsv(path: Path, src: str, tgt: str, *, document: str | None = None,
@@ -502,8 +522,7 @@ def _json_unit(units: _Units, number: int, text: str,
         source, target = by_lang.get(_primary(units.src)), by_lang.get(_primary(units.tgt))
     else:
         source, target = obj.get("source"), obj.get("target")
-    record = {k: v for k, v in obj.items() if k in _KNOWN and k not in ("source", "target")}
-    return units.pair(number, source, target, record)
+    return units.pair(number, source, target, obj)  # it reads only the keys it knows
 
 
 def moses_inputs(path: Path, src: str, tgt: str) -> tuple[Path, Path, Path | None]:
@@ -523,7 +542,7 @@ def moses_inputs(path: Path, src: str, tgt: str) -> tuple[Path, Path, Path | Non
     found = []
     for lang in (src, tgt):
         exact = path.with_name(f"{path.name}.{lang}")
-        near = sorted(p for p in path.parent.glob(f"{glob_escape(path.name)}.*")
+        near = sorted(p for p in path.parent.glob(f"{_glob_escape(path.name)}.*")
                       if _primary(p.name[len(path.name) + 1:]) == _primary(lang)
                       and "." not in p.name[len(path.name) + 1:])
         if not exact.is_file() and not near:
@@ -534,7 +553,7 @@ def moses_inputs(path: Path, src: str, tgt: str) -> tuple[Path, Path, Path | Non
     return found[0], found[1], meta if meta.is_file() else None
 
 
-def glob_escape(name: str) -> str:
+def _glob_escape(name: str) -> str:
     """`name` with glob's special characters made literal."""
     return re.sub(r"([*?\[])", r"[\1]", name)
 
