@@ -276,6 +276,11 @@ def dataset_card(header: ExportHeader, stats: _Stats, pretty_name: str | None = 
     title = _title(header, pretty_name)
     meta = {**hub_license(header.license),
             "language": [_lang(header.src_lang), _lang(header.tgt_lang)],
+            # the Hub's language list takes ISO 639 codes; full BCP 47 tags go in details
+            **({"language_details": [header.src_lang, header.tgt_lang]}
+               if _lang(header.src_lang) != header.src_lang
+               or _lang(header.tgt_lang) != header.tgt_lang else {}),
+            "multilinguality": ["translation"],
             "task_categories": ["translation"],
             "size_categories": [size_category(stats.total)],
             "pretty_name": title,
@@ -294,7 +299,8 @@ def dataset_card(header: ExportHeader, stats: _Stats, pretty_name: str | None = 
                   f"  - original licence: {doc.source_license or 'not given'}; "
                   f"translation licence: {doc.translation_license or 'not given'}",
                   f"  - attribution: {doc.attribution or 'not given'}"]
-    lines += ["", "## Attribution", "", header.attribution or "None given.", "",
+    credits = [f"- {line}" for line in header.attribution.splitlines() if line.strip()]
+    lines += ["", "## Attribution", "", *(credits or ["None given."]), "",
               "## Engines", "", "| engine | model | pairs |", "|---|---|---:|"]
     lines += [f"| {_cell(e)} | {_cell(m or '—')} | {n} |"
               for (e, m), n in sorted(stats.engines.items(), key=_engine_order)]

@@ -100,6 +100,7 @@ def test_card_yaml_is_what_the_hub_reads(export: Path) -> None:
     assert card_yaml(export) == {
         "license": ["cc-by-sa-4.0", "cc0-1.0"],
         "language": ["es", "en"],
+        "multilinguality": ["translation"],
         "task_categories": ["translation"],
         "size_categories": ["n<1K"],
         "pretty_name": "diglot parallel corpus (es–en)",
@@ -118,6 +119,7 @@ def test_card_body_states_sources_engines_and_review(export: Path) -> None:
             "  - source: https://example.org/ensayo",
             "  - original licence: CC-BY-SA-4.0; translation licence: CC-BY-SA-4.0",
             "  - attribution: Ana Pérez and Bo Li, CC BY-SA 4.0",
+            "## Attribution\n\n- Ana Pérez and Bo Li, CC BY-SA 4.0\n",
             "- **notas.es.md** (`notas.es.md`, 1 pairs)",
             "| apertium | es-en | 2 |", "| human | — | 1 |",
             "| machine | 1 |", "| edited | 1 |", "| confirmed | 1 |"]:
@@ -132,7 +134,8 @@ def test_one_document_names_the_card_and_an_unknown_licence(tmp_path: Path) -> N
     meta = card_yaml(tmp_path / "one")
     assert meta["license"] == "other" and meta["license_name"] == "licenseref-proprietary"
     assert "license_link" not in meta
-    assert meta["language"] == ["fr", "en"] and meta["pretty_name"] == "Notes"
+    assert meta["language"] == ["fr", "en"] and meta["language_details"] == ["fr-FR", "en"]
+    assert meta["pretty_name"] == "Notes"
     row = datasets.load_from_disk(str(tmp_path / "one" / "disk"))[0]
     assert row["translation"] == {"fr-FR": "Oui.", "en": "Yes."}
 
