@@ -326,3 +326,25 @@ def test_readers_raise_only_data_format_errors(tmp_path: Path, data: bytes) -> N
                 assert pair.source.strip() and pair.target.strip()
         except DataFormatError as exc:
             assert exc.path == path
+
+
+_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
+_SOME_TEXT = _TEXT.filter(lambda t: t.strip() != "")
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(source=_SOME_TEXT, target=_SOME_TEXT, section=_TEXT,
+       note=st.none() | _SOME_TEXT, reviewers=st.lists(_TEXT, max_size=3),
+       title=st.none() | _SOME_TEXT)
+def test_any_text_round_trips(tmp_path: Path, source: str, target: str, section: str,
+                              note: str | None, reviewers: list[str], title: str | None
+                              ) -> None:
+    """Tabs, line breaks, backslashes, quotes, U+2028, NUL: TSV and JSONL give them back."""
+    doc = replace(DOC, title=title)
+    pair = replace(PAIR, document=doc, source=source, target=target, section=section,
+                   note=note, reviewers=tuple(reviewers))
+    for write, read, name in ((write_tsv, read_tsv, "p.tsv"), (write_jsonl, read_jsonl,
+                                                               "p.jsonl")):
+        write([pair, pair], tmp_path / name, HEADER)
+        assert list(read(tmp_path / name, "es", "en")) == [pair, pair]
