@@ -1,14 +1,16 @@
 """TMX 1.4b: a streaming writer with every pair's provenance, and a safe streaming reader.
 
-Writer: one ``<tu tuid=ID>`` per pair, written as the pairs arrive (lxml ``etree.xmlfile``),
-with ``creationid``/``creationdate``/``changeid``/``changedate`` for other tools, a
+Writer: one ``<tu tuid=ID>`` line per pair, written as the pairs arrive, with
+``creationid``/``creationdate``/``changeid``/``changedate`` for other tools, a
 ``<prop type="x-FIELD">`` for every provenance field that differs from the `Pair` default
 (tuples as JSON lists; ``status``, ``engine``, ``align_method`` and ``document`` always), the
 engine's note as ``<note>``, and ``xml:lang`` on each ``tuv``. The header names every
 document once (``x-document``: the `DocumentMeta` as JSON, plus a readable ``note``), so a
 ``tu`` repeats only the document's name. Inline Markdown is level 2 markup
 (`corpora.tmx_inline`) or, with ``plain``, level 1 text. The file validates against the LISA
-TMX 1.4b DTD.
+TMX 1.4b DTD. Units are formatted as strings, not lxml elements (``etree.xmlfile``): twenty
+``SubElement`` calls a pair made the export five times slower; the header still goes through
+lxml, and every text is escaped and checked for characters XML cannot hold.
 
 Reader: lxml ``iterparse`` with no entity expansion, no DTD loading, no network, each ``tu``
 cleared once read, so memory stays flat however long the file. A DOCTYPE that declares entities
@@ -25,6 +27,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +46,10 @@ _TU_FIELDS = ("section", "paragraph", "sentences", "target_sentences", "align_me
               "align_score", "engine", "model", "engine_version", "decoding",
               "glossary_version", "status", "reviewers", "created_by", "created_at",
               "changed_by", "changed_at", "flags")
+#: Written even at their default, so a reader knows the unit is ours (``status``).
 _ALWAYS = frozenset({"align_method", "engine", "status"})
-_DEFAULTS = tuple((name, Pair.__dataclass_fields__[name].default) for name in _TU_FIELDS)
+_DEFAULTS = tuple((name, object() if name in _ALWAYS else Pair.__dataclass_fields__[name].default)
+                  for name in _TU_FIELDS)
 #: Document fields in provenance naming, with the `DocumentMeta` attribute.
 _DOC_FIELDS = {"title": "title", "authors": "authors", "source_ref": "source",
                "source_license": "source_license",
@@ -71,7 +76,7 @@ def write_tmx(pairs: Iterable[Pair], out: Path, header: ExportHeader, *,
     """
     out = Path(out)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    docs = {doc.name: doc for doc in header.documents}
+    unit = _UnitWriter(header, plain, out)
     count = 0
     try:
         with open(tmp, "w", encoding="utf-8", newline="", buffering=1 << 20) as stream:
@@ -80,7 +85,7 @@ def write_tmx(pairs: Iterable[Pair], out: Path, header: ExportHeader, *,
             stream.write(_header_xml(header, plain, out))
             stream.write("\n<body>\n")
             for pair in pairs:
-                stream.write(_tu_xml(pair, docs, header, plain, out))
+                stream.write(unit(pair))
                 count += 1
             stream.write("</body>\n</tmx>\n")
         os.replace(tmp, out)
@@ -130,51 +135,75 @@ def _document_note(doc: DocumentMeta) -> str:
 
 #: Characters XML 1.0 cannot hold (CR is written as a character reference).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+#: Props seen this often are formatted once (engine, model, status... repeat across pairs).
+_CACHE_SIZE = 50_000
 
 
-def _tu_xml(pair: Pair, docs: dict[str, DocumentMeta], header: ExportHeader, plain: bool,
-            out: Path) -> str:
-    """One ``<tu>`` as a line of XML (strings, not lxml elements: five times faster here)."""
-    parts = [f'<tu tuid="{escape_attr(pair.id)}"']
-    for attr, value in (("creationid", pair.created_by), ("changeid", pair.changed_by)):
-        if value:
-            parts.append(f' {attr}="{escape_attr(value)}"')
-    for attr, value in (("creationdate", pair.created_at), ("changedate", pair.changed_at)):
-        date = tmx_date(value)
-        if date:
-            parts.append(f' {attr}="{date}"')
-    parts.append(">")
-    if pair.note:
-        parts.append(f"<note>{escape_text(pair.note)}</note>")
-    for kind, value in _tu_props(pair, docs):
-        parts.append(f'<prop type="x-{kind}">{escape_text(value)}</prop>')
-    for lang, text in ((pair.src_lang or header.src_lang, pair.source),
-                       (pair.tgt_lang or header.tgt_lang, pair.target)):
-        parts.append(f'<tuv xml:lang="{escape_attr(lang)}"><seg>'
-                     f"{segment_xml(text, plain=plain)}</seg></tuv>")
-    parts.append("</tu>\n")
-    xml = "".join(parts)
-    bad = _NOT_XML.search(xml)
-    if bad:
-        raise DataFormatError(out, None, f"pair {pair.id} holds U+{ord(bad.group()):04X}, "
-                              "which XML cannot; remove it from the text, or export the "
-                              "pair as jsonl")
-    return xml
+class _UnitWriter:
+    """Formats ``<tu>`` lines as strings (lxml elements cost five times more per pair)."""
 
+    def __init__(self, header: ExportHeader, plain: bool, out: Path) -> None:
+        self.docs = {doc.name: doc for doc in header.documents}
+        self.src, self.tgt, self.plain, self.out = header.src_lang, header.tgt_lang, plain, out
+        self.props: dict[tuple[str, Any], str] = {}
 
-def _tu_props(pair: Pair, docs: dict[str, DocumentMeta]) -> list[tuple[str, str]]:
-    doc = pair.document
-    props = [("document", doc.name)]
-    if docs.get(doc.name) != doc:  # not described in the header: carry it on the unit
-        for key, attr in _DOC_FIELDS.items():
-            value = getattr(doc, attr)
-            if value is not None and value != ():
-                props.append((key, _text(value)))
-    for name, default in _DEFAULTS:
-        value = getattr(pair, name)
-        if value is not None and (value != default or name in _ALWAYS):
-            props.append((name, value if value.__class__ is str else _text(value)))
-    return props
+    def __call__(self, pair: Pair) -> str:
+        parts = [f'<tu tuid="{escape_attr(pair.id)}"']
+        for attr, value in (("creationid", pair.created_by), ("changeid", pair.changed_by)):
+            if value:
+                parts.append(f' {attr}="{escape_attr(value)}"')
+        for attr, value in (("creationdate", pair.created_at),
+                            ("changedate", pair.changed_at)):
+            date = tmx_date(value)
+            if date:
+                parts.append(f' {attr}="{date}"')
+        parts.append(">")
+        if pair.note:
+            parts.append(f"<note>{escape_text(pair.note)}</note>")
+        self._props(pair, parts)
+        src, tgt = pair.src_lang or self.src, pair.tgt_lang or self.tgt
+        for lang, text in ((src, pair.source), (tgt, pair.target)):
+            parts.append(f'<tuv xml:lang="{escape_attr(lang)}"><seg>'
+                         f"{segment_xml(text, plain=self.plain)}</seg></tuv>")
+        parts.append("</tu>\n")
+        raw = "".join((pair.id, pair.source, pair.target, pair.note or "", pair.created_by,
+                       pair.changed_by or "", pair.document.name, src, tgt))
+        if not raw.isprintable():  # a fast no; props were checked when first formatted
+            self._check(pair, raw)
+        return "".join(parts)
+
+    def _check(self, pair: Pair, text: str) -> str:
+        """The text, unless it holds a character XML 1.0 cannot hold."""
+        bad = _NOT_XML.search(text)
+        if bad:
+            raise DataFormatError(self.out, None, f"pair {pair.id} holds "
+                                  f"U+{ord(bad.group()):04X}, which XML cannot; remove it "
+                                  "from the text, or export the pair as jsonl")
+        return text
+
+    def _props(self, pair: Pair, parts: list[str]) -> None:
+        """``x-FIELD`` props: the document's name (its record is in the header) and every
+        field that differs from the `Pair` default."""
+        doc = pair.document
+        parts.append(f'<prop type="x-document">{escape_text(doc.name)}</prop>')
+        if self.docs.get(doc.name) != doc:  # not described in the header: carried here
+            for key, attr in _DOC_FIELDS.items():
+                value = getattr(doc, attr)
+                if value is not None and value != ():
+                    carried = f'<prop type="x-{key}">{escape_text(_text(value))}</prop>'
+                    parts.append(self._check(pair, carried))
+        cache = self.props
+        for name, default in _DEFAULTS:
+            value = getattr(pair, name)
+            if value is None or value == default:
+                continue
+            xml = cache.get((name, value))
+            if xml is None:
+                xml = f'<prop type="x-{name}">{escape_text(_text(value))}</prop>'
+                self._check(pair, xml)
+                if len(cache) < _CACHE_SIZE:
+                    cache[(name, value)] = xml
+            parts.append(xml)
 
 
 def _text(value: Any) -> str:
@@ -197,7 +226,9 @@ def tmx_date(iso: str | None) -> str | None:
     if not iso:
         return None
     if len(iso) >= 25 and iso.endswith("+00:00") and iso[10] == "T":  # how diglot stores
-        return f"{iso[0:4]}{iso[5:7]}{iso[8:10]}T{iso[11:13]}{iso[14:16]}{iso[17:19]}Z"
+        digits = f"{iso[0:4]}{iso[5:7]}{iso[8:10]}{iso[11:13]}{iso[14:16]}{iso[17:19]}"
+        if digits.isascii() and digits.isdigit():
+            return f"{digits[:8]}T{digits[8:]}Z"
     try:
         when = datetime.fromisoformat(iso)
     except ValueError:
@@ -399,7 +430,7 @@ class _Reader:
             tag = child.tag
             if tag == "prop":
                 kind = child.get("type")
-                if kind and kind[:2] == "x-":
+                if kind and kind.startswith("x-"):
                     if len(child):
                         raise _entity(tu)
                     props[kind[2:]] = child.text or ""
@@ -462,7 +493,7 @@ class _Reader:
 
     def _document(self, name: str, p: dict[str, str]) -> DocumentMeta:
         """The header's record of the document, or the one the unit carries."""
-        if not _DOC_KEYS & p.keys():
+        if _DOC_KEYS.isdisjoint(p):
             found = self.docs.get(name)
             if found is not None:
                 return found
@@ -496,10 +527,19 @@ def _list(props: dict[str, str], key: str, kind: type) -> tuple[Any, ...]:
     if not text:
         return ()
     if kind is int and text[:1] == "[" and text[-1:] == "]":  # int() checks each one
-        return tuple(int(v) for v in text[1:-1].split(",")) if text != "[]" else ()
+        inner = text[1:-1]
+        if "," not in inner:
+            return (int(inner),) if inner.strip() else ()
+        return tuple(map(int, inner.split(",")))
+    return _json_list(text, kind)
+
+
+@lru_cache(maxsize=4096)
+def _json_list(text: str, kind: type) -> tuple[Any, ...]:
+    """Reviewers and flags repeat from unit to unit: each list is parsed once."""
     values = json.loads(text)
     if not isinstance(values, list) or not all(isinstance(v, kind) for v in values):
-        raise ValueError(f"x-{key} must be a JSON list of {kind.__name__}")
+        raise ValueError(f"{text!r} is not a JSON list of {kind.__name__}")
     return tuple(values)
 
 

@@ -209,11 +209,14 @@ def test_a_killed_export_leaves_no_file(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_control_characters_are_refused_by_pair(tmp_path: Path) -> None:
+@pytest.mark.parametrize("change", [
+    {"target": "form\x0cfeed"}, {"section": "Cap\x0bítulo"}, {"note": "nul\x00"},
+    {"document": replace(DOC, name="a\x01.md")}, {"created_by": "ana\x1f"}])
+def test_control_characters_are_refused_by_pair(tmp_path: Path, change: dict) -> None:
     out = tmp_path / "a.tmx"
-    with pytest.raises(DataFormatError, match=r"a\.tmx: pair ensayo\.es\.md:0 holds U\+000C, "
-                                              r"which XML cannot; remove it"):
-        write_tmx([pair(0, target="form\x0cfeed")], out, HEADER)
+    with pytest.raises(DataFormatError, match=r"a\.tmx: pair ensayo\.es\.md:0 holds U\+00[01]"
+                                              r"[0-9A-F], which XML cannot; remove it"):
+        write_tmx([pair(1), pair(0, **change)], out, HEADER)
     assert list(tmp_path.iterdir()) == []
 
 
