@@ -10,6 +10,7 @@ which writes to a temporary file and renames it when done.
 from __future__ import annotations
 
 import importlib
+import itertools
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -200,8 +201,15 @@ def export(opts: ExportOptions) -> ExportReport:
         wanted = STATUS_SELECTION[opts.status]
         stream = _counted(stream, report, lambda p: p.status in wanted, "status")
         kept, filtered = apply(stream, filters)
-        kept = _tally(kept, report)
-        report.written = writer(kept, opts.out, header, **_writer_options(opts))
+        first = next(kept, None)
+        if first is None:  # nothing to write: say why rather than leave an empty corpus file
+            report.removed.update(filtered.removed)
+            why = ", ".join(f"{name} {n}" for name, n in report.removed.items() if n)
+            raise ConfigError(f"nothing to export: {report.considered} pairs read, all left out "
+                              f"({why or 'none had text on both sides'}); loosen --status, "
+                              "--min-score or --filters")
+        report.written = writer(_tally(itertools.chain([first], kept), report), opts.out,
+                                header, **_writer_options(opts))
         report.removed.update(filtered.removed)
         return report
     finally:

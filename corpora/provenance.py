@@ -15,10 +15,11 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
-from corpora.beads import bead_texts
+from corpora.beads import machine_texts
 from corpora.carry import CARRIER
-from corpora.pairs import DocumentMeta, Pair, from_provenance
+from corpora.pairs import DocumentMeta, Pair, from_provenance, new_pair
 
 #: The config key and method of pairs that ``diglot import`` wrote.
 IMPORT_KEY = "import"
@@ -162,11 +163,32 @@ def _flags(conn: sqlite3.Connection, ref: BitextRef) -> dict[int, set[str]]:
     return out
 
 
+def _beads(conn: sqlite3.Connection, ref: BitextRef) -> Iterator[tuple[Any, ...]]:
+    """Active beads in document order: id, source and target positions (JSON), score, method,
+    status, imported provenance, and the latest bead edit's text (None when unedited) — what
+    `corpora.beads.bead_texts` gives, in one query for a million-bead export."""
+    return conn.execute(
+        "SELECT l.id, l.src_segments, l.tgt_ids, l.score, l.method, l.status, l.provenance, "
+        "(SELECT e.text FROM edits e WHERE e.link_id = l.id ORDER BY e.id DESC LIMIT 1) "
+        "FROM links l WHERE l.bitext_id = ? AND l.retired_at IS NULL ORDER BY l.ord, l.id",
+        (ref.id,))
+
+
+def _positions(text: str) -> tuple[int, ...]:
+    inner = text[1:-1]
+    if "," not in inner:  # one position, the common case
+        return (int(inner),) if inner.strip() else ()
+    return tuple(map(int, inner.split(",")))
+
+
 def store_pairs(conn: sqlite3.Connection, ref: BitextRef, meta: DocumentMeta) -> Iterator[Pair]:
     """A bitext's active beads as pairs with provenance, in document order.
 
-    Beads with one side empty (a source sentence left untranslated, a target sentence with no
-    source) are yielded too, with "" on that side: the export's ``empty`` filter counts them.
+    A bead's target text is its latest bead edit, else its translations joined (each its
+    latest translation-level edit, else the engine's text), as `corpora.beads.bead_texts`
+    gives it. Beads with one side empty (a source sentence left untranslated, a target
+    sentence with no source) are yielded too, with "" on that side: the export's ``empty``
+    filter counts them.
 
     Args:
         conn: The store, inside a read transaction for a consistent snapshot.
@@ -178,40 +200,40 @@ def store_pairs(conn: sqlite3.Connection, ref: BitextRef, meta: DocumentMeta) ->
     """
     texts, block_of, section = _layout(conn, ref.document_id)
     run = _run(conn, ref)
+    machine = machine_texts(conn, ref.document_id, ref.tgt_lang, ref.config_key)
     made, notes, translation_edits = _translation_times(conn, ref)
     flags = _flags(conn, ref)
     people = _people(conn, ref)
-    links = {i: (score, method, status, prov) for i, score, method, status, prov in conn.execute(
-        "SELECT id, score, method, status, provenance FROM links WHERE bitext_id = ? AND "
-        "retired_at IS NULL", (ref.id,))}
     creator = f"{run.engine}/{run.model}" if run.model else run.engine
-    for bead in bead_texts(conn, ref.id):
-        score, method, link_status, imported = links[bead.id]
-        acts = list(people[bead.id].acts) if bead.id in people else []
-        for p in bead.tgt:
-            acts.extend(translation_edits.get(p, ()))
-        acts.sort(key=lambda act: act[1])
-        status = ("confirmed" if link_status == "confirmed"
-                  else "edited" if bead.reviewed else "machine")
-        source = " ".join(texts[p] for p in bead.src if p in texts)
+    fixed = (meta, ref.src_lang, ref.tgt_lang)
+    for bead_id, src_json, tgt_json, score, method, link_status, imported, edit in _beads(conn,
+                                                                                        ref):
+        src, tgt = _positions(src_json), _positions(tgt_json)
+        made_by = [machine[p] for p in tgt if p in machine]
+        target = edit if edit is not None else " ".join(t for t, _ in made_by if t)
+        acts = people[bead_id].acts if bead_id in people else []
+        if translation_edits and any(p in translation_edits for p in tgt):
+            acts = sorted([*acts, *(a for p in tgt for a in translation_edits.get(p, ()))],
+                          key=lambda act: act[1])
+        status = ("confirmed" if link_status == "confirmed" else "edited"
+                  if edit is not None or any(human for _, human in made_by) else "machine")
+        source = texts[src[0]] if len(src) == 1 and src[0] in texts else \
+            " ".join(texts[p] for p in src if p in texts)
         if imported is not None:
-            yield _imported(json.loads(imported), meta, source, bead.text, acts, status,
+            yield _imported(json.loads(imported), meta, source, target, acts, status,
                             link_status)
             continue
-        first = min(bead.src) if bead.src else (min(bead.tgt) if bead.tgt else 0)
+        first = src[0] if src else (tgt[0] if tgt else 0)
         block = block_of.get(first, 0)
-        times = sorted(made[p] for p in bead.tgt if p in made)
-        yield Pair(
-            id=f"{meta.name}:{first}", document=meta, src_lang=ref.src_lang,
-            tgt_lang=ref.tgt_lang, source=source, target=bead.text,
-            section=section.get(block, ""), paragraph=block, sentences=bead.src,
-            target_sentences=bead.tgt, align_method=method, align_score=score,
-            engine=run.engine, model=run.model, engine_version=run.version,
-            decoding=run.params, glossary_version=ref.glossary_version, status=status,
-            reviewers=_names(acts), created_by=creator, created_at=times[0] if times else "",
-            changed_by=acts[-1][0] if acts else None, changed_at=acts[-1][1] if acts else None,
-            flags=tuple(sorted({f for p in bead.src for f in flags.get(p, ())})),
-            note="; ".join(notes[p] for p in bead.tgt if p in notes) or None)
+        times = [made[p] for p in tgt if p in made]
+        yield new_pair(
+            f"{meta.name}:{first}", *fixed, source, target, section.get(block, ""), block, src,
+            tgt, method, score, run.engine, run.model, run.version, run.params,
+            ref.glossary_version, status, _names(acts) if acts else (), creator,
+            min(times) if times else "", acts[-1][0] if acts else None,
+            acts[-1][1] if acts else None,
+            tuple(sorted({f for p in src for f in flags.get(p, ())})) if flags else (),
+            "; ".join(notes[p] for p in tgt if p in notes) or None if notes else None)
 
 
 def _names(acts: Sequence[tuple[str, str]]) -> tuple[str, ...]:

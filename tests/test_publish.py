@@ -241,3 +241,13 @@ def test_an_import_never_hides_a_document_of_the_same_name(db: Path, tmp_path: P
         report = import_file(store, out, "es", "en", document="ensayo (copia)")
         assert (report.pairs, report.documents) == (20, ["ensayo (copia)"])
         assert load_meta(store.conn, "ensayo (copia)").title == "El trabajo y la lengua"
+
+
+def test_an_export_that_would_be_empty_says_why_and_writes_nothing(db: Path,
+                                                                   tmp_path: Path) -> None:
+    out = tmp_path / "c.xlf"
+    with pytest.raises(ConfigError, match=r"nothing to export: 20 pairs read, all left out "
+                                          r"\(status 20\); loosen --status"):
+        export(ExportOptions(db, "xliff", out, status="confirmed",
+                             documents=("ensayo.es.md",)))
+    assert list(tmp_path.iterdir()) == [tmp_path / "diglot.db"] or not out.exists()
