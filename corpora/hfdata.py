@@ -148,7 +148,7 @@ def write_hf(pairs: Iterable[Pair], out: Path, header: ExportHeader, *,
         The number of pairs written.
 
     Raises:
-        ConfigError: The source and target languages are the same code.
+        ConfigError: The source and target languages are the same code, or no pairs.
     """
     import datasets
     import pyarrow as pa
@@ -173,6 +173,9 @@ def write_hf(pairs: Iterable[Pair], out: Path, header: ExportHeader, *,
                 parquet.write_batch(batch)
                 arrow.write_batch(batch)
                 stats.add(chunk, columns)
+        if not stats.total:  # datasets 5.2 cannot load an empty save_to_disk folder
+            raise ConfigError(f"{out}: no pairs to export; a Hugging Face dataset needs at "
+                              "least one row")
         info = datasets.DatasetInfo(description=_title(header, pretty_name),
                                     license=header.license or "", features=feats)
         dataset = datasets.Dataset.from_file(str(stream), info=info,

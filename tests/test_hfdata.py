@@ -181,6 +181,13 @@ def test_export_replaces_an_old_folder_only_when_complete(tmp_path: Path) -> Non
     assert [p.name for p in tmp_path.iterdir()] == ["corpus"]
 
 
+def test_empty_export_is_refused(tmp_path: Path) -> None:
+    """datasets cannot load an empty save_to_disk folder, so none is written."""
+    with pytest.raises(ConfigError, match=r"empty: no pairs to export"):
+        write_hf([], tmp_path / "empty", HEADER)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_same_languages_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="must differ"):
         write_hf(PAIRS, tmp_path / "x", ExportHeader("es", "ES", (), None, "", "0", ""))
