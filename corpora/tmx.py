@@ -330,8 +330,14 @@ def _check_prolog(path: Path) -> None:
         raise DataFormatError(path, 1, f"the file is in {declared.group(1)}, but TMX must be "
                               "UTF-8 or UTF-16; convert it (iconv -f "
                               f"{declared.group(1)} -t UTF-8) and fix the declaration")
-    doctype, entity = text.find("<!DOCTYPE"), text.find("<!ENTITY")
-    if 0 <= doctype < entity:  # declarations only ever come in the DOCTYPE
+    doctype = text.find("<!DOCTYPE")
+    if doctype < 0:
+        return
+    close = text.find(">", doctype)
+    bracket = text.find("[", doctype, close if close >= 0 else len(text))
+    end = text.find("]>", bracket) if bracket >= 0 else close  # the internal subset's end
+    entity = text.find("<!ENTITY", doctype, end if end >= 0 else len(text))
+    if entity >= 0:  # declarations only ever come in the DOCTYPE
         raise _entity_error(path, text.count("\n", 0, entity) + 1)
 
 
@@ -426,6 +432,7 @@ class _Reader:
     def _unit(self, tu: etree._Element) -> Pair:
         props: dict[str, str] = {}
         note = source = target = None
+        reversed_ = False
         for child in tu:
             tag = child.tag
             if tag == "prop":
@@ -444,6 +451,7 @@ class _Reader:
                     primary = self.primary[lang] = _primary(lang)
                 if source is None and primary == self.src:
                     source = (lang, self._text(tu, child))
+                    reversed_ = target is not None
                 elif target is None and primary == self.tgt:
                     target = (lang, self._text(tu, child))
             elif tag == "note" and note is None:
@@ -454,6 +462,11 @@ class _Reader:
         if not source[1].strip() or not target[1].strip():
             raise _BadUnit("empty segment", f"{_name(tu)} has an empty segment")
         if props.get("status") in STATUSES:
+            if reversed_:
+                raise DataFormatError(self.path, tu.sourceline, f"diglot exported this unit "
+                                      f"{self.tgt}→{self.src}; read the other way its machine "
+                                      "text would pass for the original: import it with "
+                                      f"--from {self.tgt} --to {self.src}")
             try:
                 return self._ours(tu, props, note, source, target)
             except (ValueError, TypeError) as err:

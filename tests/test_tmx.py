@@ -362,6 +362,20 @@ def test_bad_files_name_file_and_line(tmp_path: Path, text: str | bytes, match: 
     assert caught.value.line is not None
 
 
+def test_our_units_are_not_read_backwards(tmp_path: Path) -> None:
+    out = tmp_path / "a.tmx"
+    write_tmx([pair(0)], out, HEADER)
+    with pytest.raises(DataFormatError, match=r"a\.tmx:6: diglot exported this unit es→en; "
+                                              r"read the other way .* --from es --to en"):
+        read(out, "en", "es", skip_bad=True)
+
+
+def test_comments_and_text_are_not_taken_for_entity_declarations(tmp_path: Path) -> None:
+    path = put(tmp_path, '<!DOCTYPE tmx SYSTEM "tmx14.dtd">\n<!-- <!ENTITY x "y"> -->\n'
+               + tmx(tu("<![CDATA[<!ENTITY]]>")).split("\n", 1)[1])
+    assert [p.source for p in read(path, "fr", "en")] == ["<!ENTITY"]
+
+
 def test_missing_file_and_folder(tmp_path: Path) -> None:
     with pytest.raises(DataFormatError, match=r"nope\.tmx: no such file"):
         read(tmp_path / "nope.tmx")
