@@ -328,7 +328,7 @@ def test_readers_raise_only_data_format_errors(tmp_path: Path, data: bytes) -> N
             assert exc.path == path
 
 
-_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
+_TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
 _SOME_TEXT = _TEXT.filter(lambda t: t.strip() != "")
 
 
