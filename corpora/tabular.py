@@ -269,10 +269,20 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise DataFormatError(
-                    path, number, f"is not UTF-8 (byte 0x{raw[exc.start]:02x} in this line); "
-                    "convert it: iconv -f ENCODING -t UTF-8 FILE > NEW") from None
+                raise DataFormatError(path, number, _not_utf8(path, raw[exc.start])) from None
             yield number, text.removeprefix("\ufeff") if number == 1 else text
+
+
+def _not_utf8(path: Path, byte: int) -> str:
+    """What to say about a file that is not UTF-8: the encoding textio detects and the iconv
+    command that converts it, as for every other input diglot reads."""
+    from corpora.textio import _convert, _guess_encoding
+
+    with path.open("rb") as fh:
+        encoding = _guess_encoding(fh.read(200_000))
+    if encoding is None:
+        return f"is not UTF-8 (byte 0x{byte:02x}) and its encoding is unknown; save it as UTF-8"
+    return f"is not UTF-8 (byte 0x{byte:02x}, detected {encoding}); {_convert(path, encoding)}"
 
 
 def _ints(value: Any) -> tuple[int, ...]:

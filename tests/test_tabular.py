@@ -284,7 +284,8 @@ def test_non_utf8_is_an_error_even_when_skipping(tmp_path: Path, reader: str) ->
         path = tmp_path / f"x.{reader}"
         path.write_bytes(b"Uno\tOne\n" + latin1 if reader == "tsv"
                          else b'{"source": "a", "target": "b"}\n' + latin1)
-        match = rf"x\.{reader}:2: is not UTF-8 .*iconv"
+        match = (rf"x\.{reader}:2: is not UTF-8 \(byte 0xf3, detected CP1252\); convert it: "
+                 rf"iconv -f CP1252 -t UTF-8 .*x\.{reader} > .*x\.utf8\.{reader}$")
         it = (read_tsv if reader == "tsv" else read_jsonl)(path, "es", "en", skip_bad=True)
     with pytest.raises(DataFormatError, match=match):
         list(it)
