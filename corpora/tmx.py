@@ -404,8 +404,8 @@ class _Reader:
         """The default datatype and the documents a diglot header describes."""
         self.datatype = header.get("datatype")
         for prop in header.iterchildren("prop"):
-            if prop.get("type") != "x-document" or not prop.text:
-                continue
+            if prop.get("type") != "x-document" or not (prop.text or "").startswith("{"):
+                continue  # not ours: another tool's x-document is no concern of ours
             try:
                 record = json.loads(prop.text)
                 doc = DocumentMeta(str(record["name"]), record.get("title"),

@@ -352,6 +352,9 @@ BILLION_LAUGHS = """<?xml version="1.0"?>
      r"bad\.tmx:5: this tu uses an entity reference that only a DTD could define"),
     (tmx("<tu>\n<tuv xml:lang='fr'><seg>a</seg></tuv>\n<tuv xml:lang='en'><seg>b</tuv></tu>"),
      r"bad\.tmx:7: not well-formed XML \(.*mismatch.*\); fix the file"),
+    (tmx(tu()).replace('datatype="plaintext"/>', 'datatype="plaintext">\n'
+                       '<prop type="x-document">{"title": "no name"}</prop></header>'),
+     r"bad\.tmx:4: the header's x-document prop is not the JSON diglot writes"),
     (tmx(tu().replace("<tu>", '<tu><prop type="x-status">confirmed</prop>'
                                '<prop type="x-paragraph">two</prop>')),
      r"bad\.tmx:5: this tu has a provenance prop diglot cannot read \(invalid literal"),
@@ -443,3 +446,20 @@ def test_a_huge_text_node_is_refused_not_loaded(tmp_path: Path) -> None:
     with pytest.raises(DataFormatError, match=r"bad\.tmx:5: Resource limit exceeded: Text node "
                                               r"too long.*: a text over 10 MB"):
         read(path, "fr", "en")
+
+
+@settings(max_examples=150, deadline=None)
+@given(cut=st.integers(min_value=0, max_value=1600), at=st.integers(min_value=0, max_value=1600),
+       junk=st.binary(max_size=12))
+def test_a_damaged_file_reads_or_fails_cleanly(tmp_path_factory: pytest.TempPathFactory,
+                                               cut: int, at: int, junk: bytes) -> None:
+    good = THIRD_PARTY.encode()
+    data = good[:at] + junk + good[at:]
+    path = tmp_path_factory.mktemp("fuzz") / "f.tmx"
+    path.write_bytes(data[:len(data) - cut])
+    try:
+        got = read(path, "fr", "en", skip_bad=True)
+    except DataFormatError as err:
+        assert err.line is None or err.line >= 1
+    else:
+        assert all(p.source and p.target for p in got)
