@@ -26,11 +26,12 @@ import secrets
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import fields
 from json.encoder import encode_basestring as _quote
 from pathlib import Path
 from typing import IO, Any
 
-from corpora.pairs import PROVENANCE_FIELDS, DocumentMeta, ExportHeader, Pair
+from corpora.pairs import PROVENANCE_FIELDS, DocumentMeta, ExportHeader, Pair, new_pair
 from corpora.pairs import provenance as _provenance
 from diglot.errors import ConfigError, DataFormatError
 
@@ -335,6 +336,13 @@ _DOC_KEYS = ("title", "authors", "source_ref", "source_license", "translation_li
              "attribution")
 
 
+#: `Pair` fields after the texts, with the default of a pair whose file does not say it: a
+#: human translation a person confirmed, aligned by the import (``sentences`` is its number).
+_IMPORTED = tuple((f.name, {"engine": "human", "status": "confirmed",
+                            "align_method": "import"}.get(f.name, f.default))
+                  for f in fields(Pair)[6:])
+
+
 class _Units:
     """Turns a reader's (line, source, target, record) into Pairs: defaults, checks, skips."""
 
@@ -384,12 +392,10 @@ class _Units:
         except (ValueError, TypeError) as exc:
             self.bad(line, "bad field", f"a provenance field is malformed ({exc})")
             return None
-        values.setdefault("engine", "human")
-        values.setdefault("status", "confirmed")
-        values.setdefault("align_method", "import")
         values.setdefault("sentences", (number,))
-        return Pair(str(record.get("id") or f"{name}:{number}"), doc, langs[0], langs[1],
-                    source, target, **values)
+        get = values.get
+        return new_pair(str(record.get("id") or f"{name}:{number}"), doc, langs[0], langs[1],
+                        source, target, *[get(key, default) for key, default in _IMPORTED])
 
     def _document(self, name: str, record: dict[str, Any]) -> DocumentMeta:
         raw = tuple(map(record.get, _DOC_KEYS))
