@@ -32,7 +32,7 @@ from diglot.errors import ConfigError
 
 #: File suffix -> (format name, "module:function" of its reader).
 READERS: dict[str, tuple[str, str]] = {
-    ".tmx": ("tmx", "corpora.tmx:read_tmx"),
+    ".tmx": ("tmx", "corpora.tmx_read:read_tmx"),
     ".xlf": ("xliff", "corpora.xliff:read_xliff"),
     ".xliff": ("xliff", "corpora.xliff:read_xliff"),
     ".tsv": ("tsv", "corpora.tabular:read_tsv"),

@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from corpora.pairs import DocumentMeta, ExportHeader, Pair
-from corpora.tmx import read_tmx, tmx_date, write_tmx
+from corpora.tmx import tmx_date, write_tmx
 from corpora.tmx_inline import segment_items, segment_text, segment_xml
+from corpora.tmx_read import read_tmx
 from diglot.errors import DataFormatError
 from tests.conftest import SHARED
 from tests.ttk import read_with_ttk
