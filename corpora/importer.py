@@ -33,8 +33,8 @@ from diglot.errors import ConfigError
 #: File suffix -> (format name, "module:function" of its reader).
 READERS: dict[str, tuple[str, str]] = {
     ".tmx": ("tmx", "corpora.tmx_read:read_tmx"),
-    ".xlf": ("xliff", "corpora.xliff:read_xliff"),
-    ".xliff": ("xliff", "corpora.xliff:read_xliff"),
+    ".xlf": ("xliff", "corpora.xliff_read:read_xliff"),
+    ".xliff": ("xliff", "corpora.xliff_read:read_xliff"),
     ".tsv": ("tsv", "corpora.tabular:read_tsv"),
     ".jsonl": ("jsonl", "corpora.tabular:read_jsonl"),
 }

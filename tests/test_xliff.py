@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from corpora.pairs import DocumentMeta, ExportHeader, Pair
-from corpora.xliff import NS2, read_xliff, write_xliff
+from corpora.xliff import NS2, write_xliff
+from corpora.xliff_read import read_xliff
 from diglot.errors import DataFormatError
 from tests.ttk import PYTHON, needs_ttk, read_with_ttk
 
