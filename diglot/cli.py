@@ -237,6 +237,13 @@ def run(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium", model:
                f"{summary.outputs['summary']}, {summary.outputs['report']}")
     typer.echo(f"review it in the browser: diglot review {summary.outputs['project']} "
                "(then open http://127.0.0.1:8765)")
+    doc = summary.document
+    licence = doc.get("translation_license") or doc.get("source_license")
+    typer.echo(f"publish it: diglot export {summary.outputs['project']} --to tmx|xliff|moses|"
+               f"tsv|jsonl|hf --out PATH ("
+               + (f"licence {licence}" if licence else
+                  f"no licence yet: diglot meta {summary.outputs['project']} {doc.get('name')} "
+                  "--license SPDX") + ")")
     if summary.failed:
         typer.echo(f"diglot: {summary.status}; run the same command again to retry them "
                    f"(errors in {summary.outputs['summary']})", err=True)

@@ -19,7 +19,7 @@ from align.scorers import length_agreement
 from corpora.beads import BeadText, segment_texts
 from corpora.document import Document
 from corpora.ingest import block_texts, detect_format, parse_text, render
-from corpora.meta import input_meta, save_meta
+from corpora.meta import input_meta, load_meta, save_meta
 from corpora.store import Outcome, Store, Work
 from corpora.textio import read_text, write_atomic
 from diglot.errors import ConfigError, DataFormatError, EngineError
@@ -102,6 +102,8 @@ class Summary:
     notes: list[dict[str, object]] = field(default_factory=list)
     engine_stats: dict[str, int] = field(default_factory=dict)
     source_languages: dict[str, Any] = field(default_factory=dict)  # routing.SourcePlan
+    # whose text it is and its licences (corpora.meta): what an export will publish it under
+    document: dict[str, Any] = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -370,6 +372,7 @@ def _translate_stored(opts: RunOptions, project: Path, progress: Progress) -> _T
             if meta:
                 with store.transaction() as conn:
                     save_meta(conn, doc.name, meta, "meta file" if opts.meta else "front matter")
+            summary.document = asdict(load_meta(store.conn, doc.name))
             now = translate_document(store, doc_id, engine, opts.batch_size, progress)
             stored = store.translations(doc_id, tgt.code, config.key)
             finished = sorted(t.position for t in stored if t.status == "done" and t.text)

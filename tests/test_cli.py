@@ -40,6 +40,9 @@ def test_run_writes_document_bitext_and_summary(tmp_path: Path) -> None:
     assert pairs[0].split("\t")[0] == "El trabajo y la lengua"
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "done" and summary["failed"] == 0
+    assert (summary["document"]["title"], summary["document"]["source_license"]) == (
+        "El trabajo y la lengua", "CC-BY-4.0")
+    assert "publish it: diglot export" in res.stdout and "(licence CC-BY-4.0)" in res.stdout
     assert summary["translated"] == len(pairs) == summary["segments"] - summary["untranslatable"]
     assert [s["metric"] for s in summary["scores"]] == ["bleu", "chrf"]
     assert "nrefs:1|case:mixed|eff:no|tok:13a" in res.stdout
