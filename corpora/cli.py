@@ -58,6 +58,10 @@ def export(
                f"left out: {removed or 'none'}")
     typer.echo(f"licence: {report.license or 'none (--allow-unlicensed)'}; documents: "
                f"{', '.join(report.documents)}")
+    for kind, n in report.changed.items():
+        if n and kind == "flattened":
+            typer.echo(f"{n} pairs had a line break or tab, written as a space in the Moses "
+                       "files (the .meta.jsonl sidecar's id gives the pair)")
 
 
 def import_(

@@ -75,6 +75,8 @@ class ExportReport:
         license: The file's licence, None when unlicensed.
         src_lang: Source language.
         tgt_lang: Target language.
+        changed: Pairs written with a change the format forced, by kind (``flattened``: a
+            line break or tab in a Moses line became a space).
     """
 
     written: int = 0
@@ -85,6 +87,7 @@ class ExportReport:
     license: str | None = None
     src_lang: str = ""
     tgt_lang: str = ""
+    changed: Counter[str] = field(default_factory=Counter)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -209,7 +212,7 @@ def export(opts: ExportOptions) -> ExportReport:
                               f"({why or 'none had text on both sides'}); loosen --status, "
                               "--min-score or --filters")
         report.written = writer(_tally(itertools.chain([first], kept), report), opts.out,
-                                header, **_writer_options(opts))
+                                header, **_writer_options(opts, report))
         report.removed.update(filtered.removed)
         return report
     finally:
@@ -222,7 +225,9 @@ def _tally(pairs: Iterable[Pair], report: ExportReport) -> Iterator[Pair]:
         yield pair
 
 
-def _writer_options(opts: ExportOptions) -> dict[str, Any]:
+def _writer_options(opts: ExportOptions, report: ExportReport) -> dict[str, Any]:
+    if opts.format == "moses":
+        return {"report": report.changed}
     return {"plain": True} if opts.plain and opts.format == "tmx" else {}
 
 

@@ -59,10 +59,11 @@ class ImportReport:
 def reader_for(path: Path, src: str, tgt: str) -> tuple[str, Callable[..., Iterator[Pair]]]:
     """The format and reader for a file: by suffix, and Moses for ``NAME.SRC``/``NAME.TGT``."""
     suffix = path.suffix.lower()
-    if suffix in READERS:
-        name, target = READERS[suffix]
-    elif suffix.lstrip(".") in (src, tgt):
+    primary = suffix.lstrip(".").split("-")[0].split("_")[0]
+    if path.name.endswith(".meta.jsonl") or primary in (src, tgt):  # a Moses corpus's file
         name, target = "moses", "corpora.tabular:read_moses"
+    elif suffix in READERS:
+        name, target = READERS[suffix]
     else:
         known = ", ".join(sorted(READERS))
         raise ConfigError(f"{path}: unknown corpus format {suffix or '(no suffix)'}; give "
@@ -71,12 +72,26 @@ def reader_for(path: Path, src: str, tgt: str) -> tuple[str, Callable[..., Itera
     return name, getattr(importlib.import_module(module), func)
 
 
-def _digest(path: Path) -> str:
+def _digest(path: Path, fmt: str, src: str, tgt: str) -> str:
+    """The SHA-256 of what is imported: the file, or a Moses corpus's files together."""
+    files = [path]
+    if fmt == "moses":
+        from corpora.tabular import moses_inputs
+
+        files = [f for f in moses_inputs(_moses_prefix(path), src, tgt) if f is not None]
     sha = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            sha.update(block)
+    for file in files:
+        with open(file, "rb") as f:
+            while block := f.read(1 << 20):
+                sha.update(block)
     return sha.hexdigest()
+
+
+def _moses_prefix(path: Path) -> Path:
+    """A Moses corpus named by its sidecar (``NAME.meta.jsonl``) is read from ``NAME``."""
+    if path.name.endswith(".meta.jsonl"):
+        return path.with_name(path.name.removesuffix(".meta.jsonl"))
+    return path
 
 
 @dataclass
@@ -198,7 +213,7 @@ def import_file(store: Store, path: Path, src: str, tgt: str, *, document: str |
     """
     fmt, read = reader_for(path, src, tgt)
     spdx = normalise_license(license, "--license") if license else None
-    digest = _digest(path)
+    digest = _digest(path, fmt, src, tgt)
     report = ImportReport(format=fmt)
     if store.conn.execute("SELECT 1 FROM documents WHERE sha256 LIKE ? LIMIT 1",
                           (f"{digest}:%",)).fetchone():
@@ -208,7 +223,8 @@ def import_file(store: Store, path: Path, src: str, tgt: str, *, document: str |
     with store.transaction() as conn:
         writer = _Writer(conn, path, fmt, digest, src, tgt)
         seen: dict[str, DocumentMeta] = {}
-        for pair in read(path, src, tgt, document=fallback, skip_bad=skip_bad,
+        for pair in read(_moses_prefix(path) if fmt == "moses" else path, src, tgt,
+                         document=fallback, skip_bad=skip_bad,
                          skipped=report.skipped):
             pair = _placed(pair, document, seen)
             if pair.document.name not in seen:

@@ -107,12 +107,13 @@ def test_the_hugging_face_export_loads_with_the_cards_licence(reviewed: Path,
     assert "Colectivo diglot" in card and "CC-BY-4.0" in card
 
 
-@pytest.mark.parametrize("fmt,name", [("tmx", "c.tmx"), ("jsonl", "c.jsonl"),
-                                      ("xliff", "c.xlf")])
-def test_an_export_imported_into_a_fresh_store_exports_the_same(reviewed: Path, tmp_path: Path,
-                                                               fmt: str, name: str) -> None:
-    first = tmp_path / name
-    _ok("export", str(reviewed), "--to", fmt, "--out", str(first))
+@pytest.mark.parametrize("fmt,name,given", [
+    ("tmx", "c.tmx", "c.tmx"), ("jsonl", "c.jsonl", "c.jsonl"), ("xliff", "c.xlf", "c.xlf"),
+    ("tsv", "c.tsv", "c.tsv"), ("moses", "c", "c.en"), ("moses", "c", "c.meta.jsonl")])
+def test_an_export_imported_into_a_fresh_store_exports_the_same(
+        reviewed: Path, tmp_path: Path, fmt: str, name: str, given: str) -> None:
+    _ok("export", str(reviewed), "--to", fmt, "--out", str(tmp_path / name))
+    first = tmp_path / given
     fresh = tmp_path / "fresh.db"
     out = _ok("import", str(first), "--from", "es", "--to", "en", "--project", str(fresh))
     assert out.startswith("imported 20 pairs (2 confirmed, 18 machine)")
