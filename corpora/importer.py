@@ -35,8 +35,8 @@ READERS: dict[str, tuple[str, str]] = {
     ".tmx": ("tmx", "corpora.tmx_read:read_tmx"),
     ".xlf": ("xliff", "corpora.xliff_read:read_xliff"),
     ".xliff": ("xliff", "corpora.xliff_read:read_xliff"),
-    ".tsv": ("tsv", "corpora.tabular:read_tsv"),
-    ".jsonl": ("jsonl", "corpora.tabular:read_jsonl"),
+    ".tsv": ("tsv", "corpora.tabular_read:read_tsv"),
+    ".jsonl": ("jsonl", "corpora.tabular_read:read_jsonl"),
 }
 CHUNK = 20_000
 #: Provenance kept on the bead; the document's fields live in ``document_meta``.
@@ -61,7 +61,7 @@ def reader_for(path: Path, src: str, tgt: str) -> tuple[str, Callable[..., Itera
     suffix = path.suffix.lower()
     primary = suffix.lstrip(".").split("-")[0].split("_")[0]
     if path.name.endswith(".meta.jsonl") or primary in (src, tgt):  # a Moses corpus's file
-        name, target = "moses", "corpora.tabular:read_moses"
+        name, target = "moses", "corpora.tabular_read:read_moses"
     elif suffix in READERS:
         name, target = READERS[suffix]
     else:
@@ -76,7 +76,7 @@ def _digest(path: Path, fmt: str, src: str, tgt: str) -> str:
     """The SHA-256 of what is imported: the file, or a Moses corpus's files together."""
     files = [path]
     if fmt == "moses":
-        from corpora.tabular import moses_inputs
+        from corpora.tabular_read import moses_inputs
 
         files = [f for f in moses_inputs(_moses_prefix(path), src, tgt) if f is not None]
     sha = hashlib.sha256()

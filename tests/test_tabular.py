@@ -13,17 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from corpora.pairs import DocumentMeta, ExportHeader, Pair, provenance
-from corpora.tabular import (
-    COLUMNS,
-    _Encoder,
-    moses_inputs,
-    read_jsonl,
-    read_moses,
-    read_tsv,
-    write_jsonl,
-    write_moses,
-    write_tsv,
-)
+from corpora.tabular import COLUMNS, _Encoder, write_jsonl, write_moses, write_tsv
+from corpora.tabular_read import moses_inputs, read_jsonl, read_moses, read_tsv
 from diglot.errors import ConfigError, DataFormatError
 
 DOC = DocumentMeta("ensayo.es.md", "El trabajo", ("Ana Pérez",), "https://example.org/ensayo",
