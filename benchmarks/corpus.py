@@ -35,6 +35,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -270,11 +271,12 @@ def _child_import(job: dict[str, Any]) -> dict[str, Any]:
 def _child_read(job: dict[str, Any]) -> dict[str, Any]:
     from collections import Counter
 
-    from corpora.tmx import read_tmx
+    from corpora.importer import reader_for
 
+    path = Path(job["file"])
+    _, read = reader_for(path, "fr", "en")  # the reader `diglot import` uses, wherever it lives
     start = time.perf_counter()
-    n = sum(1 for _ in read_tmx(Path(job["file"]), "fr", "en", document="x", skip_bad=False,
-                                skipped=Counter()))
+    n = sum(1 for _ in read(path, "fr", "en", document="x", skip_bad=False, skipped=Counter()))
     return {"n": n, "seconds": time.perf_counter() - start}
 
 
@@ -296,9 +298,38 @@ CHILDREN = {"export": _child_export, "baseline": _child_baseline, "import": _chi
             "read": _child_read, "floor": _child_floor}
 
 
+class _AnonPeak:
+    """The largest anonymous resident memory (heap, not mapped files) of this process, sampled
+    every 50 ms from /proc/self/status: ``ru_maxrss`` also counts the pages of memory-mapped
+    files read (Arrow's), which the kernel can drop at any time."""
+
+    def __init__(self) -> None:
+        self.kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("RssAnon:"):
+                    self.kb = max(self.kb, int(line.split()[1]))
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.05):
+            self._sample()
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        return self.kb / 1024
+
+
 def child(job: dict[str, Any]) -> None:
     """Run one job and print its result as the last line of stdout."""
     work = CHILDREN[job["kind"]]
+    anon = _AnonPeak()
     if job.get("profile"):
         import cProfile
         import pstats
@@ -312,6 +343,7 @@ def child(job: dict[str, Any]) -> None:
                              for (f, line, fn), v in top]
     else:
         result = work(job)
+    result["anon_mb"] = anon.stop()
     print(json.dumps(result))
 
 
@@ -320,6 +352,7 @@ class Measured:
     n: int
     seconds: float
     rss_mb: float
+    anon_mb: float
     profile: list[tuple[str, float, float]]
 
     @property
@@ -338,7 +371,7 @@ def spawn(job: dict[str, Any]) -> Measured:
     if proc.returncode:
         raise SystemExit(f"child {job['kind']} failed ({proc.returncode}): {out[-2000:]}")
     result = json.loads(out.strip().splitlines()[-1])
-    return Measured(result["n"], result["seconds"], usage.ru_maxrss / 1024,
+    return Measured(result["n"], result["seconds"], usage.ru_maxrss / 1024, result["anon_mb"],
                     result.get("profile", []))
 
 
@@ -368,12 +401,19 @@ def _profile_lines(m: Measured, what: str) -> Iterator[str]:
         yield from (f"  {own:6.1%} {cum:6.1%}  {name}" for name, own, cum in m.profile)
 
 
-def run_exports(work: Path, store: Path, formats: list[str], profile: bool) -> list[str]:
+def _say(*lines: str) -> None:
+    if lines:
+        print("\n".join(lines), flush=True)
+
+
+def run_exports(work: Path, store: Path, formats: list[str], profile: bool) -> None:
+    """Part 1: the baseline, then each format; print the table as rows come."""
     base = spawn({"kind": "baseline", "store": str(store), "out": str(work / "baseline.tsv")})
-    lines = ["| format | pairs | seconds | pairs/s | × baseline | peak RSS MB | output MB | "
-             f"goal ≥ {EXPORT_GOAL:,}/s |", "|---|---|---|---|---|---|---|---|",
-             f"| baseline: SQL → csv TSV | {base.n:,} | {base.seconds:.1f} | {base.rate:,.0f} "
-             f"| 1.00 | {base.rss_mb:.0f} | {_size_mb(work / 'baseline.tsv'):.0f} | |"]
+    _say("| format | pairs | seconds | pairs/s | × baseline | peak RSS MB | peak anon MB | "
+         f"output MB | goal ≥ {EXPORT_GOAL:,}/s |", "|---|---|---|---|---|---|---|---|---|",
+         f"| baseline: SQL → csv TSV | {base.n:,} | {base.seconds:.1f} | {base.rate:,.0f} "
+         f"| 1.00 | {base.rss_mb:.0f} | {base.anon_mb:.0f} | "
+         f"{_size_mb(work / 'baseline.tsv'):.0f} | |")
     notes: list[str] = []
     for fmt in formats:
         out = work / "export" / (f"corpus.{fmt}" if fmt != "hf" else "corpus-hf")
@@ -381,21 +421,22 @@ def run_exports(work: Path, store: Path, formats: list[str], profile: bool) -> l
         m = spawn({"kind": "export", "format": fmt, "store": str(store), "out": str(out),
                    "profile": profile})
         ok = m.rate >= EXPORT_GOAL and m.n == base.n
-        lines.append(f"| {fmt} | {m.n:,} | {m.seconds:.1f} | {m.rate:,.0f} | "
-                     f"{m.rate / base.rate:.2f} | {m.rss_mb:.0f} | {_size_mb(out):.0f} | "
-                     f"{'met' if ok else 'NOT met'} |")
+        _say(f"| {fmt} | {m.n:,} | {m.seconds:.1f} | {m.rate:,.0f} | "
+             f"{m.rate / base.rate:.2f} | {m.rss_mb:.0f} | {m.anon_mb:.0f} | "
+             f"{_size_mb(out):.0f} | {'met' if ok else 'NOT met'} |")
         notes.extend(_profile_lines(m, f"export {fmt}"))
         if fmt == "tsv":
             notes.append(f"\nTSV export holds the baseline's pairs in order: "
                          f"{_same_pairs(out, work / 'baseline.tsv')}")
-    return lines + notes
+    _say(*notes)
 
 
 def run_imports(work: Path, store: Path, docs: list[tuple[str, int]], full_tmx: Path | None,
-                profile: bool) -> list[str]:
+                profile: bool) -> None:
+    """Part 2: TMX files of 10 %, 30 % and 100 % of the documents, each read and imported."""
     total = sum(n for _, n in docs)
-    lines = ["| what | units | TMX MB | seconds | units/s | peak RSS MB | goal |",
-             "|---|---|---|---|---|---|---|"]
+    _say("| what | units | TMX MB | seconds | units/s | peak RSS MB | peak anon MB | goal |",
+         "|---|---|---|---|---|---|---|---|")
     notes: list[str] = []
     for share in (0.1, 0.3, 1.0):
         chosen, n = [], 0
@@ -410,21 +451,22 @@ def run_imports(work: Path, store: Path, docs: list[tuple[str, int]], full_tmx: 
         else:
             made = spawn({"kind": "export", "format": "tmx", "store": str(store),
                           "out": str(tmx), "documents": chosen})
-            lines.append(f"| (TMX export of {n:,} pairs) | {made.n:,} | {_size_mb(tmx):.0f} | "
-                         f"{made.seconds:.1f} | {made.rate:,.0f} | {made.rss_mb:.0f} | |")
+            _say(f"| (TMX export of {n:,} pairs) | {made.n:,} | {_size_mb(tmx):.0f} | "
+                 f"{made.seconds:.1f} | {made.rate:,.0f} | {made.rss_mb:.0f} | "
+                 f"{made.anon_mb:.0f} | |")
         fresh = work / f"import-{n}.db"
         for kind, label in (("floor", "floor: lxml iterparse, count tu"),
                             ("read", "read_tmx only (no store)"), ("import", "**import_file**")):
             m = spawn({"kind": kind, "file": str(tmx), "store": str(fresh),
                        "profile": profile and kind != "floor"})
             goal = "" if kind == "floor" else ("met" if m.rate >= IMPORT_GOAL else "NOT met")
-            lines.append(f"| {label} | {m.n:,} | {_size_mb(tmx):.0f} | {m.seconds:.1f} | "
-                         f"{m.rate:,.0f} | {m.rss_mb:.0f} | {goal} |")
+            _say(f"| {label} | {m.n:,} | {_size_mb(tmx):.0f} | {m.seconds:.1f} | "
+                 f"{m.rate:,.0f} | {m.rss_mb:.0f} | {m.anon_mb:.0f} | {goal} |")
             if n == total:
                 notes.extend(_profile_lines(m, f"{kind} of {n:,} units"))
         for p in work.glob(f"import-{n}.db*"):
             p.unlink()
-    return lines + notes
+    _say(*notes)
 
 
 def main() -> None:
@@ -455,11 +497,11 @@ def main() -> None:
         print(f"Store: {args.pairs:,} pairs in {len(docs)} documents of {per_doc:,} "
               f"({len(SYSTEMS)} systems, FLORES dev fr→en), {_size_mb(store):.0f} MB, built in "
               f"{built:.1f} s; {os.cpu_count()} cores\n")
-        print("## Export (each format in its own process)\n")
-        print("\n".join(run_exports(work, store, formats, args.profile)))
+        print("## Export (each format in its own process)\n", flush=True)
+        run_exports(work, store, formats, args.profile)
         full_tmx = work / "export" / "corpus.tmx" if "tmx" in formats else None
         print("\n## TMX import into a fresh store (each in its own process)\n")
-        print("\n".join(run_imports(work, store, docs, full_tmx, args.profile)))
+        run_imports(work, store, docs, full_tmx, args.profile)
         print(f"\ngoals: export ≥ {EXPORT_GOAL:,} pairs/s, import ≥ {IMPORT_GOAL:,} units/s, "
               "peak RSS flat from 10 % to 100 % of the pairs")
     finally:
