@@ -17,9 +17,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from corpora.beads import machine_texts
 from corpora.carry import CARRIER
-from corpora.pairs import DocumentMeta, Pair, from_provenance, new_pair
+from corpora.pairs import DocumentMeta, Pair, from_provenance
 
 #: The config key and method of pairs that ``diglot import`` wrote.
 IMPORT_KEY = "import"
@@ -77,100 +76,117 @@ def _run(conn: sqlite3.Connection, ref: BitextRef) -> _Run:
     return _Run(row[0], row[1], params, row[3])
 
 
-def _layout(conn: sqlite3.Connection, document_id: int
-            ) -> tuple[dict[int, str], dict[int, int], dict[int, str]]:
-    """Segment texts and blocks of a document, and the section (heading text) of each block."""
+@dataclass
+class _Layout:
+    """A document's segments with the bitext's translations, by segment position.
+
+    Attributes:
+        texts: Position -> segment text.
+        block_of: Position -> the position of its block.
+        section: Block position -> its section (the text of the heading at or above it).
+        machine: Position -> its finished translation: (the text, whether a person wrote it,
+            when the engine made it (ISO 8601), the engine's note or None); the text is the
+            latest translation-level edit if any, else the engine's.
+        edits: Position -> translation-level edits by people, (author, ISO time), oldest first.
+    """
+
+    texts: dict[int, str]
+    block_of: dict[int, int]
+    section: dict[int, str]
+    machine: dict[int, tuple[str, bool, str, str | None]]
+    edits: dict[int, list[tuple[str, str]]]
+
+
+def _layout(conn: sqlite3.Connection, ref: BitextRef) -> _Layout:
+    """Segments, blocks, sections and finished translations of a bitext's document in one
+    query (segments and translations share their rows: `corpora.beads.machine_texts` and a
+    second pass over the translations cost as much again), plus translation-level edits."""
     texts: dict[int, str] = {}
     block_of: dict[int, int] = {}
     heading_parts: dict[int, list[str]] = defaultdict(list)
     kinds: dict[int, str] = {}
-    for position, text, block, kind in conn.execute(
-            "SELECT s.position, s.text, b.position, b.kind FROM segments s "
-            "JOIN blocks b ON b.id = s.block_id WHERE s.document_id = ? ORDER BY s.position",
-            (document_id,)):
+    machine: dict[int, tuple[str, bool, str, str | None]] = {}
+    latest, edits = _translation_times(conn, ref)
+    for position, text, block, kind, done, translated, at, note in conn.execute(
+            "SELECT s.position, s.text, b.position, b.kind, t.status = 'done', t.text, "
+            "t.updated_at, t.note FROM segments s JOIN blocks b ON b.id = s.block_id "
+            "LEFT JOIN translations t ON t.segment_id = s.id AND t.tgt_lang = ? AND "
+            "t.config_key = ? WHERE s.document_id = ? ORDER BY s.position",
+            (ref.tgt_lang, ref.config_key, ref.document_id)):
         texts[position] = text
         block_of[position] = block
         kinds[block] = kind
         if kind == "heading":
             heading_parts[block].append(text)
+        if done:
+            edited = latest.get(position)
+            machine[position] = ((edited, True, at, note or None) if edited is not None
+                                 else (translated or "", False, at, note or None))
     section, current = {}, ""
     for block in sorted(kinds):
         if kinds[block] == "heading":
             current = " ".join(heading_parts[block])
         section[block] = current
-    return texts, block_of, section
-
-
-@dataclass
-class _People:
-    """Who changed a bead and when, in order (people only)."""
-
-    acts: list[tuple[str, str]]  # (author, ISO time)
-
-    def add(self, author: str | None, at: str | None) -> None:
-        if author and at and author != CARRIER:
-            self.acts.append((author, at))
-
-
-def _people(conn: sqlite3.Connection, ref: BitextRef) -> dict[int, _People]:
-    """Per bead: the people who edited its text or set its status, oldest first."""
-    out: dict[int, _People] = defaultdict(lambda: _People([]))
-    for link, author, at in conn.execute(
-            "SELECT e.link_id, e.author, e.created_at FROM edits e JOIN links l "
-            "ON l.id = e.link_id WHERE l.bitext_id = ? AND l.retired_at IS NULL ORDER BY e.id",
-            (ref.id,)):
-        out[link].add(author, at)
-    for link, author, at in conn.execute(
-            "SELECT id, status_by, status_at FROM links WHERE bitext_id = ? AND "
-            "retired_at IS NULL AND status != 'unreviewed'", (ref.id,)):
-        out[link].add(author, at)
-    for acts in out.values():
-        acts.acts.sort(key=lambda act: act[1])
-    return out
+    return _Layout(texts, block_of, section, machine, edits)
 
 
 def _translation_times(conn: sqlite3.Connection, ref: BitextRef
-                       ) -> tuple[dict[int, str], dict[int, str], dict[int, list[tuple[str, str]]]]:
-    """Per target position: when the engine's text was made, its note, and translation-level
-    edits (author, time)."""
-    made, notes = {}, {}
-    for position, at, note in conn.execute(
-            "SELECT s.position, t.updated_at, t.note FROM translations t JOIN segments s "
-            "ON s.id = t.segment_id WHERE s.document_id = ? AND t.tgt_lang = ? AND "
-            "t.config_key = ? AND t.status = 'done'",
-            (ref.document_id, ref.tgt_lang, ref.config_key)):
-        made[position] = at
-        if note:
-            notes[position] = note
+                       ) -> tuple[dict[int, str], dict[int, list[tuple[str, str]]]]:
+    """Translation-level edits (``link_id IS NULL``) per target position: the latest text,
+    and the people's edits (author, time), oldest first (``diglot run`` carrying a review
+    over is no person)."""
+    latest: dict[int, str] = {}
     edits: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for position, author, at in conn.execute(
-            "SELECT s.position, e.author, e.created_at FROM edits e JOIN translations t "
+    for position, text, author, at in conn.execute(
+            "SELECT s.position, e.text, e.author, e.created_at FROM edits e JOIN translations t "
             "ON t.id = e.translation_id JOIN segments s ON s.id = t.segment_id "
             "WHERE e.link_id IS NULL AND s.document_id = ? AND t.tgt_lang = ? "
             "AND t.config_key = ? ORDER BY e.id",
             (ref.document_id, ref.tgt_lang, ref.config_key)):
+        latest[position] = text
         if author and author != CARRIER:
             edits[position].append((author, at))
-    return made, notes, edits
+    return latest, dict(edits)
 
 
-def _flags(conn: sqlite3.Connection, ref: BitextRef) -> dict[int, set[str]]:
+def _people(conn: sqlite3.Connection, ref: BitextRef
+            ) -> tuple[dict[int, str], dict[int, list[tuple[str, str]]]]:
+    """Bead-level edits of a bitext's active beads: each bead's latest text, and the people
+    who edited it (author, time) in edit order. Reads only the edits whose bead ids fall in
+    the bitext's range (an index range, not a scan of every edit for every bitext)."""
+    low, high = conn.execute("SELECT MIN(id), MAX(id) FROM links WHERE bitext_id = ?",
+                             (ref.id,)).fetchone()
+    latest: dict[int, str] = {}
+    acts: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    if low is None:
+        return latest, acts
+    for link, text, author, at in conn.execute(
+            "SELECT e.link_id, e.text, e.author, e.created_at FROM edits e JOIN links l "
+            "ON l.id = e.link_id WHERE e.link_id BETWEEN ? AND ? AND l.bitext_id = ? "
+            "AND l.retired_at IS NULL ORDER BY e.id", (low, high, ref.id)):
+        latest[link] = text
+        if author and at and author != CARRIER:
+            acts[link].append((author, at))
+    return latest, dict(acts)
+
+
+def _flags(conn: sqlite3.Connection, ref: BitextRef) -> dict[int, tuple[str, ...]]:
+    """Per source position: its QA flags as sorted ``check:severity``."""
     out: dict[int, set[str]] = defaultdict(set)
     for position, check, severity in conn.execute(
             "SELECT position, check_name, severity FROM flags WHERE document_id = ? AND "
             "tgt_lang = ? AND config_key = ?", (ref.document_id, ref.tgt_lang, ref.config_key)):
         out[position].add(f"{check}:{severity}")
-    return out
+    return {position: tuple(sorted(found)) for position, found in out.items()}
 
 
 def _beads(conn: sqlite3.Connection, ref: BitextRef) -> Iterator[tuple[Any, ...]]:
     """Active beads in document order: id, source and target positions (JSON), score, method,
-    status, imported provenance, and the latest bead edit's text (None when unedited) — what
-    `corpora.beads.bead_texts` gives, in one query for a million-bead export."""
+    status, who set the status and when, and imported provenance (JSON). Their latest edits
+    come from `_people`: a subquery a bead cost a fifth of the query."""
     return conn.execute(
-        "SELECT l.id, l.src_segments, l.tgt_ids, l.score, l.method, l.status, l.provenance, "
-        "(SELECT e.text FROM edits e WHERE e.link_id = l.id ORDER BY e.id DESC LIMIT 1) "
-        "FROM links l WHERE l.bitext_id = ? AND l.retired_at IS NULL ORDER BY l.ord, l.id",
+        "SELECT id, src_segments, tgt_ids, score, method, status, status_by, status_at, "
+        "provenance FROM links WHERE bitext_id = ? AND retired_at IS NULL ORDER BY ord, id",
         (ref.id,))
 
 
@@ -198,42 +214,99 @@ def store_pairs(conn: sqlite3.Connection, ref: BitextRef, meta: DocumentMeta) ->
     Yields:
         One `Pair` per active bead.
     """
-    texts, block_of, section = _layout(conn, ref.document_id)
+    lay = _layout(conn, ref)
     run = _run(conn, ref)
-    machine = machine_texts(conn, ref.document_id, ref.tgt_lang, ref.config_key)
-    made, notes, translation_edits = _translation_times(conn, ref)
     flags = _flags(conn, ref)
-    people = _people(conn, ref)
+    bead_edits, people = _people(conn, ref)
     creator = f"{run.engine}/{run.model}" if run.model else run.engine
-    fixed = (meta, ref.src_lang, ref.tgt_lang)
-    for bead_id, src_json, tgt_json, score, method, link_status, imported, edit in _beads(conn,
-                                                                                        ref):
-        src, tgt = _positions(src_json), _positions(tgt_json)
-        made_by = [machine[p] for p in tgt if p in machine]
-        target = edit if edit is not None else " ".join(t for t, _ in made_by if t)
-        acts = people[bead_id].acts if bead_id in people else []
-        if translation_edits and any(p in translation_edits for p in tgt):
-            acts = sorted([*acts, *(a for p in tgt for a in translation_edits.get(p, ()))],
-                          key=lambda act: act[1])
+    # what every pair of the bitext shares, made once through the dataclass (defaults of any
+    # field added later included); each pair is a copy of its fields with the bead's own
+    # values set: a quarter of what 25 arguments through `new_pair` cost
+    shared = Pair("", meta, ref.src_lang, ref.tgt_lang, "", "", engine=run.engine,
+                  model=run.model, engine_version=run.version, decoding=run.params,
+                  glossary_version=ref.glossary_version, created_by=creator).__dict__
+    texts, block_of, section, prefix = lay.texts, lay.block_of, lay.section, f"{meta.name}:"
+    trans_edits = lay.edits
+    for bead, src_json, tgt_json, score, method, link_status, by, at, imported in _beads(conn,
+                                                                                       ref):
+        src = _positions(src_json)
+        tgt = src if tgt_json == src_json else _positions(tgt_json)
+        edit = bead_edits.get(bead)
+        target, human, created_at, note = _target(lay, tgt, edit)
+        acts = people.get(bead)
+        if acts is not None or by or trans_edits:  # else nobody touched it: the common case
+            acts = _acts(acts, by, at, link_status, trans_edits, tgt)
         status = ("confirmed" if link_status == "confirmed" else "edited"
-                  if edit is not None or any(human for _, human in made_by) else "machine")
-        source = texts[src[0]] if len(src) == 1 and src[0] in texts else \
-            " ".join(texts[p] for p in src if p in texts)
+                  if edit is not None or human else "machine")
+        source = (texts[src[0]] if len(src) == 1 and src[0] in texts
+                  else " ".join(texts[p] for p in src if p in texts))
         if imported is not None:
-            yield _imported(json.loads(imported), meta, source, target, acts, status,
+            yield _imported(json.loads(imported), meta, source, target, acts or [], status,
                             link_status)
             continue
         first = src[0] if src else (tgt[0] if tgt else 0)
         block = block_of.get(first, 0)
-        times = [made[p] for p in tgt if p in made]
-        yield new_pair(
-            f"{meta.name}:{first}", *fixed, source, target, section.get(block, ""), block, src,
-            tgt, method, score, run.engine, run.model, run.version, run.params,
-            ref.glossary_version, status, _names(acts) if acts else (), creator,
-            min(times) if times else "", acts[-1][0] if acts else None,
-            acts[-1][1] if acts else None,
-            tuple(sorted({f for p in src for f in flags.get(p, ())})) if flags else (),
-            "; ".join(notes[p] for p in tgt if p in notes) or None if notes else None)
+        values = shared.copy()
+        values["id"] = f"{prefix}{first}"
+        values["source"] = source
+        values["target"] = target
+        values["section"] = section.get(block, "")
+        values["paragraph"] = block
+        values["sentences"] = src
+        values["target_sentences"] = tgt
+        values["align_method"] = method
+        values["align_score"] = score
+        values["status"] = status
+        values["created_at"] = created_at
+        if acts:
+            values["reviewers"] = _names(acts)
+            values["changed_by"], values["changed_at"] = acts[-1]
+        if flags:
+            values["flags"] = _bead_flags(flags, src)
+        values["note"] = note
+        pair = _new(Pair)
+        _set(pair, "__dict__", values)
+        yield pair
+
+
+_new, _set = object.__new__, object.__setattr__
+
+
+def _target(lay: _Layout, tgt: tuple[int, ...], edit: str | None
+            ) -> tuple[str, bool, str, str | None]:
+    """A bead's target text, whether a person wrote any of its translations, when the first
+    was made ("" when none) and the engines' notes (None when none)."""
+    if len(tgt) == 1:  # the common case, without the joins
+        found = lay.machine.get(tgt[0])
+        if found is None:
+            return edit or "", False, "", None
+        text, human, made, note = found
+        return text if edit is None else edit, human, made, note
+    made_by = [lay.machine[p] for p in tgt if p in lay.machine]
+    return (" ".join(m[0] for m in made_by if m[0]) if edit is None else edit,
+            any(m[1] for m in made_by), min(m[2] for m in made_by) if made_by else "",
+            "; ".join(m[3] for m in made_by if m[3]) or None)
+
+
+def _acts(edits: list[tuple[str, str]] | None, by: str | None, at: str | None,
+          link_status: str, translation_edits: dict[int, list[tuple[str, str]]],
+          tgt: tuple[int, ...]) -> list[tuple[str, str]]:
+    """The people who changed a bead (its edits, its status, its translations' edits) and
+    when, oldest first."""
+    acts = list(edits) if edits else []
+    if by and at and by != CARRIER and link_status != "unreviewed":
+        acts.append((by, at))
+    if translation_edits and any(p in translation_edits for p in tgt):
+        acts.extend(a for p in tgt for a in translation_edits.get(p, ()))
+    if len(acts) > 1:
+        acts.sort(key=lambda act: act[1])
+    return acts
+
+
+def _bead_flags(flags: dict[int, tuple[str, ...]], src: tuple[int, ...]) -> tuple[str, ...]:
+    if len(src) == 1:
+        return flags.get(src[0], ())
+    return tuple(sorted({f for p in src for f in flags.get(p, ())}))
 
 
 def _names(acts: Sequence[tuple[str, str]]) -> tuple[str, ...]:
