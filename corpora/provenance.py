@@ -313,11 +313,18 @@ def _names(acts: Sequence[tuple[str, str]]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(author for author, _ in acts))
 
 
-def _imported(record: dict[str, object], meta: DocumentMeta, source: str, target: str,
+def _imported(record: dict[str, Any] | list[Any], meta: DocumentMeta, source: str, target: str,
               acts: list[tuple[str, str]], status: str, link_status: str) -> Pair:
-    """An imported pair as it arrived, with any review since laid over it."""
-    pair = from_provenance(str(record.get("id", "")), source, target, record)
-    pair = replace(pair, document=meta)
+    """An imported pair as it arrived, with any review since laid over it: ``record`` is
+    `corpora.importer.pack_provenance`'s array, or the flat record of a store imported into
+    before it (a `corpora.pairs.provenance` dict with the pair's ``id``)."""
+    if isinstance(record, list):
+        from corpora.importer import unpack_provenance  # here: importer imports this module
+
+        pair = unpack_provenance(record, meta, source, target)
+    else:
+        pair = from_provenance(str(record.get("id", "")), source, target, record)
+        pair = replace(pair, document=meta)
     # the import wrote the file's own confirmation as the bead's status: not a change made here
     acts = [act for act in acts if not pair.changed_at or act[1] > pair.changed_at]
     if not acts:  # nobody touched it here: the file's own review state stands
