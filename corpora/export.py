@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import shlex
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -23,11 +24,13 @@ from corpora.meta import (
     attribution_text,
     combined_license,
     load_meta,
+    no_derivatives,
     normalise_license,
+    same_license,
 )
 from corpora.pairs import DocumentMeta, ExportHeader, Pair
 from corpora.provenance import BitextRef, current_bitexts, store_pairs
-from corpora.schema import migrate
+from corpora.schema import migrate, require_store
 from diglot.errors import ConfigError, StoreError
 
 #: Format name -> "module:function" of its writer (imported only when used).
@@ -91,11 +94,16 @@ class ExportReport:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    if not path.is_file():
+    if not path.is_file():  # connecting would create it
         raise StoreError(f"{path}: no such project store; give the diglot.db a `diglot run` "
                          "wrote (by default in its output folder)")
     conn = sqlite3.connect(path, isolation_level=None, timeout=30)
-    migrate(conn, path)
+    try:
+        require_store(conn, path)
+        migrate(conn, path)
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
@@ -116,35 +124,88 @@ def _select(refs: list[BitextRef], opts: ExportOptions) -> list[BitextRef]:
         chosen = [r for r in chosen if r.src_lang == opts.src_lang]
     if opts.tgt_lang:
         chosen = [r for r in chosen if r.tgt_lang == opts.tgt_lang]
-    pairs = sorted({f"{r.src_lang}-{r.tgt_lang}" for r in chosen})
     if not chosen:
         raise ConfigError(f"{opts.store}: no bitext in {opts.src_lang or '*'}-"
                           f"{opts.tgt_lang or '*'}; the store has "
                           f"{', '.join(sorted({f'{r.src_lang}-{r.tgt_lang}' for r in refs}))}")
+    return chosen
+
+
+def _one_pair(refs: list[BitextRef], opts: ExportOptions) -> None:
+    pairs = sorted({f"{r.src_lang}-{r.tgt_lang}" for r in refs})
     if len(pairs) > 1:
         raise ConfigError(f"{opts.store}: the selection holds several language pairs "
-                          f"({', '.join(pairs)}); a corpus file holds one: add --from and --to")
-    return chosen
+                          f"({', '.join(pairs)}); a corpus file holds one: add --from and "
+                          "--target-lang")
 
 
 def _licensed(metas: dict[str, DocumentMeta], opts: ExportOptions) -> dict[str, DocumentMeta]:
     """The documents whose licence allows this export, or an error that says what to do."""
     if opts.license is not None:
         wanted = normalise_license(opts.license, "--license")
-        chosen = {n: m for n, m in metas.items() if m.license == wanted}
+        chosen = {n: m for n, m in metas.items() if m.license and same_license(m.license, wanted)}
         if not chosen:
             held = ", ".join(f"{n} ({m.license or 'no licence'})" for n, m in metas.items())
             raise ConfigError(f"no document is under {wanted}: {held}")
-        return chosen
-    missing = [n for n, m in metas.items() if not m.license]
-    if missing and not opts.allow_unlicensed:
+    else:
+        chosen = metas
+        missing = [n for n, m in metas.items() if not m.license]
+        if missing and not opts.allow_unlicensed:
+            raise ConfigError(
+                f"{len(missing)} document(s) have no licence: {', '.join(missing[:5])}"
+                f"{' …' if len(missing) > 5 else ''}; set it with `diglot meta {opts.store} "
+                f"{shlex.quote(missing[0])} --license SPDX` (or `license:` in the file's front "
+                "matter), or pass --allow-unlicensed to publish them without one")
+    forbidden = [n for n, m in chosen.items() if no_derivatives(m)]
+    if forbidden:
         raise ConfigError(
-            f"{len(missing)} document(s) have no licence: {', '.join(missing[:5])}"
-            f"{' …' if len(missing) > 5 else ''}; set it with `diglot meta {opts.store} "
-            f"{missing[0]} --license SPDX` (or `license:` in the file's front matter), or "
-            "pass --allow-unlicensed to publish them without one")
-    combined_license(metas.values())  # raises when they may not share a file
-    return metas
+            f"{', '.join(forbidden)}: the original's licence ({chosen[forbidden[0]].source_license}"
+            ") forbids adaptations, and a translation is one; publish it only with the rights "
+            f"holder's permission, recorded as `diglot meta {opts.store} "
+            f"{shlex.quote(forbidden[0])} --translation-license SPDX`, or leave it out with "
+            "--document or --license")
+    combined_license(chosen.values())  # raises when they may not share a file
+    return chosen
+
+
+#: What a Hugging Face export folder holds: an existing folder is replaced only when it holds
+#: nothing else (a previous export), so `--out` can never empty a folder of other files.
+HF_ENTRIES = frozenset({"README.md", "data", "disk"})
+
+
+def check_output(out: Path, fmt: str, store: Path) -> Path:
+    """Where an export may write, or an error that says why not (before anything is read).
+
+    A file format writes a regular file (an existing one is replaced when the export is
+    complete); ``hf`` writes a folder that does not exist, or one a previous ``hf`` export
+    made. Missing parent folders are created.
+
+    Raises:
+        ConfigError: ``out`` is a folder (file formats), a file (hf), a folder holding other
+            files or the store itself, a symlink, or a device or other special file.
+    """
+    if out.is_symlink():
+        raise ConfigError(f"{out}: is a symbolic link; give the path of a new or regular file")
+    resolved = out.resolve()
+    if fmt == "hf":
+        if resolved.exists() and not resolved.is_dir():
+            raise ConfigError(f"{out}: exists and is not a folder; --to hf writes a folder "
+                              "(README.md, data/, disk/): give a new folder name")
+        if store.resolve().is_relative_to(resolved):
+            raise ConfigError(f"{out}: holds the project store; give a new folder for the "
+                              f"dataset, e.g. --out {resolved.name}-hf")
+        if resolved.is_dir():
+            others = sorted(p.name for p in resolved.iterdir() if p.name not in HF_ENTRIES)
+            if others:
+                raise ConfigError(f"{out}: the folder holds other files ({', '.join(others[:3])}"
+                                  f"{' …' if len(others) > 3 else ''}); --to hf replaces the "
+                                  "whole folder: give a new or empty one")
+    elif resolved.is_dir():
+        raise ConfigError(f"{out}: is a folder; give a file name, e.g. {out / ('corpus.' + fmt)}")
+    elif resolved.exists() and not resolved.is_file():
+        raise ConfigError(f"{out}: is not a regular file (a device or pipe); give a file path")
+    resolved.parent.mkdir(parents=True, exist_ok=True)
+    return resolved
 
 
 def _writer(name: str) -> Callable[..., int]:
@@ -187,13 +248,18 @@ def export(opts: ExportOptions) -> ExportReport:
     writer = _writer(opts.format)
     if opts.status not in STATUS_SELECTION:
         raise ConfigError(f"--status {opts.status!r}: choose any, edited or confirmed")
+    if opts.plain and opts.format != "tmx":
+        raise ConfigError("--plain is for --to tmx (TMX level 1); the other formats keep "
+                          "inline markup as text")
     filters = parse_filters(opts.filters, min_score=opts.min_score)
+    check_output(opts.out, opts.format, opts.store)
     conn = _connect(opts.store)
     try:
         conn.execute("BEGIN")  # one snapshot for the whole export
         refs = _select(current_bitexts(conn), opts)
         metas = _licensed({r.document: load_meta(conn, r.document) for r in refs}, opts)
         refs = [r for r in refs if r.document in metas]
+        _one_pair(refs, opts)
         docs = tuple(metas.values())
         report = ExportReport(documents=list(metas), license=combined_license(docs),
                               src_lang=refs[0].src_lang, tgt_lang=refs[0].tgt_lang)
@@ -211,7 +277,8 @@ def export(opts: ExportOptions) -> ExportReport:
             raise ConfigError(f"nothing to export: {report.considered} pairs read, all left out "
                               f"({why or 'none had text on both sides'}); loosen --status, "
                               "--min-score or --filters")
-        report.written = writer(_tally(itertools.chain([first], kept), report), opts.out,
+        out = check_output(opts.out, opts.format, opts.store)
+        report.written = writer(_tally(itertools.chain([first], kept), report), out,
                                 header, **_writer_options(opts, report))
         report.removed.update(filtered.removed)
         return report

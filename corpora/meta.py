@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import sqlite3
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -26,7 +27,9 @@ from diglot.errors import ConfigError, DataFormatError
 KEYS: dict[str, str] = {
     "title": "title", "author": "authors", "authors": "authors", "source": "source",
     "url": "source", "source_url": "source", "license": "source_license",
-    "source_license": "source_license", "translation_license": "translation_license",
+    "licence": "source_license", "source_license": "source_license",
+    "source_licence": "source_license", "translation_license": "translation_license",
+    "translation_licence": "translation_license",
     "attribution": "attribution",
 }
 FIELDS = ("title", "authors", "source", "source_license", "translation_license", "attribution")
@@ -51,6 +54,8 @@ def _licensing() -> Any:
 def normalise_license(expression: str, where: str) -> str:
     """An SPDX licence expression in its canonical spelling (``cc-by-sa-4.0`` → ``CC-BY-SA-4.0``).
 
+    ``LicenseRef-…`` identifiers (SPDX's form for a licence not on its list) are accepted.
+
     Args:
         expression: The expression as given.
         where: What gave it, for the message (``--license``, ``ensayo.md front matter``).
@@ -60,16 +65,27 @@ def normalise_license(expression: str, where: str) -> str:
     """
     from license_expression import ExpressionError
 
+    hint = ("use an identifier from https://spdx.org/licenses/ such as CC-BY-SA-4.0, "
+            "CC-BY-4.0, CC0-1.0 or CC-BY-NC-4.0 (or LicenseRef-NAME for one not listed)")
     try:
-        parsed = _licensing().parse(expression.strip(), validate=True, strict=True)
+        parsed = _licensing().parse(expression.strip(), validate=False, strict=True)
     except ExpressionError as exc:
         raise ConfigError(f"{where}: {expression!r} is not an SPDX licence expression ({exc}); "
-                          "use an identifier from https://spdx.org/licenses/ such as "
-                          "CC-BY-SA-4.0, CC-BY-4.0, CC0-1.0 or CC-BY-NC-4.0") from None
+                          f"{hint}") from None
     if parsed is None:
         raise ConfigError(f"{where}: the licence is empty; give an SPDX identifier such as "
                           "CC-BY-SA-4.0")
+    unknown = [k for k in _licensing().unknown_license_keys(parsed)
+               if not k.startswith("LicenseRef-")]
+    if unknown:
+        raise ConfigError(f"{where}: {expression!r} is not an SPDX licence expression "
+                          f"(unknown: {', '.join(unknown)}); {hint}")
     return str(parsed.render())
+
+
+def same_license(a: str, b: str) -> bool:
+    """Whether two SPDX expressions say the same (``MIT OR X`` and ``X OR MIT`` do)."""
+    return a == b or bool(_licensing().is_equivalent(a, b))
 
 
 def license_keys(expression: str) -> list[str]:
@@ -267,10 +283,17 @@ def combined_license(documents: Iterable[DocumentMeta]) -> str | None:
     if len(restrictive) > 1:
         named = "; ".join(f"{lic}: {', '.join(by_license[lic][:3])}"
                           + (" …" if len(by_license[lic]) > 3 else "") for lic in restrictive)
-        runs = " and ".join(f"--license {lic}" for lic in restrictive)
+        runs = " and ".join(f"--license {shlex.quote(lic)}" for lic in restrictive)
         raise ConfigError(f"documents under licences that may not be merged into one file "
                           f"({named}); export them apart: one export with {runs} each")
     return " AND ".join(sorted(by_license)) or None
+
+
+def no_derivatives(doc: DocumentMeta) -> bool:
+    """Whether a document's original forbids adaptations (a CC ``-ND-`` licence) and no
+    translation licence says the rights holder allowed this one."""
+    return bool(doc.source_license) and not doc.translation_license and any(
+        "-ND" in key for key in license_keys(doc.source_license or ""))
 
 
 def attribution_text(documents: Iterable[DocumentMeta]) -> str:

@@ -41,8 +41,17 @@ class DocumentMeta:
 
     @property
     def license(self) -> str | None:
-        """The licence its pairs are published under: the translation's, else the original's."""
+        """The licence its pairs are published under: a pair holds the original's text and
+        the translation's, so both licences (joined with AND when they differ), else the one
+        given."""
+        if self.source_license and self.translation_license \
+                and self.source_license != self.translation_license:
+            return f"{_grouped(self.source_license)} AND {_grouped(self.translation_license)}"
         return self.translation_license or self.source_license
+
+
+def _grouped(expression: str) -> str:
+    return f"({expression})" if " OR " in expression else expression
 
 
 @dataclass(frozen=True)

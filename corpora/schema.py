@@ -241,6 +241,27 @@ def _statements(script: str) -> Iterator[str]:
         yield buf
 
 
+def require_store(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a file that is not a diglot store, before anything writes to it (a command that
+    only reads a store must not turn another SQLite file, or an empty one, into one).
+
+    Raises:
+        StoreError: The file is missing, empty, not SQLite, or SQLite without diglot's tables.
+    """
+    hint = "give the diglot.db a `diglot run` wrote (by default in its output folder)"
+    if not path.is_file():
+        raise StoreError(f"{path}: no such project store; {hint}")
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = "
+                                             "'table'")}
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: not a diglot project store ({exc}); {hint}") from None
+    if version == 0 and "documents" not in tables:
+        what = "an empty file" if not tables else "an SQLite database of another program"
+        raise StoreError(f"{path}: not a diglot project store ({what}); {hint}")
+
+
 def migrate(conn: sqlite3.Connection, path: Path) -> None:
     """Bring a store to this diglot's schema, WAL mode on.
 

@@ -87,8 +87,9 @@ def test_meta_file_wins_over_front_matter_and_is_checked(tmp_path: Path) -> None
         assert load_meta(conn, "texto.es.md") == DocumentMeta(
             "texto.es.md", "Nuevo", ("Ana", "Luis"), None, "CC0-1.0", "CC-BY-SA-4.0")
 
-    meta.write_text('title = "x"\nlicence = "MIT"\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"texto.toml: unknown key 'licence'; the keys are"):
+    meta.write_text('title = "x"\nlicense_url = "MIT"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"texto.toml: unknown key 'license_url'; the keys "
+                                          r"are"):
         run(RunOptions(input=doc, src="es", tgt="en", out=tmp_path / "o2", project=db,
                        meta=meta))
     meta.write_text('title = "x"\nlicense = \n', encoding="utf-8")
@@ -124,9 +125,16 @@ def test_licences_that_may_not_share_a_file() -> None:
     with pytest.raises(ConfigError, match=r"CC-BY-NC-4.0: a; CC-BY-SA-4.0: b.*one export with "
                                           r"--license CC-BY-NC-4.0 and --license CC-BY-SA-4.0"):
         combined_license([doc("a", "CC-BY-NC-4.0"), doc("b", "CC-BY-SA-4.0")])
-    # the translation's licence is the one a pair is published under
-    assert DocumentMeta("x", source_license="CC-BY-4.0",
-                        translation_license="CC-BY-SA-4.0").license == "CC-BY-SA-4.0"
+    # a pair holds the original's text and the translation's: both licences apply
+    both = DocumentMeta("x", source_license="CC-BY-4.0", translation_license="CC-BY-SA-4.0")
+    assert both.license == "CC-BY-4.0 AND CC-BY-SA-4.0"
+    assert DocumentMeta("x", source_license="MIT OR Apache-2.0",
+                        translation_license="CC0-1.0").license == "(MIT OR Apache-2.0) AND CC0-1.0"
+    # a translation licence cannot launder a NonCommercial original into a ShareAlike file
+    with pytest.raises(ConfigError, match=r"--license 'CC-BY-NC-4.0 AND CC0-1.0' and "
+                                          r"--license CC-BY-SA-4.0"):
+        combined_license([DocumentMeta("a", source_license="CC-BY-NC-4.0",
+                                       translation_license="CC0-1.0"), doc("b", "CC-BY-SA-4.0")])
 
 
 # provenance of a reviewed run ----------------------------------------------------------------
@@ -199,7 +207,8 @@ def test_incompatible_licences_are_split_with_license(db: Path, tmp_path: Path) 
     with sqlite3.connect(db) as conn:
         save_meta(conn, "nota.es.md", {"source_license": "CC-BY-NC-4.0"}, "test")
         save_meta(conn, "ensayo.es.md", {"translation_license": "CC-BY-SA-4.0"}, "test")
-    with pytest.raises(ConfigError, match=r"--license CC-BY-NC-4.0 and --license CC-BY-SA-4.0"):
+    with pytest.raises(ConfigError, match=r"one export with --license 'CC-BY-4.0 AND "
+                                          r"CC-BY-SA-4.0' and --license CC-BY-NC-4.0 each"):
         export(ExportOptions(db, "jsonl", tmp_path / "c.jsonl"))
     nc = _export(db, tmp_path / "nc.jsonl", license="CC-BY-NC-4.0")
     assert [r["source"] for r in nc] == ["Nota", "El perro come.", "La casa es roja."]
@@ -251,3 +260,62 @@ def test_an_export_that_would_be_empty_says_why_and_writes_nothing(db: Path,
         export(ExportOptions(db, "xliff", out, status="confirmed",
                              documents=("ensayo.es.md",)))
     assert list(tmp_path.iterdir()) == [tmp_path / "diglot.db"] or not out.exists()
+
+
+def test_an_export_never_overwrites_what_is_not_its_own(db: Path, tmp_path: Path) -> None:
+    options = {"license": "CC-BY-4.0"}
+    # the store's own folder, a folder of other files, an existing file: all refused
+    with pytest.raises(ConfigError, match=r"holds the project store; give a new folder"):
+        export(ExportOptions(db, "hf", tmp_path, **options))  # type: ignore[arg-type]
+    other = tmp_path / "mine"
+    other.mkdir()
+    (other / "notes.txt").write_text("precious", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"mine: the folder holds other files \(notes.txt\)"):
+        export(ExportOptions(db, "hf", other, **options))  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"is a folder; give a file name"):
+        export(ExportOptions(db, "tsv", other, **options))  # type: ignore[arg-type]
+    assert (other / "notes.txt").read_text(encoding="utf-8") == "precious"
+    link = tmp_path / "link.tsv"
+    link.symlink_to(other / "notes.txt")
+    with pytest.raises(ConfigError, match=r"link.tsv: is a symbolic link"):
+        export(ExportOptions(db, "tsv", link, **options))  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"--plain is for --to tmx"):
+        export(ExportOptions(db, "tsv", tmp_path / "x.tsv", plain=True, **options))  # type: ignore[arg-type]
+    # a missing folder on the way is made, as for every format
+    nested = tmp_path / "a" / "b" / "c.tmx"
+    export(ExportOptions(db, "tmx", nested, **options))  # type: ignore[arg-type]
+    assert nested.is_file()
+
+
+def test_read_only_commands_refuse_a_file_that_is_not_a_store(tmp_path: Path) -> None:
+    from diglot.errors import StoreError
+
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE notes (x TEXT)")
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    for path, what in [(other, "an SQLite database of another program"),
+                       (empty, "an empty file")]:
+        before = path.read_bytes()
+        with pytest.raises(StoreError, match=rf"{path.name}: not a diglot project store "
+                                             rf"\({what}\)"):
+            export(ExportOptions(path, "tsv", tmp_path / "x.tsv"))
+        assert path.read_bytes() == before
+    with pytest.raises(StoreError, match=r"missing.db: no such project store"):
+        export(ExportOptions(tmp_path / "missing.db", "tsv", tmp_path / "x.tsv"))
+    assert not (tmp_path / "missing.db").exists()
+
+
+def test_no_derivatives_licences_and_equivalent_expressions(db: Path, tmp_path: Path) -> None:
+    with sqlite3.connect(db) as conn:
+        save_meta(conn, "nota.es.md", {"source_license": "CC-BY-ND-4.0"}, "test")
+    with pytest.raises(ConfigError, match=r"nota.es.md: the original's licence \(CC-BY-ND-4.0\) "
+                                          r"forbids adaptations.*--translation-license SPDX"):
+        export(ExportOptions(db, "jsonl", tmp_path / "c.jsonl"))
+    # the rights holder's permission, recorded as the translation's licence, lets it through
+    with sqlite3.connect(db) as conn:
+        save_meta(conn, "nota.es.md", {"source_license": "CC0-1.0 OR LicenseRef-Permiso",
+                                       "translation_license": "CC0-1.0"}, "test")
+    rows = _export(db, tmp_path / "n.jsonl", license="CC0-1.0 AND (LicenseRef-Permiso OR CC0-1.0)")
+    assert {r["license"] for r in rows} == {"(CC0-1.0 OR LicenseRef-Permiso) AND CC0-1.0"}
