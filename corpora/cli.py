@@ -44,13 +44,21 @@ def export(
         = False,
 ) -> None:
     """Publish a store's current bitexts with provenance and licence on every pair."""
-    from corpora.export import ExportOptions
+    from corpora.export import ExportOptions, ExportReport
     from corpora.export import export as run_export
     from diglot.cli import guard
 
-    opts = ExportOptions(store, to, out, status, min_score, tuple(document or ()), license,
-                         src, tgt, filters, allow_unlicensed, plain)
-    report = guard(lambda: run_export(opts))
+    def job() -> ExportReport:
+        from translate.langs import resolve
+
+        s = resolve(src).code if src else None
+        t = resolve(tgt).code if tgt else None
+        return run_export(ExportOptions(store, to.lower(), out, status, min_score,
+                                        tuple(document or ()), license, s, t, filters,
+                                        allow_unlicensed, plain))
+
+    report = guard(job, "nothing was written (the export writes a temporary file and renames "
+                        "it at the end)")
     removed = ", ".join(f"{name} {n}" for name, n in report.removed.items() if n)
     statuses = ", ".join(f"{n} {s}" for s, n in sorted(report.by_status.items()))
     typer.echo(f"{report.written} of {report.considered} pairs written to {out} "
@@ -85,12 +93,33 @@ def import_(
     from translate.langs import resolve
 
     def job() -> object:
-        s, t = resolve(src).code, resolve(tgt).code
-        with Store.open(project) as store:
-            return import_file(store, file, s, t, document=document, license=license,
-                               skip_bad=skip_bad)
+        from diglot.errors import ConfigError, DataFormatError
 
-    report = guard(job)
+        s, t = resolve(src).code, resolve(tgt).code
+        if s == t:
+            raise ConfigError(f"--from and --to are both {s}; a translation pair needs two "
+                              "languages")
+        if document is not None and not document.strip():
+            raise ConfigError("--document is empty; give the name to store the pairs under")
+        created = not project.exists()
+        try:
+            with Store.open(project) as store:
+                found = import_file(store, file, s, t, document=document, license=license,
+                                    skip_bad=skip_bad)
+            if not found.already and not found.pairs:
+                skipped = sum(found.skipped.values())
+                raise DataFormatError(file, None, "holds no translation pair to import"
+                                      + (f" ({skipped} bad units skipped)" if skipped else "")
+                                      + f"; check that it is {found.format} in {s}-{t}")
+            return found
+        except BaseException:
+            if created:  # a failed import into a new store leaves no empty store behind
+                for leftover in (project, *(Path(f"{project}{x}")
+                                            for x in ("-wal", "-shm", ".lock"))):
+                    leftover.unlink(missing_ok=True)
+            raise
+
+    report = guard(job, "nothing was imported (one transaction)")
     from corpora.importer import ImportReport
 
     assert isinstance(report, ImportReport)
@@ -100,7 +129,8 @@ def import_(
     skipped = (f"{sum(report.skipped.values())} bad units ("
                + ", ".join(f"{why}: {n}" for why, n in report.skipped.items()) + ")")
     statuses = ", ".join(f"{n} {s}" for s, n in sorted(report.by_status.items()))
-    typer.echo(f"imported {report.pairs} pairs ({statuses or 'none'}) from {file} "
+    typer.echo(f"imported {report.pairs} pair{'s' * (report.pairs != 1)} "
+               f"({statuses or 'none'}) from {file} "
                f"({report.format}) into {project} as {', '.join(report.documents) or '-'}"
                + (f"; skipped {skipped}" if report.skipped else ""))
 
@@ -142,13 +172,19 @@ def meta(
         with Store.open(store) as opened:
             names = document_names(opened.conn)
             if document is None:
+                if from_file is not None or any(v is not None for v in given.values()):
+                    raise ConfigError("name the document to set its metadata: diglot meta "
+                                      f"{store} DOCUMENT --license …; the store has "
+                                      f"{', '.join(names) or 'none'}")
                 return [_describe(load_meta(opened.conn, n)) for n in names]
             if document not in names:
                 raise ConfigError(f"{store}: no document named {document!r}; the store has "
                                   f"{', '.join(names) or 'none'}")
             values = read_meta_file(from_file) if from_file is not None else {}
-            values.update(meta_values({k: v for k, v in given.items() if v is not None},
-                                      "diglot meta", strict=True, clearing=True))
+            for key, value in given.items():
+                if value is not None:
+                    values.update(meta_values({key: value}, f"--{key.replace('_', '-')}",
+                                              strict=True, clearing=True))
             with opened.transaction() as conn:
                 found = (save_meta(conn, document, values, "diglot meta") if values
                          else load_meta(conn, document))

@@ -129,8 +129,8 @@ def meta_values(raw: Mapping[str, Any], where: str, strict: bool,
         if not isinstance(value, (str, int, float)):
             raise ConfigError(f"{where}: {key} must be text, not {type(value).__name__}")
         text = str(value).strip()
-        out[name] = normalise_license(text, f"{where}: {key}") if name.endswith("license") \
-            else text
+        label = where if where.startswith("--") else f"{where}: {key}"  # an option names itself
+        out[name] = normalise_license(text, label) if name.endswith("license") else text
     return out
 
 

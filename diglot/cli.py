@@ -114,7 +114,13 @@ GlossaryOpt = Annotated[Path | None, typer.Option(
     help="Term base (.tsv/.csv/.tbx) the translation must follow.")]
 
 
-def guard(fn: Callable[[], T]) -> T:
+#: What an interrupt leaves behind, said when a long job is stopped with Ctrl-C.
+RESUME = "the store keeps every finished batch: run the same command again to resume"
+
+
+def guard(fn: Callable[[], T], interrupted: str = RESUME) -> T:
+    """Run a command's job; a DiglotError becomes one line and exit 2, Ctrl-C exit 130 with
+    what the interrupt left (``interrupted``)."""
     try:
         return fn()
     except DiglotError as exc:
@@ -123,8 +129,7 @@ def guard(fn: Callable[[], T]) -> T:
         typer.echo(f"diglot: error: {exc}", err=True)
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
-        typer.echo("\ndiglot: interrupted; the store keeps every finished batch: run the same "
-                   "command again to resume", err=True)
+        typer.echo(f"\ndiglot: interrupted; {interrupted}", err=True)
         raise typer.Exit(130) from None
 
 

@@ -130,7 +130,7 @@ def test_imported_human_translations_serve_the_translation_memory(tmp_path: Path
     db = tmp_path / "p.db"
     out = _ok("import", str(tm), "--from", "es", "--to", "en", "--project", str(db),
               "--license", "CC0-1.0")
-    assert out.startswith("imported 1 pairs (1 confirmed)")
+    assert out.startswith("imported 1 pair (1 confirmed)")
     doc = tmp_path / "t.es.txt"
     doc.write_text("El perro come. El gato duerme.\n", encoding="utf-8")
     _ok("run", str(doc), "--from", "es", "--to", "en", "--project", str(db), "--out",
@@ -149,9 +149,14 @@ def test_a_bad_unit_imports_nothing_unless_skipped(tmp_path: Path) -> None:
     db = tmp_path / "p.db"
     res = diglot("import", str(bad), "--from", "es", "--to", "en", "--project", str(db))
     assert res.returncode == 2 and "bad.tsv:2:" in res.stderr and "--skip-bad" in res.stderr
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM documents").fetchone() == (0,)
-        assert conn.execute("SELECT COUNT(*) FROM translations").fetchone() == (0,)
+    assert not db.exists() and not Path(f"{db}.lock").exists()  # the new store is not kept
+    good = tmp_path / "memoria.tsv"
+    good.write_text("uno\tone\n", encoding="utf-8")
+    _ok("import", str(good), "--from", "es", "--to", "en", "--project", str(db))
+    res = diglot("import", str(bad), "--from", "es", "--to", "en", "--project", str(db))
+    with sqlite3.connect(db) as conn:  # an existing store keeps exactly what it had
+        assert conn.execute("SELECT COUNT(*) FROM documents").fetchone() == (1,)
+        assert conn.execute("SELECT COUNT(*) FROM translations").fetchone() == (1,)
     out = _ok("import", str(bad), "--from", "es", "--to", "en", "--project", str(db),
               "--skip-bad")
     assert out.startswith("imported 2 pairs") and "skipped 1 bad units" in out
