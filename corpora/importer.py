@@ -42,7 +42,9 @@ READERS: dict[str, tuple[str, str]] = {
     ".tsv": ("tsv", "corpora.tabular_read:read_tsv"),
     ".jsonl": ("jsonl", "corpora.tabular_read:read_jsonl"),
 }
-CHUNK = 20_000
+#: Pairs a chunk of inserts: as fast as 20,000 (the thread reads ahead while one is stored)
+#: with half the peak memory.
+CHUNK = 2_000
 
 
 @dataclass
