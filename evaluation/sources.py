@@ -55,9 +55,48 @@ def read_bitext(path: Path, src: str | None = None, tgt: str | None = None) -> B
         return _run_folder(path)
     if is_store(path):
         return read_store(path, src, tgt)
+    exported = read_export(path, src, tgt)
+    if exported is not None:
+        return exported
     named = languages_from_name(path)
     found = _read_tsv(path)
     return Bitext(found, *named) if named else Bitext(found)
+
+
+def read_export(path: Path, src: str | None = None, tgt: str | None = None) -> Bitext | None:
+    """A corpus file `diglot export` wrote (TSV with its header, or JSONL) as QA items, the
+    languages from its first pair; None when the file is not one.
+
+    Raises:
+        DataFormatError: as `corpora.tabular_read` (a bad row, naming file and line).
+    """
+    import json
+
+    from corpora.tabular import COLUMNS
+
+    if path.suffix.lower() not in (".tsv", ".jsonl"):
+        return None
+    with open(path, encoding="utf-8", errors="replace") as f:
+        first, second = f.readline(), f.readline()
+    if path.suffix.lower() == ".tsv":
+        if first.rstrip("\r\n").split("\t")[:3] != list(COLUMNS[:3]):
+            return None
+        header = first.rstrip("\r\n").split("\t")
+        row = dict(zip(header, second.rstrip("\r\n").split("\t"), strict=False))
+    else:
+        try:
+            row = json.loads(first) if first.strip() else {}
+        except ValueError:
+            return None
+        if not isinstance(row, dict) or not {"source", "target", "src_lang"} <= row.keys():
+            return None
+    s, t = src or row.get("src_lang") or "", tgt or row.get("tgt_lang") or ""
+    from corpora.tabular_read import read_jsonl, read_tsv
+
+    read = read_tsv if path.suffix.lower() == ".tsv" else read_jsonl
+    items = [Item(pair.id, pair.source, pair.target, pair.section)
+             for pair in read(path, s, t)]
+    return Bitext(items, s or None, t or None)
 
 
 #: diglot's own bitext names: ``ensayo.es-en.tsv`` (see `diglot.pipeline.output_paths`).

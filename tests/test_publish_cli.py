@@ -69,6 +69,9 @@ def test_the_reviewed_sample_exports_to_every_format(reviewed: Path, tmp_path: P
     assert moses_tgt[0] == "Labour and language" and moses_src[0] == rows[0]["source"]
     tsv = (tmp_path / "c.tsv").read_text("utf-8").splitlines()
     assert tsv[0].split("\t")[:3] == ["id", "source", "target"] and len(tsv) == 21
+    for name in ("c.tsv", "c.jsonl"):  # QA reads an export, its languages from the pairs
+        res = diglot("qa", str(tmp_path / name))
+        assert res.returncode == 0 and "20 segments" in res.stderr, (name, res.stderr)
 
 
 def test_real_clients_open_the_tmx_and_the_xliff(reviewed: Path, tmp_path: Path) -> None:
