@@ -13,7 +13,7 @@ import re
 import shlex
 import sqlite3
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -287,6 +287,38 @@ def combined_license(documents: Iterable[DocumentMeta]) -> str | None:
         raise ConfigError(f"documents under licences that may not be merged into one file "
                           f"({named}); export them apart: one export with {runs} each")
     return " AND ".join(sorted(by_license)) or None
+
+
+#: Dedications to the public domain: text under them may go into any other document.
+PUBLIC_DOMAIN = frozenset({"CC0-1.0", "CC-PDDC", "PDDL-1.0", "Unlicense"})
+
+
+def reusable_in(conn: sqlite3.Connection, document_id: int) -> Callable[[str], bool]:
+    """Whether a person's translation from another document may be reused in this one by the
+    translation memory: when that document has no licence recorded (the user's own memory),
+    is in the public domain, or is under the same licence as this one. A NonCommercial
+    memory never becomes part of a CC BY translation this way.
+
+    Args:
+        conn: The store.
+        document_id: The document being translated.
+
+    Returns:
+        A predicate on the other document's name.
+    """
+    row = conn.execute("SELECT name FROM documents WHERE id = ?", (document_id,)).fetchone()
+    here = load_meta(conn, row[0]).license if row else None
+    answers: dict[str, bool] = {}
+
+    def reusable(name: str) -> bool:
+        if name not in answers:
+            there = load_meta(conn, name).license
+            answers[name] = (there is None
+                             or all(k in PUBLIC_DOMAIN for k in license_keys(there))
+                             or (here is not None and same_license(there, here)))
+        return answers[name]
+
+    return reusable
 
 
 def no_derivatives(doc: DocumentMeta) -> bool:

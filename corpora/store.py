@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -222,7 +222,8 @@ class Store:
         return {source: hit.text for source, hit in self.recall(src, tgt, key, texts).items()}
 
     def recall(self, src: str, tgt: str, key: str, texts: Iterable[str],
-               document: int | None = None) -> dict[str, Recalled]:
+               document: int | None = None,
+               reusable: Callable[[str], bool] | None = None) -> dict[str, Recalled]:
         """The translation memory with notes: translations of these source texts from any
         document in the store, each with the note stored with it (how it was made: kept in
         its language, a fallback engine...).
@@ -242,6 +243,9 @@ class Store:
                 the run carries its review over with the history (see `corpora.carry`); taken
                 here they would become the new configuration's machine text, and the bead's
                 diff and "edited" state would be lost.
+            reusable: Whether a person's translation from the document of this name may be
+                reused here (its licence allows it: see `corpora.meta.reusable_in`); None:
+                any. A reused text's note names the document it came from.
 
         Returns:
             Source text -> `Recalled` (translation, note, whether a reviewer wrote it), for
@@ -257,20 +261,28 @@ class Store:
             (key, tgt, src))
         found = {source: Recalled(text, note) for source, text, note in rows
                  if source in wanted and text}
-        # pairs `diglot import` brought in that a person translated or checked
+        # a person's text: pairs `diglot import` brought in that a person translated or
+        # checked, then reviewers' corrections (the latest wins)
         human = self.conn.execute(
-            "SELECT s.text, t.text FROM translations t JOIN segments s ON s.id = t.segment_id "
+            "SELECT s.text, t.text, s.document_id, d.name FROM translations t "
+            "JOIN segments s ON s.id = t.segment_id JOIN documents d ON d.id = s.document_id "
             "WHERE t.engine = 'human' AND t.status = 'done' AND t.tgt_lang = ? AND s.lang = ? "
-            "ORDER BY t.id", (tgt, src))
-        found.update({source: Recalled(text, None, True) for source, text in human
-                      if source in wanted and text})
+            "ORDER BY t.id", (tgt, src)).fetchall()
         edited = self.conn.execute(
-            "SELECT s.text, e.text FROM edits e JOIN translations t ON t.id = e.translation_id "
-            "JOIN segments s ON s.id = t.segment_id WHERE t.tgt_lang = ? AND s.lang = ? "
+            "SELECT s.text, e.text, s.document_id, d.name FROM edits e "
+            "JOIN translations t ON t.id = e.translation_id JOIN segments s "
+            "ON s.id = t.segment_id JOIN documents d ON d.id = s.document_id "
+            "WHERE t.tgt_lang = ? AND s.lang = ? "
             "AND NOT (e.link_id IS NOT NULL AND s.document_id IS ?) ORDER BY e.id",
-            (tgt, src, document))
-        found.update({source: Recalled(text, None, True) for source, text in edited
-                      if source in wanted and text})
+            (tgt, src, document)).fetchall()
+        for source, text, doc_id, name in (*human, *edited):
+            if source not in wanted or not text:
+                continue
+            if doc_id == document:  # this document's own review
+                found[source] = Recalled(text, None, True)
+            elif reusable is None or reusable(name):
+                found[source] = Recalled(text, f"a person's translation, from the translation "
+                                         f"memory ({name})", True)
         return found
 
     def translations(self, doc_id: int, tgt: str, key: str) -> list[StoredTranslation]:

@@ -19,7 +19,7 @@ from align.scorers import length_agreement
 from corpora.beads import BeadText, segment_texts
 from corpora.document import Document
 from corpora.ingest import block_texts, detect_format, parse_text, render
-from corpora.meta import input_meta, load_meta, save_meta
+from corpora.meta import input_meta, load_meta, reusable_in, save_meta
 from corpora.store import Outcome, Store, Work
 from corpora.textio import read_text, write_atomic
 from diglot.errors import ConfigError, DataFormatError, EngineError
@@ -261,7 +261,7 @@ def translate_document(store: Store, doc_id: int, engine: Engine, batch_size: in
     work = store.work(doc_id, engine.tgt.code, config.key)
     progress.start(len(work), f"{config.engine} {engine.src.code}→{engine.tgt.code}")
     known = store.recall(engine.src.code, engine.tgt.code, config.key, (w.text for w in work),
-                         doc_id)
+                         doc_id, reusable_in(store.conn, doc_id))
     recalled = [Outcome(w.translation_id, known[w.text].text, note=known[w.text].note)
                 for w in work if w.text in known]
     reviewed = frozenset(w.position for w in work if w.text in known and known[w.text].reviewed)

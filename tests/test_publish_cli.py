@@ -163,3 +163,27 @@ def test_a_bad_unit_imports_nothing_unless_skipped(tmp_path: Path) -> None:
     out = _ok("import", str(bad), "--from", "es", "--to", "en", "--project", str(db),
               "--skip-bad")
     assert out.startswith("imported 2 pairs") and "skipped 1 bad units" in out
+
+
+def test_the_memory_reuses_a_persons_text_only_where_its_licence_allows(tmp_path: Path) -> None:
+    memory = tmp_path / "nc.tsv"
+    memory.write_text("El perro come.\tThe hound eats.\n", encoding="utf-8")
+    db = tmp_path / "p.db"
+    _ok("import", str(memory), "--from", "es", "--to", "en", "--project", str(db),
+        "--license", "CC-BY-NC-4.0")
+    doc = tmp_path / "abierto.es.md"
+    doc.write_text("---\nlicense: CC-BY-4.0\n---\n\nEl perro come.\n", encoding="utf-8")
+    _ok("run", str(doc), "--from", "es", "--to", "en", "--project", str(db), "--out",
+        str(tmp_path / "o"), "--source-lang-check", "off")
+    # a NonCommercial memory does not become part of a CC BY translation
+    assert "The dog eats." in (tmp_path / "o" / "abierto.en.md").read_text("utf-8")
+    same = tmp_path / "nc.es.md"
+    same.write_text("---\nlicense: CC-BY-NC-4.0\n---\n\nEl perro come.\n", encoding="utf-8")
+    _ok("run", str(same), "--from", "es", "--to", "en", "--project", str(db), "--out",
+        str(tmp_path / "o2"), "--source-lang-check", "off")
+    assert "The hound eats." in (tmp_path / "o2" / "nc.en.md").read_text("utf-8")
+    _ok("export", str(db), "--to", "jsonl", "--out", str(tmp_path / "c.jsonl"), "--document",
+        "nc.es.md")
+    (row,) = [json.loads(x) for x in (tmp_path / "c.jsonl").read_text("utf-8").splitlines()]
+    assert (row["target"], row["license"]) == ("The hound eats.", "CC-BY-NC-4.0")
+    assert row["note"] == "a person's translation, from the translation memory (nc.tsv)"
