@@ -271,3 +271,10 @@ def default_checks(ctx: Context, terms: TermChecker | None = None) -> list[Check
     if terms is not None:
         checks.append(GlossaryCheck(terms))
     return checks
+
+
+def segment_checks() -> tuple[Check, ...]:
+    """The checks that judge one segment by itself, without the rest of the document (no
+    language identification, no length statistics): what is re-run on a reviewer's text."""
+    return (EmptyCheck(), TruncatedCheck(), NumbersCheck(), RepetitionCheck(), MarkupCheck(),
+            PunctuationCheck(), IdentifierCheck())

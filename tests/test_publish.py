@@ -319,3 +319,17 @@ def test_no_derivatives_licences_and_equivalent_expressions(db: Path, tmp_path: 
                                        "translation_license": "CC0-1.0"}, "test")
     rows = _export(db, tmp_path / "n.jsonl", license="CC0-1.0 AND (LicenseRef-Permiso OR CC0-1.0)")
     assert {r["license"] for r in rows} == {"(CC0-1.0 OR LicenseRef-Permiso) AND CC0-1.0"}
+
+
+def test_an_edited_pair_is_checked_again_on_its_text(db: Path, tmp_path: Path) -> None:
+    service = ReviewService(db)
+    try:
+        bead = next(b for b in service.beads(1, limit=100).beads
+                    if b.source[0].text == "Toda traducción es un trabajo social.")
+        service.edit(1, bead.id, "All translation is 7 social labours.", bead.version, ALICE)
+    finally:
+        service.close()
+    rows = {r["source"]: r for r in _export(db, tmp_path / "c.jsonl", license="CC-BY-4.0")}
+    edited = rows["Toda traducción es un trabajo social."]
+    assert edited["status"] == "edited" and "numbers:error" in edited["flags"]
+    assert all(not r["flags"] for s, r in rows.items() if s != edited["source"])

@@ -16,25 +16,14 @@ from pathlib import Path
 
 from diglot.errors import DiglotError
 from diglot.review.views import FlagView, TermHit
-from evaluation.checks import (
-    EmptyCheck,
-    GlossaryCheck,
-    IdentifierCheck,
-    MarkupCheck,
-    NumbersCheck,
-    PunctuationCheck,
-    RepetitionCheck,
-    TruncatedCheck,
-)
+from evaluation.checks import GlossaryCheck, segment_checks
 from evaluation.qa import Check, Context, Item
 from glossary.check import TermChecker
 from glossary.termbase import TermBase, read_termbase
 from translate.langs import Language, resolve
 
 #: Checks that judge one segment by itself: re-run on a reviewer's text.
-SEGMENT_CHECKS: tuple[Check, ...] = (EmptyCheck(), TruncatedCheck(), NumbersCheck(),
-                                     RepetitionCheck(), MarkupCheck(), PunctuationCheck(),
-                                     IdentifierCheck())
+SEGMENT_CHECKS: tuple[Check, ...] = segment_checks()
 LIVE_CHECKS = frozenset({c.name for c in SEGMENT_CHECKS} | {GlossaryCheck.name})
 
 
