@@ -20,7 +20,8 @@ import queue
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from operator import attrgetter
@@ -277,12 +278,14 @@ def import_file(store: Store, path: Path, src: str, tgt: str, *, document: str |
         report.already = True
         return report
     fallback = document or path.name
-    with store.transaction() as conn:
+    with store.transaction() as conn, ExitStack() as done:
         writer = _Writer(conn, path, fmt, digest, src, tgt)
         seen: dict[str, DocumentMeta] = {}
         pairs = read(_moses_prefix(path) if fmt == "moses" else path, src, tgt,
                      document=fallback, skip_bad=skip_bad, skipped=report.skipped)
-        for pair in _read_ahead(pairs):
+        ahead = _read_ahead(pairs)
+        done.callback(ahead.close)  # on any error too: the reading thread stops at once
+        for pair in ahead:
             pair = _placed(pair, document, seen)
             if pair.document.name not in seen:
                 seen[pair.document.name] = pair.document
@@ -295,7 +298,8 @@ def import_file(store: Store, path: Path, src: str, tgt: str, *, document: str |
     return report
 
 
-def _read_ahead(pairs: Iterator[Pair], batch: int = 512, depth: int = 8) -> Iterator[Pair]:
+def _read_ahead(pairs: Iterator[Pair], batch: int = 512,
+                depth: int = 8) -> Generator[Pair, None, None]:
     """``pairs``, read in a thread a few batches ahead of the caller, which stores them.
 
     SQLite releases the GIL while it inserts a chunk, so the next units are parsed meanwhile:

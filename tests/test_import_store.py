@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from corpora.pairs import DocumentMeta, ExportHeader, Pair, provenance
 from corpora.provenance import current_bitexts, store_pairs
 from corpora.store import Store
 from corpora.tabular import write_jsonl
+from diglot.errors import ConfigError, DataFormatError
 from diglot.review import Actor
 from diglot.review.service import ReviewService
 
@@ -111,3 +114,41 @@ def test_a_review_after_the_import_is_laid_over_the_imported_provenance(tmp_path
     kept = ("id", "src_lang", "sentences", "target_sentences", "engine", "model", "created_by",
             "created_at", "section", "paragraph")
     assert [getattr(second, k) for k in kept] == [getattr(PAIRS[1], k) for k in kept]
+
+
+def _many(tmp_path: Path, n: int, bad_line: str = "") -> Path:
+    """A JSONL export of ``n`` pairs (more than the reading thread's batches), and an extra
+    line at the end when given."""
+    header = ExportHeader("es", "en", (DOC,), "CC-BY-SA-4.0", "", "0.1",
+                          "2026-11-30T00:00:00+00:00")
+    out = tmp_path / "many.jsonl"
+    pairs = (replace(PAIRS[1], id=f"ensayo.es.md:{k}", sentences=(k,), source=f"Frase {k}.",
+                     target=f"Sentence {k}.") for k in range(n))
+    write_jsonl(pairs, out, header)
+    if bad_line:
+        with open(out, "a", encoding="utf-8") as f:
+            f.write(bad_line + "\n")
+    return out
+
+
+def test_a_bad_unit_after_thousands_imports_nothing_and_leaves_no_thread(tmp_path: Path) -> None:
+    threads = threading.active_count()
+    out = _many(tmp_path, 5000, '{"id": "x", "source": "sin destino"}')
+    with Store.open(tmp_path / "p.db") as store:
+        with pytest.raises(DataFormatError, match=r"many.jsonl:5001"):
+            import_file(store, out, "es", "en")
+        assert store.conn.execute("SELECT COUNT(*) FROM links").fetchone() == (0,)
+        assert store.conn.execute("SELECT COUNT(*) FROM documents").fetchone() == (0,)
+    assert threading.active_count() == threads
+
+
+def test_an_import_stopped_by_the_store_stops_its_reading_thread(tmp_path: Path) -> None:
+    threads = threading.active_count()
+    out = _many(tmp_path, 5000)
+    with Store.open(tmp_path / "p.db") as store:
+        assert import_file(store, out, "es", "en").pairs == 5000
+        (tmp_path / "again.jsonl").write_bytes(out.read_bytes() + b"\n")
+        with pytest.raises(ConfigError, match=r"holds a document named 'ensayo.es.md' already"):
+            import_file(store, tmp_path / "again.jsonl", "es", "en")
+        assert store.conn.execute("SELECT COUNT(*) FROM links").fetchone() == (5000,)
+    assert threading.active_count() == threads
