@@ -29,6 +29,7 @@ from lxml import etree
 
 from corpora.pairs import DocumentMeta, ExportHeader, Pair
 from corpora.tmx_inline import escape_attr, escape_text, segment_xml
+from corpora.xmlout import write_chunks
 from diglot.errors import DataFormatError
 
 __all__ = ["tmx_date", "write_tmx"]
@@ -71,17 +72,13 @@ def write_tmx(pairs: Iterable[Pair], out: Path, header: ExportHeader, *,
     out = Path(out)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     unit = _UnitWriter(header, plain, out)
-    count = 0
     try:
-        with open(tmp, "w", encoding="utf-8", newline="", buffering=1 << 20) as stream:
-            stream.write('<?xml version="1.0" encoding="UTF-8"?>\n'
-                         '<!DOCTYPE tmx SYSTEM "tmx14.dtd">\n<tmx version="1.4">\n')
-            stream.write(_header_xml(header, plain, out))
-            stream.write("\n<body>\n")
-            for pair in pairs:
-                stream.write(unit(pair))
-                count += 1
-            stream.write("</body>\n</tmx>\n")
+        with open(tmp, "wb") as stream:
+            stream.write(('<?xml version="1.0" encoding="UTF-8"?>\n'
+                          '<!DOCTYPE tmx SYSTEM "tmx14.dtd">\n<tmx version="1.4">\n'
+                          f"{_header_xml(header, plain, out)}\n<body>\n").encode())
+            count = write_chunks(stream, pairs, unit, unit.careful)
+            stream.write(b"</body>\n</tmx>\n")
         os.replace(tmp, out)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -129,75 +126,147 @@ def _document_note(doc: DocumentMeta) -> str:
 
 #: Characters XML 1.0 cannot hold (CR is written as a character reference).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-#: Props seen this often are formatted once (engine, model, status... repeat across pairs).
-_CACHE_SIZE = 50_000
+#: Entries a formatting cache holds before it starts again (each a few hundred bytes).
+_CACHE_SIZE = 20_000
 
 
 class _UnitWriter:
-    """Formats ``<tu>`` lines as strings (lxml elements cost five times more per pair)."""
+    """Formats ``<tu>`` lines as strings (lxml elements cost five times more per pair).
+
+    A unit's props come in runs whose values repeat from pair to pair: the run's engine,
+    model, version, decoding and glossary; the status and reviewers; who made and changed the
+    pair and when (the ``tu`` attributes too); the section; the flags. Each run is formatted
+    once, kept in a bounded cache, and a pair costs a few dictionary look-ups plus what is its
+    own (id, texts, positions, score). Characters XML cannot hold are looked for once a chunk
+    (`corpora.xmlout`); `careful` names the pair that holds one.
+    """
 
     def __init__(self, header: ExportHeader, plain: bool, out: Path) -> None:
         self.docs = {doc.name: doc for doc in header.documents}
         self.src, self.tgt, self.plain, self.out = header.src_lang, header.tgt_lang, plain, out
-        self.props: dict[tuple[str, Any], str] = {}
+        self.doc: DocumentMeta | None = None
+        self.doc_xml = ""
+        self.langs: dict[tuple[str, str], tuple[str, str]] = {}
+        self.sections: dict[str, str] = {}
+        self.methods: dict[str | None, str] = {}
+        self.runs: dict[tuple[Any, ...], str] = {}
+        self.reviews: dict[tuple[Any, ...], str] = {}
+        self.people: dict[tuple[Any, ...], tuple[str, str]] = {}
+        self.flags: dict[tuple[str, ...], str] = {}
 
     def __call__(self, pair: Pair) -> str:
-        parts = [f'<tu tuid="{escape_attr(pair.id)}"']
-        for attr, value in (("creationid", pair.created_by), ("changeid", pair.changed_by)):
-            if value:
-                parts.append(f' {attr}="{escape_attr(value)}"')
-        for attr, value in (("creationdate", pair.created_at),
-                            ("changedate", pair.changed_at)):
-            date = tmx_date(value)
-            if date:
-                parts.append(f' {attr}="{date}"')
-        parts.append(">")
-        if pair.note:
-            parts.append(f"<note>{escape_text(pair.note)}</note>")
-        self._props(pair, parts)
-        src, tgt = pair.src_lang or self.src, pair.tgt_lang or self.tgt
-        for lang, text in ((src, pair.source), (tgt, pair.target)):
-            parts.append(f'<tuv xml:lang="{escape_attr(lang)}"><seg>'
-                         f"{segment_xml(text, plain=self.plain)}</seg></tuv>")
-        parts.append("</tu>\n")
-        raw = "".join((pair.id, pair.source, pair.target, pair.note or "", pair.created_by,
-                       pair.changed_by or "", pair.document.name, src, tgt))
-        if not raw.isprintable():  # a fast no; props were checked when first formatted
-            self._check(pair, raw)
-        return "".join(parts)
+        v = pair.__dict__  # faster than attribute access, ~25 fields a pair
+        if pair.document is not self.doc:
+            self._document(pair.document)
+        key: tuple[Any, ...] = (v["created_by"], v["created_at"], v["changed_by"],
+                                v["changed_at"])
+        people = self.people.get(key) or _remember(self.people, key, _people_xml(*key))
+        section = v["section"]
+        section_xml = (self.sections.get(section) or _remember(
+            self.sections, section, _prop("section", section))) if section else ""
+        method = v["align_method"]
+        method_xml = (self.methods.get(method) or _remember(
+            self.methods, method, _prop("align_method", method))) if method is not None else ""
+        key = (v["engine"], v["model"], v["engine_version"], v["decoding"],
+               v["glossary_version"])
+        run = self.runs.get(key) or _remember(self.runs, key, _run_xml(*key))
+        key = (v["status"], v["reviewers"])
+        review = self.reviews.get(key) or _remember(self.reviews, key, _review_xml(*key))
+        flags = v["flags"]
+        flags_xml = (self.flags.get(flags) or _remember(
+            self.flags, flags, _prop("flags", flags))) if flags else ""
+        langs = (v["src_lang"] or self.src, v["tgt_lang"] or self.tgt)
+        tuv = self.langs.get(langs) or _remember(self.langs, langs, _tuv_xml(*langs))
+        note, paragraph, score = v["note"], v["paragraph"], v["align_score"]
+        return "".join((
+            f'<tu tuid="{escape_attr(v["id"])}"', people[0], ">",
+            f"<note>{escape_text(note)}</note>" if note else "", self.doc_xml, section_xml,
+            "" if paragraph is None or paragraph == 0 else
+            f'<prop type="x-paragraph">{paragraph}</prop>' if paragraph.__class__ is int
+            else _prop("paragraph", paragraph),
+            _positions("sentences", v["sentences"]),
+            _positions("target_sentences", v["target_sentences"]), method_xml,
+            "" if score is None else f'<prop type="x-align_score">{score!r}</prop>'
+            if score.__class__ is float else _prop("align_score", score),
+            run, review, people[1], flags_xml, tuv[0],
+            segment_xml(v["source"], plain=self.plain), tuv[1],
+            segment_xml(v["target"], plain=self.plain), "</seg></tuv></tu>\n"))
 
-    def _check(self, pair: Pair, text: str) -> str:
-        """The text, unless it holds a character XML 1.0 cannot hold."""
-        bad = _NOT_XML.search(text)
+    def careful(self, pair: Pair) -> str:
+        """The unit, unless it holds a character XML 1.0 cannot hold."""
+        unit = self(pair)
+        bad = _NOT_XML.search(unit)
         if bad:
             raise DataFormatError(self.out, None, f"pair {pair.id} holds "
                                   f"U+{ord(bad.group()):04X}, which XML cannot; remove it "
                                   "from the text, or export the pair as jsonl")
-        return text
+        return unit
 
-    def _props(self, pair: Pair, parts: list[str]) -> None:
-        """``x-FIELD`` props: the document's name (its record is in the header) and every
-        field that differs from the `Pair` default."""
-        doc = pair.document
-        parts.append(f'<prop type="x-document">{escape_text(doc.name)}</prop>')
+    def _document(self, doc: DocumentMeta) -> None:
+        """The ``x-document`` prop: the document's name (its record is in the header), and
+        its fields when the header does not describe it."""
+        parts = [_prop("document", doc.name)]
         if self.docs.get(doc.name) != doc:  # not described in the header: carried here
-            for key, attr in _DOC_FIELDS.items():
-                value = getattr(doc, attr)
-                if value is not None and value != ():
-                    carried = f'<prop type="x-{key}">{escape_text(_text(value))}</prop>'
-                    parts.append(self._check(pair, carried))
-        cache = self.props
-        for name, default in _DEFAULTS:
-            value = getattr(pair, name)
-            if value is None or value == default:
-                continue
-            xml = cache.get((name, value))
-            if xml is None:
-                xml = f'<prop type="x-{name}">{escape_text(_text(value))}</prop>'
-                self._check(pair, xml)
-                if len(cache) < _CACHE_SIZE:
-                    cache[(name, value)] = xml
-            parts.append(xml)
+            parts += [_prop(key, getattr(doc, attr)) for key, attr in _DOC_FIELDS.items()
+                      if getattr(doc, attr) not in (None, ())]
+        self.doc, self.doc_xml = doc, "".join(parts)
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any) -> Any:
+    if len(cache) >= _CACHE_SIZE:  # bounded: start again rather than grow with the corpus
+        cache.clear()
+    cache[key] = value
+    return value
+
+
+def _prop(name: str, value: Any) -> str:
+    return f'<prop type="x-{name}">{escape_text(_text(value))}</prop>'
+
+
+def _positions(name: str, value: Any) -> str:
+    if value is None or value == ():
+        return ""
+    if len(value) == 1 and value[0].__class__ is int:
+        return f'<prop type="x-{name}">[{value[0]}]</prop>'
+    return _prop(name, value)
+
+
+def _people_xml(created_by: str, created_at: str, changed_by: str | None,
+                changed_at: str | None) -> tuple[str, str]:
+    """The ``tu`` attributes and the props for who made and changed a pair, and when."""
+    attrs = []
+    for attr, value in (("creationid", created_by), ("changeid", changed_by)):
+        if value:
+            attrs.append(f' {attr}="{escape_attr(value)}"')
+    for attr, value in (("creationdate", created_at), ("changedate", changed_at)):
+        date = tmx_date(value)
+        if date:
+            attrs.append(f' {attr}="{date}"')
+    props = [_prop(name, value) for name, value, default in (
+        ("created_by", created_by, ""), ("created_at", created_at, ""),
+        ("changed_by", changed_by, None), ("changed_at", changed_at, None))
+        if value is not None and value != default]
+    return "".join(attrs), "".join(props)
+
+
+def _run_xml(engine: str, model: str | None, version: str | None, decoding: str,
+             glossary: str | None) -> str:
+    """Props for the engine, model, version, decoding and glossary (the engine always)."""
+    return "".join(_prop(name, value) for name, value in (
+        ("engine", engine), ("model", model), ("engine_version", version),
+        ("decoding", None if decoding == "{}" else decoding), ("glossary_version", glossary))
+        if value is not None)
+
+
+def _review_xml(status: str, reviewers: tuple[str, ...]) -> str:
+    return ((_prop("status", status) if status is not None else "")
+            + (_prop("reviewers", reviewers) if reviewers is not None and reviewers != ()
+               else ""))
+
+
+def _tuv_xml(src: str, tgt: str) -> tuple[str, str]:
+    return (f'<tuv xml:lang="{escape_attr(src)}"><seg>',
+            f'</seg></tuv><tuv xml:lang="{escape_attr(tgt)}"><seg>')
 
 
 def _text(value: Any) -> str:

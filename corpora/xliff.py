@@ -24,7 +24,7 @@ from itertools import groupby
 from json.encoder import encode_basestring as _json_string
 from operator import attrgetter
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, BinaryIO
 
 from corpora.pairs import (
     PROVENANCE_FIELDS,
@@ -32,6 +32,7 @@ from corpora.pairs import (
     ExportHeader,
     Pair,
 )
+from corpora.xmlout import write_chunks
 
 NS2 = "urn:oasis:names:tc:xliff:document:2.0"
 NS12 = "urn:oasis:names:tc:xliff:document:1.2"
@@ -55,6 +56,14 @@ _UNIT_KEYS = frozenset((*_UNIT_FIELDS, "id", "src_lang", "tgt_lang"))
 _UNIT_NOTES = tuple((f.name, object() if f.name == "engine" else f.default,
                      f'<note category="x-{f.name}">')
                     for f in fields(Pair) if f.name in _UNIT_FIELDS)
+_NOTE_OF = {name: (name, default, opening) for name, default, opening in _UNIT_NOTES}
+#: Fields whose values repeat from pair to pair, by group: each group's notes for one set of
+#: values are formatted once (in `_UNIT_NOTES` order: a group's fields are neighbours there).
+_GROUPS = {group: tuple(_NOTE_OF[name] for name in names) for group, names in {
+    "section": ("section",), "align_method": ("align_method",), "reviewers": ("reviewers",),
+    "flags": ("flags",),
+    "run": ("engine", "model", "engine_version", "decoding", "glossary_version"),
+    "people": ("created_by", "created_at", "changed_by", "changed_at")}.items()}
 _BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _NOT_NAME = re.compile(r"[^\w.:-]")
@@ -81,7 +90,7 @@ def write_xliff(pairs: Iterable[Pair], out: Path, header: ExportHeader) -> int:
     """
     fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     try:
-        with open(fd, "w", encoding="utf-8", newline="", buffering=1 << 20) as handle:
+        with open(fd, "wb") as handle:
             count = _write(pairs, handle, header)
         os.replace(name, out)
     except BaseException:
@@ -90,23 +99,23 @@ def write_xliff(pairs: Iterable[Pair], out: Path, header: ExportHeader) -> int:
     return count
 
 
-def _write(pairs: Iterable[Pair], handle: IO[str], header: ExportHeader) -> int:
+def _write(pairs: Iterable[Pair], handle: BinaryIO, header: ExportHeader) -> int:
     licence = f' dg:license="{_attr(header.license)}"' if header.license else ""
     handle.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<xliff xmlns="{NS2}" '
                  f'xmlns:dg="{DG}" version="2.0" srcLang="{_attr(_bcp47(header.src_lang))}" '
                  f'trgLang="{_attr(_bcp47(header.tgt_lang))}" dg:tool="diglot" '
                  f'dg:toolVersion="{_attr(header.tool_version)}" '
                  f'dg:created="{_attr(header.created_at)}"{licence} '
-                 f'dg:attribution="{_attr(header.attribution)}">\n')
+                 f'dg:attribution="{_attr(header.attribution)}">\n'.encode())
     count = 0
     langs = (header.src_lang, header.tgt_lang)
+    fast = _UnitWriter(langs)
     for number, (doc, group) in enumerate(groupby(pairs, attrgetter("document")), 1):
-        handle.write(f'<file id="f{number}" original="{_attr(doc.name)}">{_doc_notes(doc)}\n')
-        for pair in group:
-            handle.write(_unit(pair, langs))
-            count += 1
-        handle.write("</file>\n")
-    handle.write("</xliff>\n")
+        handle.write(f'<file id="f{number}" original="{_attr(doc.name)}">{_doc_notes(doc)}\n'
+                     .encode())
+        count += write_chunks(handle, group, fast, lambda pair: _unit(pair, langs))
+        handle.write(b"</file>\n")
+    handle.write(b"</xliff>\n")
     return count
 
 
@@ -136,6 +145,93 @@ def _unit(pair: Pair, langs: tuple[str, str]) -> str:
     return (f'<unit id="{_attr(uid)}"><notes>{"".join(notes)}</notes><segment state="'
             f'{STATE_OF.get(pair.status, "translated")}">{_text_element("source", pair.source)}'
             f'{_text_element("target", pair.target)}</segment></unit>\n')
+
+
+#: Entries a formatting cache holds before it starts again.
+_CACHE_SIZE = 20_000
+
+
+class _UnitWriter:
+    """`_unit` for texts that hold only characters XML can (what `write_chunks` checks a chunk
+    at a time; a chunk that fails goes through `_unit`): the same markup with substring tests
+    instead of regular expressions, and the notes whose values repeat from pair to pair (the
+    run's engine, model, version, decoding and glossary; who made and changed the pair and
+    when; section, method, reviewers, flags) formatted once and kept in bounded caches."""
+
+    def __init__(self, langs: tuple[str, str]) -> None:
+        self.langs = langs
+        self.id_prefix: str | None = None  # ids' part before the last ":", an NMTOKEN
+        self.caches: dict[str, dict[Any, str]] = {name: {} for name in _GROUPS}
+
+    def __call__(self, pair: Pair) -> str:
+        v = pair.__dict__  # faster than getattr, ~25 fields a pair
+        uid, id_note = self._id(v["id"])
+        paragraph, score, note, c = v["paragraph"], v["align_score"], v["note"], self.caches
+        return "".join((
+            f'<unit id="{uid}"><notes>', id_note,
+            "" if v["src_lang"] == self.langs[0] else _note("src_lang", v["src_lang"]),
+            "" if v["tgt_lang"] == self.langs[1] else _note("tgt_lang", v["tgt_lang"]),
+            _cached(c, "section", v["section"]),
+            "" if paragraph is None or paragraph == 0 else _note("paragraph", paragraph),
+            _positions("sentences", v["sentences"]),
+            _positions("target_sentences", v["target_sentences"]),
+            _cached(c, "align_method", v["align_method"]),
+            "" if score is None else _note("align_score", score),
+            _cached(c, "run", (v["engine"], v["model"], v["engine_version"], v["decoding"],
+                               v["glossary_version"])),
+            _cached(c, "reviewers", v["reviewers"]),
+            _cached(c, "people", (v["created_by"], v["created_at"], v["changed_by"],
+                                  v["changed_at"])),
+            _cached(c, "flags", v["flags"]),
+            "" if note is None else _note("note", note),
+            '</notes><segment state="', STATE_OF.get(v["status"], "translated"), '">',
+            _fast_element("source", v["source"]), _fast_element("target", v["target"]),
+            "</segment></unit>\n"))
+
+    def _id(self, uid: str) -> tuple[str, str]:
+        """The unit id (an XML NMTOKEN) and an ``x-id`` note with the pair's id when it is
+        not one."""
+        head, colon, tail = uid.rpartition(":")
+        if colon and head == self.id_prefix and tail.isascii() and tail.isdigit():
+            return uid, ""  # a document prefix already checked, and a number
+        if uid and not _NOT_NAME.search(uid):
+            self.id_prefix = head if colon else None
+            return uid, ""
+        return _attr(_NOT_NAME.sub("_", uid) or "_"), _note("id", uid)
+
+
+def _cached(caches: dict[str, dict[Any, str]], group: str, key: Any) -> str:
+    """The notes of a group of fields (`_GROUPS`) for these values, formatted once."""
+    cache = caches[group]
+    xml = cache.get(key)
+    if xml is None:
+        if len(cache) >= _CACHE_SIZE:  # bounded: start again rather than grow with the corpus
+            cache.clear()
+        fields = _GROUPS[group]
+        values = key if len(fields) > 1 else (key,)
+        xml = cache[key] = "".join(
+            f"{opening}{_value_text(value)}</note>"
+            for (_, default, opening), value in zip(fields, values, strict=True)
+            if value is not None and value != default)
+    return xml
+
+
+def _positions(name: str, value: Any) -> str:
+    if value is None or value == ():
+        return ""
+    if len(value) == 1 and value[0].__class__ is int:
+        return f'<note category="x-{name}">[{value[0]}]</note>'
+    return _note(name, value)
+
+
+def _fast_element(tag: str, text: str) -> str:
+    """`_text_element` for a text without characters XML cannot hold."""
+    space = (' xml:space="preserve"' if "  " in text or "\n" in text or "\t" in text
+             or "\r" in text or text[:1].isspace() or text[-1:].isspace() else "")
+    if "&" in text or "<" in text or ">" in text or "\r" in text:
+        text = (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                .replace("\r", "&#13;"))
+    return f"<{tag}{space}>{text}</{tag}>"
 
 
 def _note(key: str, value: Any) -> str:
