@@ -20,8 +20,14 @@ second reviewer; every 33rd segment has a QA warning, every 500th an error.
    peak RSS, which must stay flat as the file grows. For comparison: the TMX reader alone
    (`read_tmx`, no store) and the floor, lxml ``iterparse`` counting ``tu`` elements.
 
+Peak RSS is the child's ``ru_maxrss``; peak anon is its largest anonymous resident memory,
+sampled every 50 ms (``RssAnon``): the heap, without the pages of memory-mapped files that
+``ru_maxrss`` counts (the hf export reads its Arrow file through a mapping). The machine is
+shared: compare each row with the baseline and floor of the same run, not across runs.
+
 Goals (issue 16): every export ≥ 50,000 pairs/s, import ≥ 30,000 units/s, memory flat.
-``--profile`` runs each child under cProfile and prints its 12 hottest functions.
+``--profile`` runs each child under cProfile and prints its 12 hottest functions (the main
+thread only: the importer's read-ahead thread shows in the ``read_tmx only`` row's profile).
 """
 
 from __future__ import annotations
