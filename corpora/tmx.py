@@ -127,7 +127,7 @@ def _document_note(doc: DocumentMeta) -> str:
 #: Characters XML 1.0 cannot hold (CR is written as a character reference).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 #: Entries a formatting cache holds before it starts again (each a few hundred bytes).
-_CACHE_SIZE = 20_000
+_CACHE_SIZE = 4096
 
 
 class _UnitWriter:

@@ -181,7 +181,7 @@ def _entity_items(text: str) -> list[Item] | None:
     return out
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _markup_xml(text: str) -> str:
     """Level 2 XML of a text with markup (cached: a heading, a term, a repeated line)."""
     parts = []

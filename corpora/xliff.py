@@ -148,7 +148,7 @@ def _unit(pair: Pair, langs: tuple[str, str]) -> str:
 
 
 #: Entries a formatting cache holds before it starts again.
-_CACHE_SIZE = 20_000
+_CACHE_SIZE = 4096
 
 
 class _UnitWriter:
