@@ -15,7 +15,7 @@ import shlex
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from corpora.meta import (
 from corpora.pairs import DocumentMeta, ExportHeader, Pair
 from corpora.provenance import BitextRef, current_bitexts, store_pairs
 from corpora.schema import migrate, require_store
-from diglot.errors import ConfigError, DiglotError, StoreError
+from diglot.errors import ConfigError, StoreError
 
 #: Format name -> "module:function" of its writer (imported only when used).
 WRITERS: dict[str, str] = {
@@ -268,7 +268,7 @@ def export(opts: ExportOptions) -> ExportReport:
                               datetime.now(timezone.utc).isoformat(timespec="seconds"))
         stream: Iterable[Pair] = (p for r in refs for p in store_pairs(conn, r, metas[r.document]))
         wanted = STATUS_SELECTION[opts.status]
-        stream = rechecked(_counted(stream, report, lambda p: p.status in wanted, "status"))
+        stream = _counted(stream, report, lambda p: p.status in wanted, "status")
         kept, filtered = apply(stream, filters)
         first = next(kept, None)
         if first is None:  # nothing to write: say why rather than leave an empty corpus file
@@ -284,34 +284,6 @@ def export(opts: ExportOptions) -> ExportReport:
         return report
     finally:
         conn.close()
-
-
-def rechecked(pairs: Iterable[Pair]) -> Iterator[Pair]:
-    """Pairs whose QA flags describe their current text: for a pair a person edited or
-    confirmed, the one-segment checks are run again on it (as the review workspace does) and
-    the run's flags of those checks replaced; the run's other flags stay."""
-    from evaluation.checks import segment_checks
-    from evaluation.qa import Context, Item
-    from translate.langs import resolve
-
-    checks = segment_checks()
-    names = {c.name for c in checks}
-    contexts: dict[tuple[str, str], Context | None] = {}
-    for pair in pairs:
-        langs = (pair.src_lang, pair.tgt_lang)
-        if langs not in contexts:
-            try:
-                contexts[langs] = Context(resolve(langs[0]), resolve(langs[1]))
-            except DiglotError:  # a code an imported file gave that diglot does not know
-                contexts[langs] = None
-        ctx = contexts[langs]
-        if pair.status == "machine" or ctx is None:
-            yield pair
-            continue
-        item = [Item(pair.id, pair.source, pair.target)]
-        live = {f"{f.check}:{f.severity}" for c in checks for f in c.run(item, ctx)}
-        flags = tuple(sorted(live | {f for f in pair.flags if f.split(":")[0] not in names}))
-        yield pair if flags == pair.flags else replace(pair, flags=flags)
 
 
 def _tally(pairs: Iterable[Pair], report: ExportReport) -> Iterator[Pair]:

@@ -15,10 +15,13 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from corpora.carry import CARRIER
 from corpora.pairs import DocumentMeta, Pair, from_provenance
+from diglot.errors import DiglotError
+from evaluation.qa import Context, Item
 
 #: The config key and method of pairs that ``diglot import`` wrote.
 IMPORT_KEY = "import"
@@ -263,6 +266,9 @@ def store_pairs(conn: sqlite3.Connection, ref: BitextRef, meta: DocumentMeta) ->
             values["changed_by"], values["changed_at"] = acts[-1]
         if flags:
             values["flags"] = _bead_flags(flags, src)
+        if edit is not None or human:  # a person's text: the run's flags were for another
+            values["flags"] = recheck(values["flags"], source, target, ref.src_lang,
+                                      ref.tgt_lang)
         values["note"] = note
         pair = _new(Pair)
         _set(pair, "__dict__", values)
@@ -270,6 +276,48 @@ def store_pairs(conn: sqlite3.Connection, ref: BitextRef, meta: DocumentMeta) ->
 
 
 _new, _set = object.__new__, object.__setattr__
+
+
+def recheck(flags: tuple[str, ...], source: str, target: str, src_lang: str,
+            tgt_lang: str) -> tuple[str, ...]:
+    """The QA flags of a text a person wrote: the one-segment checks run again on it (as the
+    review workspace does), the run's flags of the other checks kept.
+
+    Args:
+        flags: The run's flags on the machine text (``check:severity``).
+        source: Source text.
+        target: The person's text.
+        src_lang: Source language code.
+        tgt_lang: Target language code.
+
+    Returns:
+        The flags, sorted.
+    """
+    ctx = _context(src_lang, tgt_lang)
+    if ctx is None:
+        return flags
+    checks, names = _segment_checks()
+    item = [Item("pair", source, target)]
+    live = {f"{f.check}:{f.severity}" for c in checks for f in c.run(item, ctx)}
+    return tuple(sorted(live | {f for f in flags if f.split(":")[0] not in names}))
+
+
+@lru_cache(maxsize=1)
+def _segment_checks() -> tuple[tuple[Any, ...], frozenset[str]]:
+    from evaluation.checks import segment_checks
+
+    checks = segment_checks()
+    return checks, frozenset(c.name for c in checks)
+
+
+@lru_cache(maxsize=64)
+def _context(src_lang: str, tgt_lang: str) -> Context | None:
+    from translate.langs import resolve
+
+    try:
+        return Context(resolve(src_lang), resolve(tgt_lang))
+    except DiglotError:  # a code an imported file gave that diglot does not know
+        return None
 
 
 def _target(lay: _Layout, tgt: tuple[int, ...], edit: str | None
