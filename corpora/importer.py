@@ -27,10 +27,10 @@ from typing import Any
 
 from corpora.beads import ensure_bitext
 from corpora.meta import FIELDS, load_meta, normalise_license, save_meta
-from corpora.pairs import DocumentMeta, Pair, new_pair
+from corpora.pairs import STATUSES, DocumentMeta, Pair, new_pair
 from corpora.provenance import IMPORT_KEY
 from corpora.store import Store
-from diglot.errors import ConfigError
+from diglot.errors import ConfigError, DataFormatError
 
 #: File suffix -> (format name, "module:function" of its reader).
 READERS: dict[str, tuple[str, str]] = {
@@ -280,9 +280,16 @@ def import_file(store: Store, path: Path, src: str, tgt: str, *, document: str |
         for pair in read(_moses_prefix(path) if fmt == "moses" else path, src, tgt,
                          document=fallback, skip_bad=skip_bad, skipped=report.skipped):
             pair = _placed(pair, document, seen)
+            try:
+                check_pair(path, pair)
+            except DataFormatError:
+                if not skip_bad:
+                    raise
+                report.skipped["bad field"] += 1
+                continue
             if pair.document.name not in seen:
                 seen[pair.document.name] = pair.document
-                _remember(conn, pair.document, spdx)
+                _remember(conn, pair.document, spdx, path)
             writer.add(pair)
             report.pairs += 1
             report.by_status[pair.status] += 1
@@ -292,17 +299,57 @@ def import_file(store: Store, path: Path, src: str, tgt: str, *, document: str |
 
 
 def _placed(pair: Pair, document: str | None, seen: dict[str, DocumentMeta]) -> Pair:
+    """The pair under ``--document``'s name: its document record renamed, and its id too when
+    the id named the old document (``old:12`` → ``new:12``), so ids stay unique in a store."""
     if document is None or pair.document.name == document:
         return pair
     meta = seen.get(document) or replace(pair.document, name=document)
-    return replace(pair, document=meta)
+    old = f"{pair.document.name}:"
+    pair_id = f"{document}:{pair.id[len(old):]}" if pair.id.startswith(old) else pair.id
+    return replace(pair, document=meta, id=pair_id)
 
 
-def _remember(conn: sqlite3.Connection, meta: DocumentMeta, spdx: str | None) -> None:
-    """Keep the metadata a file gives for a document, and the licence given on the command
-    line; what the store already holds for that name stays unless the file says otherwise."""
+def check_pair(path: Path, pair: Pair) -> None:
+    """Refuse a pair whose provenance a store cannot keep as it is.
+
+    Raises:
+        DataFormatError: An unknown review status, a score outside [0, 1], a date that is not
+            ISO 8601; the message names the pair.
+    """
+    problem = None
+    if pair.status not in STATUSES:
+        problem = f"status {pair.status!r} is not one of {', '.join(STATUSES)}"
+    elif pair.align_score is not None and not 0.0 <= pair.align_score <= 1.0:
+        problem = f"align_score {pair.align_score} is outside [0, 1]"
+    else:
+        for name in ("created_at", "changed_at"):
+            value = getattr(pair, name)
+            if value and not _iso(value):
+                problem = f"{name} {value!r} is not an ISO 8601 date (2026-11-30T08:05:13Z)"
+                break
+    if problem:
+        raise DataFormatError(path, None, f"pair {pair.id}: {problem}; fix it in the file")
+
+
+def _iso(value: str) -> bool:
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def _remember(conn: sqlite3.Connection, meta: DocumentMeta, spdx: str | None,
+              path: Path) -> None:
+    """Keep the metadata a file gives for a document (its licences checked as SPDX), and the
+    licence given on the command line; what the store already holds for that name stays
+    unless the file says otherwise."""
     values: dict[str, object] = {f: getattr(meta, f) for f in FIELDS
                                  if getattr(meta, f) not in (None, ())}
+    for name in ("source_license", "translation_license"):
+        if isinstance(values.get(name), str):
+            values[name] = normalise_license(str(values[name]),
+                                             f"{path}: document {meta.name!r}: {name}")
     if spdx is not None:
         values["translation_license"] = spdx
     if values or load_meta(conn, meta.name) == DocumentMeta(meta.name):

@@ -333,3 +333,38 @@ def test_an_edited_pair_is_checked_again_on_its_text(db: Path, tmp_path: Path) -
     edited = rows["Toda traducción es un trabajo social."]
     assert edited["status"] == "edited" and "numbers:error" in edited["flags"]
     assert all(not r["flags"] for s, r in rows.items() if s != edited["source"])
+
+
+@pytest.mark.parametrize("fields,message", [
+    ('"status": "bogus"', r"pair x.jsonl:0: status 'bogus' is not one of machine, edited, "
+                          r"confirmed; fix it in the file"),
+    ('"created_at": "yesterday"', r"created_at 'yesterday' is not an ISO 8601 date"),
+    ('"align_score": 7', r"align_score 7.0 is outside \[0, 1\]"),
+    ('"translation_license": "NOTSPDX"', r"document 'x.jsonl': translation_license: 'NOTSPDX' "
+                                         r"is not an SPDX licence expression")])
+def test_an_import_refuses_provenance_a_store_cannot_keep(tmp_path: Path, fields: str,
+                                                          message: str) -> None:
+    from corpora.importer import import_file
+    from corpora.store import Store
+
+    bad = tmp_path / "x.jsonl"
+    bad.write_text('{"source": "hola", "target": "hello", "src_lang": "es", "tgt_lang": "en", '
+                   f'{fields}}}\n', encoding="utf-8")
+    with Store.open(tmp_path / "p.db") as store:
+        with pytest.raises((DataFormatError, ConfigError), match=message):
+            import_file(store, bad, "es", "en")
+        assert store.conn.execute("SELECT COUNT(*) FROM documents").fetchone() == (0,)
+
+
+def test_a_renamed_import_renames_its_pair_ids(db: Path, tmp_path: Path) -> None:
+    from corpora.importer import import_file
+    from corpora.store import Store
+
+    out = tmp_path / "c.jsonl"
+    export(ExportOptions(db, "jsonl", out, documents=("ensayo.es.md",)))
+    with Store.open(db) as store:
+        import_file(store, out, "es", "en", document="copia")
+    rows = _export(db, tmp_path / "all.jsonl", allow_unlicensed=True)
+    ids = [r["id"] for r in rows]
+    assert len(ids) == len(set(ids)) == 20 + 3 + 20
+    assert "copia:0" in ids and "ensayo.es.md:0" in ids
