@@ -8,6 +8,7 @@ import json
 import shutil
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -181,7 +182,7 @@ def test_pairs_carry_the_provenance_of_the_run_and_the_review(db: Path) -> None:
 
 # export: licences and selections -------------------------------------------------------------
 
-def _export(db: Path, out: Path, **options: object) -> list[dict[str, object]]:
+def _export(db: Path, out: Path, **options: object) -> list[dict[str, Any]]:
     opts = ExportOptions(db, "jsonl", out, **options)  # type: ignore[arg-type]
     export(opts)
     return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
