@@ -207,8 +207,8 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 4: publishing. Whose text a document is and under which licences (keyed by the
     # document's name, so a re-run of an edited file keeps it); the provenance an imported
-    # pair brought with it (JSON, `corpora.pairs.provenance` fields), which an export gives
-    # back unchanged; the version of the engine that made a run.
+    # pair brought with it (`corpora.importer.pack_provenance`: a JSON array of its fields),
+    # which an export gives back unchanged; the version of the engine that made a run.
     """
     CREATE TABLE document_meta (
         name TEXT PRIMARY KEY,

@@ -92,6 +92,9 @@ def write_xliff(pairs: Iterable[Pair], out: Path, header: ExportHeader) -> int:
     try:
         with open(fd, "wb") as handle:
             count = _write(pairs, handle, header)
+        mask = os.umask(0)  # mkstemp makes the file 0600; an export is as readable as any file
+        os.umask(mask)
+        os.chmod(name, 0o666 & ~mask)
         os.replace(name, out)
     except BaseException:
         Path(name).unlink(missing_ok=True)
