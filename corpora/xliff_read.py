@@ -1,13 +1,17 @@
 """XLIFF reader, for XLIFF 1.2 and 2.x, streaming and safe (no entities, no DTD, no network).
 
-The reader maps states back (our own files round-trip exactly):
+Units diglot wrote (its ``x-`` notes) round-trip exactly: ``final`` → confirmed,
+``reviewed`` → edited, ``translated`` → machine. Another tool's states are read as a CAT
+tool means them, where ``translated`` is a person's translation nobody has reviewed yet:
 
-- XLIFF 2.x (``segment/@state``): ``final`` → confirmed, ``reviewed`` → edited,
-  ``translated`` and ``initial`` → machine (no person is said to have checked it).
+- XLIFF 2.x (``segment/@state``): ``final`` → confirmed; ``reviewed`` and ``translated`` →
+  edited; ``initial`` (a pre-filled target, e.g. by MT) → machine.
 - XLIFF 1.2 (``trans-unit/@approved``, ``target/@state``): ``approved="yes"``, ``final`` or
-  ``signed-off`` → confirmed; any other state (``translated``, ``needs-review-*``, ``new``,
-  ``x-…``) or ``approved="no"`` → machine.
+  ``signed-off`` → confirmed; ``new`` and ``needs-translation`` → machine; any other state
+  (``translated``, ``needs-review-*``, ``x-…``) → edited.
 - No state at all (a plain translation memory) → confirmed, as for TMX.
+- A unit with no target yet is skipped and counted (``untranslated (no target)``), not an
+  error: a CAT file holds them.
 
 Units without diglot's notes become one pair per segment (XLIFF 2) or per ``trans-unit``
 (1.2, whole ``<source>``/``<target>``, ``<alt-trans>`` ignored) with the defaults of the
@@ -188,7 +192,7 @@ class _Reader:
             return self._attempt(unit, self._ours, unit, doc, ours, parts)
         return [pair for seg in parts if seg.tag == _SEGMENT
                 for pair in self._attempt(seg, self._theirs, seg, doc, seg.find(_SOURCE2),
-                                          seg.find(_TARGET2), _status2(seg.get("state")),
+                                          seg.find(_TARGET2), _their_status2(seg.get("state")),
                                           others)]
 
     def unit12(self, unit: etree._Element) -> list[Pair]:
@@ -199,7 +203,7 @@ class _Reader:
             return []
         approved, state = unit.get("approved"), target.get("state") if target is not None else None
         status = ("confirmed" if approved == "yes" or (state is None and approved is None)
-                  else _STATUS_12.get(state or "", "machine"))
+                  else _STATUS_12.get(state or "", _THEIR_12.get(state or "", "edited")))
         notes = [n.text for n in unit.iterchildren(f"{{{self.ns}}}note") if n.text]
         return self._attempt(unit, self._theirs, unit, doc,
                              unit.find(f"{{{self.ns}}}source"), target, status, notes)
@@ -209,6 +213,9 @@ class _Reader:
         """``[make(*args)]``, or a bad unit's error, or ``[]`` and its count."""
         try:
             return [make(*args)]
+        except _Untranslated:  # a CAT file's unit nobody has translated yet: nothing to pair
+            self.skipped["untranslated (no target)"] += 1
+            return []
         except _BadUnit as bad:
             if not self.skip_bad:
                 raise DataFormatError(self.path, bad.line or elem.sourceline,
@@ -243,7 +250,7 @@ class _Reader:
         """A unit (1.2) or segment (2.x) another tool wrote: the corpus spec's defaults."""
         source, target = _text(source_elem), _text(target_elem)
         if not target:
-            raise _BadUnit("unit without target", elem.sourceline)
+            raise _Untranslated
         if not source:
             raise _BadUnit("unit without source", elem.sourceline)
         n = self.numbers[doc.name]
@@ -284,6 +291,21 @@ def _joined(parts: list[etree._Element]) -> tuple[str | None, str | None, str]:
 
 def _status2(state: str | None) -> str:
     return "confirmed" if state is None else _STATUS_2.get(state, "machine")
+
+
+#: Another tool's states: a CAT tool's "translated" is a person's translation nobody has
+#: reviewed yet (edited); only an "initial" target (pre-translated, e.g. by MT) is machine.
+_THEIR_2 = {"final": "confirmed", "reviewed": "edited", "translated": "edited",
+            "initial": "machine"}
+_THEIR_12 = {"new": "machine", "needs-translation": "machine"}
+
+
+def _their_status2(state: str | None) -> str:
+    return "confirmed" if state is None else _THEIR_2.get(state, "edited")
+
+
+class _Untranslated(Exception):
+    """A unit or segment with a source and no target yet."""
 
 
 def _strs(text: str) -> tuple[str, ...]:

@@ -251,11 +251,11 @@ def test_xliff_12_from_a_cat_tool_reads_with_its_states(tmp_path: Path) -> None:
     assert [(p.id, p.source, p.target, p.status) for p in pairs] == [
         ("essay.html:0", "The quick fox", "Le renard rapide", "confirmed"),  # approved="yes"
         ("essay.html:1", 'Line<br/>break & <img src="a.png"/>',
-         'Saut<br/>de ligne & <img src="a.png"/>', "machine"),  # translated; alt-trans ignored
+         'Saut<br/>de ligne & <img src="a.png"/>', "edited"),  # translated: a person's, unreviewed
         ("essay.html:2", "Signed off.", "Approuvé.", "confirmed"),  # signed-off
-        ("essay.html:3", "Needs review.", "À relire.", "machine"),  # needs-review-translation
+        ("essay.html:3", "Needs review.", "À relire.", "edited"),  # needs-review-translation
         ("essay.html:4", "Plain memory.", "Mémoire simple.", "confirmed"),  # no state: a TM
-        ("second.txt:0", "One more.", "Encore un.", "machine")]
+        ("second.txt:0", "One more.", "Encore un.", "edited")]
     assert skipped == {"not for translation": 1}
     first = pairs[0]
     assert (first.src_lang, first.tgt_lang, first.document, first.sentences, first.engine,
@@ -316,7 +316,7 @@ def test_third_party_xliff_2_reads_one_pair_a_segment_with_its_states(tmp_path: 
     assert [(p.id, p.source, p.target, p.status, p.sentences) for p in pairs] == [
         ("cat.xlf:0", "Hello world.", "Bonjour le monde.", "confirmed", (0,)),  # final
         ("cat.xlf:1", "Tab\there[img]", "Tab\tici[img]", "edited", (1,)),  # reviewed
-        ("cat.xlf:2", "Draft", "Brouillon", "machine", (2,)),  # translated
+        ("cat.xlf:2", "Draft", "Brouillon", "edited", (2,)),  # translated: a person's draft
         ("cat.xlf:3", "Pre-filled", "Pré-rempli", "machine", (3,)),  # initial
         ("cat.xlf:4", "No state", "Sans état", "confirmed", (4,)),  # no state: a TM
         ("other.txt:0", "Other", "Autre", "confirmed", (0,))]
@@ -400,17 +400,18 @@ def test_xliff_12_without_target_language_is_refused(tmp_path: Path) -> None:
         _read(path, "en", "fr")
 
 
-def test_a_unit_without_target_fails_or_is_skipped_and_counted(tmp_path: Path) -> None:
+def test_an_untranslated_unit_is_counted_and_one_without_source_fails(tmp_path: Path) -> None:
     body = (_unit("u1", "Hola", "Hello") + _unit("u2", "Sin", None) + _unit("u3", "", "Empty")
             + _unit("u4", "Adiós", "Bye"))
     path = _file(tmp_path, _HEAD + body + "</file></xliff>\n")
-    with pytest.raises(DataFormatError, match=r"bad\.xlf:5: unit without target; fix it or "
+    # a unit nobody has translated yet is normal in a CAT file: counted, never an error
+    with pytest.raises(DataFormatError, match=r"bad\.xlf:6: unit without source; fix it or "
                        r"pass --skip-bad"):
         _read(path)
     skipped: collections.Counter[str] = collections.Counter()
     pairs = _read(path, skip_bad=True, skipped=skipped)
     assert [(p.id, p.source) for p in pairs] == [("bad.xlf:0", "Hola"), ("bad.xlf:1", "Adiós")]
-    assert skipped == {"unit without target": 1, "unit without source": 1}
+    assert skipped == {"untranslated (no target)": 1, "unit without source": 1}
 
 
 def test_a_bad_provenance_note_fails_or_is_skipped(tmp_path: Path) -> None:
