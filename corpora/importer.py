@@ -309,15 +309,25 @@ def _placed(pair: Pair, document: str | None, seen: dict[str, DocumentMeta]) -> 
     return replace(pair, document=meta, id=pair_id)
 
 
+#: Longest side a pair may have, in characters: far beyond any sentence or paragraph, and
+#: within what every format diglot writes can read back (libxml2 refuses a text node over
+#: 10 MB unless told to parse "huge" trees, which the readers do not).
+MAX_SEGMENT = 1_000_000
+
+
 def check_pair(path: Path, pair: Pair) -> None:
     """Refuse a pair whose provenance a store cannot keep as it is.
 
     Raises:
-        DataFormatError: An unknown review status, a score outside [0, 1], a date that is not
-            ISO 8601; the message names the pair.
+        DataFormatError: A side longer than `MAX_SEGMENT`, an unknown review status, a score
+            outside [0, 1], a date that is not ISO 8601; the message names the pair.
     """
     problem = None
-    if pair.status not in STATUSES:
+    longest = max(len(pair.source), len(pair.target))
+    if longest > MAX_SEGMENT:
+        problem = (f"a side is {longest:,} characters long, more than any sentence "
+                   f"({MAX_SEGMENT:,}); split it or leave it out")
+    elif pair.status not in STATUSES:
         problem = f"status {pair.status!r} is not one of {', '.join(STATUSES)}"
     elif pair.align_score is not None and not 0.0 <= pair.align_score <= 1.0:
         problem = f"align_score {pair.align_score} is outside [0, 1]"

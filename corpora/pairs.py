@@ -10,7 +10,24 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
 from typing import Any
+
+from diglot.errors import DiglotError
+
+
+@lru_cache(maxsize=512)
+def language_key(code: str) -> str:
+    """What two language tags must share to name the same language: the primary subtag, as
+    ISO 639-1 where there is one (``spa``, ``es-ES`` and ``ES`` all give ``es``)."""
+    primary = code.strip().replace("_", "-").split("-", 1)[0].lower()
+    from translate.langs import resolve
+
+    try:
+        return resolve(primary).code.split("-")[0] if primary else ""
+    except DiglotError:
+        return primary
+
 
 #: Review states of a pair, from the least to the most checked: ``machine`` (an engine's text
 #: nobody touched), ``edited`` (a person changed the text), ``confirmed`` (a person confirmed it).

@@ -17,13 +17,13 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from corpora.pairs import DocumentMeta, Pair, new_pair
+from corpora.pairs import DocumentMeta, Pair, language_key, new_pair
 from corpora.tabular import _FIX, _KNOWN, _TSV_UNESCAPE, _UNESCAPES, COLUMNS
 from diglot.errors import DataFormatError
 
 
-def _primary(code: str) -> str:
-    return code.replace("_", "-").split("-", 1)[0].lower()
+def _primary(lang: str) -> str:
+    return language_key(lang)
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:

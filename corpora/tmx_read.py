@@ -17,7 +17,7 @@ from typing import Any
 
 from lxml import etree
 
-from corpora.pairs import STATUSES, DocumentMeta, Pair, new_pair
+from corpora.pairs import STATUSES, DocumentMeta, Pair, language_key, new_pair
 from corpora.tmx import (
     _DOC_FIELDS,
     _SKIP_HINT,
@@ -85,7 +85,7 @@ def read_tmx(path: Path, src: str, tgt: str, *, document: str | None = None,
 
 
 def _primary(lang: str) -> str:
-    return re.split(r"[-_]", lang.strip(), maxsplit=1)[0].lower()
+    return language_key(lang)
 
 
 def _check_prolog(path: Path) -> None:

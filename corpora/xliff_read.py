@@ -33,7 +33,7 @@ from typing import Any
 
 from lxml import etree
 
-from corpora.pairs import STATUSES, DocumentMeta, Pair, from_provenance, new_pair
+from corpora.pairs import STATUSES, DocumentMeta, Pair, from_provenance, language_key, new_pair
 from corpora.xliff import (
     _DOC_FIELDS,
     _HINT,
@@ -132,7 +132,7 @@ def _languages(path: Path, line: int | None, file_src: str | None, file_tgt: str
 
 
 def _primary(lang: str) -> str:
-    return lang.replace("_", "-").split("-")[0].casefold()
+    return language_key(lang)
 
 
 def _syntax(err: etree.XMLSyntaxError) -> str:

@@ -369,3 +369,16 @@ def test_a_renamed_import_renames_its_pair_ids(db: Path, tmp_path: Path) -> None
     ids = [r["id"] for r in rows]
     assert len(ids) == len(set(ids)) == 20 + 3 + 20
     assert "copia:0" in ids and "ensayo.es.md:0" in ids
+
+
+def test_an_import_refuses_a_side_longer_than_any_sentence(tmp_path: Path) -> None:
+    from corpora.importer import MAX_SEGMENT, import_file
+    from corpora.store import Store
+
+    huge = tmp_path / "huge.tsv"
+    huge.write_text(f"hola\thello\n{'a' * (MAX_SEGMENT + 1)}\tb\n", encoding="utf-8")
+    with Store.open(tmp_path / "p.db") as store:
+        with pytest.raises(DataFormatError, match=r"pair huge.tsv:1: a side is 1,000,001 "
+                                                  r"characters long.*split it or leave it out"):
+            import_file(store, huge, "es", "en")
+        assert import_file(store, huge, "es", "en", skip_bad=True).skipped == {"bad field": 1}
