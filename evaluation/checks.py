@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -99,7 +99,7 @@ def _roman(numeral: str) -> float:
                      for k, v in enumerate(values)))
 
 
-def _spelled(text: str, words: dict[str, float]) -> frozenset[float]:
+def _spelled(text: str, words: Mapping[str, float]) -> frozenset[float]:
     """Numbers written without digits: small numbers in words, Roman numerals (XVIIIe)."""
     found = {words[w] for w in _WORD.findall(text.lower()) if w in words}
     return frozenset(found | {_roman(m.group(1)) for m in _ROMAN.finditer(text)})

@@ -10,8 +10,9 @@ as numbers, since translators often spell them out.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 _NUMBER = re.compile(r"\d+(?:[.,'’]\d+)*")
 #: HTML entities (&#39;, &quot;) that some engines and APIs leave in their output.
@@ -93,8 +94,10 @@ def numbers(text: str) -> list[Number]:
     return out
 
 
-def number_words(lang: str) -> dict[str, float]:
-    """Spelled-out small numbers of a language, word → value."""
+@lru_cache(maxsize=64)
+def number_words(lang: str) -> Mapping[str, float]:
+    """Spelled-out small numbers of a language, word → value (one shared, read-only mapping
+    per language: a check of one segment at a time asks for it on every call)."""
     words = {w: float(k) for k, w in enumerate(_WORDS.get(lang, "").split())}
     for value, extra in _ALSO.get(lang, {}).items():
         words.update(dict.fromkeys(extra.split(), float(value)))
