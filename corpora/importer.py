@@ -100,7 +100,8 @@ class _Doc:
     bitext: int
     run: int
     next_position: int = 0
-    blocks: dict[int, int] = field(default_factory=dict)
+    blocks: dict[int, int] = field(default_factory=dict)  # paragraph -> block id, while current
+    block_count: int = 0
 
 
 #: The Pair fields an imported pair's bead keeps in ``links.provenance`` (its document's live
@@ -176,6 +177,7 @@ class _Writer:
         self.conn, self.path, self.fmt, self.digest = conn, path, fmt, digest
         self.src, self.tgt = src, tgt
         self.docs: dict[str, _Doc] = {}
+        self.current: _Doc | None = None
         self.now = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
         first = {t: int(conn.execute(f"SELECT COALESCE(MAX(id), 0) FROM {t}").fetchone()[0])
                  for t in _INSERTS}
@@ -209,6 +211,10 @@ class _Writer:
 
     def add(self, pair: Pair) -> None:
         doc = self.docs.get(pair.document.name) or self.document(pair.document.name)
+        if doc is not self.current:  # a file's documents come one after another: only the
+            if self.current is not None:  # current one's paragraph map is kept (flat memory)
+                self.current.blocks.clear()
+            self.current = doc
         n = doc.next_position
         doc.next_position = n + 1
         self.k += 1
@@ -218,7 +224,8 @@ class _Writer:
         if block is None:
             self.block_id += 1
             block = doc.blocks[pair.paragraph] = self.block_id
-            rows["blocks"].append((block, doc.id, len(doc.blocks) - 1))
+            rows["blocks"].append((block, doc.id, doc.block_count))
+            doc.block_count += 1
         rows["segments"].append((segment, doc.id, block, n, self.src, pair.source))
         human = pair.status != "machine" or pair.engine == "human"
         rows["translations"].append((
