@@ -212,6 +212,8 @@ def run(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium", model:
     finally:
         progress.stop()
     hits = summary.memory.get("hits", 0)
+    for warning in summary.warnings:
+        typer.echo(f"diglot: warning: {warning}", err=True)
     typer.echo(f"{summary.segments} segments: {summary.translated} translated now, "
                f"{summary.reused} from the store, {hits} from the translation memory, "
                f"{summary.reviewed} as reviewed, "

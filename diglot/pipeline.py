@@ -104,6 +104,7 @@ class Summary:
     source_languages: dict[str, Any] = field(default_factory=dict)  # routing.SourcePlan
     # whose text it is and its licences (corpora.meta): what an export will publish it under
     document: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # said on stderr, kept in summary.json
 
     @property
     def status(self) -> str:
@@ -368,6 +369,15 @@ def _translate_stored(opts: RunOptions, project: Path, progress: Progress) -> _T
                             "terms": len(terms), "warnings": list(terms.warnings)}
     try:
         with Store.open(project) as store:
+            other = store.conn.execute(
+                "SELECT path FROM documents WHERE name = ? AND path IS NOT NULL AND path != ? "
+                "ORDER BY id DESC LIMIT 1", (doc.name, str(opts.input.resolve()))).fetchone()
+            if other:
+                summary.warnings.append(
+                    f"the store holds a document named {doc.name} from another file "
+                    f"({other[0]}); this one takes its place in exports and keeps its "
+                    "metadata (diglot meta): rename the file or use another --project to keep "
+                    "both")
             doc_id = store.add_document(doc, opts.input.resolve(), source)
             if meta:
                 with store.transaction() as conn:

@@ -187,3 +187,21 @@ def test_the_memory_reuses_a_persons_text_only_where_its_licence_allows(tmp_path
     (row,) = [json.loads(x) for x in (tmp_path / "c.jsonl").read_text("utf-8").splitlines()]
     assert (row["target"], row["license"]) == ("The hound eats.", "CC-BY-NC-4.0")
     assert row["note"] == "a person's translation, from the translation memory (nc.tsv)"
+
+
+def test_a_run_warns_when_another_file_of_the_same_name_takes_a_documents_place(
+        tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    for folder, text in (("a", "El perro come.\n"), ("b", "La casa es roja.\n")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "nota.es.txt").write_text(text, encoding="utf-8")
+    first = diglot("run", str(tmp_path / "a" / "nota.es.txt"), "--from", "es", "--to", "en",
+                   "--project", str(db), "--out", str(tmp_path / "oa"))
+    again = diglot("run", str(tmp_path / "a" / "nota.es.txt"), "--from", "es", "--to", "en",
+                   "--project", str(db), "--out", str(tmp_path / "oa"))
+    other = diglot("run", str(tmp_path / "b" / "nota.es.txt"), "--from", "es", "--to", "en",
+                   "--project", str(db), "--out", str(tmp_path / "ob"))
+    assert "warning" not in first.stderr and "warning" not in again.stderr
+    assert other.returncode == 0 and (
+        f"diglot: warning: the store holds a document named nota.es.txt from another file "
+        f"({tmp_path / 'a' / 'nota.es.txt'}); this one takes its place in exports") in other.stderr
