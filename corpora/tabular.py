@@ -17,18 +17,17 @@ The readers are `corpora.tabular_read`.
 from __future__ import annotations
 
 import json
-import os
 import re
-import secrets
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Iterable
+from contextlib import ExitStack
 from json.encoder import encode_basestring as _quote
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from corpora.pairs import PROVENANCE_FIELDS, DocumentMeta, ExportHeader, Pair
 from corpora.pairs import provenance as _provenance
+from corpora.textio import atomic_output
 from diglot.errors import ConfigError
 
 #: Columns of a TSV file and keys of a JSONL object, in order.
@@ -39,23 +38,6 @@ _FIX = "fix it or pass --skip-bad to skip such units"
 
 
 # ---------------------------------------------------------------- writing
-
-@contextmanager
-def _replacing(out: Path) -> Iterator[IO[str]]:
-    """A text file beside `out` that replaces it when the block ends without an error."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
 
 _TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _TSV_UNESCAPE = re.compile(r"\\(.)")
@@ -177,7 +159,7 @@ def write_tsv(pairs: Iterable[Pair], out: Path, header: ExportHeader) -> int:
     """
     count = 0
     encode = _Encoder().tsv
-    with _replacing(out) as fh:
+    with atomic_output(out) as fh:
         fh.write("\t".join(COLUMNS) + "\n")
         for pair in pairs:
             fh.write(encode(pair) + "\n")
@@ -198,7 +180,7 @@ def write_jsonl(pairs: Iterable[Pair], out: Path, header: ExportHeader) -> int:
     """
     count = 0
     encode = _Encoder().json
-    with _replacing(out) as fh:
+    with atomic_output(out) as fh:
         for pair in pairs:
             fh.write(encode(pair) + "\n")
             count += 1
@@ -231,7 +213,7 @@ def write_moses(pairs: Iterable[Pair], out: Path, header: ExportHeader, *,
     flattened = count = 0
     encode = _Encoder().json
     with ExitStack() as stack:
-        src_fh, tgt_fh, meta_fh = (stack.enter_context(_replacing(p)) for p in
+        src_fh, tgt_fh, meta_fh = (stack.enter_context(atomic_output(p)) for p in
                                    moses_outputs(out, header.src_lang, header.tgt_lang))
         for pair in pairs:
             source, target = pair.source, pair.target

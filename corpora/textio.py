@@ -14,7 +14,10 @@ import re
 import secrets
 import shlex
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Any
 
 from diglot.errors import DataFormatError
 
@@ -222,11 +225,30 @@ def write_atomic(path: Path, text: str) -> None:
     A new file gets the permissions any new file gets (0666 less the umask); a file replaced
     keeps its own.
     """
+    with atomic_output(path) as fh:
+        fh.write(text)
+
+
+@contextmanager
+def atomic_output(path: Path, binary: bool = False) -> Iterator[IO[Any]]:
+    """A file beside `path`, written as a stream, that replaces `path` when the block ends
+    without an error (and is removed when it ends with one): readers see the old or the new
+    content, never a half-written one, and a killed writer leaves no file under the name.
+
+    Args:
+        path: The file to write; missing parent folders are made.
+        binary: Open for bytes instead of UTF-8 text with "\\n" line ends.
+
+    Yields:
+        The open temporary file. A new file gets 0666 less the umask; a file replaced keeps
+        its permissions.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = _temp_beside(path)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        with (os.fdopen(fd, "wb") if binary
+              else os.fdopen(fd, "w", encoding="utf-8", newline="\n")) as fh:
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

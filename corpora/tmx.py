@@ -18,7 +18,6 @@ The reader is `corpora.tmx_read`.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterable
 from datetime import datetime, timezone
@@ -28,6 +27,7 @@ from typing import Any
 from lxml import etree
 
 from corpora.pairs import DocumentMeta, ExportHeader, Pair
+from corpora.textio import atomic_output
 from corpora.tmx_inline import escape_attr, escape_text, segment_xml
 from corpora.xmlout import write_chunks
 from diglot.errors import DataFormatError
@@ -70,19 +70,13 @@ def write_tmx(pairs: Iterable[Pair], out: Path, header: ExportHeader, *,
         DataFormatError: a text holds a character XML 1.0 cannot (NUL, C0 controls).
     """
     out = Path(out)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     unit = _UnitWriter(header, plain, out)
-    try:
-        with open(tmp, "wb") as stream:
-            stream.write(('<?xml version="1.0" encoding="UTF-8"?>\n'
-                          '<!DOCTYPE tmx SYSTEM "tmx14.dtd">\n<tmx version="1.4">\n'
-                          f"{_header_xml(header, plain, out)}\n<body>\n").encode())
-            count = write_chunks(stream, pairs, unit, unit.careful)
-            stream.write(b"</body>\n</tmx>\n")
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_output(out, binary=True) as stream:
+        stream.write(('<?xml version="1.0" encoding="UTF-8"?>\n'
+                      '<!DOCTYPE tmx SYSTEM "tmx14.dtd">\n<tmx version="1.4">\n'
+                      f"{_header_xml(header, plain, out)}\n<body>\n").encode())
+        count = write_chunks(stream, pairs, unit, unit.careful)
+        stream.write(b"</body>\n</tmx>\n")
     return count
 
 

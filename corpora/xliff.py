@@ -15,16 +15,14 @@ The reader is `corpora.xliff_read`.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Iterable
 from dataclasses import fields
 from itertools import groupby
 from json.encoder import encode_basestring as _json_string
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from corpora.pairs import (
     PROVENANCE_FIELDS,
@@ -32,6 +30,7 @@ from corpora.pairs import (
     ExportHeader,
     Pair,
 )
+from corpora.textio import atomic_output
 from corpora.xmlout import write_chunks
 
 NS2 = "urn:oasis:names:tc:xliff:document:2.0"
@@ -88,21 +87,12 @@ def write_xliff(pairs: Iterable[Pair], out: Path, header: ExportHeader) -> int:
     Returns:
         The number of pairs written.
     """
-    fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with open(fd, "wb") as handle:
-            count = _write(pairs, handle, header)
-        mask = os.umask(0)  # mkstemp makes the file 0600; an export is as readable as any file
-        os.umask(mask)
-        os.chmod(name, 0o666 & ~mask)
-        os.replace(name, out)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
+    with atomic_output(out, binary=True) as handle:
+        count = _write(pairs, handle, header)
     return count
 
 
-def _write(pairs: Iterable[Pair], handle: BinaryIO, header: ExportHeader) -> int:
+def _write(pairs: Iterable[Pair], handle: IO[bytes], header: ExportHeader) -> int:
     licence = f' dg:license="{_attr(header.license)}"' if header.license else ""
     handle.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<xliff xmlns="{NS2}" '
                  f'xmlns:dg="{DG}" version="2.0" srcLang="{_attr(_bcp47(header.src_lang))}" '

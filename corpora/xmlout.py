@@ -13,7 +13,7 @@ the pair (TMX) or carries the character another way (XLIFF's ``<cp>``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import BinaryIO, TypeVar
+from typing import IO, TypeVar
 
 __all__ = ["CHUNK", "write_chunks", "xml_bytes"]
 
@@ -42,7 +42,7 @@ def xml_bytes(text: str) -> bytes | None:
     return data
 
 
-def write_chunks(handle: BinaryIO, items: Iterable[T], fast: Callable[[T], str],
+def write_chunks(handle: IO[bytes], items: Iterable[T], fast: Callable[[T], str],
                  careful: Callable[[T], str], chunk: int = CHUNK) -> int:
     """Format items as XML and write them, a chunk at a time.
 
