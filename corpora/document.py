@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-#: Block kinds whose text is translated; everything else is copied verbatim.
-TEXT_KINDS = frozenset({"heading", "paragraph", "list_item", "quote"})
+#: Block kinds whose text is translated; everything else is copied verbatim. Beyond Markdown's:
+#: a table cell, a figure or table caption, a foot- or endnote, a navigation label (EPUB NCX),
+#: a document title (HTML ``<title>``, EPUB ``dc:title``) and an attribute meant for people
+#: (``alt``, ``title``).
+TEXT_KINDS = frozenset({"heading", "paragraph", "list_item", "quote", "cell", "caption", "note",
+                        "label", "title", "attribute"})
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,10 @@ class Block:
         sources: Markdown only: each part as it stands in the file (with its soft line breaks
             and continuation markup), written back when the part's text is unchanged, so that
             an untranslated document renders byte for byte.
+        file: For a book of several files (EPUB, DOCX), the member the block is in
+            (``OEBPS/text/chapter-1.xhtml``, ``word/footnotes.xml``); "" for a single file.
+            ``start`` and ``end`` are lines of that member (1-based line - 1, as lxml's
+            ``sourceline`` - 1), or of the file itself.
     """
 
     kind: str
@@ -44,6 +52,7 @@ class Block:
     suffix: tuple[str, ...] = ()
     wrap: int = 0
     sources: tuple[str, ...] = ()
+    file: str = ""
 
     @property
     def translatable(self) -> bool:
@@ -73,12 +82,29 @@ class Segment:
 
 @dataclass(frozen=True)
 class Document:
-    """A parsed document: the source lines and the blocks that cover its text."""
+    """A parsed document: the source lines and the blocks that cover its text.
+
+    Attributes:
+        name: The file name, for messages and the store.
+        format: A name in ``corpora.formats.FORMATS`` (markdown, text, html, epub, docx,
+            wikitext).
+        lang: The source language code.
+        lines: The source lines of a line-based format (Markdown, text); () for the others,
+            whose writers read the source file again.
+        blocks: The structural units, in reading order.
+        segments: The sentences of the translatable blocks, in order.
+        trailing_newline: Whether a line-based source ended with a line break.
+        meta: Metadata the source itself declares, as ``corpora.meta`` field names and
+            values (title, authors, source, license...): an EPUB's OPF, a DOCX's core
+            properties, an HTML page's ``<meta>``. Markdown front matter is read from
+            ``lines`` instead.
+    """
 
     name: str
-    format: str  # "markdown" or "text"
+    format: str
     lang: str
     lines: tuple[str, ...]
     blocks: tuple[Block, ...]
     segments: tuple[Segment, ...] = field(default=())
     trailing_newline: bool = True
+    meta: tuple[tuple[str, str], ...] = ()

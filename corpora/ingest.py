@@ -12,18 +12,19 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from corpora.document import Block, Document, Segment
-from corpora.inline import expand_references, has_words, reference_labels
+from corpora.document import Block, Document
+from corpora.formats import ReadOptions, WriteContext, make_document
+from corpora.inline import expand_references, reference_labels
 from corpora.markdown import guard_line_start, parse_markdown
 from corpora.plaintext import parse_plaintext
-from corpora.splitter import split_sentences
-from corpora.textio import read_text
+from corpora.textio import read_text, write_atomic
 
 _ATX = re.compile(r"#\s*$")  # an ATX heading's opening: its text does not start a block
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".mkd"})
 
 
 def detect_format(path: Path) -> str:
+    """Markdown or text, for the line-based readers (``corpora.formats`` knows all formats)."""
     return "markdown" if path.suffix.lower() in MARKDOWN_SUFFIXES else "text"
 
 
@@ -42,20 +43,28 @@ def parse_text(text: str, lang: str, name: str, fmt: str) -> Document:
     if fmt == "markdown" and (refs := reference_labels(body)):  # [x] → [x][x]: see inline.py
         blocks = [replace(b, parts=tuple(expand_references(p, refs) for p in b.parts))
                   for b in blocks]
-    segments: list[Segment] = []
-    for b, block in enumerate(blocks):
-        if not block.translatable:
-            continue
-        for p, part in enumerate(block.parts):
-            for pos, (sentence, trailing) in enumerate(split_sentences(part, lang)):
-                segments.append(Segment(b, p, pos, sentence, trailing, has_words(sentence)))
-    return Document(name, fmt, lang, tuple(body.split("\n")), tuple(blocks), tuple(segments),
-                    trailing_newline)
+    return make_document(name, fmt, lang, blocks, body.split("\n"), trailing_newline)
 
 
 def ingest(path: Path, lang: str) -> Document:
     """Read and parse a plain-text or Markdown file (chosen by its suffix)."""
     return parse_text(read_text(path), lang, path.name, detect_format(path))
+
+
+def read(path: Path, lang: str, options: ReadOptions) -> Document:
+    """The Markdown and plain-text reader of ``corpora.formats``."""
+    return ingest(path, lang)
+
+
+def write(doc: Document, texts: Mapping[int, str], out: Path, context: WriteContext) -> None:
+    """The Markdown and plain-text writer of ``corpora.formats``: the translated document, or
+    the bilingual edition (``corpora.mdbilingual``)."""
+    if context.edition == "bilingual":
+        from corpora.mdbilingual import render_bilingual
+
+        write_atomic(out, render_bilingual(doc, texts, context.src_lang, context.tgt_lang))
+    else:
+        write_atomic(out, render(doc, texts))
 
 
 def _render_block(block: Block, parts: list[str]) -> list[str]:
