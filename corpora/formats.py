@@ -145,7 +145,7 @@ def _zip_kind(path: Path) -> str | None:
 def module(fmt: str) -> BookFormat:
     """The reader/writer module of a format name."""
     try:
-        return importlib.import_module(FORMATS[fmt])  # type: ignore[return-value]
+        return importlib.import_module(FORMATS[fmt])  # type: ignore[return-value,unused-ignore]
     except KeyError:
         raise ConfigError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}") from None
 
