@@ -1,0 +1,308 @@
+"""DOCX (Word, LibreOffice) books: paragraphs with their runs, tables, notes, headers.
+
+Read, in this order: the core properties' title (kind "title"), then the paragraphs of
+``word/document.xml`` in document order (tables' cells, nested tables included, as "cell";
+headings by style — Title, Heading 1..9 or an outline level — as "heading"; numbered or
+bulleted paragraphs and List styles as "list_item"; Quote and Block Text styles as "quote"),
+then footnotes and endnotes ("note"; the separator notes skipped), then headers and footers
+("paragraph"). Each paragraph with words is one block of one part, its runs written as
+HTML-like inline text by ``corpora.docx_runs``. ``Block.file`` is the member's name,
+``start`` the paragraph's index among the member's paragraphs.
+
+Left as they are: text boxes (their text stays in the source language), content inside
+``w:fldSimple``, ``w:sdt`` and ``w:smartTag`` within a paragraph, comments.
+
+Written: the same package member by member (python-docx would re-serialize every part it
+loads): only the members holding translated paragraphs and ``docProps/core.xml`` (title,
+``dc:language``) are parsed and written again, every other member is copied byte for byte.
+
+python-docx opens the file (so what it cannot open is refused the same way) and gives the
+style names (its ``BabelFish`` maps Word's internal "heading 1" to "Heading 1"); lxml reads
+the members python-docx does not cover.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+import zipfile
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from corpora.document import Block, Document
+from corpora.docx_runs import Paragraph, R, W, analyse, rebuild, w
+from corpora.formats import ReadOptions, WriteContext, block_parts, make_document
+from diglot.errors import DataFormatError
+
+_MAIN = "word/document.xml"
+_CORE = "docProps/core.xml"
+_DC = "http://purl.org/dc/elements/1.1/"
+_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_NOTES = (("footnotes", "footnote"), ("endnotes", "endnote"))
+_SKIPPED_NOTES = frozenset({"separator", "continuationSeparator", "continuationNotice"})
+_INSERTS = frozenset(w(n) for n in ("ins", "moveTo", "cellIns"))
+_DELETES = frozenset(w(n) for n in ("del", "moveFrom", "cellDel"))
+_FORMATS = frozenset(w(n) for n in ("rPrChange", "pPrChange", "sectPrChange", "tblPrChange",
+                                    "trPrChange", "tcPrChange", "tblGridChange",
+                                    "tblPrExChange", "numberingChange", "cellMerge"))
+_HEADING = re.compile(r"^heading (\d)$")
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+
+
+class _Package:
+    """The zip's members and the parts that hold paragraphs, in reading order."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.zip = zipfile.ZipFile(path)
+            names = set(self.zip.namelist())
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise DataFormatError(path, None, f"is not a DOCX file (not a zip archive: {exc}); "
+                                  "save it as .docx in Word or LibreOffice") from None
+        if _MAIN not in names:
+            raise DataFormatError(path, None, f"has no {_MAIN}, so it is not a Word document; "
+                                  "save it as .docx in Word or LibreOffice")
+        self.names = names
+        self.trees: dict[str, etree._Element] = {}
+        rels = self._rels(_MAIN)
+        targets: dict[str, list[str]] = {}
+        for typ, target in rels.values():
+            targets.setdefault(typ.rsplit("/", 1)[-1], []).append(target)
+        self.parts = [_MAIN] + [t for kind in ("footnotes", "endnotes", "header", "footer")
+                                for t in sorted(targets.get(kind, [])) if t in names]
+
+    def _rels(self, part: str) -> dict[str, tuple[str, str]]:
+        """A part's relationships: id → (type, target member or external URL)."""
+        folder, name = posixpath.split(part)
+        rels = posixpath.join(folder, "_rels", name + ".rels")
+        if rels not in self.names:
+            return {}
+        out = {}
+        for rel in self.xml(rels).iter(f"{{{_REL}}}Relationship"):
+            target = rel.get("Target", "")
+            if rel.get("TargetMode") != "External":
+                target = posixpath.normpath(posixpath.join(folder, target.lstrip("/"))) \
+                    if not target.startswith("/") else target.lstrip("/")
+            out[rel.get("Id", "")] = (rel.get("Type", ""), target)
+        return out
+
+    def xml(self, name: str) -> etree._Element:
+        if name not in self.trees:
+            try:
+                self.trees[name] = etree.fromstring(self.zip.read(name), _PARSER)
+            except (etree.XMLSyntaxError, zipfile.BadZipFile, OSError, ValueError) as exc:
+                raise DataFormatError(self.path, None, f"{name} is damaged ({exc}); open and "
+                                      "save the file again in Word or LibreOffice") from None
+        return self.trees[name]
+
+    def links(self, part: str) -> Callable[[str], str]:
+        rels = self._rels(part)
+        return lambda rid: rels.get(rid, ("", ""))[1]
+
+
+def _paragraphs(root: etree._Element) -> Iterator[tuple[int, etree._Element]]:
+    """The paragraphs whose text is read, with their index among all the part's paragraphs:
+    not inside a text box or a separator note."""
+    for k, p in enumerate(root.iter(w("p"))):
+        skip = False
+        for anc in p.iterancestors():
+            if anc.tag == w("txbxContent") or (
+                    anc.tag in (w("footnote"), w("endnote"))
+                    and anc.get(w("type")) in _SKIPPED_NOTES):
+                skip = True
+                break
+        if not skip:
+            yield k, p
+
+
+class _Styles:
+    """Paragraph kinds by style, through python-docx's style names and base styles."""
+
+    def __init__(self, document: Any) -> None:
+        self.by_id: dict[str, Any] = {}
+        for style in document.styles:
+            if style.style_id:
+                self.by_id[style.style_id] = style
+
+    def _chain(self, style_id: str | None) -> Iterator[Any]:
+        style, seen = self.by_id.get(style_id or ""), 0
+        while style is not None and seen < 20:
+            yield style
+            style, seen = style.base_style, seen + 1
+
+    def kind(self, p: etree._Element) -> tuple[str, int]:
+        ppr = p.find(w("pPr"))
+        sid = ppr.find(w("pStyle")) if ppr is not None else None
+        chain = list(self._chain(sid.get(w("val")) if sid is not None else None))
+        pprs = [ppr] + [s.element.find(w("pPr")) for s in chain]
+        for style in chain:
+            name = (style.name or "").lower()
+            if name == "title":
+                return "heading", 1
+            if m := _HEADING.match(name):
+                return "heading", int(m.group(1))
+        for el in pprs:
+            lvl = el.find(w("outlineLvl")) if el is not None else None
+            if lvl is not None and (lvl.get(w("val")) or "9").isdigit() \
+                    and int(lvl.get(w("val")) or 9) < 9:
+                return "heading", int(lvl.get(w("val")) or 0) + 1
+        for el in pprs:
+            num = el.find(w("numPr")) if el is not None else None
+            num_id = num.find(w("numId")) if num is not None else None
+            if num is not None and num_id is not None and num_id.get(w("val")) != "0":
+                ilvl = num.find(w("ilvl"))
+                val = ilvl.get(w("val"), "0") if ilvl is not None else "0"
+                return "list_item", int(val) + 1 if val.isdigit() else 1
+        names = [(s.name or "").lower() for s in chain]
+        if any(n.startswith("list") for n in names):
+            return "list_item", 1
+        if any("quote" in n or n == "block text" for n in names):
+            return "quote", 0
+        return "paragraph", 0
+
+
+def _tracked(pkg: _Package) -> None:
+    counts = {"ins": 0, "del": 0, "fmt": 0}
+    first: tuple[str, etree._Element] | None = None
+    for part in pkg.parts:
+        for el in pkg.xml(part).iter(*_INSERTS, *_DELETES, *_FORMATS):
+            counts["ins" if el.tag in _INSERTS else "del" if el.tag in _DELETES else "fmt"] += 1
+            if first is None:
+                first = part, el
+    if first is None:
+        return
+    part, el = first
+    paras = list(pkg.xml(part).iter(w("p")))
+    p = next(el.iterancestors(w("p")), None)
+    if p is None:
+        p = next(el.iterdescendants(w("p")), None)
+    if p is None:
+        p = next((q for q in paras if q.sourceline and el.sourceline
+                  and q.sourceline >= el.sourceline), None)
+    k = paras.index(p) + 1 if p is not None else 0
+    text = "".join(t.text or "" for t in p.iter(w("t"), w("delText"))) if p is not None else ""
+    text = text if len(text) <= 60 else text[:57] + "…"
+    fmt = f", {counts['fmt']} formatting changes" if counts["fmt"] else ""
+    where = "" if part == _MAIN else f"{part} "
+    raise DataFormatError(
+        pkg.path, None,
+        f"has tracked changes ({counts['ins']} insertions, {counts['del']} deletions{fmt}, "
+        f"first in {where}paragraph {k}: '{text}'); accept or reject them in Word/LibreOffice "
+        "(Review → Accept All) and run again")
+
+
+def _open(path: Path) -> tuple[_Package, Any]:
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    pkg = _Package(path)
+    try:
+        document = docx.Document(str(path))
+    except (PackageNotFoundError, ValueError, KeyError, etree.XMLSyntaxError,
+            zipfile.BadZipFile) as exc:
+        raise DataFormatError(path, None, f"cannot be opened as a Word document ({exc}); save "
+                              "it as .docx in Word or LibreOffice") from None
+    _tracked(pkg)
+    return pkg, document
+
+
+def _walk(pkg: _Package, styles: _Styles) -> Iterator[tuple[Block, etree._Element, Paragraph]]:
+    """Every paragraph with words, in reading order, as (block, w:p, analysis)."""
+    for part in pkg.parts:
+        rels = pkg.links(part)
+        note = "notes.xml" in part
+        for k, p in _paragraphs(pkg.xml(part)):
+            para = analyse(p, rels)
+            if not para.part:
+                continue
+            if note:
+                kind, level = "note", 0
+            elif next(p.iterancestors(w("tc")), None) is not None:
+                kind, level = "cell", 0
+            elif part == _MAIN:
+                kind, level = styles.kind(p)
+            else:
+                kind, level = "paragraph", 0
+            yield Block(kind, k, k + 1, level, (para.part,), file=part), p, para
+
+
+def _core(pkg: _Package) -> etree._Element | None:
+    return pkg.xml(_CORE) if _CORE in pkg.names else None
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def read(path: Path, lang: str, options: ReadOptions) -> Document:
+    """Read a DOCX file into blocks (see the module's docstring).
+
+    Raises:
+        DataFormatError: Not a zip, no ``word/document.xml``, a damaged member, or tracked
+            changes (the message says how many and where the first is).
+    """
+    pkg, document = _open(path)
+    styles = _Styles(document)
+    blocks: list[Block] = []
+    title = " ".join((document.core_properties.title or "").split())
+    if title:
+        blocks.append(Block("title", 0, 1, 0, (_escape(title),), file=_CORE))
+    blocks += [block for block, _, _ in _walk(pkg, styles)]
+    meta = {"title": title}
+    if author := (document.core_properties.author or "").strip():
+        meta["authors"] = author
+    return make_document(path.name, "docx", lang, blocks,
+                         meta={k: v for k, v in meta.items() if v})
+
+
+def write(doc: Document, texts: Mapping[int, str], out: Path, context: WriteContext) -> None:
+    """Write the translated DOCX: each paragraph rebuilt from its translated part.
+
+    Raises:
+        DataFormatError: The source changed since it was read (another number of blocks, or
+            a paragraph whose text differs), or cannot be read any more.
+    """
+    from corpora.textio import atomic_output
+
+    pkg, document = _open(context.source)
+    parts = block_parts(doc, texts)
+    changed: set[str] = set()
+    b = 0
+    core = _core(pkg)
+    if doc.blocks and doc.blocks[0].kind == "title":
+        title = core.find(f"{{{_DC}}}title") if core is not None else None
+        if title is not None:
+            text = re.sub(r"<[^<>]*>", "", parts[0][0])
+            title.text = html.unescape(" ".join(text.split()))
+            changed.add(_CORE)
+        b = 1
+    stale = DataFormatError(context.source, None, "changed since it was read; run again")
+    for block, p, para in _walk(pkg, _Styles(document)):
+        if b >= len(doc.blocks) or doc.blocks[b].parts != block.parts:
+            raise stale
+        if parts[b][0] != para.part:
+            rebuild(p, para, parts[b][0])
+            changed.add(block.file)
+        b += 1
+    if b != len(doc.blocks):
+        raise stale
+    if core is not None and context.tgt_lang:
+        language = core.find(f"{{{_DC}}}language")
+        if language is None:
+            language = etree.SubElement(core, f"{{{_DC}}}language")
+        language.text = context.tgt_lang
+        changed.add(_CORE)
+    with atomic_output(out, binary=True) as fh, zipfile.ZipFile(fh, "w") as zout:
+        for info in pkg.zip.infolist():
+            data = (etree.tostring(pkg.trees[info.filename], xml_declaration=True,
+                                   encoding="UTF-8", standalone=True)
+                    if info.filename in changed else pkg.zip.read(info.filename))
+            zout.writestr(info, data)
+
+
+__all__ = ["R", "W", "read", "write"]

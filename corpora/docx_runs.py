@@ -1,0 +1,490 @@
+"""A Word paragraph's runs as one HTML-like inline text, and that text back into runs.
+
+A paragraph (``w:p``) is read into items: text with its run properties (``w:rPr``),
+hyperlinks (``w:hyperlink``, with items of their own), and opaque things kept whole (tabs,
+breaks, note references, drawings, fields, bookmarks, comment marks). Its part is the text with:
+
+- no tag where a run has the paragraph's dominant formatting (the ``w:rPr`` covering the most
+  characters; inside a hyperlink, the link's own dominant formatting);
+- ``<b>``, ``<i>``, ``<u>``, ``<s>``, ``<sup>``, ``<sub>`` (nested in that order) where a run
+  differs from it only by those, and ``<span data-r="N">`` for any other formatting;
+- ``<a href="URL#anchor">…</a>`` for a hyperlink;
+- a void tag for each opaque thing (adjacent ones as one): ``<br/>``, ``<x-tab n="k"/>``,
+  ``<x-note n="k"/>``, ``<x-image n="k"/>``, ``<x-field n="k"/>``, ``<x-mark n="k"/>``...
+
+Opaque things before the first and after the last word (a note's number mark, bookmarks
+around a heading, a trailing footnote reference) stay in place outside the part. Proofing
+marks (``w:proofErr``) and ``w:lastRenderedPageBreak`` are layout hints Word recomputes; a
+rebuilt paragraph drops them. The writer analyses the source paragraph again, so the tables
+mapping tags to ``w:rPr`` are never stored.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+
+
+def w(name: str) -> str:
+    """The Clark name of a WordprocessingML element or attribute."""
+    return f"{{{W}}}{name}"
+
+
+#: Readable formatting tags, in the order they nest.
+FLAGS = ("b", "i", "u", "s", "sup", "sub")
+#: rPr children a readable tag stands for, with the w:val they need (None: any but false).
+_FLAG_OF: dict[str, tuple[str, str | None]] = {
+    "b": ("b", None), "bCs": ("b", None), "i": ("i", None), "iCs": ("i", None),
+    "u": ("u", "single"), "strike": ("s", None),
+}
+_VERT = {"superscript": "sup", "subscript": "sub"}
+#: CT_RPr's child order (ECMA-376 §17.3.2.28): Word refuses rPr children out of order.
+_RPR_ORDER = (
+    "rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike",
+    "outline", "shadow", "emboss", "imprint", "noProof", "snapToGrid", "vanish", "webHidden",
+    "color", "spacing", "w", "kern", "position", "sz", "szCs", "highlight", "u", "effect", "bdr",
+    "shd", "fitText", "vertAlign", "rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish",
+    "oMath")
+#: Void tag kinds by priority when adjacent opaque things share one tag.
+_PRIORITY = ("note", "image", "math", "field", "sym", "page", "tab", "br", "mark")
+_DROPPED = frozenset({w("proofErr"), w("lastRenderedPageBreak")})
+_RUN_TEXT = {w("noBreakHyphen"): "\u2011", w("softHyphen"): "\u00ad"}
+_RUN_KIND = {w("tab"): "tab", w("ptab"): "tab", w("cr"): "br", w("sym"): "sym",
+             w("drawing"): "image", w("pict"): "image", w("object"): "image",
+             w("footnoteReference"): "note", w("endnoteReference"): "note",
+             w("fldChar"): "field", w("instrText"): "field"}
+_MATH = "http://schemas.openxmlformats.org/officeDocument/2006/math"
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s[^<>]*?)?)\s*(/?)>")
+_BAD_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_SPACE = re.compile(r"[ \t\n\r]+")
+
+
+@dataclass
+class Text:
+    """Characters of one run, with the run's properties (None: no w:rPr)."""
+
+    rpr: etree._Element | None
+    text: str
+
+
+@dataclass
+class Opaque:
+    """Things kept whole, written back as they were: new runs for run children, the source
+    element itself for paragraph-level ones."""
+
+    kind: str
+    elements: list[etree._Element]
+
+
+@dataclass
+class Link:
+    """A w:hyperlink: its element (for the attributes) and its items."""
+
+    element: etree._Element
+    href: str
+    items: list[Text | Opaque]
+    group: int = 0
+
+
+Item = Text | Opaque | Link
+
+
+@dataclass
+class Paragraph:
+    """A source paragraph analysed: its part and what the writer needs to rebuild it.
+
+    Attributes:
+        part: The inline text ("" when the paragraph has no words).
+        head: Items before the first word, kept in place.
+        body: The items the part stands for.
+        tail: Items after the last word.
+        lead: Whitespace stripped from the start of the part, given back on rebuild.
+        trail: Whitespace stripped from its end.
+        voids: Void tag → the opaque items written as that tag, in order.
+        links: ``<a …>`` opener → the links written with it, in order.
+        spans: ``<span data-r="N">`` opener → its w:rPr.
+        formats: (group, readable flags) → the w:rPr seen with them (group 0 is the
+            paragraph, k the k-th link).
+    """
+
+    part: str = ""
+    head: list[Item] = field(default_factory=list)
+    body: list[Item] = field(default_factory=list)
+    tail: list[Item] = field(default_factory=list)
+    lead: str = ""
+    trail: str = ""
+    voids: dict[str, list[Opaque]] = field(default_factory=dict)
+    links: dict[str, list[Link]] = field(default_factory=dict)
+    spans: dict[str, etree._Element | None] = field(default_factory=dict)
+    formats: dict[tuple[int, frozenset[str]], etree._Element | None] = \
+        field(default_factory=dict)
+
+
+def rpr_key(rpr: etree._Element | None) -> bytes:
+    return b"" if rpr is None else etree.tostring(rpr)
+
+
+def _run(rpr: etree._Element | None, children: Iterable[etree._Element]) -> etree._Element:
+    run = etree.Element(w("r"))
+    if rpr is not None:
+        run.append(copy.deepcopy(rpr))
+    for child in children:
+        run.append(child)
+    return run
+
+
+def _t(text: str) -> etree._Element:
+    t = etree.Element(w("t"))
+    t.text = _BAD_XML.sub("", text)
+    t.set(XML_SPACE, "preserve")
+    return t
+
+
+# --- reading ---------------------------------------------------------------------------
+
+def _run_items(run: etree._Element) -> list[Text | Opaque]:
+    rpr = run.find(w("rPr"))
+    out: list[Text | Opaque] = []
+    for child in run:
+        if child.tag == w("rPr") or child.tag in _DROPPED or not isinstance(child.tag, str):
+            continue
+        if child.tag == w("t"):
+            out.append(Text(rpr, child.text or ""))
+        elif child.tag in _RUN_TEXT:
+            out.append(Text(rpr, _RUN_TEXT[child.tag]))
+        else:
+            kind = _RUN_KIND.get(child.tag, "image" if "AlternateContent" in child.tag
+                                 else "mark")
+            if child.tag == w("br") and child.get(w("type")) in ("page", "column"):
+                kind = "page"
+            elif child.tag == w("br"):
+                kind = "br"
+            out.append(Opaque(kind, [_run(rpr, [copy.deepcopy(child)])]))
+    return out
+
+
+def _items(parent: etree._Element, rels: Callable[[str], str], in_link: bool) -> list[Item]:
+    out: list[Item] = []
+    for child in parent:
+        if not isinstance(child.tag, str) or child.tag in (w("pPr"),) or child.tag in _DROPPED:
+            continue
+        if child.tag == w("r"):
+            out += _run_items(child)
+        elif child.tag == w("hyperlink") and not in_link:
+            inner = [i for i in _items(child, rels, True) if not isinstance(i, Link)]
+            if any(isinstance(i, Text) and i.text.strip() for i in inner):
+                out.append(Link(child, _href(child, rels), inner))
+            else:
+                out.append(Opaque("mark", [copy.deepcopy(child)]))
+        else:
+            kind = "math" if child.tag.startswith(f"{{{_MATH}}}") else "mark"
+            out.append(Opaque(kind, [copy.deepcopy(child)]))
+    return out
+
+
+def _href(link: etree._Element, rels: Callable[[str], str]) -> str:
+    rid = link.get(f"{{{R}}}id")
+    target = rels(rid) if rid else ""
+    anchor = link.get(w("anchor"))
+    return target + (f"#{anchor}" if anchor else "")
+
+
+def _texty(item: Item) -> bool:
+    if isinstance(item, Text):
+        return bool(item.text.strip())
+    return isinstance(item, Link)
+
+
+def _merge(items: list[Item]) -> list[Item]:
+    """Adjacent opaque things as one (a field's begin, code and separator; a bookmark pair)."""
+    out: list[Item] = []
+    for item in items:
+        if isinstance(item, Link):
+            item.items = [x for x in _merge(list(item.items)) if not isinstance(x, Link)]
+        last = out[-1] if out else None
+        if isinstance(item, Opaque) and isinstance(last, Opaque):
+            kinds = (last.kind, item.kind)
+            out[-1] = Opaque(min(kinds, key=_PRIORITY.index), last.elements + item.elements)
+        else:
+            out.append(item)
+    return out
+
+
+def _dominant(texts: Iterable[Text]) -> etree._Element | None:
+    size: Counter[bytes] = Counter()
+    first: dict[bytes, etree._Element | None] = {}
+    for t in texts:
+        key = rpr_key(t.rpr)
+        size[key] += len(t.text)
+        first.setdefault(key, t.rpr)
+    return first[size.most_common(1)[0][0]] if size else None
+
+
+def _children(rpr: etree._Element | None) -> dict[str, bytes]:
+    if rpr is None:
+        return {}
+    return {etree.QName(c).localname: etree.tostring(c) for c in rpr
+            if isinstance(c.tag, str)}
+
+
+def flags_of(rpr: etree._Element | None, base: etree._Element | None) -> frozenset[str] | None:
+    """The readable tags that turn ``base`` into ``rpr``, or None if other properties differ."""
+    have, want = _children(rpr), _children(base)
+    if any(have.get(k) != v for k, v in want.items()):
+        return None
+    flags: set[str] = set()
+    for name in have.keys() - want.keys():
+        el = rpr.find(w(name)) if rpr is not None else None
+        val = None if el is None else el.get(w("val"))
+        if name == "vertAlign" and val in _VERT:
+            flags.add(_VERT[val])
+        elif name in _FLAG_OF and val in (None, "1", "true", "on", _FLAG_OF[name][1]) \
+                and not (name == "u" and val is None):
+            flags.add(_FLAG_OF[name][0])
+        else:
+            return None
+    if ("bCs" in have and "b" not in have) or ("iCs" in have and "i" not in have):
+        return None
+    return frozenset(flags)
+
+
+def analyse(p: etree._Element, rels: Callable[[str], str]) -> Paragraph:
+    """A paragraph's part and rebuilding tables (see `Paragraph`)."""
+    items = _merge(_items(p, rels, False))
+    para = Paragraph()
+    texty = [k for k, item in enumerate(items) if _texty(item)]
+    if not texty:
+        para.head = items
+        return para
+    para.head, para.body = items[:texty[0]], items[texty[0]:texty[-1] + 1]
+    para.tail = items[texty[-1] + 1:]
+    writer = _PartWriter(para)
+    base = _dominant(t for t in para.body if isinstance(t, Text))
+    writer.items(para.body, 0, base)
+    part = "".join(writer.out)
+    m = re.match(r"^((?:<[^/!][^<>]*>)*)(\s*)", part)
+    para.lead = m.group(2) if m else ""
+    part = part[:m.end(1)] + part[m.end():] if m else part
+    m = re.search(r"(\s*)((?:</[^<>]*>)*)$", part)
+    para.trail = m.group(1) if m else ""
+    para.part = part[:m.start()] + m.group(2) if m else part
+    return para
+
+
+class _PartWriter:
+    """Serializes a paragraph's items, filling its tables as it goes."""
+
+    def __init__(self, para: Paragraph) -> None:
+        self.para = para
+        self.out: list[str] = []
+        self.number = 0
+        self.links = 0
+        self.space = False  # after a space: the next text's leading space is dropped
+
+    def items(self, items: list[Item], group: int, base: etree._Element | None) -> None:
+        self.para.formats.setdefault((group, frozenset()), base)
+        open_tags: list[str] = []
+        for item in items:
+            if isinstance(item, Text):
+                tags = self._tags(item, group, base)
+                keep = 0
+                while keep < min(len(tags), len(open_tags)) and tags[keep] == open_tags[keep]:
+                    keep += 1
+                self.out += [_closer(t) for t in reversed(open_tags[keep:])] + tags[keep:]
+                open_tags = tags
+                text = _SPACE.sub(" ", item.text)
+                if self.space and text.startswith(" "):
+                    text = text[1:]
+                if text:
+                    self.space = text.endswith(" ")
+                    self.out.append(html.escape(text, quote=False))
+            elif isinstance(item, Opaque):
+                self.number += 1
+                tag = ("<br/>" if item.kind == "br" and len(item.elements) == 1
+                       else f'<x-{item.kind} n="{self.number}"/>')
+                self.para.voids.setdefault(tag, []).append(item)
+                self.out.append(tag)
+            else:
+                self.out += [_closer(t) for t in reversed(open_tags)]
+                open_tags = []
+                self.links += 1
+                item.group = self.links
+                opener = f'<a href="{html.escape(item.href)}">'
+                self.para.links.setdefault(opener, []).append(item)
+                self.out.append(opener)
+                self.items(item.items, item.group,  # type: ignore[arg-type]
+                           _dominant(t for t in item.items if isinstance(t, Text)))
+                self.out.append("</a>")
+        self.out += [_closer(t) for t in reversed(open_tags)]
+
+    def _tags(self, item: Text, group: int, base: etree._Element | None) -> list[str]:
+        flags = flags_of(item.rpr, base)
+        if flags is None:
+            key = rpr_key(item.rpr)
+            for opener, rpr in self.para.spans.items():
+                if rpr_key(rpr) == key:
+                    return [opener]
+            opener = f'<span data-r="{len(self.para.spans) + 1}">'
+            self.para.spans[opener] = item.rpr
+            return [opener]
+        self.para.formats.setdefault((group, flags), item.rpr)
+        return [f"<{f}>" for f in FLAGS if f in flags]
+
+
+def _closer(opener: str) -> str:
+    m = _TAG.match(opener)
+    return f"</{m.group(2) if m else 'span'}>"
+
+
+# --- writing ---------------------------------------------------------------------------
+
+_FLAG_XML = {"b": ("b", None), "i": ("i", None), "u": ("u", "single"), "s": ("strike", None),
+             "sup": ("vertAlign", "superscript"), "sub": ("vertAlign", "subscript")}
+
+
+def add_flags(base: etree._Element | None, flags: Iterable[str]) -> etree._Element | None:
+    """``base`` with the properties of readable tags added, its children in schema order."""
+    flags = [f for f in FLAGS if f in set(flags)]
+    if not flags:
+        return base
+    rpr = copy.deepcopy(base) if base is not None else etree.Element(w("rPr"))
+    for flag in flags:
+        name, val = _FLAG_XML[flag]
+        for old in rpr.findall(w(name)):
+            rpr.remove(old)
+        el = etree.Element(w(name))
+        if val:
+            el.set(w("val"), val)
+        order = _RPR_ORDER.index(name)
+        at = next((k for k, c in enumerate(rpr) if isinstance(c.tag, str)
+                   and etree.QName(c).localname in _RPR_ORDER
+                   and _RPR_ORDER.index(etree.QName(c).localname) > order), len(rpr))
+        rpr.insert(at, el)
+    return rpr
+
+
+def _elements(item: Item) -> list[etree._Element]:
+    if isinstance(item, Text):
+        return [_run(item.rpr, [_t(item.text)])]
+    if isinstance(item, Opaque):
+        return item.elements
+    return [copy.deepcopy(item.element)]
+
+
+def rebuild(p: etree._Element, para: Paragraph, part: str) -> None:
+    """Replace a paragraph's content by a translated part; never raises on any text.
+
+    Text gets the w:rPr of the tags it is in; each source hyperlink and opaque thing is
+    written exactly once (where its tag is, else at the end of the part); tags the source
+    did not have, unknown closers and repeated tags are dropped; open tags are closed.
+
+    Args:
+        p: The source w:p, changed in place (its w:pPr is kept).
+        para: ``analyse(p, …)`` of the same paragraph.
+        part: The translated part.
+    """
+    body = _Builder(para).build(part)
+    new = [e for item in para.head for e in _elements(item)] + body + \
+        [e for item in para.tail for e in _elements(item)]
+    for child in list(p):
+        if child.tag != w("pPr"):
+            p.remove(child)
+    p.extend(new)
+
+
+class _Builder:
+    def __init__(self, para: Paragraph) -> None:
+        self.para = para
+        self.used: Counter[str] = Counter()
+        self.out: list[etree._Element] = []
+        self.link: Link | None = None
+        self.link_out: list[etree._Element] = []
+        self.stack: list[tuple[str, etree._Element | None]] = []  # (tag name, span w:rPr)
+        self.saved: list[tuple[str, etree._Element | None]] = []
+        self.texts: list[etree._Element] = []
+
+    def build(self, part: str) -> list[etree._Element]:
+        pos = 0
+        for m in _TAG.finditer(part):
+            self._text(part[pos:m.start()])
+            self._tag(m)
+            pos = m.end()
+        self._text(part[pos:])
+        self._close_link()
+        for tag, items in self.para.voids.items():
+            for item in items[self.used[tag]:]:
+                self.out += item.elements
+        for opener, links in self.para.links.items():
+            self.out += [copy.deepcopy(link.element) for link in links[self.used[opener]:]]
+        if self.texts:
+            first, last = self.texts[0], self.texts[-1]
+            first.text = self.para.lead + (first.text or "")
+            last.text = (last.text or "") + self.para.trail
+        return self.out
+
+    def _target(self) -> list[etree._Element]:
+        return self.link_out if self.link is not None else self.out
+
+    def _text(self, text: str) -> None:
+        text = html.unescape(text)
+        if text:
+            t = _t(text)
+            self.texts.append(t)
+            self._target().append(_run(self._rpr(), [t]))
+
+    def _rpr(self) -> etree._Element | None:
+        group = self.link.group if self.link is not None else 0
+        flags = frozenset(name for name, _ in self.stack if name in FLAGS)
+        spans = [rpr for name, rpr in self.stack if name == "span"]
+        if spans:
+            return add_flags(spans[-1], flags)
+        if (group, flags) in self.para.formats:
+            return self.para.formats[(group, flags)]
+        return add_flags(self.para.formats.get((group, frozenset())), flags)
+
+    def _tag(self, m: re.Match[str]) -> None:
+        closing, name, attrs, void = m.groups()
+        name = name.lower()
+        if void or name == "br":
+            key = f"<{name}{attrs.rstrip()}/>"
+            items = self.para.voids.get(key, [])
+            if not closing and self.used[key] < len(items):
+                self._target().extend(items[self.used[key]].elements)
+                self.used[key] += 1
+        elif closing and name == "a":
+            self._close_link()
+        elif closing:
+            names = [n for n, _ in self.stack]
+            if name in names:
+                del self.stack[len(names) - 1 - names[::-1].index(name):]
+        else:
+            key = f"<{name}{attrs.rstrip()}>"
+            if name == "a" and self.link is None and \
+                    self.used[key] < len(self.para.links.get(key, [])):
+                self.link = self.para.links[key][self.used[key]]
+                self.used[key] += 1
+                self.saved, self.stack = self.stack, []
+            elif name in FLAGS and not attrs.strip():
+                self.stack.append((name, None))
+            elif name == "span" and key in self.para.spans:
+                self.stack.append(("span", self.para.spans[key]))
+
+    def _close_link(self) -> None:
+        if self.link is None:
+            return
+        src = self.link.element
+        el = src.makeelement(src.tag, dict(src.attrib))
+        el.extend(self.link_out)
+        self.out.append(el)
+        self.link, self.link_out = None, []
+        self.stack, self.saved = self.saved, []
