@@ -76,7 +76,7 @@ def render_bilingual(doc: Document, texts: Mapping[int, str], src_lang: str,
             out += _inner_pair(block, parts, src_lang)
             pos = block.end
             continue
-        if out and out[-1].strip():
+        if out and out[-1].strip() and block.kind != "heading":
             out.append("")  # pandoc reads a line right above a div as a bare line
         if doc.format == "markdown":
             out += _top_pair(doc, block, parts, src_lang)

@@ -1,0 +1,404 @@
+"""The bilingual edition of Markdown and plain text (corpora.mdbilingual).
+
+Checked three ways: hand-written expected outputs for small inputs; markdown-it's CommonMark
+token stream (the same lists and items, every source block marked ``lang="es"``, each
+translation next to its source); and pandoc's own reading of the output (``-f markdown``).
+The translation is a word-changing test engine: inline Markdown masked by corpora.inline as
+diglot's NMT adapters do, the rest upper-cased.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml import html as lxml_html
+from markdown_it import MarkdownIt
+
+from corpora.document import Document
+from corpora.ingest import parse_text, render
+from corpora.inline import mask, unmask
+from corpora.markdown import front_matter_end
+from corpora.mdbilingual import render_bilingual
+from tests.conftest import SAMPLE
+
+SPAN = '<span lang="es" class="diglot-source">'
+DIV = '<div lang="es" class="diglot-source">'
+HEAD_DIV = '<div lang="es" class="diglot-source diglot-heading">'
+
+
+def upper(text: str) -> str:
+    masked, literals = mask(text)
+    return unmask(masked.upper(), literals)
+
+
+def translate(doc: Document) -> dict[int, str]:
+    return {i: upper(s.text) for i, s in enumerate(doc.segments)}
+
+
+def bilingual(text: str, fmt: str = "markdown") -> str:
+    doc = parse_text(text, "es", "prueba.md", fmt)
+    return render_bilingual(doc, translate(doc), "es", "en")
+
+
+BOOK = """\
+---
+title: El mapa
+---
+
+# El mapa
+
+Un [mapa][m] viejo
+y roto.
+
+Otra frase.
+
+- uno
+- dos
+
+> Una cita.
+
+```
+código
+```
+
+[m]: https://example.org/mapa
+"""
+
+BOOK_BILINGUAL = f"""\
+---
+title: El mapa
+---
+
+# EL MAPA
+
+{HEAD_DIV}
+
+<em>El mapa</em>
+
+</div>
+
+{DIV}
+
+Un [mapa][m] viejo
+y roto.
+
+</div>
+
+UN [MAPA][m] VIEJO Y ROTO.
+
+{DIV}
+
+Otra frase.
+
+</div>
+
+OTRA FRASE.
+
+- {SPAN}uno</span>
+
+  UNO
+- {SPAN}dos</span>
+
+  DOS
+
+{DIV}
+
+> Una cita.
+
+</div>
+
+> UNA CITA.
+
+```
+código
+```
+
+[m]: https://example.org/mapa
+"""
+
+
+def test_book_hand_written() -> None:
+    assert bilingual(BOOK) == BOOK_BILINGUAL
+
+
+def test_containers_paired_in_place() -> None:
+    source = ("1. Primero\n"
+              "   sigue.\n"
+              "\n"
+              "   Segundo párrafo.\n"
+              "2. Línea  \n"
+              "   con salto.\n"
+              "   - anidado\n"
+              "\n"
+              "> Parte uno.\n"
+              ">\n"
+              "> - en cita\n"
+              "\n"
+              "- ## Título\n"
+              "- final\\\n")
+    assert bilingual(source) == (
+        f"1. {SPAN}Primero\n"
+        "   sigue.</span>\n"
+        "\n"
+        "   PRIMERO SIGUE.\n"
+        "\n"
+        f"   {SPAN}Segundo párrafo.</span>\n"
+        "\n"
+        "   SEGUNDO PÁRRAFO.\n"
+        f"2. {SPAN}Línea  \n"
+        "   con salto.</span>\n"
+        "\n"
+        "   LÍNEA  \n"
+        "   CON SALTO.\n"
+        f"   - {SPAN}anidado</span>\n"
+        "\n"
+        "     ANIDADO\n"
+        "\n"
+        f"> {SPAN}Parte uno.</span>\n"
+        ">\n"
+        "> PARTE UNO.\n"
+        ">\n"
+        f"> - {SPAN}en cita</span>\n"
+        ">\n"
+        ">   EN CITA\n"
+        "\n"
+        "- ## TÍTULO\n"
+        "\n"
+        f"  {SPAN}<em>Título</em></span>\n"
+        f"- {SPAN}final\\ </span>\n"  # the space keeps the backslash off the closer's "<"
+        "\n"
+        "  FINAL\\\n")
+
+
+def test_headings_and_paragraphs_without_blank_lines() -> None:
+    source = "Título\n======\nTexto uno.\n# 1. Parte ##\nTexto dos.\n"
+    assert bilingual(source) == (
+        "TÍTULO\n======\n\n"
+        f"{HEAD_DIV}\n\n<em>Título</em>\n\n</div>\n\n"
+        f"{DIV}\n\nTexto uno.\n\n</div>\n\nTEXTO UNO.\n"
+        "# 1. PARTE ##\n\n"
+        f"{HEAD_DIV}\n\n<em>1. Parte</em>\n\n</div>\n\n"
+        f"{DIV}\n\nTexto dos.\n\n</div>\n\nTEXTO DOS.\n")
+
+
+def test_plain_text() -> None:
+    source = "Título\n\nUna línea.\nOtra línea.\n1848\n"
+    # plain text cannot mark a language: the pairs are set off by blank lines only
+    assert bilingual(source, "text") == (
+        "Título\n\nTÍTULO\n\nUna línea.\n\nUNA LÍNEA.\n\nOtra línea.\n\nOTRA LÍNEA.\n\n1848\n")
+
+
+def test_plain_text_wrapped() -> None:
+    line = "palabra " * 9
+    source = f"{line}\n{line}\n{line.strip()}\n\nFin."
+    lines = bilingual(source, "text").split("\n")
+    assert lines[:3] == source.split("\n")[:3]
+    assert lines[3] == ""
+    assert lines[4:7] == [line.upper().strip()] * 3
+    assert lines[7:] == ["", "Fin.", "", "FIN."]  # no line break after: none in the source
+
+
+def test_nothing_translated_gives_the_source() -> None:
+    for fmt, text in (("markdown", SAMPLE.read_text(encoding="utf-8")),
+                      ("text", "Uno.\n\nDos.\n")):
+        doc = parse_text(text, "es", "x", fmt)
+        assert render_bilingual(doc, {}, "es", "en") == text
+
+
+def test_language_attribute_escaped() -> None:
+    doc = parse_text("Hola.\n", "es", "x.md", "markdown")
+    out = render_bilingual(doc, translate(doc), 'x"><script>', "en")
+    assert out.startswith('<div lang="x&quot;&gt;&lt;script&gt;" class="diglot-source">')
+
+
+def test_translations_are_what_render_writes() -> None:
+    source = "# Uno\n\nDos  \ntres *cuatro*.\n\n> Cinco.\n"
+    doc = parse_text(source, "es", "x.md", "markdown")
+    texts = translate(doc)
+    out = render_bilingual(doc, texts, "es", "en").split("\n")
+    kept = []
+    while out:  # drop the source divs
+        line = out.pop(0)
+        if line.startswith("<div lang="):
+            while out.pop(0) != "</div>":
+                pass
+        else:
+            kept.append(line)
+    expected = render(doc, texts).split("\n")
+    assert [x for x in kept if x] == [x for x in expected if x]
+
+
+# -- markdown-it's token stream ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TextBlock:
+    kind: str  # heading or paragraph
+    text: str  # the plain text (markup and inline HTML left out, code spans in backticks)
+    marked: bool  # inside an element with lang="es"
+
+
+def text_blocks(markdown: str) -> tuple[list[TextBlock], dict[str, int]]:
+    """The text blocks of a Markdown document as CommonMark reads it, and counts of its
+    containers."""
+    lines = markdown.split("\n")
+    body = "\n".join(lines[front_matter_end(lines):])
+    tokens = MarkdownIt("commonmark").enable("table").parse(body)
+    found: list[TextBlock] = []
+    counts: dict[str, int] = {}
+    in_div = False
+    for i, tok in enumerate(tokens):
+        counts[tok.type] = counts.get(tok.type, 0) + 1
+        if tok.type == "html_block":
+            in_div = tok.content.startswith('<div lang="es"') or (
+                in_div and tok.content.strip() != "</div>")
+        if tok.type != "inline" or tokens[i - 1].type not in ("paragraph_open", "heading_open"):
+            continue  # a table cell is copied, not paired
+        kids = tok.children or []
+        text = "".join(" " if k.type in ("softbreak", "hardbreak") else
+                       f"`{k.content}`" if k.type == "code_inline" else k.content
+                       for k in kids if k.type in ("text", "code_inline", "softbreak",
+                                                   "hardbreak"))
+        spanned = (len(kids) > 1 and kids[0].type == "html_inline" and kids[0].content == SPAN
+                   and kids[-1].type == "html_inline" and kids[-1].content == "</span>")
+        kind = "heading" if tokens[i - 1].type == "heading_open" else "paragraph"
+        found.append(TextBlock(kind, " ".join(text.split()), in_div or spanned))
+    return found, counts
+
+
+def expected_blocks(source: list[TextBlock]) -> list[TextBlock]:
+    """Source first, marked, then the translation; a heading's translation first, then its
+    source as a marked paragraph."""
+    out = []
+    for block in source:
+        mark = TextBlock("paragraph", block.text, True)
+        pair = [block, mark] if block.kind == "heading" else [mark, block]
+        out += [b if b.marked else TextBlock(b.kind, upper_text(b.text), False) for b in pair]
+    return out
+
+
+def upper_text(text: str) -> str:
+    """The test engine's output as plain text: upper case outside code spans."""
+    return "`".join(p if k % 2 else upper(p) for k, p in enumerate(text.split("`")))
+
+
+RICH = """\
+Título
+======
+
+1. Primer punto
+   con continuación.
+
+   Segundo párrafo del punto.
+2. Otro punto\\
+   con salto duro.
+   - anidado uno
+   - anidado dos
+
+> Primera parte de la cita.
+>
+> Segunda parte de la cita.
+> - lista en cita
+
+> Cita de un párrafo
+sin marca.
+
+- ## Título en lista
+- elemento final\\
+
+Un [enlace](https://example.org "título") y *énfasis*.
+
+| tabla | aquí |
+|---|---|
+| uno | dos |
+
+<p>HTML</p>
+
+---
+"""
+
+
+@pytest.mark.parametrize("source", [RICH, BOOK, SAMPLE.read_text(encoding="utf-8")],
+                         ids=["rich", "book", "sample"])
+def test_commonmark_structure(source: str) -> None:
+    src_blocks, src_counts = text_blocks(source)
+    out_blocks, out_counts = text_blocks(bilingual(source))
+    assert out_blocks == expected_blocks(src_blocks)
+    for kind in ("bullet_list_open", "ordered_list_open", "list_item_open", "table_open",
+                 "fence", "hr", "link_open"):
+        factor = 2 if kind == "link_open" else 1  # a link is in both texts
+        assert out_counts.get(kind, 0) == factor * src_counts.get(kind, 0), kind
+    single_quotes = sum(1 for line in source.split("\n\n") if line.startswith("> ")
+                        and "\n>" not in line)
+    assert out_counts.get("blockquote_open", 0) == (
+        src_counts.get("blockquote_open", 0) + single_quotes)
+
+
+def test_sample_loses_no_block() -> None:
+    text = SAMPLE.read_text(encoding="utf-8")
+    doc = parse_text(text, "es", SAMPLE.name, "markdown")
+    out = bilingual(text)
+    pairs = [b for b in doc.blocks if b.translatable]
+    assert out.count('lang="es"') == len(pairs) == 15
+    for block in doc.blocks:
+        for line in doc.lines[block.start:block.end]:
+            assert line.removeprefix("# ").removeprefix("## ").removeprefix("- ") in out
+    assert out.startswith("\n".join(doc.lines[:front_matter_end(list(doc.lines))]) + "\n\n# ")
+    assert out.count("title: El trabajo y la lengua") == 1
+    assert render(doc, translate(doc)).strip().split("\n")[-1] in out
+
+
+# -- pandoc ------------------------------------------------------------------------------------
+
+
+def pandoc_html(markdown: str) -> lxml_html.HtmlElement:
+    if shutil.which("pandoc") is None:
+        pytest.skip("pandoc not installed (apt install pandoc)")
+    done = subprocess.run(["pandoc", "-f", "markdown", "-t", "html"], input=markdown,
+                          capture_output=True, text=True, check=True, timeout=60)
+    assert not done.stderr
+    return lxml_html.fromstring(f"<body>{done.stdout}</body>")
+
+
+@pytest.mark.parametrize("source", [RICH, BOOK], ids=["rich", "book"])
+def test_pandoc_reads_languages(source: str) -> None:
+    doc = parse_text(source, "es", "x.md", "markdown")
+    before = pandoc_html(source)
+    after = pandoc_html(bilingual(source))
+    marked = after.xpath('//*[@lang="es"]')
+    assert len(marked) == sum(b.translatable for b in doc.blocks)
+    assert all(m.get("class").split()[0] == "diglot-source" for m in marked)
+    assert all(m.tag in ("div", "span") for m in marked)
+    for tag in ("ul", "ol", "li", "table", "pre", "hr", "h1", "h2"):
+        assert len(after.xpath(f"//{tag}")) == len(before.xpath(f"//{tag}")), tag
+    hrefs = [a.get("href") for a in before.xpath("//a")]
+    assert sorted(a.get("href") for a in after.xpath("//a")) == sorted(hrefs * 2)
+    for m in marked:  # the source text is in the marked element, the translation is not
+        text = " ".join(m.text_content().split())
+        assert text and text != text.upper()
+
+
+def test_pandoc_keeps_front_matter_and_reference() -> None:
+    after = pandoc_html(bilingual(BOOK))
+    assert [a.get("href") for a in after.xpath("//a")] == ["https://example.org/mapa"] * 2
+    assert after.xpath('//div[@lang="es"]//a/text()') == ["mapa"]
+
+
+# -- any translation ---------------------------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet="aZ *_[]()<>#-`\\!.1\n", max_size=20), min_size=1))
+def test_any_translation_keeps_sources_and_lists(words: list[str]) -> None:
+    doc = parse_text(RICH, "es", "x.md", "markdown")
+    texts = {i: words[i % len(words)] for i in range(len(doc.segments))}
+    out = render_bilingual(doc, texts, "es", "en")
+    _, counts = text_blocks(out)
+    _, src_counts = text_blocks(RICH)
+    assert counts.get("list_item_open") == src_counts["list_item_open"]
+    assert out.count("| uno | dos |") == out.count("<p>HTML</p>") == 1
