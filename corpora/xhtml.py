@@ -1,0 +1,727 @@
+"""The translatable text of an (X)HTML tree, and the same tree with translations in place.
+
+Shared by the HTML and EPUB formats. `tree_blocks` walks a tree (lxml, XHTML-namespaced or
+plain HTML) and hands out blocks in reading order; `put_blocks` walks it again in the same
+order and splices the translated parts back. What the walk does:
+
+- **Blocks.** The head's ``<title>`` is a block of kind "title"; nothing else in the head is
+  walked. In the body, an element is *blocky* when it is a block-level element (p, div, li,
+  table...) or holds one; every run of inline content between a blocky element's blocky
+  children (its text, inline children and their tails) is one block, so ``<li>text<ul>…</ul>
+  tail</li>`` gives two blocks and each is spliced back in its place. A run is a block only
+  when it has letters or digits outside verbatim elements. Kinds: h1–h6 "heading" (level
+  1–6); li "list_item" (level: list depth); td/th "cell"; caption/figcaption "caption"; text
+  in a blockquote "quote"; text in a foot- or endnote (``epub:type`` footnote/endnote/
+  rearnote, ``role`` doc-footnote/doc-endnote, an item of MediaWiki's ``ol.references``)
+  "note", headings excepted; a p, li or cell inside a list item, quote or cell takes that
+  container's kind; everything else "paragraph".
+- **Parts.** A run's inline elements travel as HTML inline tags: the opener is ``<`` + local
+  name + attributes in source order (namespaced attributes with their prefix, ``epub:type``;
+  no xmlns declarations), values escaped; an element without content is written
+  ``<name …/>``. Text is XML-escaped, runs of whitespace become one space and the part is
+  stripped. A run is cut into parts at its own ``<br>`` children (verse, addresses).
+- **Verbatim.** code, kbd, samp, var, tt, math, svg, script, style, rt, rp (and embedded
+  objects, forms' controls) are written whole in the part and put back from the source;
+  so are elements with ``translate="no"`` or class ``notranslate``, and MediaWiki's chrome:
+  ``mw-editsection`` links, ``reference`` note calls, ``mw-cite-backlink``. At block level,
+  pre, script, style, svg, math, template and noscript are left alone, as are blocky
+  elements with ``translate="no"``/``notranslate``.
+- **Attributes meant for people**: ``alt`` (img, area, input), ``title`` and ``aria-label``
+  of any walked element are blocks of kind "attribute" (one part, escaped, no markup). An
+  element's own come right before its content's blocks; those of a run's inline elements
+  right after the run's block.
+- **Splice.** A translated tag is matched by its opener (without ``>``/``/>``): the k-th
+  ``<em>`` of the translation takes the next unused source ``<em>``; closers close the
+  innermost open element of their name, or are dropped; what is left open is closed; tags
+  that match no source element are dropped; a source element the translation lost is put
+  back at the end of the part (with its source text). The source element objects themselves
+  are moved, so every source inline element appears exactly once, and text is unescaped
+  with `html.unescape`. It never raises on a translated part. A part equal to its source
+  leaves the run as it was (byte for byte); a changed one keeps the run's original leading
+  and trailing whitespace.
+- **Bilingual edition.** Each translated run gets its source beside it: a p, heading, div,
+  address or blockquote holding only that run is copied before itself, the pair wrapped in
+  ``<div class="diglot-pair">`` (in an hgroup, the copy alone); any other run (a list item, a
+  cell, text beside blocks) becomes ``<span class="diglot-pair"><span class="diglot-source">
+  source</span> <span class="diglot-target">translation</span></span>``. The source copy is
+  marked ``lang`` (``xml:lang`` in XHTML) and class ``diglot-source`` and loses its ids and
+  anchor names, so ids stay unique and links land on the translation; the translation gets
+  the target language and class ``diglot-target``. `BILINGUAL_CSS` lays the pairs out.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+
+from corpora.document import Block
+from diglot.errors import DataFormatError
+
+__all__ = ["BILINGUAL_CSS", "is_xhtml", "local_name", "put_blocks", "set_language",
+           "tree_blocks"]
+
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+XML_LANG = f"{{{XML_NS}}}lang"
+_OPS_TYPE = "{http://www.idpf.org/2007/ops}type"
+
+_HEADINGS = {f"h{n}": n for n in range(1, 7)}
+#: Block-level elements: they end a run of inline content.
+_BLOCKS = frozenset({
+    "html", "head", "body", "address", "article", "aside", "blockquote", "center", "details",
+    "dialog", "dd", "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer",
+    "form", "header", "hgroup", "hr", "li", "main", "menu", "nav", "ol", "p", "pre", "section",
+    "search", "table", "caption", "colgroup", "col", "thead", "tbody", "tfoot", "tr", "td",
+    "th", "ul", "summary", "legend", "title", "meta", "link", "base", "listing", "xmp",
+    "plaintext", "frameset", "frame", "noframes", "optgroup", "option", *_HEADINGS})
+#: Blocky elements left alone with everything inside.
+_SKIP = frozenset({"pre", "listing", "xmp", "plaintext", "meta", "link", "base",
+                   "hr", "frameset", "frame", "noframes", "col", "colgroup", "optgroup",
+                   "option"})
+#: Inline elements written whole and put back from the source.
+_VERBATIM = frozenset({"code", "kbd", "samp", "var", "tt", "math", "svg", "script", "style",
+                       "rt", "rp", "template", "noscript", "textarea", "select", "object",
+                       "iframe", "video", "audio", "canvas", "datalist", "map", "button",
+                       "input"})
+#: Classes of elements kept as they are: HTML's own and MediaWiki's chrome.
+_KEEP_CLASSES = frozenset({"notranslate", "mw-editsection", "reference", "mw-cite-backlink"})
+_NOTE_TYPES = frozenset({"footnote", "endnote", "rearnote"})
+_NOTE_ROLES = frozenset({"doc-footnote", "doc-endnote"})
+#: Elements whose copy may stand next to them (the bilingual pair), and the parents that
+#: may hold the wrapper div.
+_PAIRABLE = frozenset({"p", "div", "address", "blockquote", "center", *_HEADINGS})
+_FLOW_PARENTS = frozenset({"body", "div", "section", "article", "aside", "main", "header",
+                           "footer", "nav", "blockquote", "li", "dd", "td", "th", "figure",
+                           "details", "dialog", "fieldset", "form", "address", "center",
+                           "search"})
+_PEOPLE_ATTRS = ("title", "aria-label")
+_SPACE = re.compile(r"[ \t\n\r\f]+")
+_WORDY = re.compile(r"[^\W_]")
+_TOKEN = re.compile(
+    r"<!--.*?-->|<\?.*?\?>"
+    r"|</\s*(?P<close>[A-Za-z][\w:.-]*)\s*>"
+    r"|<(?P<open>[A-Za-z][\w:.-]*)(?:\s+[^\s=/>\"']+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'"
+    r"|[^\s\"'=<>`]+))?)*\s*(?P<self>/?)>", re.S)
+
+BILINGUAL_CSS = """\
+/* diglot bilingual edition: the source beside its translation. Two columns where the
+   screen is wide and the reading system knows CSS grid; elsewhere one after the other. */
+.diglot-pair { margin: 0 0 0.8em 0; }
+span.diglot-pair, span.diglot-source, span.diglot-target { display: block; }
+.diglot-source { color: #4d4d4d; font-size: 0.94em; }
+.diglot-source::selection { background: #e8e8e8; }
+@supports (display: grid) {
+  @media (min-width: 48em) {
+    .diglot-pair { display: grid; grid-template-columns: 1fr 1fr; column-gap: 2em;
+                   align-items: start; }
+    .diglot-pair > .diglot-source, .diglot-pair > .diglot-target { margin-top: 0; }
+  }
+}
+@media (max-width: 47.99em) {
+  .diglot-source { border-left: 0.2em solid #c8c8c8; padding-left: 0.6em; }
+}
+"""
+
+
+def local_name(el: Any) -> str:
+    """An element's tag without namespace, lower-cased ("" for comments and the like)."""
+    tag = el.tag
+    if not isinstance(tag, str):
+        return ""
+    return (tag.rsplit("}", 1)[-1] if tag.startswith("{") else tag.split(":")[-1]).lower()
+
+
+def is_xhtml(root: Any) -> bool:
+    """True for an XML tree (namespaced tags): languages go in ``xml:lang`` there."""
+    return isinstance(root.tag, str) and root.tag.startswith("{")
+
+
+# -- the walk ----------------------------------------------------------------------------------
+
+@dataclass
+class _Run:
+    """A run of inline content in ``parent``: after the blocky child ``after`` (None: from
+    ``parent.text``), the inline children ``nodes``."""
+
+    parent: Any
+    after: Any
+    nodes: list[Any]
+    kind: str
+    level: int
+    pairable: bool = False
+
+
+@dataclass
+class _Attr:
+    el: Any
+    name: str
+
+
+@dataclass
+class _Ctx:
+    note: bool = False
+    container: str = ""  # list_item, quote, cell, caption: the kind text inside takes
+    lists: int = 0
+    quotes: int = 0
+
+
+def _attr(el: Any, name: str) -> str:
+    value = el.get(name)
+    return value if value is not None else ""
+
+
+def _kept(el: Any) -> bool:
+    """Left as it is: translate="no", class notranslate, MediaWiki chrome."""
+    if _attr(el, "translate").strip().lower() == "no":
+        return True
+    return bool(_KEEP_CLASSES.intersection(_attr(el, "class").split()))
+
+
+def _verbatim(el: Any) -> bool:
+    return not isinstance(el.tag, str) or local_name(el) in _VERBATIM or _kept(el)
+
+
+def _blocky(root: Any) -> dict[Any, bool]:
+    """Whether each element is blocky (block-level or holds a block), children first."""
+    out: dict[Any, bool] = {}
+    for el in reversed(list(root.iter())):
+        if not isinstance(el.tag, str):
+            out[el] = False
+            continue
+        name = local_name(el)
+        out[el] = name in _BLOCKS or (not _verbatim(el) and any(out[c] for c in el))
+    return out
+
+
+def _is_note(el: Any, parent_name: str, parent: Any) -> bool:
+    types = set((_attr(el, _OPS_TYPE) or _attr(el, "epub:type")).split())
+    if types & _NOTE_TYPES or _attr(el, "role") in _NOTE_ROLES:
+        return True
+    return (local_name(el) == "li" and parent_name == "ol"
+            and "references" in _attr(parent, "class").split())
+
+
+def _run_kind(name: str, ctx: _Ctx) -> tuple[str, int]:
+    if name in _HEADINGS:
+        return "heading", _HEADINGS[name]
+    if ctx.note:
+        return "note", 0
+    if name == "li":
+        return "list_item", ctx.lists
+    if name in ("td", "th"):
+        return "cell", 0
+    if name in ("caption", "figcaption"):
+        return "caption", 0
+    if ctx.container:
+        return ctx.container, ctx.lists if ctx.container == "list_item" else \
+            ctx.quotes if ctx.container == "quote" else 0
+    return "paragraph", 0
+
+
+def _child_ctx(el: Any, name: str, ctx: _Ctx, parent: Any) -> _Ctx:
+    note = ctx.note or _is_note(el, local_name(parent) if parent is not None else "", parent)
+    lists = ctx.lists + (name in ("ul", "ol", "menu", "dir"))
+    quotes = ctx.quotes + (name == "blockquote")
+    container = {"li": "list_item", "blockquote": "quote", "td": "cell", "th": "cell",
+                 "caption": "caption", "figcaption": "caption"}.get(name, ctx.container)
+    return _Ctx(note, container, lists, quotes)
+
+
+def _slots(root: Any) -> list[_Run | _Attr]:
+    """Every block's place in the tree, in reading order."""
+    blocky = _blocky(root)
+    out: list[_Run | _Attr] = []
+    if not blocky.get(root):  # a fragment whose root is inline: the root is the container
+        _walk(root, None, _Ctx(), blocky, out)
+        return out
+    _walk(root, root.getparent(), _Ctx(), blocky, out)
+    return out
+
+
+def _walk(el: Any, parent: Any, ctx: _Ctx, blocky: dict[Any, bool],
+          out: list[_Run | _Attr]) -> None:
+    name = local_name(el)
+    if name == "head":
+        for title in el.iter():
+            if local_name(title) == "title" and not _kept(title):
+                out.append(_Run(title, None, [], "title", 0))
+        return
+    ctx = _child_ctx(el, name, ctx, parent)
+    out.extend(_people_attrs(el))
+    kind, level = _run_kind(name, ctx)
+    children = list(el)
+    has_blocks = any(blocky[c] for c in children)
+    pairable = not has_blocks and name in _PAIRABLE
+    after, nodes = None, []
+    for child in children:
+        if not blocky[child]:
+            nodes.append(child)
+            continue
+        _flush(_Run(el, after, nodes, kind, level), out)
+        if local_name(child) not in _SKIP and not _kept(child):
+            _walk(child, el, ctx, blocky, out)
+        after, nodes = child, []
+    _flush(_Run(el, after, nodes, kind, level, pairable), out)
+
+
+def _flush(run: _Run, out: list[_Run | _Attr]) -> None:
+    if _run_has_words(run):
+        out.append(run)
+    for node in run.nodes:
+        for el in _inline_elements(node):
+            out.extend(_people_attrs(el))
+
+
+def _inline_elements(node: Any) -> list[Any]:
+    """An inline node and the elements inside it, verbatim ones not entered."""
+    if not isinstance(node.tag, str):
+        return []
+    if _verbatim(node):
+        return []
+    return [node, *(el for child in node for el in _inline_elements(child))]
+
+
+def _people_attrs(el: Any) -> list[_Attr]:
+    if not isinstance(el.tag, str):
+        return []
+    names = [*_PEOPLE_ATTRS, "alt"] if local_name(el) in ("img", "area", "input") \
+        else _PEOPLE_ATTRS
+    return [_Attr(el, n) for n in names if _WORDY.search(_attr(el, n))]
+
+
+def _run_text(run: _Run) -> str | None:
+    return run.parent.text if run.after is None else run.after.tail
+
+
+def _run_has_words(run: _Run) -> bool:
+    def words(node: Any) -> bool:
+        if _verbatim(node):
+            return bool(_WORDY.search(node.tail or ""))
+        return bool(_WORDY.search((node.text or "") + (node.tail or ""))) or \
+            any(words(c) for c in node)
+
+    return bool(_WORDY.search(_run_text(run) or "")) or any(words(n) for n in run.nodes)
+
+
+# -- serialization -----------------------------------------------------------------------------
+
+def _escape_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;")
+
+
+def _escape_attr(value: str) -> str:
+    return (value.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+            .replace("\n", "&#10;").replace("\t", "&#9;").replace("\r", "&#13;"))
+
+
+def _attr_name(el: Any, key: str) -> str:
+    if not key.startswith("{"):
+        return key
+    ns, local = key[1:].split("}", 1)
+    if ns == XML_NS:
+        return f"xml:{local}"
+    prefix = next((p for p, u in (el.nsmap or {}).items() if u == ns and p), None)
+    return f"{prefix}:{local}" if prefix else local
+
+
+def _key(el: Any) -> str:
+    """An element's opener without its ``>``: what a translated tag is matched by."""
+    if not isinstance(el.tag, str):
+        return _serialize(el)
+    attrs = "".join(f' {_attr_name(el, k)}="{_escape_attr(v)}"' for k, v in el.attrib.items())
+    return f"<{local_name(el)}{attrs}"
+
+
+def _serialize(el: Any) -> str:
+    """An element as a part writes it (without its tail)."""
+    if el.tag is etree.Comment:
+        return f"<!--{el.text or ''}-->"
+    if el.tag is etree.PI:
+        return f"<?{el.target} {el.text or ''}?>"
+    if not isinstance(el.tag, str):  # an entity reference
+        return _escape_text(str(el.text or ""))
+    if el.text is None and len(el) == 0:
+        return _key(el) + "/>"
+    inner = _escape_text(_SPACE.sub(" ", el.text or "")) + "".join(
+        _serialize(c) + _escape_text(_SPACE.sub(" ", c.tail or "")) for c in el)
+    return f"{_key(el)}>{inner}</{local_name(el)}>"
+
+
+def _is_br(node: Any) -> bool:
+    return local_name(node) == "br"
+
+
+def _run_parts(run: _Run) -> tuple[str, ...]:
+    """The run's parts: its inline content serialized, cut at its own ``<br>`` children."""
+    if run.kind == "title":
+        return (_escape_text(_SPACE.sub(" ", run.parent.text or "").strip()),)
+    parts: list[str] = []
+    current = [_escape_text(_SPACE.sub(" ", _run_text(run) or ""))]
+    for node in run.nodes:
+        if _is_br(node) and not _kept(node):
+            parts.append("".join(current).strip(" "))
+            current = []
+        else:
+            current.append(_serialize(node))
+        current.append(_escape_text(_SPACE.sub(" ", node.tail or "")))
+    parts.append("".join(current).strip(" "))
+    return tuple(parts)
+
+
+def _attr_part(slot: _Attr) -> str:
+    return _escape_text(_SPACE.sub(" ", _attr(slot.el, slot.name)).strip())
+
+
+def tree_blocks(root: Any, file: str = "") -> list[Block]:
+    """The translatable blocks of an (X)HTML tree in reading order.
+
+    Args:
+        root: An lxml element: a whole document (``<html>``) or a fragment, XHTML-namespaced
+            or plain HTML.
+        file: The member of a container the tree comes from ("" for a single file), set as
+            each block's ``file``.
+
+    Returns:
+        Blocks whose ``parts`` hold the text (escaped, with inline tags), ``start``/``end``
+        the element's source line - 1 and its source line.
+    """
+    blocks = []
+    for slot in _slots(root):
+        el = slot.el if isinstance(slot, _Attr) else \
+            (slot.nodes[0] if slot.nodes and slot.after is not None else slot.parent)
+        line = (el.sourceline or 1) - 1
+        if isinstance(slot, _Attr):
+            blocks.append(Block("attribute", line, line + 1, 0, (_attr_part(slot),),
+                                file=file))
+        else:
+            blocks.append(Block(slot.kind, line, line + 1, slot.level, _run_parts(slot),
+                                file=file))
+    return blocks
+
+
+# -- splice ------------------------------------------------------------------------------------
+
+@dataclass
+class _Src:
+    """A source inline element of the run being spliced, and what it held."""
+
+    el: Any
+    verbatim: bool
+    text: str | None
+    tail: str | None
+    children: list[_Src] = field(default_factory=list)
+    placed: bool = False
+
+
+def _sources(nodes: Sequence[Any]) -> list[_Src]:
+    """The run's inline elements as a tree of `_Src`, each emptied (verbatim ones keep their
+    content) and detached from its parent."""
+    out = []
+    for node in nodes:
+        verbatim = _verbatim(node)
+        src = _Src(node, verbatim, node.text, node.tail)
+        if not verbatim:
+            src.children = _sources(list(node))
+            node.text = None
+        parent = node.getparent()
+        if parent is not None:
+            parent.remove(node)
+        node.tail = None
+        out.append(src)
+    return out
+
+
+def _flat(srcs: list[_Src]) -> list[_Src]:
+    return [x for s in srcs for x in (s, *_flat(s.children))]
+
+
+def _append_text(target: Any, text: str) -> None:
+    if not text:
+        return
+    if len(target):
+        last = target[-1]
+        last.tail = (last.tail or "") + text
+    else:
+        target.text = (target.text or "") + text
+
+
+def _closing(part: str, name: str, start: int) -> int:
+    """The end of the closer of a verbatim element opened just before ``start``, or -1."""
+    depth = 1
+    for m in _TOKEN.finditer(part, start):
+        if m.group("open") and m.group("open").lower() == name and not m.group("self"):
+            depth += 1
+        elif m.group("close") and m.group("close").lower() == name:
+            depth -= 1
+            if depth == 0:
+                return m.end()
+    return -1
+
+
+def _splice(target: Any, part: str, srcs: list[_Src]) -> None:
+    """Build the translated ``part`` into ``target`` (an empty element) from the source
+    elements; never raises."""
+    available: dict[str, list[_Src]] = {}
+    for src in _flat(srcs):
+        available.setdefault(_key(src.el), []).append(src)
+    stack = [target]
+    pos = 0
+    while (m := _TOKEN.search(part, pos)) is not None:
+        _append_text(stack[-1], html.unescape(part[pos:m.start()]))
+        pos = m.end()
+        token = m.group(0)
+        if m.group("close"):
+            name = m.group("close").lower()
+            for k in range(len(stack) - 1, 0, -1):
+                if local_name(stack[k]) == name:
+                    del stack[k:]
+                    break
+            continue
+        key = token if not m.group("open") else token[:-2 if m.group("self") else -1].rstrip()
+        queue = available.get(key)
+        if not queue:
+            continue  # a tag the source does not have
+        src = queue.pop(0)
+        src.placed = True
+        stack[-1].append(src.el)
+        if src.verbatim:
+            if m.group("open") and not m.group("self"):
+                end = _closing(part, m.group("open").lower(), pos)
+                pos = end if end >= 0 else pos
+        elif m.group("open") and not m.group("self"):
+            stack.append(src.el)
+    _append_text(stack[-1], html.unescape(part[pos:]))
+    for src in srcs:
+        for el in _restore(src):
+            _append_text(target, "" if _ends_space(target) else " ")
+            target.append(el)
+
+
+def _ends_space(target: Any) -> bool:
+    """True when text put next would start a word anew (nothing before, or whitespace)."""
+    if len(target):
+        last = target[-1].tail or ""
+        return bool(last) and last[-1].isspace()
+    text = target.text or ""
+    return not text or text[-1].isspace()
+
+
+def _restore(src: _Src) -> list[Any]:
+    """What to put back for a source element: itself with its source content if the
+    translation lost it, else the lost elements inside it."""
+    if src.placed:
+        return [el for child in src.children for el in _restore(child)]
+    src.placed = True
+    el = src.el
+    if not src.verbatim:
+        el.text = src.text
+        for child in src.children:
+            for node in _restore(child):
+                node.tail = None
+                el.append(node)
+            _append_text(el, child.tail or "")
+    return [el]
+
+
+def _put_run(run: _Run, parts: Sequence[str], langs: tuple[str, str] | None) -> None:
+    """Put a run's translated parts in place; ``langs`` (source, target) asks for the
+    span-level bilingual pair."""
+    if run.kind == "title":
+        run.parent.text = _attr_value(parts[0] if parts else "")
+        return
+    same = tuple(parts) == _run_parts(run)
+    if same and langs is None:
+        return
+    text = _run_text(run) or ""
+    lead = text[:len(text) - len(text.lstrip())]
+    last = (run.nodes[-1].tail if run.nodes else text) or ""
+    trail = last[len(last.rstrip()):] if last.strip() or run.nodes else ""
+    copied = _copy_run(run) if langs else None
+    index = run.parent.index(run.after) + 1 if run.after is not None else 0
+    target = etree.Element("diglot-run")
+    if same:
+        target.text = text.lstrip()
+        for node in run.nodes:
+            target.append(node)
+        if len(target):
+            target[-1].tail = (target[-1].tail or "").rstrip() or None
+    else:
+        breaks = [n for n in run.nodes if _is_br(n) and not _kept(n)]
+        joined = "".join(p + (_serialize(breaks[k]) if k < len(breaks) else "")
+                         for k, p in enumerate(parts))
+        _splice(target, joined, _sources(run.nodes))
+    _set_run_text(run, None)
+    if copied is not None and langs is not None:
+        target = _span_pair(run.parent, copied, target, langs)
+    target.text = lead + (target.text or "")
+    _append_text(target, trail)
+    _set_run_text(run, target.text)
+    for k, node in enumerate(list(target)):
+        run.parent.insert(index + k, node)
+
+
+def _set_run_text(run: _Run, text: str | None) -> None:
+    if run.after is None:
+        run.parent.text = text
+    else:
+        run.after.tail = text
+
+
+def _copy_run(run: _Run) -> Any:
+    """The run's source content, copied into a detached element (ids removed)."""
+    holder = etree.Element("diglot-run")
+    holder.text = (_run_text(run) or "").lstrip() or None
+    for node in run.nodes:
+        holder.append(copy.deepcopy(node))
+    if len(holder):
+        holder[-1].tail = (holder[-1].tail or "").rstrip() or None
+    _drop_ids(holder)
+    return holder
+
+
+def _drop_ids(el: Any) -> None:
+    for node in el.iter():
+        if isinstance(node.tag, str):
+            for name in ("id", f"{{{XML_NS}}}id", "name"):
+                if name in node.attrib and (name != "name" or local_name(node) == "a"):
+                    del node.attrib[name]
+
+
+def _new(like: Any, name: str, cls: str, lang: str = "") -> Any:
+    """A new element in ``like``'s namespace (XHTML or none) with a class and a language."""
+    xml = is_xhtml(like)
+    el = like.makeelement(f"{{{XHTML_NS}}}{name}" if xml else name, {"class": cls})
+    if lang:
+        _mark_lang(el, lang, xml)
+    return el
+
+
+def _mark_lang(el: Any, lang: str, xml: bool) -> None:
+    el.set(XML_LANG if xml else "lang", lang)
+    if xml and el.get("lang") is not None:
+        el.set("lang", lang)
+
+
+def _add_class(el: Any, cls: str) -> None:
+    classes = _attr(el, "class").split()
+    el.set("class", " ".join([*classes, cls]) if cls not in classes else " ".join(classes))
+
+
+def _span_pair(like: Any, copied: Any, target: Any, langs: tuple[str, str]) -> Any:
+    """``<span class="diglot-pair">`` around the source copy and the translation."""
+    pair = _new(like, "span", "diglot-pair")
+    for holder, cls, lang in ((copied, "diglot-source", langs[0]),
+                              (target, "diglot-target", langs[1])):
+        span = _new(like, "span", cls, lang)
+        span.text = holder.text
+        for node in list(holder):
+            span.append(node)
+        pair.append(span)
+    pair[0].tail = " "
+    out = etree.Element("diglot-run")
+    out.append(pair)
+    return out
+
+
+def _pair_element(el: Any, copied: Any, langs: tuple[str, str]) -> None:
+    """The element-level bilingual pair: the source copy before ``el``, both in a
+    ``<div class="diglot-pair">`` unless the parent is an hgroup."""
+    xml = is_xhtml(el)
+    parent = el.getparent()
+    _add_class(copied, "diglot-source")
+    _mark_lang(copied, langs[0], xml)
+    _add_class(el, "diglot-target")
+    _mark_lang(el, langs[1], xml)
+    if local_name(parent) not in _FLOW_PARENTS:  # hgroup: the copy alone
+        copied.tail = _gap(el)
+        el.addprevious(copied)
+        return
+    wrapper = _new(el, "div", "diglot-pair")
+    el.addprevious(wrapper)
+    wrapper.tail, el.tail = el.tail, None
+    copied.tail = None
+    wrapper.append(copied)
+    wrapper.append(el)
+
+
+def _gap(el: Any) -> str | None:
+    """The whitespace before ``el``, to separate its copy from it as the source does."""
+    prev = el.getprevious()
+    before = (prev.tail if prev is not None else el.getparent().text) or ""
+    return before[len(before.rstrip()):] or None
+
+
+def _strip_tags(text: str) -> str:
+    return re.sub(r"<[^>]*>", "", text)
+
+
+def _attr_value(part: str) -> str:
+    return _SPACE.sub(" ", html.unescape(_strip_tags(part))).strip()
+
+
+def put_blocks(root: Any, parts: Sequence[tuple[str, ...]], *, edition: str = "translated",
+               src_lang: str = "", tgt_lang: str = "", file: str = "") -> None:
+    """Put translated parts in place in the tree, in place.
+
+    Args:
+        root: The tree `tree_blocks` read (parsed again from the same source).
+        parts: For each block of ``tree_blocks(root)``, its translated parts.
+        edition: "translated", or "bilingual" (each block's source copy beside it).
+        src_lang: The source language, marked on the source copies (bilingual).
+        tgt_lang: The target language, marked on the translations (bilingual).
+        file: The file or member, for the error message.
+
+    Raises:
+        DataFormatError: The tree has another number of blocks than ``parts``.
+    """
+    slots = _slots(root)
+    if len(slots) != len(parts):
+        raise DataFormatError(
+            file or "document", None,
+            f"changed since it was read ({len(slots)} blocks now, {len(parts)} then); "
+            "run again")
+    bilingual = edition == "bilingual"
+    langs = (src_lang, tgt_lang)
+    pairs = []
+    spans: set[int] = set()
+    for k, slot in enumerate(slots):
+        if not bilingual or not isinstance(slot, _Run) or slot.kind == "title":
+            continue
+        if slot.pairable and local_name(slot.parent.getparent()) in {*_FLOW_PARENTS,
+                                                                      "hgroup"}:
+            pairs.append((slot.parent, copy.deepcopy(slot.parent)))
+        else:
+            spans.add(k)
+    for k, (slot, new) in enumerate(zip(slots, parts, strict=True)):
+        if isinstance(slot, _Attr):
+            slot.el.set(slot.name, _attr_value(new[0] if new else ""))
+        else:
+            _put_run(slot, new, langs if k in spans else None)
+    for el, copied in pairs:
+        copied.tail = None
+        _drop_ids(copied)
+        _pair_element(el, copied, langs)
+
+
+def set_language(root: Any, lang: str) -> None:
+    """Set a document's language: ``lang`` and ``xml:lang`` of the root (each that is
+    there; ``xml:lang`` in XHTML and ``lang`` in HTML when neither is), and of head and body
+    where they repeat the root's old language."""
+    old = root.get(XML_LANG) or root.get("lang")
+    names = [n for n in (XML_LANG, "lang") if root.get(n) is not None] or \
+        [XML_LANG if is_xhtml(root) else "lang"]
+    for name in names:
+        root.set(name, lang)
+    if old is None:
+        return
+    for child in root:
+        if local_name(child) in ("head", "body"):
+            for name in (XML_LANG, "lang"):
+                if child.get(name) == old:
+                    child.set(name, lang)
