@@ -1,0 +1,369 @@
+"""MediaWiki wikitext (``.wiki``, ``.mediawiki``, ``.wikitext``): reader and writer.
+
+The page is parsed with mwparserfromhell, which keeps every character (``str(tree)`` is the
+source), so each node's offset in the source is the sum of what comes before it. The blocks are
+the text of headings, paragraphs (consecutive lines, as MediaWiki joins them), list items
+(``*``, ``#``, ``:``, ``;``), table cells and captions, ``<ref>`` contents (notes), image
+captions (``[[File:…|…|caption]]``, and ``alt=`` as an attribute) and the values of the
+template parameters the run names (``--wiki-translate-params quote,text``). Templates, magic
+words, comments, ``<nowiki>``, ``<math>``, ``<pre>``, categories, interlanguage links,
+preformatted lines and everything else stay as they are.
+
+Each block is a range of the source; its part is its inline wikitext as HTML-like tags
+(``corpora.wikitext_inline``). The writer parses the source again, walks it the same way and
+replaces each block's range with its translated part turned back into wikitext; everything
+between blocks is copied byte for byte, and a block whose part is unchanged is copied too, so
+an untranslated page comes out identical.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from corpora.document import Block, Document
+from corpora.formats import ReadOptions, WriteContext, block_parts, make_document
+from corpora.textio import atomic_output, read_text
+from corpora.wikitext_inline import (
+    VERBATIM_TEXT,
+    Construct,
+    InlineReader,
+    Item,
+    Part,
+    items_of,
+    link_kind,
+    tag_name,
+    to_wikitext,
+    wiki_markup,
+)
+from diglot.errors import DataFormatError
+
+_LIST = frozenset("*#:;")
+_CELL = frozenset({"|", "||", "!", "!!"})
+_IMAGE_OPTION = re.compile(
+    r"\s*(?:thumb|thumbnail|frame|framed|frameless|border|left|right|center|centre|none"
+    r"|baseline|sub|super|top|text-top|middle|bottom|text-bottom|upright(?:\s*=?\s*[\d.]*)"
+    r"|\d*(?:x\d+)?\s*px|(?:link|page|class|lang|thumbtime|start|end)\s*=.*)\s*",
+    re.IGNORECASE | re.DOTALL)
+_QUOTE_PARAMS = frozenset({"quote", "quotation", "cita", "citation", "zitat"})
+
+
+@dataclass
+class Unit:
+    """A block found in the page: its kind, source range, part and the part's table."""
+
+    kind: str
+    level: int
+    a: int
+    b: int
+    part: str
+    constructs: list[Construct]
+    extra: str = ""
+
+
+@dataclass
+class Walker(InlineReader):
+    """Finds the blocks of a page in reading order (the reader and the writer share it)."""
+
+    params: frozenset[str] = frozenset()
+    units: list[Unit | None] = field(default_factory=list)
+
+    def segment(self, items: list[Item], kind: str, line_start: bool, extra: str = "") -> None:
+        """The blocks of a run of lines (a page, a cell, a note, a parameter's value)."""
+        lines: list[list[Item]] = [[]]
+        for item in items:
+            if item.nl:
+                lines.append([])
+            else:
+                lines[-1].append(item)
+        para: list[Item] = []
+        for i, line in enumerate(lines):
+            at_start = line_start or i > 0
+            if self._line(line, at_start, kind, extra):
+                self.unit(kind, 0, para, extra)
+                para = []
+            elif not any(self._prose(it) for it in line):
+                self.unit(kind, 0, para, extra)
+                para = []
+                self.scan(line)
+            else:
+                if para:
+                    para.append(Item(None, para[-1].b, line[0].a, nl=True))
+                para.extend(line)
+        self.unit(kind, 0, para, extra)
+
+    def _line(self, line: list[Item], at_start: bool, kind: str, extra: str) -> bool:
+        """Handles a line that is not paragraph text (heading, list item, table, rule,
+        preformatted); False for paragraph text."""
+        from mwparserfromhell.nodes import Heading
+
+        if not line or not at_start:
+            return False
+        first = line[0]
+        if isinstance(first.node, Heading):
+            self.heading(first)
+            self.scan(line[1:])
+        elif wiki_markup(first) and wiki_markup(first)[0] in _LIST:
+            self.list_item(line)
+        elif wiki_markup(first) == "{|":
+            self.table(first)
+            self.scan(line[1:])
+        elif wiki_markup(first).startswith("----"):
+            self.scan(line[1:])
+        elif first.node is None and self.src[first.a] == " ":
+            pass  # preformatted
+        else:
+            return False
+        return True
+
+    def heading(self, item: Item) -> None:
+        for code, at in self.children(item):
+            self.unit("heading", item.node.level, items_of(code, at, self.src), "=")
+
+    def list_item(self, line: list[Item]) -> None:
+        k = 0
+        while k < len(line) and wiki_markup(line[k]) and wiki_markup(line[k])[0] in _LIST:
+            k += 1
+        level, rest = k, line[k:]
+        while rest:  # "; term : definition" is two items
+            cut = next((j for j, it in enumerate(rest) if wiki_markup(it) == ":"), len(rest))
+            self.unit("list_item", level, rest[:cut])
+            rest = rest[cut + 1:]
+
+    def table(self, item: Item) -> None:
+        for code, at in self.children(item):
+            for it in items_of(code, at, self.src):
+                markup = wiki_markup(it)
+                if markup.startswith("|-") or markup == "{|":
+                    self.table(it)
+                elif markup in _CELL:
+                    for sub, sub_at in self.children(it):
+                        cells = items_of(sub, sub_at, self.src)
+                        caption = markup == "|" and self.src[sub_at:sub_at + 1] == "+"
+                        if caption and cells and cells[0].node is None:
+                            cells[0] = Item(None, cells[0].a + 1, cells[0].b)
+                        self.segment(cells, "caption" if caption else "cell", False)
+                else:
+                    self.scan([it])
+
+    def unit(self, kind: str, level: int, items: list[Item], extra: str = "") -> None:
+        """A block from a run of inline items: void-only items at either end stay outside."""
+        from corpora.inline import has_words
+
+        lead = 0
+        while lead < len(items) and not self._prose(items[lead]):
+            lead += 1
+        tail = len(items)
+        while tail > lead and not self._prose(items[tail - 1]):
+            tail -= 1
+        self.scan(items[:lead])
+        core = items[lead:tail]
+        if core:
+            a = core[0].a + self._space(core[0], front=True)
+            b = core[-1].b - self._space(core[-1], front=False)
+            core = [Item(it.node, max(it.a, a), min(it.b, b), it.nl) for it in core]
+            at = len(self.units)
+            self.units.append(None)
+            part = Part()
+            self.inline(core, part)
+            text = part.result()
+            if has_words(text):
+                self.units[at] = Unit(kind, level, a, b, text, part.constructs, extra)
+        self.scan(items[tail:])
+
+    def _space(self, item: Item, front: bool) -> int:
+        if item.node is not None:
+            return 0
+        text = self.src[item.a:item.b]
+        return len(text) - len(text.lstrip() if front else text.rstrip())
+
+    def _prose(self, item: Item) -> bool:
+        """Whether an item can hold words read as prose (not a template, comment, category,
+        file, magic word or blank)."""
+        from mwparserfromhell.nodes import Argument, Comment, Template, Wikilink
+
+        node = item.node
+        if node is None:
+            return not item.nl and bool(VERBATIM_TEXT.sub("", self.src[item.a:item.b]).strip())
+        if isinstance(node, (Template, Comment, Argument)):
+            return False
+        if isinstance(node, Wikilink):
+            return not link_kind(node)
+        return tag_name(item) not in ("br", "references")
+
+    # --- inline ----------------------------------------------------------------------------
+
+    # --- blocks inside constructs ----------------------------------------------------------
+
+    def scan(self, items: list[Item]) -> None:
+        """The blocks inside items that are not themselves read: a ref's note, a listed
+        template parameter, an image caption, and what nests in those."""
+        from mwparserfromhell.nodes import Tag, Template, Wikilink
+
+        for item in items:
+            node = item.node
+            if node is None:
+                continue
+            kids = self.children(item)
+            if isinstance(node, Template):
+                quote = "quot" in str(node.name).lower()
+                for param, (code, at) in zip(node.params, kids, strict=False):
+                    name = str(param.name).strip()
+                    if name in self.params:
+                        kind = "quote" if quote or name.lower() in _QUOTE_PARAMS else \
+                            "paragraph"
+                        self.segment(items_of(code, at, self.src), kind, False,
+                                     "=" if not param.showkey else "")
+                    else:
+                        self.scan(items_of(code, at, self.src))
+            elif isinstance(node, Wikilink) and link_kind(node) == "file" and kids:
+                self.image(*kids[0])
+            elif isinstance(node, Tag) and tag_name(item) == "ref" and kids:
+                self.segment(items_of(kids[0][0], kids[0][1], self.src), "note", False)
+            elif isinstance(node, Tag) and tag_name(item) in ("nowiki", "math", "pre", "code",
+                                                          "syntaxhighlight", "source"):
+                continue
+            else:
+                for code, at in kids:
+                    self.scan(items_of(code, at, self.src))
+
+    def image(self, code: Any, at: int) -> None:
+        """An image's caption (the last option that is not a keyword) and its ``alt=``."""
+        fields: list[list[Item]] = [[]]
+        for item in items_of(code, at, self.src):
+            if item.node is None and "|" in self.src[item.a:item.b]:
+                pos = item.a
+                for piece in self.src[item.a:item.b].split("|"):
+                    if piece:
+                        fields[-1].append(Item(None, pos, pos + len(piece)))
+                    pos += len(piece) + 1
+                    fields.append([])
+                fields.pop()
+            else:
+                fields[-1].append(item)
+        caption: list[Item] = []
+        for f in fields:
+            text = self.src[f[0].a:f[-1].b] if f else ""
+            m = re.match(r"\s*alt\s*=", text)
+            if m:
+                self.segment([Item(None, f[0].a + m.end(), f[0].b), *f[1:]]
+                             if f[0].node is None else f, "attribute", False)
+            elif text.strip() and not _IMAGE_OPTION.fullmatch(text):
+                caption = f
+        self.segment(caption, "caption", False)
+
+
+def _walk(text: str, params: frozenset[str]) -> list[Unit]:
+    import mwparserfromhell
+
+    walker = Walker(text, params)
+    try:
+        code = mwparserfromhell.parse(text)
+    except Exception:  # noqa: BLE001 - the parser's own limits: the page is read as text
+        from mwparserfromhell.nodes import Text
+        from mwparserfromhell.smart_list import SmartList
+        from mwparserfromhell.wikicode import Wikicode
+
+        code = Wikicode(SmartList([Text(text)]))
+    walker.segment(items_of(code, 0, text), "paragraph", True)
+    return [u for u in walker.units if u is not None]
+
+
+def _source(path: Path) -> tuple[str, str]:
+    """The page's text as it is (line ends kept) and a byte-order mark, if any."""
+    read_text(path)  # refuses a missing, empty, binary or non-UTF-8 file with a clear message
+    text = path.read_bytes().decode("utf-8")
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    return text[len(bom):], bom
+
+
+def read(path: Path, lang: str, options: ReadOptions) -> Document:
+    """Read a wikitext page into blocks (see the module docstring).
+
+    Raises:
+        DataFormatError: The file is missing, empty, binary or not UTF-8.
+    """
+    text, _ = _source(path)
+    units = _walk(text, options.wiki_params)
+    blocks = [Block(u.kind, text.count("\n", 0, u.a), text.count("\n", 0, u.b) + 1, u.level,
+                    (u.part,)) for u in units]
+    return make_document(path.name, "wikitext", lang, blocks, trailing_newline=False)
+
+
+def write(doc: Document, texts: Mapping[int, str], out: Path, context: WriteContext) -> None:
+    """Write the translated page: the source with each block's range replaced.
+
+    Raises:
+        DataFormatError: The source changed since it was read.
+    """
+    text, bom = _source(context.source)
+    params = _params(doc, text)
+    units = _walk(text, params)
+    if [u.part for u in units] != [b.parts[0] for b in doc.blocks]:
+        raise DataFormatError(context.source, None, "changed since it was read; run again")
+    parts = block_parts(doc, texts)
+    result = _Splicer(text, units, [p[0] for p in parts]).range(0, len(text))
+    with atomic_output(out, binary=True) as fh:
+        fh.write((bom + result).encode("utf-8"))
+
+
+def _params(doc: Document, text: str) -> frozenset[str]:
+    """The template parameters the document was read with: the reader's options are not in
+    the writer's context, so they are found again (the names whose values give the blocks)."""
+    import mwparserfromhell
+
+    try:
+        names = {str(p.name).strip() for t in mwparserfromhell.parse(text).filter_templates()
+                 for p in t.params}
+    except Exception:  # noqa: BLE001 - as in _walk
+        return frozenset()
+    want = [b.parts[0] for b in doc.blocks]
+    for guess in (frozenset(), frozenset(names)):
+        units = _walk(text, guess)
+        if [u.part for u in units] == want:
+            return guess
+    chosen: set[str] = set()
+    for name in sorted(names):
+        if len(_walk(text, frozenset(chosen | {name}))) > len(_walk(text, frozenset(chosen))):
+            trial = frozenset(chosen | {name})
+            if all(u.part in want for u in _walk(text, trial)):
+                chosen.add(name)
+    return frozenset(chosen)
+
+
+class _Splicer:
+    """The page with each block's range replaced by its translation, blocks within blocks
+    (a note in a ref in a paragraph) written inside their parent's construct."""
+
+    def __init__(self, src: str, units: list[Unit], parts: list[str]) -> None:
+        self.src = src
+        order = sorted(range(len(units)), key=lambda k: (units[k].a, -units[k].b))
+        self.units = [units[k] for k in order]
+        self.parts = [parts[k] for k in order]
+        self.starts = [u.a for u in self.units]
+
+    def range(self, a: int, b: int, first: int = 0) -> str:
+        """The source from ``a`` to ``b`` with the blocks inside it (from the ``first``-th in
+        order, so a block is not found inside itself) translated."""
+        out, pos = [], a
+        k = max(first, bisect.bisect_left(self.starts, a))
+        while k < len(self.units) and self.units[k].a < b:
+            unit = self.units[k]
+            if unit.a >= pos and unit.b <= b:
+                out.append(self.src[pos:unit.a])
+                out.append(self.unit(k))
+                pos = unit.b
+            k += 1
+        out.append(self.src[pos:b])
+        return "".join(out)
+
+    def unit(self, k: int) -> str:
+        unit, part = self.units[k], self.parts[k]
+        if part == unit.part:
+            return self.range(unit.a, unit.b, k + 1)
+        return to_wikitext(part, unit.constructs, lambda a, b: self.range(a, b, k + 1),
+                           unit.extra)
