@@ -1,0 +1,282 @@
+"""EPUB 2 and 3 books: read into blocks, written back translated or bilingual.
+
+Reading order (the blocks' order, and the writer's walk):
+
+1. the OPF's human-readable metadata (``dc:title``, ``dc:description``: see
+   ``corpora.epub_opf.TEXT_ELEMENTS``),
+2. the XHTML content documents in spine order, then the manifest's other XHTML documents
+   (the EPUB 3 navigation document even when it is not in the spine), each walked by
+   ``corpora.xhtml.tree_blocks``,
+3. the NCX's ``docTitle`` (kind title) and every ``navLabel`` (kind label).
+
+Nav and NCX entries are the same texts as the headings they point to, so the pipeline's dedup
+gives them the same translation. A bilingual edition pairs blocks in the content documents
+only: the navigation document and the NCX get the translation alone (a nav list item holds
+one link, an NCX label one text).
+
+One content document is parsed at a time and dropped, and members diglot does not rewrite
+(images, fonts, CSS) are streamed from zip to zip, so memory stays bounded by the largest
+content document, whatever the book's size. Obfuscated fonts are re-keyed to the new edition's
+identifier (their key derives from it), byte for byte otherwise. EPUB members other than
+XHTML documents, NCX and OPF are never rewritten (SVG content documents are copied as they are).
+
+Library: lxml with direct OPF handling rather than ebooklib, which reads every member into
+memory at once and rewrites the whole zip on save (mimetype handling, member order, the
+manifest and the NCX regenerated), so that nothing the reader did not hand out could stay
+unchanged.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import shutil
+import zipfile
+import zlib
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+from lxml import etree
+
+from corpora.document import Block, Document
+from corpora.epub_opf import (
+    FONT_ALGORITHMS,
+    NS,
+    Package,
+    font_key,
+    new_identifier,
+    open_package,
+    parse_member,
+    part_text,
+    rewrite_metadata,
+    text_elements,
+    text_part,
+    xor,
+)
+from corpora.formats import ReadOptions, WriteContext, block_parts, make_document
+from corpora.textio import atomic_output
+from diglot.errors import DataFormatError
+
+XHTML = "{http://www.w3.org/1999/xhtml}"
+NCX = f"{{{NS['ncx']}}}"
+MIMETYPE = b"application/epub+zip"
+CSS_NAME = "diglot-bilingual.css"
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def read(path: Path, lang: str, options: ReadOptions) -> Document:
+    """An EPUB's blocks in reading order (see the module docstring), each with its member in
+    ``Block.file``; ``Document.meta`` from the OPF (`corpora.epub_opf.declared_meta`).
+
+    Raises:
+        DataFormatError: Not a zip or not an EPUB, DRM-protected, a spine item missing, a
+            member that is not well-formed XML (named, with its line).
+    """
+    from corpora.epub_opf import declared_meta
+    from corpora.xhtml import tree_blocks
+
+    blocks: list[Block] = []
+    with _open(path) as zf:
+        pkg, opf = open_package(zf, path)
+        meta = declared_meta(opf)
+        blocks += [_text_block(el, kind, pkg.path) for el, kind in text_elements(opf)]
+        del opf
+        for member in pkg.documents:
+            tree = parse_member(zf, path, member)
+            blocks += tree_blocks(tree.getroot(), member)
+            del tree  # one content document in memory at a time
+        if pkg.ncx is not None:
+            ncx = parse_member(zf, path, pkg.ncx)
+            blocks += [_text_block(el, kind, pkg.ncx) for el, kind in _ncx_texts(ncx)]
+    # Document.meta keeps a repeated key (one ``authors`` per creator); make_document's
+    # mapping cannot, so the pairs are set on the document it makes
+    return replace(make_document(path.name, "epub", lang, blocks), meta=tuple(meta))
+
+
+def write(doc: Document, texts: Mapping[int, str], out: Path, context: WriteContext) -> None:
+    """The translated (or bilingual) book: the source EPUB copied member by member in its
+    order, ``mimetype`` first and stored, the XHTML documents, NCX and OPF rewritten, every
+    other member streamed unchanged.
+
+    Raises:
+        DataFormatError: The source changed since it was read (another member list or
+            another number of blocks in a member); it cannot be read as an EPUB.
+    """
+    path = context.source
+    new = block_parts(doc, texts)
+    members: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+    for block, parts in zip(doc.blocks, new, strict=True):
+        members.setdefault(block.file, []).append((block.parts, parts))
+    with _open(path) as zin:
+        pkg, opf = open_package(zin, path)
+        rewritten = {pkg.path, *pkg.documents, *([pkg.ncx] if pkg.ncx else [])}
+        if not set(members) <= rewritten:
+            raise _changed(path, sorted(set(members) - rewritten)[0])
+        uid = new_identifier(pkg.uid, context.tgt_lang, context.edition)
+        css = _css_member(pkg, zin) if context.edition == "bilingual" else None
+        stamp = _stamp(context.modified)
+        with atomic_output(out, binary=True) as fh, \
+                zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zout:
+            zout.writestr(zipfile.ZipInfo("mimetype", _ZIP_EPOCH), MIMETYPE,
+                          compress_type=zipfile.ZIP_STORED)
+            for info in zin.infolist():
+                name = info.filename
+                pairs = members.get(name, [])
+                if name == "mimetype":
+                    continue
+                if name == pkg.path:
+                    data = _opf(opf, pkg, pairs, uid, css, context, path)
+                elif name == pkg.ncx:
+                    data = _ncx(parse_member(zin, path, name), pairs, uid, path, name)
+                elif name in pkg.documents:
+                    data = _document(parse_member(zin, path, name), pairs, pkg, css, context,
+                                     name)
+                else:
+                    _copy(zin, zout, info, pkg, uid, path)
+                    continue
+                zout.writestr(_info(name, stamp, info), data)
+            if css is not None:
+                from corpora.xhtml import BILINGUAL_CSS
+
+                zout.writestr(_info(css, stamp), BILINGUAL_CSS.encode("utf-8"))
+
+
+def _text_block(el: etree._Element, kind: str, member: str) -> Block:
+    """A block of an element holding plain text (OPF metadata, an NCX label)."""
+    line = el.sourceline or 1
+    return Block(kind, line - 1, line, parts=(text_part(el.text or ""),), file=member)
+
+
+# the zip ------------------------------------------------------------------------------------
+
+def _open(path: Path) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, EOFError, ValueError) as exc:
+        raise DataFormatError(path, None, f"is not a valid EPUB: not a zip file ({exc}); "
+                              "download or export the book again") from None
+    except OSError as exc:
+        raise DataFormatError(path, None, f"cannot be read ({exc.strerror})") from None
+
+
+def _info(name: str, stamp: tuple[int, int, int, int, int, int],
+          like: zipfile.ZipInfo | None = None) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, stamp)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    if like is not None:
+        info.external_attr = like.external_attr
+    return info
+
+
+def _copy(zin: zipfile.ZipFile, zout: zipfile.ZipFile, info: zipfile.ZipInfo, pkg: Package,
+          uid: str, path: Path) -> None:
+    """Stream a member unchanged; an obfuscated font is re-keyed to the new identifier."""
+    if info.is_dir():
+        zout.writestr(info, b"")
+        return
+    copy = zipfile.ZipInfo(info.filename, info.date_time)
+    copy.compress_type = zipfile.ZIP_DEFLATED
+    copy.external_attr = info.external_attr
+    algorithm = pkg.fonts.get(info.filename)
+    try:
+        with zin.open(info) as src, zout.open(copy, "w", force_zip64=info.file_size > 2**31) \
+                as dst:
+            if algorithm is not None:
+                old, key = font_key(algorithm, pkg.uid), font_key(algorithm, uid)
+                head = src.read(FONT_ALGORITHMS[algorithm])
+                dst.write(xor(xor(head, old), key) if old and key else head)
+            shutil.copyfileobj(src, dst, 1 << 20)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise DataFormatError(path, None, f"{info.filename} is damaged in the zip ({exc}); "
+                              "the file is not a valid EPUB: download or export it again") \
+            from None
+
+
+def _stamp(when: datetime) -> tuple[int, int, int, int, int, int]:
+    t = when.astimezone(timezone.utc) if when.tzinfo else when
+    return max(_ZIP_EPOCH, (t.year, t.month, t.day, t.hour, t.minute, t.second))
+
+
+def _css_member(pkg: Package, zf: zipfile.ZipFile) -> str:
+    """A member name for the bilingual stylesheet, beside the OPF, that nothing uses yet."""
+    base = posixpath.dirname(pkg.path)
+    taken = pkg.members | set(zf.namelist())
+    stem, n = CSS_NAME.removesuffix(".css"), 1
+    name = posixpath.join(base, CSS_NAME)
+    while name in taken:
+        n += 1
+        name = posixpath.join(base, f"{stem}-{n}.css")
+    return name
+
+
+def _changed(path: Path, member: str) -> DataFormatError:
+    return DataFormatError(path, None, f"changed since it was read ({member}); run again")
+
+
+def _xml(tree: etree._ElementTree) -> bytes:
+    """A tree as the member's bytes: UTF-8 with the declaration, the DOCTYPE kept."""
+    return (b'<?xml version="1.0" encoding="utf-8"?>\n'
+            + etree.tostring(tree, encoding="utf-8") + b"\n")
+
+
+# members ------------------------------------------------------------------------------------
+
+Pairs = list[tuple[tuple[str, ...], tuple[str, ...]]]
+
+
+def _opf(opf: etree._ElementTree, pkg: Package, pairs: Pairs, uid: str, css: str | None,
+         context: WriteContext, path: Path) -> bytes:
+    if len(pairs) != len(text_elements(opf)):
+        raise _changed(path, pkg.path)
+    engine = " ".join(x for x in (context.engine, context.model) if x) or "machine translation"
+    modified = context.modified.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    rewrite_metadata(
+        opf, [(src[0], tgt[0]) for src, tgt in pairs], version=pkg.version, uid=uid,
+        src_lang=context.src_lang, tgt_lang=context.tgt_lang, edition=context.edition,
+        contributor=f"{engine} (machine translation, {context.generator})",
+        modified=modified,
+        css_href=posixpath.relpath(css, posixpath.dirname(pkg.path)) if css else None)
+    return _xml(opf)
+
+
+def _ncx_texts(ncx: etree._ElementTree) -> list[tuple[etree._Element, str]]:
+    """The NCX's translated texts in document order: the book title and every label."""
+    kinds = {NCX + "docTitle": "title", NCX + "navLabel": "label"}
+    return [(el, kinds[parent.tag]) for el in ncx.getroot().iter(NCX + "text")
+            if (parent := el.getparent()) is not None and parent.tag in kinds
+            and (el.text or "").strip()]
+
+
+def _ncx(ncx: etree._ElementTree, pairs: Pairs, uid: str, path: Path, member: str) -> bytes:
+    texts = _ncx_texts(ncx)
+    if len(pairs) != len(texts):
+        raise _changed(path, member)
+    for (el, _), (src, tgt) in zip(texts, pairs, strict=True):
+        if tgt[0] != src[0]:
+            el.text = part_text(tgt[0])
+    for meta in ncx.getroot().iterfind("ncx:head/ncx:meta[@name='dtb:uid']", NS):
+        meta.set("content", uid)  # must equal the package's unique identifier
+    return _xml(ncx)
+
+
+def _document(tree: etree._ElementTree, pairs: Pairs, pkg: Package, css: str | None,
+              context: WriteContext, member: str) -> bytes:
+    from corpora.xhtml import put_blocks, set_language
+
+    root = tree.getroot()
+    edition = "translated" if member == pkg.nav else context.edition
+    try:
+        put_blocks(root, [tgt for _, tgt in pairs], edition=edition,
+                   src_lang=context.src_lang, tgt_lang=context.tgt_lang, file=member)
+    except DataFormatError:
+        raise _changed(context.source, member) from None
+    set_language(root, context.tgt_lang)
+    head = root.find(XHTML + "head")
+    if css is not None and head is not None and edition == "bilingual":
+        link = etree.Element(XHTML + "link", rel="stylesheet", type="text/css",
+                             href=posixpath.relpath(css, posixpath.dirname(member)))
+        if len(head):  # after the book's own stylesheets, indented as they are
+            link.tail, head[-1].tail = head[-1].tail, head.text
+        head.append(link)
+    return _xml(tree)
