@@ -72,8 +72,9 @@ def render_bilingual(doc: Document, texts: Mapping[int, str], src_lang: str,
         if parts == list(block.parts):
             continue  # nothing to pair: the block stays in the copied lines
         out += doc.lines[pos:block.start]
+        follows = block.end < len(doc.lines) and bool(doc.lines[block.end].strip())
         if block.start in inner:
-            out += _inner_pair(block, parts, src_lang)
+            out += _inner_pair(block, parts, src_lang, follows)
             pos = block.end
             continue
         if out and out[-1].strip() and block.kind != "heading":
@@ -82,8 +83,7 @@ def render_bilingual(doc: Document, texts: Mapping[int, str], src_lang: str,
             out += _top_pair(doc, block, parts, src_lang)
         else:  # plain text has no markup for a language
             out += [*doc.lines[block.start:block.end], "", *_render_block(block, parts)]
-        closed = doc.format != "markdown" or block.kind == "heading"  # ends a pair or a div
-        if closed and block.end < len(doc.lines) and doc.lines[block.end].strip():
+        if follows and (doc.format != "markdown" or block.kind == "heading"):
             out.append("")  # the next line stays out of the div and off the pair
         pos = block.end
     out += doc.lines[pos:]
@@ -106,10 +106,11 @@ def _div(lang: str, classes: str, lines: list[str]) -> list[str]:
     return [opener, "", *lines, "", "</div>"]
 
 
-def _inner_pair(block: Block, parts: list[str], lang: str) -> list[str]:
+def _inner_pair(block: Block, parts: list[str], lang: str, follows: bool) -> list[str]:
     """A block inside a list or block quote, paired in place: the source as a paragraph with
     its text in a span marked with the language, a blank line of the container, and the
-    translation as the next paragraph of the same container."""
+    translation as the next paragraph of the same container. A heading's source paragraph
+    comes after it, set off from a following line (``follows``) by a blank line."""
     first = block.prefixes[0]
     heading = block.kind == "heading"
     outer = _ATX_MARKER.sub("", first) if heading else first  # a list marker stays first
@@ -118,7 +119,7 @@ def _inner_pair(block: Block, parts: list[str], lang: str) -> list[str]:
     if heading:
         translated = _render_block(block, parts)
         source = _source_lines(block, cont, span + "<em>", "</em></span>")
-        return [*translated, cont.rstrip(), *source]
+        return [*translated, cont.rstrip(), *source, *[cont.rstrip()] * follows]
     source = _source_lines(block, first, span, "</span>")
     translated = _render_block(replace(block, prefixes=(cont, *block.prefixes[1:])), parts)
     return [*source, cont.rstrip(), *translated]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -20,6 +21,7 @@ from lxml import html as lxml_html
 from markdown_it import MarkdownIt
 
 from corpora.document import Document
+from corpora.formats import WriteContext, read_document, write_document
 from corpora.ingest import parse_text, render
 from corpora.inline import mask, unmask
 from corpora.markdown import front_matter_end
@@ -170,6 +172,7 @@ def test_containers_paired_in_place() -> None:
         "- ## TÍTULO\n"
         "\n"
         f"  {SPAN}<em>Título</em></span>\n"
+        "\n"
         f"- {SPAN}final\\ </span>\n"  # the space keeps the backslash off the closer's "<"
         "\n"
         "  FINAL\\\n")
@@ -402,3 +405,23 @@ def test_any_translation_keeps_sources_and_lists(words: list[str]) -> None:
     _, src_counts = text_blocks(RICH)
     assert counts.get("list_item_open") == src_counts["list_item_open"]
     assert out.count("| uno | dos |") == out.count("<p>HTML</p>") == 1
+
+
+def test_heading_in_quote_stays_apart_from_next_paragraph() -> None:
+    assert bilingual("> Título\n> ===\n> Texto.\n\n- # B\n- c\n") == (
+        "> TÍTULO\n> ===\n>\n"
+        f"> {SPAN}<em>Título</em></span>\n"
+        ">\n"  # else the source title and the next source paragraph would be one paragraph
+        f"> {SPAN}Texto.</span>\n>\n> TEXTO.\n"
+        "\n"
+        "- # B\n"  # a translation equal to its source is written once
+        f"- {SPAN}c</span>\n\n  C\n")
+
+
+def test_write_document_bilingual(tmp_path: Path) -> None:
+    source = tmp_path / "libro.es.md"
+    source.write_text(BOOK, encoding="utf-8")
+    doc = read_document(source, "es")
+    out = tmp_path / "libro.en.md"
+    write_document(doc, translate(doc), out, WriteContext(source, "es", "en", "bilingual"))
+    assert out.read_text(encoding="utf-8") == BOOK_BILINGUAL
