@@ -29,6 +29,7 @@ from corpora.document import Block, Document
 from corpora.formats import ReadOptions, WriteContext, block_parts, make_document
 from corpora.textio import atomic_output, read_text
 from corpora.wikitext_inline import (
+    CONTAINERS,
     VERBATIM_TEXT,
     Construct,
     InlineReader,
@@ -193,7 +194,7 @@ class Walker(InlineReader):
             return False
         if isinstance(node, Wikilink):
             return not link_kind(node)
-        return tag_name(item) not in ("br", "references")
+        return tag_name(item) not in ("br", "references") and tag_name(item) not in CONTAINERS
 
     # --- inline ----------------------------------------------------------------------------
 
@@ -211,7 +212,7 @@ class Walker(InlineReader):
             kids = self.children(item)
             if isinstance(node, Template):
                 quote = "quot" in str(node.name).lower()
-                for param, (code, at) in zip(node.params, kids, strict=False):
+                for param, code, at in self.params_of(item):
                     name = str(param.name).strip()
                     if name in self.params:
                         kind = "quote" if quote or name.lower() in _QUOTE_PARAMS else \
@@ -222,6 +223,9 @@ class Walker(InlineReader):
                         self.scan(items_of(code, at, self.src))
             elif isinstance(node, Wikilink) and link_kind(node) == "file" and kids:
                 self.image(*kids[0])
+            elif isinstance(node, Tag) and tag_name(item) in CONTAINERS and kids:
+                self.segment(items_of(kids[0][0], kids[0][1], self.src),
+                             CONTAINERS[tag_name(item)], False)
             elif isinstance(node, Tag) and tag_name(item) == "ref" and kids:
                 self.segment(items_of(kids[0][0], kids[0][1], self.src), "note", False)
             elif isinstance(node, Tag) and tag_name(item) in ("nowiki", "math", "pre", "code",

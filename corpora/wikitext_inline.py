@@ -26,6 +26,12 @@ from typing import Any
 FORMATTING = frozenset({"b", "i", "u", "s", "em", "strong", "small", "big", "sup", "sub",
                         "strike", "del", "ins", "span", "abbr", "cite", "q", "font", "mark",
                         "dfn", "bdi", "bdo"})
+#: HTML elements whose content is blocks of its own, with the kind of those blocks.
+CONTAINERS = {"blockquote": "quote", "li": "list_item", "dd": "list_item", "dt": "list_item",
+              "td": "cell", "th": "cell", "caption": "caption", "div": "paragraph",
+              "p": "paragraph", "center": "paragraph", "ol": "paragraph", "ul": "paragraph",
+              "dl": "paragraph", "table": "paragraph", "tr": "paragraph", "tbody": "paragraph",
+              "section": "paragraph", "figcaption": "caption"}
 #: A run of apostrophes mwparserfromhell left as text (unbalanced bold or italics), and magic
 #: words: markup, kept verbatim.
 VERBATIM_TEXT = re.compile(r"'{2,}|__[A-Z][A-Z_]*__|~{3,5}")
@@ -209,16 +215,26 @@ class InlineReader:
         elif isinstance(node, ExternalLink) and node.brackets and node.title is not None:
             found.append((node.title, a + 1 + len(str(node.url)) + (not node.suppress_space)))
         elif isinstance(node, Template):
-            at = a + 2 + len(str(node.name))
-            for param in node.params:
-                key = len(str(param.name)) + 1 if param.showkey else 0
-                found.append((param.value, at + 1 + key))
-                at += 1 + len(str(param))
+            return [(code, at) for _, code, at in self.params_of(item)]
         return [(code, at) for code, at in found
                 if self.src[at:at + len(str(code))] == str(code)]
 
     # --- lines and blocks ------------------------------------------------------------------
 
+
+    def params_of(self, item: Item) -> list[tuple[Any, Any, int]]:
+        """A template's parameters with their values and the values' offsets (those that
+        can be placed in the source)."""
+        node = item.node
+        found = []
+        at = item.a + 2 + len(str(node.name))
+        for param in node.params:
+            key = len(str(param.name)) + 1 if param.showkey else 0
+            value = str(param.value)
+            if self.src[at + 1 + key:at + 1 + key + len(value)] == value:
+                found.append((param, param.value, at + 1 + key))
+            at += 1 + len(str(param))
+        return found
 
     def inline(self, items: list[Item], part: Part) -> None:
         """A run of inline items into a part; the blocks inside voids found on the way."""
@@ -256,7 +272,8 @@ class InlineReader:
         node = item.node
         kind = wiki_markup(item) in ("''", "'''") or (
             not node.wiki_markup and tag_name(item) in FORMATTING and not node.invalid)
-        return kind and not node.self_closing and bool(self.children(item))
+        kids = self.children(item) if kind and not node.self_closing else []
+        return bool(kids) and bool(str(kids[0][0]).strip())  # an empty one is an anchor
 
     def pair(self, item: Item, part: Part) -> None:
         code, at = self.children(item)[0]
