@@ -173,7 +173,8 @@ def _inner_lines(doc: Document) -> set[int]:
             continue
         a, b = tok.map
         whole = starts.get(a)
-        if tok.type == "blockquote_open" and whole and whole.kind == "quote" and whole.end == b:
+        if (tok.type == "blockquote_open" and whole and whole.kind == "quote"
+                and whole.level == 1 and whole.end == b):
             continue  # a quote of one paragraph is paired whole, like a paragraph
         inner.update(range(a, b))
     return inner

@@ -22,11 +22,12 @@ from markdown_it import MarkdownIt
 
 from corpora.document import Document
 from corpora.formats import WriteContext, read_document, write_document
-from corpora.ingest import parse_text, render
+from corpora.ingest import parse_text, part_texts, render
 from corpora.inline import mask, unmask
 from corpora.markdown import front_matter_end
 from corpora.mdbilingual import render_bilingual
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, SHARED, needs_shared
+from tests.mdcheck import read_examples
 
 SPAN = '<span lang="es" class="diglot-source">'
 DIV = '<div lang="es" class="diglot-source">'
@@ -425,3 +426,37 @@ def test_write_document_bilingual(tmp_path: Path) -> None:
     out = tmp_path / "libro.en.md"
     write_document(doc, translate(doc), out, WriteContext(source, "es", "en", "bilingual"))
     assert out.read_text(encoding="utf-8") == BOOK_BILINGUAL
+
+
+SPEC = SHARED / "commonmark" / "spec.txt"
+
+
+@needs_shared
+def test_commonmark_spec_examples() -> None:
+    """Every example of the CommonMark spec: the same lists, items, code and tables; one
+    marked source per changed block, each beside its translation."""
+    if not SPEC.is_file():
+        pytest.skip(f"{SPEC} is absent")
+    failures = []
+    for ex in read_examples(SPEC):
+        doc = parse_text(ex.markdown, "es", "x.md", "markdown")
+        texts = translate(doc)
+        joined = part_texts(doc, texts)
+        changed = sum(block.translatable and any(joined.get((b, p), text) != text
+                                                 for p, text in enumerate(block.parts))
+                      for b, block in enumerate(doc.blocks))
+        _, before = text_blocks(ex.markdown)
+        blocks, after = text_blocks(render_bilingual(doc, texts, "es", "en"))
+        kinds = ("list_item_open", "bullet_list_open", "ordered_list_open", "fence",
+                 "code_block", "table_open", "hr")
+        if ([before.get(k, 0) for k in kinds] != [after.get(k, 0) for k in kinds]
+                or sum(b.marked for b in blocks) != changed
+                or not all(_beside(blocks, i) for i, b in enumerate(blocks) if b.marked)):
+            failures.append(ex.number)
+    assert failures == []
+
+
+def _beside(blocks: list[TextBlock], i: int) -> bool:
+    """A marked source is followed by its translation, or (a heading's) preceded by it."""
+    after = i + 1 < len(blocks) and not blocks[i + 1].marked
+    return after or (i > 0 and blocks[i - 1].kind == "heading" and not blocks[i - 1].marked)
