@@ -63,8 +63,8 @@ from lxml import etree
 from corpora.document import Block
 from diglot.errors import DataFormatError
 
-__all__ = ["BILINGUAL_CSS", "is_xhtml", "local_name", "put_blocks", "set_language",
-           "tree_blocks"]
+__all__ = ["BILINGUAL_CSS", "is_xhtml", "local_name", "put_blocks", "resolve_entities",
+           "set_language", "tree_blocks"]
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -103,8 +103,10 @@ _FLOW_PARENTS = frozenset({"body", "div", "section", "article", "aside", "main",
 _PEOPLE_ATTRS = ("title", "aria-label")
 _SPACE = re.compile(r"[ \t\n\r\f]+")
 _WORDY = re.compile(r"[^\W_]")
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _TOKEN = re.compile(
     r"<!--.*?-->|<\?.*?\?>"
+    r"|&(?P<ent>[A-Za-z][\w.-]*);"
     r"|</\s*(?P<close>[A-Za-z][\w:.-]*)\s*>"
     r"|<(?P<open>[A-Za-z][\w:.-]*)(?:\s+[^\s=/>\"']+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'"
     r"|[^\s\"'=<>`]+))?)*\s*(?P<self>/?)>", re.S)
@@ -341,11 +343,11 @@ def _key(el: Any) -> str:
 def _serialize(el: Any) -> str:
     """An element as a part writes it (without its tail)."""
     if el.tag is etree.Comment:
-        return f"<!--{el.text or ''}-->"
+        return f"<!--{_SPACE.sub(' ', el.text or '')}-->"
     if el.tag is etree.PI:
-        return f"<?{el.target} {el.text or ''}?>"
-    if not isinstance(el.tag, str):  # an entity reference
-        return _escape_text(str(el.text or ""))
+        return f"<?{el.target} {_SPACE.sub(' ', el.text or '')}?>"
+    if not isinstance(el.tag, str):  # an entity that is not HTML's: see resolve_entities
+        return str(el.text or "")
     if el.text is None and len(el) == 0:
         return _key(el) + "/>"
     inner = _escape_text(_SPACE.sub(" ", el.text or "")) + "".join(
@@ -442,6 +444,7 @@ def _flat(srcs: list[_Src]) -> list[_Src]:
 
 
 def _append_text(target: Any, text: str) -> None:
+    text = _NOT_XML.sub("", text)
     if not text:
         return
     if len(target):
@@ -486,6 +489,8 @@ def _splice(target: Any, part: str, srcs: list[_Src]) -> None:
         key = token if not m.group("open") else token[:-2 if m.group("self") else -1].rstrip()
         queue = available.get(key)
         if not queue:
+            if m.group("ent"):
+                _append_text(stack[-1], html.unescape(token))
             continue  # a tag the source does not have
         src = queue.pop(0)
         src.placed = True
@@ -532,10 +537,11 @@ def _restore(src: _Src) -> list[Any]:
 def _put_run(run: _Run, parts: Sequence[str], langs: tuple[str, str] | None) -> None:
     """Put a run's translated parts in place; ``langs`` (source, target) asks for the
     span-level bilingual pair."""
-    if run.kind == "title":
-        run.parent.text = _attr_value(parts[0] if parts else "")
-        return
     same = tuple(parts) == _run_parts(run)
+    if run.kind == "title":
+        if not same:
+            run.parent.text = _attr_value(parts[0] if parts else "")
+        return
     if same and langs is None:
         return
     text = _run_text(run) or ""
@@ -662,7 +668,7 @@ def _strip_tags(text: str) -> str:
 
 
 def _attr_value(part: str) -> str:
-    return _SPACE.sub(" ", html.unescape(_strip_tags(part))).strip()
+    return _NOT_XML.sub("", _SPACE.sub(" ", html.unescape(_strip_tags(part))).strip())
 
 
 def put_blocks(root: Any, parts: Sequence[tuple[str, ...]], *, edition: str = "translated",
@@ -700,13 +706,32 @@ def put_blocks(root: Any, parts: Sequence[tuple[str, ...]], *, edition: str = "t
             spans.add(k)
     for k, (slot, new) in enumerate(zip(slots, parts, strict=True)):
         if isinstance(slot, _Attr):
-            slot.el.set(slot.name, _attr_value(new[0] if new else ""))
+            if tuple(new) != (_attr_part(slot),):
+                slot.el.set(slot.name, _attr_value(new[0] if new else ""))
         else:
             _put_run(slot, new, langs if k in spans else None)
     for el, copied in pairs:
         copied.tail = None
         _drop_ids(copied)
         _pair_element(el, copied, langs)
+
+
+def resolve_entities(root: Any) -> None:
+    """Entity references an XML parser kept as nodes (``resolve_entities=False``, no DTD
+    loaded) become their characters where HTML names them (``&nbsp;``); others stay nodes,
+    written whole in parts and put back as they are."""
+    for ent in list(root.iter(etree.Entity)):
+        text = html.unescape(ent.text or "")
+        if text == ent.text:
+            continue
+        parent, before = ent.getparent(), ent.getprevious()
+        text += ent.tail or ""
+        ent.tail = None
+        parent.remove(ent)
+        if before is not None:
+            before.tail = (before.tail or "") + text
+        else:
+            parent.text = (parent.text or "") + text
 
 
 def set_language(root: Any, lang: str) -> None:

@@ -1,0 +1,340 @@
+"""The (X)HTML tree walker: blocks in reading order, parts with inline tags, the splice back
+(robust to anything an engine writes), the structure invariant and the bilingual pairs."""
+
+from __future__ import annotations
+
+import copy
+import re
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from corpora.xhtml import (
+    BILINGUAL_CSS,
+    XML_LANG,
+    put_blocks,
+    resolve_entities,
+    set_language,
+    tree_blocks,
+)
+from diglot.errors import DataFormatError
+from tests.conftest import SHARED, needs_shared
+
+X = "http://www.w3.org/1999/xhtml"
+EPUB = SHARED / "epub" / "communist-manifesto.en.epub"
+
+PAGE = f"""<html xmlns="{X}" xmlns:epub="http://www.idpf.org/2007/ops" xml:lang="en">
+<head><title>The  Manifesto &amp; more</title><style>p {{ color: red }}</style></head>
+<body>
+<section id="s1">
+<h2 id="h">A <em>spectre</em></h2>
+<p>The history<a href="#n1" id="r1" epub:type="noteref">1</a> of <code>all &lt; hitherto</code>
+  society.<br/>Second <img src="x.png" alt="a picture"/> line.</p>
+<ul><li>Item one
+<ul><li>Sub <b>bold</b></li></ul>
+tail text</li></ul>
+<pre>keep   me</pre>
+<blockquote>Quoted <i>here</i>.<p>Quoted para</p></blockquote>
+<table><caption>Table title</caption><tr><td>Cell</td><th title="tip">Head</th></tr></table>
+<p translate="no">Do not touch</p>
+<div>Loose <span class="notranslate">Brand</span> text</div>
+<ol><li id="n1" epub:type="endnote"><p>Note text. <a href="#r1" epub:type="backlink">↩</a></p>
+</li></ol>
+</section>
+</body></html>"""
+
+EXPECTED = [
+    ("title", 0, ("The Manifesto &amp; more",)),
+    ("heading", 2, ("A <em>spectre</em>",)),
+    ("paragraph", 0, ('The history<a href="#n1" id="r1" epub:type="noteref">1</a> of '
+                      "<code>all &lt; hitherto</code> society.",
+                      'Second <img src="x.png" alt="a picture"/> line.')),
+    ("attribute", 0, ("a picture",)),
+    ("list_item", 1, ("Item one",)),
+    ("list_item", 2, ("Sub <b>bold</b>",)),
+    ("list_item", 1, ("tail text",)),
+    ("quote", 1, ("Quoted <i>here</i>.",)),
+    ("quote", 1, ("Quoted para",)),
+    ("caption", 0, ("Table title",)),
+    ("cell", 0, ("Cell",)),
+    ("attribute", 0, ("tip",)),
+    ("cell", 0, ("Head",)),
+    ("paragraph", 0, ('Loose <span class="notranslate">Brand</span> text',)),
+    ("note", 0, ('Note text. <a href="#r1" epub:type="backlink">↩</a>',)),
+]
+
+_PIECE = re.compile(r"(<[^>]*>|&#?\w+;)")
+
+
+def shout(part: str) -> str:
+    """A word-changing engine: text outside tags and entities in capitals."""
+    return "".join(p if _PIECE.fullmatch(p) else p.upper() for p in _PIECE.split(part))
+
+
+def parse(text: str) -> etree._Element:
+    return etree.fromstring(text.encode())
+
+
+def out(root: etree._Element) -> str:
+    return etree.tostring(root, encoding="unicode")
+
+
+def shape(root: etree._Element, skip_attrs: frozenset[str] = frozenset({"alt", "title"})
+          ) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The tree without its text: each node's tag and attributes, in document order."""
+    return [(str(el.tag), [(k, v) for k, v in el.attrib.items() if k not in skip_attrs])
+            for el in root.iter()]
+
+
+def test_blocks_in_reading_order() -> None:
+    blocks = tree_blocks(parse(PAGE), file="OEBPS/c1.xhtml")
+    assert [(b.kind, b.level, b.parts) for b in blocks] == EXPECTED
+    assert {b.file for b in blocks} == {"OEBPS/c1.xhtml"}
+    assert blocks[1].start == 4 and blocks[1].end == 5  # <h2> on line 5
+
+
+def test_translated_parts_in_place() -> None:
+    root = parse(PAGE)
+    put_blocks(root, [tuple(shout(p) for p in b.parts) for b in tree_blocks(root)])
+    text = out(root)
+    assert "<title>THE MANIFESTO &amp; MORE</title>" in text
+    assert '<h2 id="h">A <em>SPECTRE</em></h2>' in text
+    assert ('<p>THE HISTORY<a href="#n1" id="r1" epub:type="noteref">1</a> OF '
+            "<code>all &lt; hitherto</code> SOCIETY.<br/>SECOND "
+            '<img src="x.png" alt="A PICTURE"/> LINE.</p>') in text
+    assert "<li>ITEM ONE\n<ul><li>SUB <b>BOLD</b></li></ul>\nTAIL TEXT</li>" in text
+    assert "<pre>keep   me</pre>" in text
+    assert "<blockquote>QUOTED <i>HERE</i>.<p>QUOTED PARA</p></blockquote>" in text
+    assert '<td>CELL</td><th title="TIP">HEAD</th>' in text
+    assert '<p translate="no">Do not touch</p>' in text
+    assert '<div>LOOSE <span class="notranslate">Brand</span> TEXT</div>' in text
+    assert "<style>p { color: red }</style>" in text
+
+
+def test_structure_invariant_and_round_trip() -> None:
+    root = parse(PAGE)
+    put_blocks(root, [tuple(shout(p) for p in b.parts) for b in tree_blocks(root)])
+    assert shape(root) == shape(parse(PAGE))
+    same = parse(PAGE)
+    put_blocks(same, [b.parts for b in tree_blocks(same)])
+    assert out(same) == out(parse(PAGE))  # untranslated: not a byte moves
+
+
+def test_verbatim_comes_back_from_the_source() -> None:
+    root = parse(f'<p xmlns="{X}">Run <code>ls -l</code> and <kbd>q</kbd>.</p>')
+    put_blocks(root, [("Lance <code>LS</code> y <kbd>Q</kbd>.",)])
+    assert out(root) == f'<p xmlns="{X}">Lance <code>ls -l</code> y <kbd>q</kbd>.</p>'
+
+
+def test_mixed_content_each_run_in_its_place() -> None:
+    root = parse(f"<div xmlns='{X}'>Intro <b>one</b>.<p>Para</p>Middle<p>Two</p> End. </div>")
+    blocks = tree_blocks(root)
+    assert [b.parts for b in blocks] == [("Intro <b>one</b>.",), ("Para",), ("Middle",),
+                                         ("Two",), ("End.",)]
+    put_blocks(root, [("Intro <b>uno</b>.",), ("Párrafo",), ("Medio",), ("Dos",), ("Fin.",)])
+    assert out(root) == (f'<div xmlns="{X}">Intro <b>uno</b>.<p>Párrafo</p>Medio<p>Dos</p>'
+                         " Fin. </div>")
+
+
+def test_whitespace_collapsed_in_parts_kept_around_runs() -> None:
+    root = parse(f"<p xmlns='{X}'>\n   Two\n\tlines   <em>of\n text</em>  \n</p>")
+    assert tree_blocks(root)[0].parts == ("Two lines <em>of text</em>",)
+    put_blocks(root, [("Dos líneas <em>de texto</em>",)])
+    assert out(root) == f'<p xmlns="{X}">\n   Dos líneas <em>de texto</em>  \n</p>'
+
+
+def test_people_attributes() -> None:
+    root = parse(f'<div xmlns="{X}" title="A box"><p><abbr title="for example">e.g.</abbr> '
+                 'see <img src="m.png" alt="A map"/> <img src="d.png" alt=""/></p></div>')
+    blocks = tree_blocks(root)
+    assert [(b.kind, b.parts) for b in blocks] == [
+        ("attribute", ("A box",)),
+        ("paragraph", ('<abbr title="for example">e.g.</abbr> see <img src="m.png" '
+                       'alt="A map"/> <img src="d.png" alt=""/>',)),
+        ("attribute", ("for example",)), ("attribute", ("A map",))]
+    put_blocks(root, [("Una caja",), blocks[1].parts, ("por <b>ejemplo</b> &amp; más",),
+                      ("Un mapa",)])
+    assert root.get("title") == "Una caja"
+    assert root[0][0].get("title") == "por ejemplo & más"
+    assert root[0][1].get("alt") == "Un mapa"
+
+
+def test_untouched_elements() -> None:
+    page = (f'<body xmlns="{X}"><script>var a = "<p>x</p>";</script><svg><text>Hi</text>'
+            "</svg><math><mi>x</mi></math><template><p>Tpl</p></template><noscript>No JS"
+            '</noscript><div class="notranslate"><p>Kept</p></div><p>Only this</p></body>')
+    assert [b.parts for b in tree_blocks(parse(page))] == [("Only this",)]
+
+
+def test_mediawiki_chrome_is_verbatim() -> None:
+    page = ('<div class="mw-parser-output"><h2><span class="mw-headline" id="Histoire">'
+            'Histoire</span><span class="mw-editsection"><span class="mw-editsection-bracket">'
+            '[</span><a href="/w/index.php?action=edit" title="Modifier la section">modifier'
+            '</a><span class="mw-editsection-bracket">]</span></span></h2>'
+            '<p>Texte<sup id="cite_ref-1" class="reference"><a href="#cite_note-1">[1]</a>'
+            '</sup>.</p><ol class="references"><li id="cite_note-1"><span '
+            'class="mw-cite-backlink"><a href="#cite_ref-1">↑</a></span> <span '
+            'class="reference-text">Une note.</span></li></ol></div>')
+    blocks = tree_blocks(etree.fromstring(page))
+    assert [(b.kind, b.level) for b in blocks] == [("heading", 2), ("paragraph", 0),
+                                                   ("note", 0)]
+    assert 'title="Modifier la section"' in blocks[0].parts[0]  # chrome: not walked
+    assert blocks[2].parts[0].endswith('<span class="reference-text">Une note.</span>')
+
+
+def test_changed_tree_is_refused() -> None:
+    with pytest.raises(DataFormatError, match=r"c1\.xhtml: changed since it was read"):
+        put_blocks(parse(PAGE), [("x",)], file="c1.xhtml")
+
+
+def test_splice_survives_engine_damage() -> None:
+    source = f'<p xmlns="{X}">A <a href="#x"><em>b</em> c</a> <code>d</code> e</p>'
+    cases = {
+        "bare & and < and <b>x</b> </em></a>": "bare &amp; and &lt; and x ",
+        "<em>A</em> <em>B</em> <code>CHANGED</code>": "<em>A</em> B <code>d</code>",
+        '<a href="#x">only a': '<a href="#x">only a</a>',
+        "": "",
+        "<em>x</a></em>": "<em>x</em>",
+    }
+    for part, start in cases.items():
+        root = parse(source)
+        put_blocks(root, [(part,)])
+        text = out(root)
+        assert text.startswith(f'<p xmlns="{X}">{start}'), (part, text)
+        assert shape(root) != [] and Counter(el.tag for el in root.iter()) == \
+            Counter(el.tag for el in parse(source).iter())
+
+
+def test_bilingual_pairs() -> None:
+    root = parse(f'<body xmlns="{X}"><h1 id="t">Title</h1><p id="p1">One <a href="#t" '
+                 'id="a1">link</a>.</p><ul><li id="l1">Item<ul><li>Sub</li></ul></li></ul>'
+                 '<hgroup><h2>I</h2><p>Sub title</p></hgroup></body>')
+    blocks = tree_blocks(root)
+    put_blocks(root, [tuple(shout(p) for p in b.parts) for b in blocks],
+               edition="bilingual", src_lang="en", tgt_lang="es")
+    assert out(root) == (
+        f'<body xmlns="{X}">'
+        '<div class="diglot-pair"><h1 class="diglot-source" xml:lang="en">Title</h1>'
+        '<h1 id="t" class="diglot-target" xml:lang="es">TITLE</h1></div>'
+        '<div class="diglot-pair"><p class="diglot-source" xml:lang="en">One <a href="#t">'
+        'link</a>.</p><p id="p1" class="diglot-target" xml:lang="es">ONE <a href="#t" '
+        'id="a1">LINK</a>.</p></div>'
+        '<ul><li id="l1"><span class="diglot-pair"><span class="diglot-source" '
+        'xml:lang="en">Item</span> <span class="diglot-target" xml:lang="es">ITEM</span>'
+        '</span><ul><li><span class="diglot-pair"><span class="diglot-source" xml:lang="en">'
+        'Sub</span> <span class="diglot-target" xml:lang="es">SUB</span></span></li></ul>'
+        "</li></ul>"
+        '<hgroup><h2 class="diglot-source" xml:lang="en">I</h2><h2 class="diglot-target" '
+        'xml:lang="es">I</h2><p class="diglot-source" xml:lang="en">Sub title</p>'
+        '<p class="diglot-target" xml:lang="es">SUB TITLE</p></hgroup></body>')
+
+
+def test_bilingual_plain_html_uses_lang() -> None:
+    import lxml.html
+
+    root = lxml.html.fragment_fromstring("<div><p>Hello</p></div>")
+    put_blocks(root, [("Hola",)], edition="bilingual", src_lang="en", tgt_lang="es")
+    assert lxml.html.tostring(root, encoding="unicode") == (
+        '<div><div class="diglot-pair"><p class="diglot-source" lang="en">Hello</p>'
+        '<p class="diglot-target" lang="es">Hola</p></div></div>')
+    assert "grid-template-columns" in BILINGUAL_CSS and ".diglot-source" in BILINGUAL_CSS
+
+
+def test_set_language() -> None:
+    root = parse(f'<html xmlns="{X}" xml:lang="en" lang="en"><body xml:lang="en"/></html>')
+    set_language(root, "es")
+    assert (root.get(XML_LANG), root.get("lang"), root[0].get(XML_LANG)) == ("es", "es", "es")
+    bare = parse(f'<html xmlns="{X}"><body/></html>')
+    set_language(bare, "de")
+    assert bare.get(XML_LANG) == "de" and bare.get("lang") is None
+    import lxml.html
+
+    page = lxml.html.document_fromstring("<html><body><p>x</p></body></html>")
+    set_language(page, "fr")
+    assert page.get("lang") == "fr"
+
+
+def test_entities() -> None:
+    data = (b'<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.1//EN" "http://www.w3.org/TR/xhtml11/'
+            b'DTD/xhtml11.dtd" [<!ENTITY brand "Acme">]><html xmlns="' + X.encode() +
+            b'"><body><p>A&nbsp;b &brand; c</p></body></html>')
+    root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, load_dtd=False,
+                                                  no_network=True))
+    resolve_entities(root)
+    blocks = tree_blocks(root)
+    assert blocks[0].parts == ("A\xa0b &brand; c",)
+    put_blocks(root, [("X\xa0y &brand; z &amp; &foo;",)])
+    assert etree.tostring(root[0][0], encoding="unicode") == \
+        f'<p xmlns="{X}">X\xa0y &brand; z &amp; &amp;foo;</p>'
+
+
+_TAGS = ["<em>", "</em>", "<b>", "</b>", '<a href="#x">', "</a>", "<br/>", "<code>",
+         "</code>", '<img src="i.png" alt="pic"/>', "<span>", "</span>", "&", "<", "&amp;",
+         "&lt;", "</p>", "<p>", "<!--c-->", "&#x;", "<x:y a=1>", ">", "\n"]
+SOURCE = (f'<div xmlns="{X}"><p>One <em>two <b>three</b></em> <a href="#x">four</a>'
+          '<br/>five <code>six</code> <img src="i.png" alt="pic"/> <span>seven</span>'
+          "<!--c--></p>Tail<p>Last</p></div>")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.one_of(st.sampled_from(_TAGS), st.text(max_size=6)),
+                         max_size=12).map("".join), min_size=5, max_size=5))
+def test_any_translation_keeps_every_element_once(texts: list[str]) -> None:
+    root = parse(SOURCE)
+    before = Counter((el.tag, tuple(el.attrib.items())) for el in root.iter())
+    blocks = tree_blocks(root)
+    parts = [(texts[0], texts[1]), ("pic",), (texts[2],), (texts[3],)]
+    assert [b.kind for b in blocks] == ["paragraph", "attribute", "paragraph", "paragraph"]
+    put_blocks(root, parts, edition="bilingual" if texts[4] else "translated",
+               src_lang="en", tgt_lang="es")
+    if not texts[4]:
+        assert Counter((el.tag, tuple(el.attrib.items())) for el in root.iter()) == before
+    reparsed = etree.fromstring(etree.tostring(root))  # still well-formed
+    assert reparsed is not None
+
+
+def _manifesto_chapters() -> list[tuple[str, bytes]]:
+    if not EPUB.is_file():
+        pytest.skip("../shared/data/epub/communist-manifesto.en.epub is absent")
+    with zipfile.ZipFile(EPUB) as zf:
+        return [(n, zf.read(n)) for n in zf.namelist() if n.endswith(".xhtml")]
+
+
+@needs_shared
+def test_manifesto_structure_invariant() -> None:
+    for name, data in _manifesto_chapters():
+        root = etree.fromstring(data)
+        blocks = tree_blocks(root, file=name)
+        put_blocks(root, [tuple(shout(p) for p in b.parts) for b in blocks])
+        assert shape(root) == shape(etree.fromstring(data)), name
+        assert [b.kind for b in tree_blocks(root)] == [b.kind for b in blocks], name
+        same = etree.fromstring(data)
+        put_blocks(same, [b.parts for b in tree_blocks(same)])
+        assert etree.tostring(same) == etree.tostring(etree.fromstring(data)), name
+
+
+@needs_shared
+def test_manifesto_bilingual_ids_unique() -> None:
+    for name, data in _manifesto_chapters():
+        root = etree.fromstring(data)
+        source = copy.deepcopy(root)
+        put_blocks(root, [tuple(shout(p) for p in b.parts) for b in tree_blocks(root)],
+                   edition="bilingual", src_lang="en", tgt_lang="es")
+        ids = [el.get("id") for el in root.iter() if el.get("id")]
+        assert len(ids) == len(set(ids)) == len([e for e in source.iter() if e.get("id")])
+        sources = [el for el in root.iter() if "diglot-source" in (el.get("class") or "")]
+        targets = [el for el in root.iter() if "diglot-target" in (el.get("class") or "")]
+        assert len(sources) == len(targets)
+        assert all(s.get(XML_LANG) == "en" for s in sources)
+        assert all(t.get(XML_LANG) == "es" for t in targets)
+        for s, t in zip(sources, targets, strict=True):  # each source right before its pair
+            assert s.getnext() is t, name
+
+
+def test_part_path_is_used_for_file(tmp_path: Path) -> None:
+    assert tree_blocks(parse(f"<p xmlns='{X}'>x</p>"), file="a/b.xhtml")[0].file == "a/b.xhtml"
