@@ -43,6 +43,7 @@ from corpora.markdown import front_matter_end
 
 _LIST_MARKER = re.compile(r"(?:[-+*]|\d{1,9}[.)])(?=[ \t]|$)")
 _ATX_MARKER = re.compile(r"#{1,6}[ \t]*$")
+_NOTE = re.compile(r"\[\^[^\]\s]+\]:[ \t]*")  # a pandoc footnote definition's label
 _CONTAINERS = frozenset({"blockquote_open", "bullet_list_open", "ordered_list_open"})
 
 
@@ -93,12 +94,28 @@ def render_bilingual(doc: Document, texts: Mapping[int, str], src_lang: str,
 def _top_pair(doc: Document, block: Block, parts: list[str], lang: str) -> list[str]:
     """A top-level block: its source in a div marked with the language, and its translation
     (for a heading: the translated heading, then the source as a paragraph)."""
+    note = _NOTE.match(block.sources[0]) if block.kind == "paragraph" else None
+    if note and (label := _NOTE.match(parts[0])) and label.group().strip() == note.group().strip():
+        return _note_pair(block, parts, lang, note.group(), len(label.group()))
     translated = _render_block(block, parts)
     if block.kind == "heading":
         source = _source_lines(block, "", "<em>", "</em>")
         return [*translated, "", *_div(lang, "diglot-source diglot-heading", source)]
     source = list(doc.lines[block.start:block.end])
     return [*_div(lang, "diglot-source", source), "", *translated]
+
+
+def _note_pair(block: Block, parts: list[str], lang: str, label: str, cut: int) -> list[str]:
+    """A pandoc footnote definition (``[^1]: text``), paired inside the note: its source in a
+    span marked with the language, a hard line break, and the translation without the label.
+    Pandoc keeps only one definition of a label, so a source definition of its own would be
+    lost; CommonMark, which has no notes, reads one paragraph."""
+    text = replace(block, sources=(block.sources[0][len(label):], *block.sources[1:]))
+    span = f'<span lang="{html.escape(lang)}" class="diglot-source">'
+    source = _source_lines(text, block.prefixes[0] + label, span, "</span>")
+    translated = _render_block(replace(block, prefixes=("", *block.prefixes[1:])),
+                               [parts[0][cut:], *parts[1:]])
+    return [*source[:-1], source[-1] + "\\", *translated]
 
 
 def _div(lang: str, classes: str, lines: list[str]) -> list[str]:
