@@ -131,7 +131,8 @@ class Paragraph:
 
 
 def rpr_key(rpr: etree._Element | None) -> bytes:
-    return b"" if rpr is None else etree.tostring(rpr)
+    """What identifies a formatting: an empty w:rPr is the same as none."""
+    return b"" if rpr is None or (len(rpr) == 0 and not rpr.attrib) else etree.tostring(rpr)
 
 
 def _run(rpr: etree._Element | None, children: Iterable[etree._Element]) -> etree._Element:
@@ -268,15 +269,17 @@ def analyse(p: etree._Element, rels: Callable[[str], str]) -> Paragraph:
         return para
     para.head, para.body = items[:texty[0]], items[texty[0]:texty[-1] + 1]
     para.tail = items[texty[-1] + 1:]
+    raw = "".join(t.text for item in para.body
+                  for t in (item.items if isinstance(item, Link) else [item])
+                  if isinstance(t, Text))
+    para.lead, para.trail = raw[:len(raw) - len(raw.lstrip())], raw[len(raw.rstrip()):]
     writer = _PartWriter(para)
     base = _dominant(t for t in para.body if isinstance(t, Text))
     writer.items(para.body, 0, base)
     part = "".join(writer.out)
     m = re.match(r"^((?:<[^/!][^<>]*>)*)(\s*)", part)
-    para.lead = m.group(2) if m else ""
     part = part[:m.end(1)] + part[m.end():] if m else part
     m = re.search(r"(\s*)((?:</[^<>]*>)*)$", part)
-    para.trail = m.group(1) if m else ""
     para.part = part[:m.start()] + m.group(2) if m else part
     return para
 

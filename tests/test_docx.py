@@ -1,0 +1,622 @@
+"""DOCX reader and writer (corpora.docx): blocks, formatting on the right words, structure kept.
+
+Inputs are made by real tools: python-docx (small documents with known formatting), pandoc
+(the French Manifesto with footnotes) and LibreOffice (footnotes and endnotes, tracked
+changes, an OLE file) from flat ODF written here.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from corpora.document import Document
+from corpora.docx_runs import analyse, rebuild, w
+from corpora.formats import WriteContext, read_document, write_document
+from diglot.errors import DataFormatError
+from tests.conftest import SHARED
+
+docx = pytest.importorskip("docx")
+
+_LO = shutil.which("soffice") or shutil.which("libreoffice")
+needs_soffice = pytest.mark.skipif(
+    _LO is None, reason="LibreOffice is not installed (apt-get install libreoffice-writer-nogui)")
+needs_pandoc = pytest.mark.skipif(shutil.which("pandoc") is None,
+                                  reason="pandoc is not installed (apt-get install pandoc)")
+TEXT_PARTS = ("word/document.xml", "word/footnotes.xml", "word/endnotes.xml")
+URL = "https://example.org/m?a=1&b=2"
+
+
+# --- inputs -----------------------------------------------------------------------------
+
+def _link(par: Any, url: str, text: str) -> None:
+    """A w:hyperlink to `url` around `text` (python-docx has no API that adds one)."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    rid = par.part.relate_to(url, RT.HYPERLINK, is_external=True)
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("r:id"), rid)
+    run = OxmlElement("w:r")
+    rpr = OxmlElement("w:rPr")
+    for name, val in (("w:color", "0563C1"), ("w:u", "single")):
+        el = OxmlElement(name)
+        el.set(qn("w:val"), val)
+        rpr.append(el)
+    t = OxmlElement("w:t")
+    t.text = text
+    run.append(rpr)
+    run.append(t)
+    link.append(run)
+    par._p.append(link)
+
+
+def make_handmade(path: Path | io.BytesIO) -> Path | io.BytesIO:
+    """A small document with formatting on known words, a link, a table, lists, a quote."""
+    from docx.shared import RGBColor
+
+    d = docx.Document()
+    d.core_properties.title = "Le manifeste"
+    d.core_properties.author = "Marx"
+    d.add_heading("Titre du livre", 0)
+    d.add_heading("Prologue", 1)
+    p = d.add_paragraph("Un ")
+    p.add_run("spectre").bold = True
+    p.add_run(" hante l’Europe, le ")
+    p.add_run("spectre").italic = True
+    p.add_run(" du ")
+    both = p.add_run("communisme")
+    both.bold = both.italic = True
+    p.add_run(".")
+    p = d.add_paragraph("Voir ")
+    _link(p, URL, "le texte")
+    p.add_run(" et ")
+    p.add_run("rouge").font.color.rgb = RGBColor(0xFF, 0, 0)
+    run = p.add_run(" puis une tabulation")
+    run.add_tab()
+    run.add_text("fin")
+    run.add_break()
+    run.add_text("ligne deux  avec  espaces & <signes>.")
+    d.add_paragraph("Une citation célèbre.", style="Quote")
+    d.add_paragraph("Premier point", style="List Bullet")
+    d.add_paragraph("Second point", style="List Number")
+    table = d.add_table(rows=2, cols=2)
+    table.cell(0, 0).text = "Cellule un"
+    table.cell(0, 1).text = "Cellule deux"
+    table.cell(1, 0).text = "Cellule trois"
+    table.cell(1, 1).add_table(rows=1, cols=1).cell(0, 0).text = "Cellule imbriquée"
+    d.add_heading("Section deux", 2)
+    p = d.add_paragraph("E = mc")
+    p.add_run("2").font.superscript = True
+    p.add_run(" et H")
+    p.add_run("2").font.subscript = True
+    p.add_run("O sont ")
+    p.add_run("soulignés").underline = True
+    p.add_run(".")
+    d.save(str(path) if isinstance(path, Path) else path)
+    return path
+
+
+HANDMADE_BLOCKS = [
+    ("title", 0, "Le manifeste"),
+    ("heading", 1, "Titre du livre"),
+    ("heading", 1, "Prologue"),
+    ("paragraph", 0, "Un <b>spectre</b> hante l’Europe, le <i>spectre</i> du "
+                     "<b><i>communisme</i></b>."),
+    ("paragraph", 0, 'Voir <a href="https://example.org/m?a=1&amp;b=2">le texte</a> et '
+                     '<span data-r="1">rouge</span> puis une tabulation<x-tab n="1"/>fin<br/>'
+                     "ligne deux avec espaces &amp; &lt;signes&gt;."),
+    ("quote", 0, "Une citation célèbre."),
+    ("list_item", 1, "Premier point"),
+    ("list_item", 1, "Second point"),
+    ("cell", 0, "Cellule un"),
+    ("cell", 0, "Cellule deux"),
+    ("cell", 0, "Cellule trois"),
+    ("cell", 0, "Cellule imbriquée"),
+    ("heading", 2, "Section deux"),
+    ("paragraph", 0, "E = mc<sup>2</sup> et H<sub>2</sub>O sont <u>soulignés</u>."),
+]
+
+NOTES_FODT = """<?xml version="1.0" encoding="UTF-8"?>
+<office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+  xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+  xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0"
+  xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"
+  xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xlink="http://www.w3.org/1999/xlink"
+  office:version="1.3" office:mimetype="application/vnd.oasis.opendocument.text">
+ <office:meta><dc:title>Le manifeste</dc:title><dc:language>fr</dc:language></office:meta>
+ <office:automatic-styles>
+  <style:style style:name="T1" style:family="text">
+   <style:text-properties fo:font-weight="bold"/></style:style>
+  <style:style style:name="T2" style:family="text">
+   <style:text-properties fo:font-style="italic"/></style:style>
+ </office:automatic-styles>
+ <office:body><office:text>
+  <text:h text:outline-level="1">Prologue</text:h>
+  <text:p>Un <text:span text:style-name="T1">spectre</text:span> hante l'Europe<text:note
+   text:id="ftn1" text:note-class="footnote"><text:note-citation>1</text:note-citation>
+   <text:note-body><text:p>Une <text:span text:style-name="T2">note</text:span> de bas de
+   page.</text:p></text:note-body></text:note>, le spectre du <text:span
+   text:style-name="T2">communisme</text:span>.</text:p>
+  <text:p>Voir <text:a xlink:type="simple" xlink:href="https://example.org/manifeste">le
+   texte</text:a> et la fin<text:note text:id="ftn2" text:note-class="endnote">
+   <text:note-citation>i</text:note-citation><text:note-body><text:p>Une note de
+   fin.</text:p></text:note-body></text:note>.</text:p>
+ </office:text></office:body>
+</office:document>
+"""
+
+TRACKED_FODT = """<?xml version="1.0" encoding="UTF-8"?>
+<office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+  xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+  xmlns:dc="http://purl.org/dc/elements/1.1/"
+  office:version="1.3" office:mimetype="application/vnd.oasis.opendocument.text">
+ <office:body><office:text>
+  <text:tracked-changes text:track-changes="true">
+   <text:changed-region text:id="ct1"><text:insertion><office:change-info>
+    <dc:creator>Ana</dc:creator><dc:date>2024-01-01T10:00:00</dc:date></office:change-info>
+   </text:insertion></text:changed-region>
+   <text:changed-region text:id="ct2"><text:deletion><office:change-info>
+    <dc:creator>Ana</dc:creator><dc:date>2024-01-01T10:00:00</dc:date></office:change-info>
+    <text:p>vieille </text:p></text:deletion></text:changed-region>
+  </text:tracked-changes>
+  <text:p>Premier paragraphe sans changement.</text:p>
+  <text:p>Un spectre <text:change-start text:change-id="ct1"/>nouveau <text:change-end
+   text:change-id="ct1"/>hante la <text:change text:change-id="ct2"/>Europe.</text:p>
+ </office:text></office:body>
+</office:document>
+"""
+
+
+def soffice(src: Path, to: str, outdir: Path) -> Path:
+    """`src` converted by LibreOffice headless, with a profile of its own."""
+    if _LO is None:
+        pytest.skip("LibreOffice is not installed (apt-get install libreoffice-writer-nogui)")
+    outdir.mkdir(parents=True, exist_ok=True)
+    subprocess.run([_LO, f"-env:UserInstallation=file://{outdir}/.profile", "--headless",
+                    "--convert-to", to, "--outdir", str(outdir), str(src)],
+                   check=True, capture_output=True, timeout=180)
+    return outdir / f"{src.stem}.{to.split(':')[0]}"
+
+
+def lo_docx(fodt: str, name: str, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    src = folder / f"{name}.fodt"
+    src.write_text(fodt, encoding="utf-8")
+    out = soffice(src, "docx", folder)
+    if not out.is_file():
+        pytest.skip(f"LibreOffice wrote no {out.name}")
+    return out
+
+
+def manifesto_md() -> str:
+    """The French Manifesto up to its second chapter, with two Markdown footnotes."""
+    path = SHARED / "manifesto" / "fr.md"
+    if not path.is_file():
+        pytest.skip(f"{path} is absent (../shared/data is beside the project in CI only)")
+    text = path.read_text(encoding="utf-8")
+    heads = [m.start() for m in re.finditer(r"(?m)^# ", text)]
+    body = text[:heads[2]]
+    body = body.replace("le spectre du communisme.", "le spectre du communisme[^a].", 1)
+    body = re.sub(r"maîtres de jurandes\s+\[2\]", "maîtres de jurandes[^b]", body, count=1)
+    return body + ("\n[^a]: Une note *ajoutée* pour le test.\n\n"
+                   "[^b]: Les jurandes : corporations de métiers.\n")
+
+
+@pytest.fixture(scope="module")
+def books(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The test books that the tools installed here can make."""
+    folder = tmp_path_factory.mktemp("docx")
+    made = {"handmade": folder / "handmade.docx"}
+    make_handmade(made["handmade"])
+    if shutil.which("pandoc") and (SHARED / "manifesto" / "fr.md").is_file():
+        md = folder / "manifesto.md"
+        md.write_text(manifesto_md(), encoding="utf-8")
+        subprocess.run(["pandoc", "-f", "markdown", "-t", "docx", str(md), "-o",
+                        str(folder / "manifesto.docx")], check=True, timeout=120)
+        made["pandoc"] = folder / "manifesto.docx"
+    if _LO is not None:
+        made["libreoffice"] = lo_docx(NOTES_FODT, "notes", folder / "lo")
+    return made
+
+
+def book(books: Mapping[str, Path], name: str) -> Path:
+    if name not in books:
+        pytest.skip(f"the {name} book needs a tool that is not installed (pandoc, soffice)")
+    return books[name]
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+def x_words(text: str) -> str:
+    """A word-changing engine: every word outside tags gets an X in front."""
+    return re.sub(r"(<[^<>]*>)|(&\w+;)|([^\W\d_]+)",
+                  lambda m: m.group(1) or m.group(2) or "X" + m.group(3), text)
+
+
+def translate(doc: Document, src: Path, out: Path, texts: Mapping[int, str]) -> Path:
+    write_document(doc, texts, out, WriteContext(src, doc.lang, "es"))
+    return out
+
+
+def x_texts(doc: Document) -> dict[int, str]:
+    return {i: x_words(s.text) for i, s in enumerate(doc.segments)}
+
+
+def _rkey(run: etree._Element) -> bytes:
+    rpr = run.find(w("rPr"))
+    return b"" if rpr is None or len(rpr) == 0 else etree.tostring(rpr)
+
+
+def normal(xml: bytes) -> bytes:
+    """A part's XML with what a rebuilt paragraph may change taken out: the text of w:t,
+    where runs of the same formatting are cut (adjacent runs with equal w:rPr merged, their
+    w:t joined), run attributes (rsid), empty w:rPr, and the layout hints w:proofErr and
+    w:lastRenderedPageBreak; whitespace between elements (pretty-printing) too."""
+    root = etree.fromstring(xml, etree.XMLParser(remove_blank_text=True))
+    for el in list(root.iter(w("proofErr"), w("lastRenderedPageBreak"))):
+        el.getparent().remove(el)
+    for run in root.iter(w("r")):
+        run.attrib.clear()
+        rpr = run.find(w("rPr"))
+        if rpr is not None and len(rpr) == 0:
+            run.remove(rpr)
+    for parent in root.iter(w("p"), w("hyperlink")):
+        prev = None
+        for child in list(parent):
+            if child.tag == w("r") and prev is not None and prev.tag == w("r") \
+                    and _rkey(prev) == _rkey(child):
+                prev.extend([c for c in child if c.tag != w("rPr")])
+                parent.remove(child)
+            else:
+                prev = child
+    for run in root.iter(w("r")):
+        last = None
+        for child in list(run):
+            if child.tag == w("t") and last is not None and last.tag == w("t"):
+                run.remove(child)
+                continue
+            if child.tag == w("t"):
+                child.text = None
+                child.attrib.clear()
+            last = child
+    return etree.tostring(root, method="c14n")
+
+
+def members(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as zf:
+        return {name: zf.read(name) for name in zf.namelist()}
+
+
+def paragraph_texts(path: Path) -> list[str]:
+    d = docx.Document(str(path))
+    texts = [p.text for p in d.paragraphs]
+    for table in d.tables:
+        texts += [c.text for row in table.rows for c in row.cells]
+    return texts
+
+
+# --- reading ----------------------------------------------------------------------------
+
+def test_handmade_blocks(books: dict[str, Path]) -> None:
+    doc = read_document(books["handmade"], "fr")
+    got = [(b.kind, b.level, b.parts[0]) for b in doc.blocks]
+    assert got == HANDMADE_BLOCKS
+    assert doc.blocks[0].file == "docProps/core.xml"
+    assert {b.file for b in doc.blocks[1:]} == {"word/document.xml"}
+    assert dict(doc.meta) == {"title": "Le manifeste", "authors": "Marx"}
+
+
+@needs_soffice
+def test_libreoffice_notes_read(books: dict[str, Path]) -> None:
+    doc = read_document(book(books, "libreoffice"), "fr")
+    got = [(b.kind, b.file, b.parts[0]) for b in doc.blocks]
+    assert got == [
+        ("title", "docProps/core.xml", "Le manifeste"),
+        ("heading", "word/document.xml", "Prologue"),
+        ("paragraph", "word/document.xml",
+         "Un <b>spectre</b> hante l'Europe<x-note n=\"1\"/>, le spectre du "
+         "<i>communisme</i>."),
+        ("paragraph", "word/document.xml",
+         'Voir <a href="https://example.org/manifeste">le texte</a> et la fin'
+         '<x-note n="1"/>.'),
+        ("note", "word/footnotes.xml", "Une <i>note</i> de bas de page."),
+        ("note", "word/endnotes.xml", "Une note de fin."),
+    ]
+
+
+@needs_pandoc
+def test_pandoc_manifesto_read(books: dict[str, Path]) -> None:
+    doc = read_document(book(books, "pandoc"), "fr")
+    headings = [b.parts[0] for b in doc.blocks if b.kind == "heading"]
+    assert headings[:3] == ["Le manifeste du parti communiste", "Prologue.",
+                            "I. Bourgeois et prolétaires\u00a0 [1]."]  # pandoc's Title style
+    assert doc.blocks[0].parts == ("Le manifeste du parti communiste",)  # core title
+    notes = [b.parts[0] for b in doc.blocks if b.kind == "note"]
+    assert notes == ["Une note <i>ajoutée</i> pour le test.",
+                     "Les jurandes : corporations de métiers."]
+    first = next(doc.blocks[i + 1].parts[0] for i, b in enumerate(doc.blocks)
+                 if b.parts == ("Prologue.",))
+    assert first.startswith("<i>Un spectre hante l’Europe</i>, le spectre du communisme"
+                            '<x-note n="1"/>. Toutes')
+
+
+# --- writing ----------------------------------------------------------------------------
+
+def test_formatting_stays_on_its_words(books: dict[str, Path], tmp_path: Path) -> None:
+    src = books["handmade"]
+    doc = read_document(src, "fr")
+    out = translate(doc, src, tmp_path / "out.docx", x_texts(doc))
+    d = docx.Document(str(out))
+    runs = [r for p in d.paragraphs for r in p.runs]
+    assert [r.text for r in runs if r.bold and not r.italic] == ["Xspectre"]
+    assert [r.text for r in runs if r.italic and not r.bold] == ["Xspectre"]
+    assert [r.text for r in runs if r.bold and r.italic] == ["Xcommunisme"]
+    assert [r.text for r in runs if r.underline] == ["Xsoulignés"]
+    assert [r.text for r in runs if r.font.superscript] == ["2"]
+    assert [r.text for r in runs if r.font.subscript] == ["2"]
+    assert [r.text for r in runs if r.font.color.rgb == docx.shared.RGBColor(0xFF, 0, 0)] \
+        == ["Xrouge"]
+    links = [h for p in d.paragraphs for h in p.hyperlinks]
+    assert [(h.url, h.text) for h in links] == [(URL, "Xle Xtexte")]
+    assert [p.text for p in d.paragraphs][:4] == [
+        "XTitre Xdu Xlivre", "XPrologue",
+        "XUn Xspectre Xhante Xl’XEurope, Xle Xspectre Xdu Xcommunisme.",
+        "XVoir Xle Xtexte Xet Xrouge Xpuis Xune Xtabulation\tXfin\nXligne Xdeux Xavec "
+        "Xespaces & <Xsignes>."]
+    assert d.core_properties.title == "XLe Xmanifeste"
+    assert d.core_properties.language == "es"
+    assert d.tables[0].cell(1, 1).tables[0].cell(0, 0).text == "XCellule Ximbriquée"
+
+
+@pytest.mark.parametrize("name", ["handmade", "pandoc", "libreoffice"])
+def test_structure_kept(books: dict[str, Path], tmp_path: Path, name: str) -> None:
+    """Only w:t text and how runs of one formatting are cut may change; every other member
+    but the core properties is byte for byte the input's."""
+    src = book(books, name)
+    doc = read_document(src, "fr")
+    out = translate(doc, src, tmp_path / "out.docx", x_texts(doc))
+    before, after = members(src), members(out)
+    assert list(before) == list(after)
+    for member, data in before.items():
+        if member in TEXT_PARTS:
+            assert normal(after[member]) == normal(data), member
+            assert after[member] != data
+        elif member != "docProps/core.xml":
+            assert after[member] == data, member
+    again = read_document(out, "es")
+    assert [b.kind for b in again.blocks] == [b.kind for b in doc.blocks]
+    assert [b.parts[0] for b in again.blocks] == [x_words(b.parts[0]) for b in doc.blocks]
+
+
+@pytest.mark.parametrize("name", ["handmade", "pandoc", "libreoffice"])
+def test_round_trip_untranslated(books: dict[str, Path], tmp_path: Path, name: str) -> None:
+    src = book(books, name)
+    doc = read_document(src, "fr")
+    out = translate(doc, src, tmp_path / "out.docx", {})
+    before, after = members(src), members(out)
+    assert {m: d for m, d in before.items() if m != "docProps/core.xml"} == \
+        {m: d for m, d in after.items() if m != "docProps/core.xml"}
+    assert paragraph_texts(out) == paragraph_texts(src)
+
+
+@pytest.mark.parametrize("name", ["handmade", "pandoc", "libreoffice"])
+def test_rebuild_with_source_part(books: dict[str, Path], name: str) -> None:
+    """Rebuilding every paragraph from its own part keeps its text (runs of spaces
+    collapsed) and its formatting."""
+    with zipfile.ZipFile(book(books, name)) as zf:
+        for member in TEXT_PARTS:
+            if member not in zf.namelist():
+                continue
+            data = zf.read(member)
+            root = etree.fromstring(data)
+            for p in root.iter(w("p")):
+                before = "".join(t.text or "" for t in p.iter(w("t")))
+                para = analyse(p, lambda rid: URL)
+                if para.part:
+                    rebuild(p, para, para.part)
+                after = "".join(t.text or "" for t in p.iter(w("t")))
+                assert after == re.sub(r" {2,}", " ", before)
+            assert normal(etree.tostring(root)) == normal(data)
+
+
+def test_engine_mistakes_never_lose_markup(books: dict[str, Path], tmp_path: Path) -> None:
+    """An LLM's part with a lost link, a repeated note, unknown and unclosed tags and bare
+    & and <: written without error, each source element exactly once."""
+    src = books["handmade"]
+    doc = read_document(src, "fr")
+    b = next(i for i, bl in enumerate(doc.blocks) if bl.parts[0].startswith("Voir"))
+    segs = [i for i, s in enumerate(doc.segments) if s.block == b]
+    texts = {segs[0]: "See <b>the <i>text</b> & red <x-tab n=\"1\"/><x-tab n=\"1\"/>"
+                      "</span></q> 1 < 2 <span data-r=\"9\">end"}
+    texts.update({i: "" for i in segs[1:]})
+    out = translate(doc, src, tmp_path / "out.docx", texts)
+    p = next(p for p in docx.Document(str(out)).paragraphs if p.text.startswith("See"))
+    assert p.text == "See the text & red \t 1 < 2 end\nVoir le texte" or \
+        p.text.startswith("See the text & red \t 1 < 2 end")
+    xml = etree.tostring(p._p)
+    assert xml.count(b"<w:tab/>") == 1 and xml.count(b"<w:br/>") == 1
+    assert [h.url for h in p.hyperlinks] == [URL]  # the lost link, back at the end
+    bold = [r.text for r in p.runs if r.bold]
+    assert bold == ["the ", "text"]
+    assert [r.text for r in p.runs if r.italic] == ["text"]
+
+
+def test_untranslated_rebuilt_paragraph_keeps_whitespace(tmp_path: Path) -> None:
+    d = docx.Document()
+    p = d.add_paragraph("  Deux espaces avant, ")
+    p.add_run("gras").bold = True
+    p.add_run(" et après.  ")
+    d.save(str(tmp_path / "in.docx"))
+    doc = read_document(tmp_path / "in.docx", "fr")
+    assert doc.blocks[0].parts == ("Deux espaces avant, <b>gras</b> et après.",)
+    out = translate(doc, tmp_path / "in.docx", tmp_path / "out.docx",
+                    {0: "Dos espacios antes, <b>negrita</b> y después."})
+    assert docx.Document(str(out)).paragraphs[0].text == \
+        "  Dos espacios antes, negrita y después.  "
+
+
+# --- refusals ---------------------------------------------------------------------------
+
+@needs_soffice
+def test_tracked_changes_refused(tmp_path: Path) -> None:
+    src = lo_docx(TRACKED_FODT, "tracked", tmp_path)
+    with pytest.raises(DataFormatError, match=re.escape(
+            "has tracked changes (1 insertions, 1 deletions, first in paragraph 2: "
+            "'Un spectre nouveau hante la vieille Europe.'); accept or reject them in "
+            "Word/LibreOffice (Review → Accept All) and run again")):
+        read_document(src, "fr")
+
+
+def test_formatting_change_in_a_note_refused(books: dict[str, Path], tmp_path: Path) -> None:
+    """A tracked formatting change (w:rPrChange) counts too, wherever it is."""
+    d = docx.Document()
+    run = d.add_paragraph("Un ").add_run("spectre")
+    run.bold = True
+    change = etree.SubElement(run._r.get_or_add_rPr(), w("rPrChange"))
+    change.set(w("id"), "1")
+    change.set(w("author"), "Ana")
+    d.save(str(tmp_path / "fmt.docx"))
+    with pytest.raises(DataFormatError, match=r"tracked changes \(0 insertions, 0 deletions, "
+                       r"1 formatting changes, first in paragraph 1: 'Un spectre'\)"):
+        read_document(tmp_path / "fmt.docx", "fr")
+
+
+def test_not_a_zip(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.docx"
+    bad.write_text("not a zip at all", encoding="utf-8")
+    with pytest.raises(DataFormatError, match=r"bad.docx: is not a DOCX file \(not a zip"):
+        read_document(bad, "fr")
+
+
+def test_zip_without_document(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.docx"
+    with zipfile.ZipFile(bad, "w") as zf:
+        zf.writestr("word/styles.xml", "<x/>")
+    with pytest.raises(DataFormatError, match="has no word/document.xml, so it is not a Word"):
+        read_document(bad, "fr")
+
+
+def test_damaged_document_xml(books: dict[str, Path], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.docx"
+    with zipfile.ZipFile(books["handmade"]) as zin, zipfile.ZipFile(bad, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            zout.writestr(info, data[:len(data) // 2] if info.filename == "word/document.xml"
+                          else data)
+    with pytest.raises(DataFormatError, match="bad.docx: .*(damaged|cannot be opened)"):
+        read_document(bad, "fr")
+
+
+def test_source_changed_since_read(books: dict[str, Path], tmp_path: Path) -> None:
+    doc = read_document(books["handmade"], "fr")
+    other = tmp_path / "other.docx"
+    make_handmade(other)
+    d = docx.Document(str(other))
+    d.add_paragraph("Un paragraphe de plus.")
+    d.save(str(other))
+    with pytest.raises(DataFormatError, match="changed since it was read; run again"):
+        write_document(doc, {}, tmp_path / "out.docx", WriteContext(other, "fr", "es"))
+    assert not (tmp_path / "out.docx").exists()
+
+
+@needs_soffice
+@pytest.mark.slow
+def test_ole_file_refused(tmp_path: Path) -> None:
+    """A password-protected DOCX is an OLE compound file, as a Word 97 .doc is; LibreOffice
+    7.4's --convert-to cannot encrypt, so the .doc stands for it when no encrypted file is
+    made."""
+    src = tmp_path / "secret.fodt"
+    src.write_text(TRACKED_FODT.replace("text:track-changes=\"true\"", ""), encoding="utf-8")
+    enc = soffice(src, 'docx:MS Word 2007 XML:{"EncryptionPassword":{"type":"string",'
+                  '"value":"x"}}', tmp_path / "enc")
+    ole = enc if enc.is_file() and enc.read_bytes()[:4] == b"\xd0\xcf\x11\xe0" else None
+    if ole is None:
+        doc = soffice(src, "doc", tmp_path / "doc")
+        ole = doc.rename(doc.with_suffix(".docx"))
+    with pytest.raises(DataFormatError, match="password-protected \\(encrypted\\) Office file"):
+        read_document(ole, "fr")
+
+
+# --- other readers ----------------------------------------------------------------------
+
+@needs_pandoc
+@pytest.mark.parametrize("name", ["handmade", "pandoc", "libreoffice"])
+def test_output_opens_in_pandoc(books: dict[str, Path], tmp_path: Path, name: str) -> None:
+    src = book(books, name)
+    doc = read_document(src, "fr")
+    out = translate(doc, src, tmp_path / "out.docx", x_texts(doc))
+    text = subprocess.run(["pandoc", "-f", "docx", "-t", "plain", str(out)], check=True,
+                          capture_output=True, text=True, timeout=120).stdout
+    assert "XPrologue" in text
+
+
+@needs_soffice
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["handmade", "pandoc", "libreoffice"])
+def test_output_converts_with_libreoffice(books: dict[str, Path], tmp_path: Path,
+                                          name: str) -> None:
+    src = book(books, name)
+    doc = read_document(src, "fr")
+    out = translate(doc, src, tmp_path / "out.docx", x_texts(doc))
+    pdf = soffice(out, "pdf", tmp_path / "pdf")
+    assert pdf.is_file() and pdf.read_bytes().startswith(b"%PDF")
+    if name != "pandoc":  # LibreOffice reads our notes back as notes
+        back = soffice(out, "odt", tmp_path / "odt")
+        with zipfile.ZipFile(back) as zf:
+            content = zf.read("content.xml").decode()
+        assert "XPrologue" in content
+        if name == "libreoffice":
+            assert content.count("<text:note ") == 2 and "XUne" in content
+
+
+# --- any engine output ------------------------------------------------------------------
+
+_PIECES = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(["<b>", "</b>", "<i>", "</i>", "<u>", "</u>", "<sup>", "</sup>",
+                     '<span data-r="1">', "</span>", f'<a href="{URL}">'.replace("&", "&amp;"),
+                     "</a>", '<x-tab n="1"/>', "<br/>", "<br>", "&amp;", "&lt;", "&", "<",
+                     ">", "</q>", "<a>", "<x-note n=\"7\"/>", "&#0;", "\x00", "\x0b"]),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pieces=st.lists(_PIECES, max_size=25))
+def test_writer_never_raises(pieces: list[str]) -> None:
+    """Any translated part is written: each source link, tab and break exactly once."""
+    d = _hypothesis_source()
+    root = etree.fromstring(d)
+    p = next(p for p in root.iter(w("p")) if "Voir" in "".join(root.itertext()) and
+             any((t.text or "").startswith("Voir") for t in p.iter(w("t"))))
+    para = analyse(p, lambda rid: URL)
+    rebuild(p, para, "".join(pieces))
+    xml = etree.tostring(p)
+    assert xml.count(b"<w:hyperlink") == 1
+    assert xml.count(b"<w:tab/>") == 1 and xml.count(b"<w:br/>") == 1
+    etree.fromstring(xml)
+
+
+_SOURCE: list[bytes] = []
+
+
+def _hypothesis_source() -> bytes:
+    """The handmade document's document.xml, made once (in memory)."""
+    if not _SOURCE:
+        data = io.BytesIO()
+        make_handmade(data)
+        with zipfile.ZipFile(data) as zf:
+            _SOURCE.append(zf.read("word/document.xml"))
+    return _SOURCE[0]
