@@ -94,7 +94,7 @@ def render_bilingual(doc: Document, texts: Mapping[int, str], src_lang: str,
 def _top_pair(doc: Document, block: Block, parts: list[str], lang: str) -> list[str]:
     """A top-level block: its source in a div marked with the language, and its translation
     (for a heading: the translated heading, then the source as a paragraph)."""
-    note = _NOTE.match(block.sources[0]) if block.kind == "paragraph" else None
+    note = _NOTE.match(block.sources[0]) if block.kind == "paragraph" and block.sources else None
     if note and (label := _NOTE.match(parts[0])) and label.group().strip() == note.group().strip():
         return _note_pair(block, parts, lang, note.group(), len(label.group()))
     translated = _render_block(block, parts)

@@ -447,6 +447,10 @@ def test_any_translation_keeps_sources_and_lists(words: list[str]) -> None:
     _, src_counts = text_blocks(RICH)
     assert counts.get("list_item_open") == src_counts["list_item_open"]
     assert out.count("| uno | dos |") == out.count("<p>HTML</p>") == 1
+    text = parse_text(RICH, "es", "x.txt", "text")
+    out = render_bilingual(text, {i: words[i % len(words)] for i in range(len(text.segments))},
+                           "es", "en")
+    assert all(line in out for line in RICH.split("\n"))
 
 
 def test_heading_in_quote_stays_apart_from_next_paragraph() -> None:
