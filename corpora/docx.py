@@ -9,8 +9,10 @@ then footnotes and endnotes ("note"; the separator notes skipped), then headers 
 HTML-like inline text by ``corpora.docx_runs``. ``Block.file`` is the member's name,
 ``start`` the paragraph's index among the member's paragraphs.
 
-Left as they are: text boxes (their text stays in the source language), content inside
-``w:fldSimple``, ``w:sdt`` and ``w:smartTag`` within a paragraph, comments.
+Text boxes are read after the paragraph that holds them; their VML copy (``mc:Fallback``,
+for old readers) is written as a copy of the translated DrawingML box. Left as they are:
+the text inside ``w:fldSimple``, ``w:sdt`` and ``w:smartTag`` within a paragraph (kept whole
+as one tag), comments (``word/comments.xml``).
 
 Written: the same package member by member (python-docx would re-serialize every part it
 loads): only the members holding translated paragraphs and ``docProps/core.xml`` (title,
@@ -23,6 +25,7 @@ the members python-docx does not cover.
 
 from __future__ import annotations
 
+import copy
 import html
 import posixpath
 import re
@@ -50,6 +53,9 @@ _FORMATS = frozenset(w(n) for n in ("rPrChange", "pPrChange", "sectPrChange", "t
                                     "trPrChange", "tcPrChange", "tblGridChange",
                                     "tblPrExChange", "numberingChange", "cellMerge"))
 _HEADING = re.compile(r"^heading (\d)$")
+_MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+_ALTERNATE, _CHOICE, _FALLBACK = (f"{{{_MC}}}{n}" for n in ("AlternateContent", "Choice",
+                                                           "Fallback"))
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
@@ -69,6 +75,8 @@ class _Package:
                                   "save it as .docx in Word or LibreOffice")
         self.names = names
         self.trees: dict[str, etree._Element] = {}
+        self.core = next((t for typ, t in self._rels("").values()
+                          if typ.endswith("/core-properties")), _CORE)
         rels = self._rels(_MAIN)
         targets: dict[str, list[str]] = {}
         for typ, target in rels.values():
@@ -105,19 +113,34 @@ class _Package:
         return lambda rid: rels.get(rid, ("", ""))[1]
 
 
-def _paragraphs(root: etree._Element) -> Iterator[tuple[int, etree._Element]]:
+def _paragraphs(root: etree._Element) -> list[tuple[int, etree._Element]]:
     """The paragraphs whose text is read, with their index among all the part's paragraphs:
-    not inside a text box or a separator note."""
+    not in a separator note, nor in the VML copy of a text box (``mc:Fallback``, which the
+    writer makes a copy of the translated ``mc:Choice``)."""
+    out = []
     for k, p in enumerate(root.iter(w("p"))):
-        skip = False
-        for anc in p.iterancestors():
-            if anc.tag == w("txbxContent") or (
-                    anc.tag in (w("footnote"), w("endnote"))
-                    and anc.get(w("type")) in _SKIPPED_NOTES):
-                skip = True
-                break
-        if not skip:
-            yield k, p
+        if not any(anc.tag == _FALLBACK or (anc.tag in (w("footnote"), w("endnote"))
+                                            and anc.get(w("type")) in _SKIPPED_NOTES)
+                   for anc in p.iterancestors()):
+            out.append((k, p))
+    return out
+
+
+def _sync_fallbacks(p: etree._Element, rebuilt: set[etree._Element]) -> None:
+    """Text boxes inside ``p`` written twice (DrawingML choice, VML fallback): the fallback's
+    text boxes get the choice's paragraphs when one of them was translated (``rebuilt``)
+    and both have as many boxes."""
+    for alternate in p.iter(_ALTERNATE):
+        choice, fallback = alternate.find(_CHOICE), alternate.find(_FALLBACK)
+        if choice is None or fallback is None:
+            continue
+        boxes = list(choice.iter(w("txbxContent")))
+        copies = list(fallback.iter(w("txbxContent")))
+        if len(boxes) != len(copies):
+            continue
+        for box, copy_ in zip(boxes, copies, strict=True):
+            if any(q in rebuilt for q in box.iter(w("p"))):
+                copy_[:] = [copy.deepcopy(child) for child in box]
 
 
 class _Styles:
@@ -232,7 +255,18 @@ def _walk(pkg: _Package, styles: _Styles) -> Iterator[tuple[Block, etree._Elemen
 
 
 def _core(pkg: _Package) -> etree._Element | None:
-    return pkg.xml(_CORE) if _CORE in pkg.names else None
+    return pkg.xml(pkg.core) if pkg.core in pkg.names else None
+
+
+def _core_text(pkg: _Package, name: str) -> str:
+    """A core property's text with its whitespace collapsed ("" if absent).
+
+    Read here rather than by python-docx, which gives its own defaults ("Word Document")
+    when the package's relationship to the core properties uses LibreOffice's type URI.
+    """
+    core = _core(pkg)
+    el = core.find(f"{{{_DC}}}{name}") if core is not None else None
+    return " ".join((el.text or "").split()) if el is not None else ""
 
 
 def _escape(text: str) -> str:
@@ -247,15 +281,12 @@ def read(path: Path, lang: str, options: ReadOptions) -> Document:
             changes (the message says how many and where the first is).
     """
     pkg, document = _open(path)
-    styles = _Styles(document)
     blocks: list[Block] = []
-    title = " ".join((document.core_properties.title or "").split())
+    title = _core_text(pkg, "title")
     if title:
-        blocks.append(Block("title", 0, 1, 0, (_escape(title),), file=_CORE))
-    blocks += [block for block, _, _ in _walk(pkg, styles)]
-    meta = {"title": title}
-    if author := (document.core_properties.author or "").strip():
-        meta["authors"] = author
+        blocks.append(Block("title", 0, 1, 0, (_escape(title),), file=pkg.core))
+    blocks += [block for block, _, _ in _walk(pkg, _Styles(document))]
+    meta = {"title": title, "authors": _core_text(pkg, "creator")}
     return make_document(path.name, "docx", lang, blocks,
                          meta={k: v for k, v in meta.items() if v})
 
@@ -279,24 +310,29 @@ def write(doc: Document, texts: Mapping[int, str], out: Path, context: WriteCont
         if title is not None:
             text = re.sub(r"<[^<>]*>", "", parts[0][0])
             title.text = html.unescape(" ".join(text.split()))
-            changed.add(_CORE)
+            changed.add(pkg.core)
         b = 1
     stale = DataFormatError(context.source, None, "changed since it was read; run again")
-    for block, p, para in _walk(pkg, _Styles(document)):
-        if b >= len(doc.blocks) or doc.blocks[b].parts != block.parts:
-            raise stale
-        if parts[b][0] != para.part:
-            rebuild(p, para, parts[b][0])
-            changed.add(block.file)
-        b += 1
-    if b != len(doc.blocks):
+    walked = list(_walk(pkg, _Styles(document)))
+    if len(walked) != len(doc.blocks) - b or any(
+            block.parts != doc.blocks[b + k].parts for k, (block, _, _) in enumerate(walked)):
         raise stale
+    # last first: a text box's paragraphs are translated before the paragraph holding them
+    # copies them
+    rebuilt: set[etree._Element] = set()
+    for k in range(len(walked) - 1, -1, -1):
+        block, p, para = walked[k]
+        _sync_fallbacks(p, rebuilt)
+        if parts[b + k][0] != para.part:
+            rebuild(p, para, parts[b + k][0])
+            rebuilt.add(p)
+            changed.add(block.file)
     if core is not None and context.tgt_lang:
         language = core.find(f"{{{_DC}}}language")
         if language is None:
             language = etree.SubElement(core, f"{{{_DC}}}language")
         language.text = context.tgt_lang
-        changed.add(_CORE)
+        changed.add(pkg.core)
     with atomic_output(out, binary=True) as fh, zipfile.ZipFile(fh, "w") as zout:
         for info in pkg.zip.infolist():
             data = (etree.tostring(pkg.trees[info.filename], xml_declaration=True,

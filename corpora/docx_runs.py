@@ -79,11 +79,17 @@ class Text:
 
 @dataclass
 class Opaque:
-    """Things kept whole, written back as they were: new runs for run children, the source
-    element itself for paragraph-level ones."""
+    """Things kept whole, written back as they were: each source element with the w:rPr of
+    its run (a run child, written in a new run) or with None and False (an element of the
+    paragraph itself). Copied when written, so a text box inside a drawing that was
+    translated in place comes out translated."""
 
     kind: str
-    elements: list[etree._Element]
+    sources: list[tuple[etree._Element | None, etree._Element, bool]]
+
+    def elements(self) -> list[etree._Element]:
+        return [_run(rpr, [copy.deepcopy(el)]) if in_run else copy.deepcopy(el)
+                for rpr, el, in_run in self.sources]
 
 
 @dataclass
@@ -170,7 +176,7 @@ def _run_items(run: etree._Element) -> list[Text | Opaque]:
                 kind = "page"
             elif child.tag == w("br"):
                 kind = "br"
-            out.append(Opaque(kind, [_run(rpr, [copy.deepcopy(child)])]))
+            out.append(Opaque(kind, [(rpr, child, True)]))
     return out
 
 
@@ -186,10 +192,10 @@ def _items(parent: etree._Element, rels: Callable[[str], str], in_link: bool) ->
             if any(isinstance(i, Text) and i.text.strip() for i in inner):
                 out.append(Link(child, _href(child, rels), inner))
             else:
-                out.append(Opaque("mark", [copy.deepcopy(child)]))
+                out.append(Opaque("mark", [(None, child, False)]))
         else:
             kind = "math" if child.tag.startswith(f"{{{_MATH}}}") else "mark"
-            out.append(Opaque(kind, [copy.deepcopy(child)]))
+            out.append(Opaque(kind, [(None, child, False)]))
     return out
 
 
@@ -215,7 +221,7 @@ def _merge(items: list[Item]) -> list[Item]:
         last = out[-1] if out else None
         if isinstance(item, Opaque) and isinstance(last, Opaque):
             kinds = (last.kind, item.kind)
-            out[-1] = Opaque(min(kinds, key=_PRIORITY.index), last.elements + item.elements)
+            out[-1] = Opaque(min(kinds, key=_PRIORITY.index), last.sources + item.sources)
         else:
             out.append(item)
     return out
@@ -313,7 +319,7 @@ class _PartWriter:
                     self.out.append(html.escape(text, quote=False))
             elif isinstance(item, Opaque):
                 self.number += 1
-                tag = ("<br/>" if item.kind == "br" and len(item.elements) == 1
+                tag = ("<br/>" if item.kind == "br" and len(item.sources) == 1
                        else f'<x-{item.kind} n="{self.number}"/>')
                 self.para.voids.setdefault(tag, []).append(item)
                 self.out.append(tag)
@@ -380,7 +386,7 @@ def _elements(item: Item) -> list[etree._Element]:
     if isinstance(item, Text):
         return [_run(item.rpr, [_t(item.text)])]
     if isinstance(item, Opaque):
-        return item.elements
+        return item.elements()
     return [copy.deepcopy(item.element)]
 
 
@@ -426,7 +432,7 @@ class _Builder:
         self._close_link()
         for tag, items in self.para.voids.items():
             for item in items[self.used[tag]:]:
-                self.out += item.elements
+                self.out += item.elements()
         for opener, links in self.para.links.items():
             self.out += [copy.deepcopy(link.element) for link in links[self.used[opener]:]]
         if self.texts:
@@ -462,7 +468,7 @@ class _Builder:
             key = f"<{name}{attrs.rstrip()}/>"
             items = self.para.voids.get(key, [])
             if not closing and self.used[key] < len(items):
-                self._target().extend(items[self.used[key]].elements)
+                self._target().extend(items[self.used[key]].elements())
                 self.used[key] += 1
         elif closing and name == "a":
             self._close_link()

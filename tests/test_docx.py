@@ -34,7 +34,8 @@ needs_soffice = pytest.mark.skipif(
     _LO is None, reason="LibreOffice is not installed (apt-get install libreoffice-writer-nogui)")
 needs_pandoc = pytest.mark.skipif(shutil.which("pandoc") is None,
                                   reason="pandoc is not installed (apt-get install pandoc)")
-TEXT_PARTS = ("word/document.xml", "word/footnotes.xml", "word/endnotes.xml")
+TEXT_PARTS = ("word/document.xml", "word/footnotes.xml", "word/endnotes.xml",
+              "word/header1.xml", "word/footer1.xml")
 URL = "https://example.org/m?a=1&b=2"
 
 
@@ -61,6 +62,24 @@ def _link(par: Any, url: str, text: str) -> None:
     run.append(t)
     link.append(run)
     par._p.append(link)
+
+
+def _page_field(par: Any) -> None:
+    """"Page " and a PAGE field (complex: begin, code, separate, result, end)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    par.add_run("Page ")
+    for kind, code in (("begin", ""), ("", " PAGE "), ("separate", ""), ("", "1"),
+                       ("end", "")):
+        run = par.add_run()
+        if kind:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+        else:
+            el = OxmlElement("w:instrText" if code == " PAGE " else "w:t")
+            el.text = code
+        run._r.append(el)
 
 
 def make_handmade(path: Path | io.BytesIO) -> Path | io.BytesIO:
@@ -105,6 +124,8 @@ def make_handmade(path: Path | io.BytesIO) -> Path | io.BytesIO:
     p.add_run("O sont ")
     p.add_run("soulignés").underline = True
     p.add_run(".")
+    d.sections[0].header.paragraphs[0].text = "En-tête du manifeste"
+    _page_field(d.sections[0].footer.paragraphs[0])
     d.save(str(path) if isinstance(path, Path) else path)
     return path
 
@@ -127,6 +148,8 @@ HANDMADE_BLOCKS = [
     ("cell", 0, "Cellule imbriquée"),
     ("heading", 2, "Section deux"),
     ("paragraph", 0, "E = mc<sup>2</sup> et H<sub>2</sub>O sont <u>soulignés</u>."),
+    ("paragraph", 0, "En-tête du manifeste"),
+    ("paragraph", 0, 'Page <x-field n="1"/>1'),
 ]
 
 NOTES_FODT = """<?xml version="1.0" encoding="UTF-8"?>
@@ -154,6 +177,21 @@ NOTES_FODT = """<?xml version="1.0" encoding="UTF-8"?>
    texte</text:a> et la fin<text:note text:id="ftn2" text:note-class="endnote">
    <text:note-citation>i</text:note-citation><text:note-body><text:p>Une note de
    fin.</text:p></text:note-body></text:note>.</text:p>
+ </office:text></office:body>
+</office:document>
+"""
+
+BOX_FODT = """<?xml version="1.0" encoding="UTF-8"?>
+<office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+  xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+  xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"
+  xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"
+  office:version="1.3" office:mimetype="application/vnd.oasis.opendocument.text">
+ <office:body><office:text>
+  <text:p>Avant la boîte.<draw:frame draw:name="Cadre" text:anchor-type="paragraph"
+   svg:width="5cm" svg:height="2cm"><draw:text-box><text:p>Texte dans la
+   boîte.</text:p></draw:text-box></draw:frame></text:p>
+  <text:p>Après la boîte.</text:p>
  </office:text></office:body>
 </office:document>
 """
@@ -315,7 +353,8 @@ def test_handmade_blocks(books: dict[str, Path]) -> None:
     got = [(b.kind, b.level, b.parts[0]) for b in doc.blocks]
     assert got == HANDMADE_BLOCKS
     assert doc.blocks[0].file == "docProps/core.xml"
-    assert {b.file for b in doc.blocks[1:]} == {"word/document.xml"}
+    assert {b.file for b in doc.blocks[1:-2]} == {"word/document.xml"}
+    assert [b.file for b in doc.blocks[-2:]] == ["word/header1.xml", "word/footer1.xml"]
     assert dict(doc.meta) == {"title": "Le manifeste", "authors": "Marx"}
 
 
@@ -379,6 +418,43 @@ def test_formatting_stays_on_its_words(books: dict[str, Path], tmp_path: Path) -
     assert d.core_properties.title == "XLe Xmanifeste"
     assert d.core_properties.language == "es"
     assert d.tables[0].cell(1, 1).tables[0].cell(0, 0).text == "XCellule Ximbriquée"
+    assert d.sections[0].header.paragraphs[0].text == "XEn-Xtête Xdu Xmanifeste"
+    footer = d.sections[0].footer.paragraphs[0]
+    assert footer.text == "XPage 1"
+    assert [f.get(w("fldCharType")) for f in footer._p.iter(w("fldChar"))] == \
+        ["begin", "separate", "end"]
+    assert [t.text for t in footer._p.iter(w("instrText"))] == [" PAGE "]
+
+
+def test_masked_engine_output(books: dict[str, Path], tmp_path: Path) -> None:
+    """The engines' own path: tags masked as placeholders, words changed, unmasked."""
+    from corpora.inline import mask, unmask
+
+    src = books["handmade"]
+    doc = read_document(src, "fr")
+    texts = {}
+    for i, s in enumerate(doc.segments):
+        masked, literals = mask(s.text)
+        texts[i] = unmask(re.sub(r"[^\W\d_]+", lambda m: "X" + m.group(0), masked), literals)
+    again = read_document(translate(doc, src, tmp_path / "out.docx", texts), "es")
+    assert [b.parts[0] for b in again.blocks] == [x_words(b.parts[0]) for b in doc.blocks]
+
+
+@needs_soffice
+def test_text_box(tmp_path: Path) -> None:
+    """A text box's paragraphs are read after the paragraph holding it; its VML copy for
+    old readers gets the same translation."""
+    src = lo_docx(BOX_FODT, "box", tmp_path)
+    doc = read_document(src, "fr")
+    assert [b.parts[0] for b in doc.blocks] == ["Avant la boîte.", "Texte dans la boîte.",
+                                                "Après la boîte."]
+    out = translate(doc, src, tmp_path / "out.docx", x_texts(doc))
+    xml = members(out)["word/document.xml"].decode()
+    assert xml.count("XTexte Xdans Xla Xboîte.") == 2 and "Texte dans" not in \
+        xml.replace("XTexte Xdans", "")
+    assert "mc:Fallback" in xml
+    before = members(src)["word/document.xml"]
+    assert normal(members(out)["word/document.xml"]) == normal(before)
 
 
 @pytest.mark.parametrize("name", ["handmade", "pandoc", "libreoffice"])
