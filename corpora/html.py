@@ -175,15 +175,15 @@ def write(doc: Document, texts: Mapping[int, str], out: Path, context: WriteCont
 def _serialize(page: _Page) -> bytes:
     tree = page.tree
     if page.xml:
-        data = etree.tostring(tree if page.doctype else tree.getroot(),
-                              encoding=page.encoding, xml_declaration=False)
-        data = page.declaration + data
+        data = page.declaration + etree.tostring(tree, encoding=page.encoding,
+                                                 xml_declaration=False)
     else:
         import lxml.html
 
-        data = lxml.html.tostring(tree if page.doctype else tree.getroot(),
-                                  encoding=page.encoding,
-                                  doctype=tree.docinfo.doctype if page.doctype else None)
+        # the parser gives a page without a doctype HTML 4's: write none, as the source
+        data = lxml.html.tostring(tree, encoding=page.encoding,
+                                  doctype=tree.docinfo.doctype if page.doctype else "")
+        data = data if page.doctype else data.lstrip(b"\n")
     return data + b"\n" if page.newline and not data.endswith(b"\n") else data
 
 

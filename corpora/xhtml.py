@@ -21,12 +21,13 @@ order and splices the translated parts back. What the walk does:
   ``<name …/>``. Text is XML-escaped, runs of whitespace become one space and the part is
   stripped. A run is cut into parts at its own ``<br>`` children (verse, addresses).
 - **Verbatim.** code, kbd, samp, var, tt, math, svg, script, style, rt, rp (and embedded
-  objects, forms' controls) are written whole in the part and put back from the source;
+  objects, forms' controls, meta/link in the body) are written whole in the part and put
+  back from the source (``corpora.xhtml_parts``);
   so are elements with ``translate="no"`` or class ``notranslate``, and MediaWiki's chrome:
-  ``mw-editsection`` links, ``reference`` note calls, ``mw-cite-backlink``. At block level,
+  ``mw-editsection`` links, ``sup.reference`` note calls, ``mw-cite-backlink``. At block level,
   pre, script, style, svg, math, template and noscript are left alone, as are blocky
   elements with ``translate="no"``/``notranslate``.
-- **Attributes meant for people**: ``alt`` (img, area, input), ``title`` and ``aria-label``
+- **Attributes meant for people**: ``alt`` (img, area), ``title`` and ``aria-label``
   of any walked element are blocks of kind "attribute" (one part, escaped, no markup). An
   element's own come right before its content's blocks; those of a run's inline elements
   right after the run's block.
@@ -55,20 +56,33 @@ import copy
 import html
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
 
 from corpora.document import Block
+from corpora.xhtml_parts import (
+    SPACE,
+    XHTML_NS,
+    XML_LANG,
+    XML_NS,
+    append_text,
+    escape_text,
+    get_attr,
+    is_verbatim,
+    is_xhtml,
+    kept,
+    local_name,
+    plain_value,
+    serialize,
+    splice,
+)
 from diglot.errors import DataFormatError
 
-__all__ = ["BILINGUAL_CSS", "is_xhtml", "local_name", "put_blocks", "resolve_entities",
-           "set_language", "tree_blocks"]
+__all__ = ["BILINGUAL_CSS", "XHTML_NS", "XML_LANG", "is_xhtml", "local_name", "put_blocks",
+           "resolve_entities", "set_language", "tree_blocks"]
 
-XHTML_NS = "http://www.w3.org/1999/xhtml"
-XML_NS = "http://www.w3.org/XML/1998/namespace"
-XML_LANG = f"{{{XML_NS}}}lang"
 _OPS_TYPE = "{http://www.idpf.org/2007/ops}type"
 
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
@@ -78,19 +92,11 @@ _BLOCKS = frozenset({
     "dialog", "dd", "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer",
     "form", "header", "hgroup", "hr", "li", "main", "menu", "nav", "ol", "p", "pre", "section",
     "search", "table", "caption", "colgroup", "col", "thead", "tbody", "tfoot", "tr", "td",
-    "th", "ul", "summary", "legend", "title", "meta", "link", "base", "listing", "xmp",
+    "th", "ul", "summary", "legend", "title", "listing", "xmp",
     "plaintext", "frameset", "frame", "noframes", "optgroup", "option", *_HEADINGS})
 #: Blocky elements left alone with everything inside.
-_SKIP = frozenset({"pre", "listing", "xmp", "plaintext", "meta", "link", "base",
-                   "hr", "frameset", "frame", "noframes", "col", "colgroup", "optgroup",
-                   "option"})
-#: Inline elements written whole and put back from the source.
-_VERBATIM = frozenset({"code", "kbd", "samp", "var", "tt", "math", "svg", "script", "style",
-                       "rt", "rp", "template", "noscript", "textarea", "select", "object",
-                       "iframe", "video", "audio", "canvas", "datalist", "map", "button",
-                       "input"})
-#: Classes of elements kept as they are: HTML's own and MediaWiki's chrome.
-_KEEP_CLASSES = frozenset({"notranslate", "mw-editsection", "reference", "mw-cite-backlink"})
+_SKIP = frozenset({"pre", "listing", "xmp", "plaintext", "hr", "frameset", "frame",
+                   "noframes", "col", "colgroup", "optgroup", "option"})
 _NOTE_TYPES = frozenset({"footnote", "endnote", "rearnote"})
 _NOTE_ROLES = frozenset({"doc-footnote", "doc-endnote"})
 #: Elements whose copy may stand next to them (the bilingual pair), and the parents that
@@ -101,47 +107,24 @@ _FLOW_PARENTS = frozenset({"body", "div", "section", "article", "aside", "main",
                            "details", "dialog", "fieldset", "form", "address", "center",
                            "search"})
 _PEOPLE_ATTRS = ("title", "aria-label")
-_SPACE = re.compile(r"[ \t\n\r\f]+")
 _WORDY = re.compile(r"[^\W_]")
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_TOKEN = re.compile(
-    r"<!--.*?-->|<\?.*?\?>"
-    r"|&(?P<ent>[A-Za-z][\w.-]*);"
-    r"|</\s*(?P<close>[A-Za-z][\w:.-]*)\s*>"
-    r"|<(?P<open>[A-Za-z][\w:.-]*)(?:\s+[^\s=/>\"']+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'"
-    r"|[^\s\"'=<>`]+))?)*\s*(?P<self>/?)>", re.S)
-
+#: The bilingual edition's stylesheet: two columns where the screen is wide and CSS grid is
+#: known; elsewhere (phones, most e-readers, which skip what they do not know) the source
+#: comes before its translation, set off by a rule at its left.
 BILINGUAL_CSS = """\
-/* diglot bilingual edition: the source beside its translation. Two columns where the
-   screen is wide and the reading system knows CSS grid; elsewhere one after the other. */
-.diglot-pair { margin: 0 0 0.8em 0; }
+/* diglot bilingual edition: each source block beside its translation */
+.diglot-pair { margin: 0 0 1em 0; }
 span.diglot-pair, span.diglot-source, span.diglot-target { display: block; }
-.diglot-source { color: #4d4d4d; font-size: 0.94em; }
-.diglot-source::selection { background: #e8e8e8; }
-@supports (display: grid) {
-  @media (min-width: 48em) {
+.diglot-source { color: #4d4d4d; border-left: 0.2em solid #c8c8c8; padding-left: 0.6em; }
+@media (min-width: 48em) {
+  @supports (display: grid) {
     .diglot-pair { display: grid; grid-template-columns: 1fr 1fr; column-gap: 2em;
                    align-items: start; }
-    .diglot-pair > .diglot-source, .diglot-pair > .diglot-target { margin-top: 0; }
+    .diglot-pair > * { margin-top: 0; }
+    .diglot-pair > .diglot-source { border-left: none; padding-left: 0; }
   }
 }
-@media (max-width: 47.99em) {
-  .diglot-source { border-left: 0.2em solid #c8c8c8; padding-left: 0.6em; }
-}
 """
-
-
-def local_name(el: Any) -> str:
-    """An element's tag without namespace, lower-cased ("" for comments and the like)."""
-    tag = el.tag
-    if not isinstance(tag, str):
-        return ""
-    return (tag.rsplit("}", 1)[-1] if tag.startswith("{") else tag.split(":")[-1]).lower()
-
-
-def is_xhtml(root: Any) -> bool:
-    """True for an XML tree (namespaced tags): languages go in ``xml:lang`` there."""
-    return isinstance(root.tag, str) and root.tag.startswith("{")
 
 
 # -- the walk ----------------------------------------------------------------------------------
@@ -173,22 +156,6 @@ class _Ctx:
     quotes: int = 0
 
 
-def _attr(el: Any, name: str) -> str:
-    value = el.get(name)
-    return value if value is not None else ""
-
-
-def _kept(el: Any) -> bool:
-    """Left as it is: translate="no", class notranslate, MediaWiki chrome."""
-    if _attr(el, "translate").strip().lower() == "no":
-        return True
-    return bool(_KEEP_CLASSES.intersection(_attr(el, "class").split()))
-
-
-def _verbatim(el: Any) -> bool:
-    return not isinstance(el.tag, str) or local_name(el) in _VERBATIM or _kept(el)
-
-
 def _blocky(root: Any) -> dict[Any, bool]:
     """Whether each element is blocky (block-level or holds a block), children first."""
     out: dict[Any, bool] = {}
@@ -197,16 +164,16 @@ def _blocky(root: Any) -> dict[Any, bool]:
             out[el] = False
             continue
         name = local_name(el)
-        out[el] = name in _BLOCKS or (not _verbatim(el) and any(out[c] for c in el))
+        out[el] = name in _BLOCKS or (not is_verbatim(el) and any(out[c] for c in el))
     return out
 
 
 def _is_note(el: Any, parent_name: str, parent: Any) -> bool:
-    types = set((_attr(el, _OPS_TYPE) or _attr(el, "epub:type")).split())
-    if types & _NOTE_TYPES or _attr(el, "role") in _NOTE_ROLES:
+    types = set((get_attr(el, _OPS_TYPE) or get_attr(el, "epub:type")).split())
+    if types & _NOTE_TYPES or get_attr(el, "role") in _NOTE_ROLES:
         return True
     return (local_name(el) == "li" and parent_name == "ol"
-            and "references" in _attr(parent, "class").split())
+            and "references" in get_attr(parent, "class").split())
 
 
 def _run_kind(name: str, ctx: _Ctx) -> tuple[str, int]:
@@ -251,7 +218,7 @@ def _walk(el: Any, parent: Any, ctx: _Ctx, blocky: dict[Any, bool],
     name = local_name(el)
     if name == "head":
         for title in el.iter():
-            if local_name(title) == "title" and not _kept(title):
+            if local_name(title) == "title" and not kept(title):
                 out.append(_Run(title, None, [], "title", 0))
         return
     ctx = _child_ctx(el, name, ctx, parent)
@@ -266,7 +233,7 @@ def _walk(el: Any, parent: Any, ctx: _Ctx, blocky: dict[Any, bool],
             nodes.append(child)
             continue
         _flush(_Run(el, after, nodes, kind, level), out)
-        if local_name(child) not in _SKIP and not _kept(child):
+        if local_name(child) not in _SKIP and not kept(child):
             _walk(child, el, ctx, blocky, out)
         after, nodes = child, []
     _flush(_Run(el, after, nodes, kind, level, pairable), out)
@@ -284,7 +251,7 @@ def _inline_elements(node: Any) -> list[Any]:
     """An inline node and the elements inside it, verbatim ones not entered."""
     if not isinstance(node.tag, str):
         return []
-    if _verbatim(node):
+    if is_verbatim(node):
         return []
     return [node, *(el for child in node for el in _inline_elements(child))]
 
@@ -292,9 +259,8 @@ def _inline_elements(node: Any) -> list[Any]:
 def _people_attrs(el: Any) -> list[_Attr]:
     if not isinstance(el.tag, str):
         return []
-    names = [*_PEOPLE_ATTRS, "alt"] if local_name(el) in ("img", "area", "input") \
-        else _PEOPLE_ATTRS
-    return [_Attr(el, n) for n in names if _WORDY.search(_attr(el, n))]
+    names = [*_PEOPLE_ATTRS, "alt"] if local_name(el) in ("img", "area") else _PEOPLE_ATTRS
+    return [_Attr(el, n) for n in names if _WORDY.search(get_attr(el, n))]
 
 
 def _run_text(run: _Run) -> str | None:
@@ -303,56 +269,12 @@ def _run_text(run: _Run) -> str | None:
 
 def _run_has_words(run: _Run) -> bool:
     def words(node: Any) -> bool:
-        if _verbatim(node):
+        if is_verbatim(node):
             return bool(_WORDY.search(node.tail or ""))
         return bool(_WORDY.search((node.text or "") + (node.tail or ""))) or \
             any(words(c) for c in node)
 
     return bool(_WORDY.search(_run_text(run) or "")) or any(words(n) for n in run.nodes)
-
-
-# -- serialization -----------------------------------------------------------------------------
-
-def _escape_text(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;")
-
-
-def _escape_attr(value: str) -> str:
-    return (value.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
-            .replace("\n", "&#10;").replace("\t", "&#9;").replace("\r", "&#13;"))
-
-
-def _attr_name(el: Any, key: str) -> str:
-    if not key.startswith("{"):
-        return key
-    ns, local = key[1:].split("}", 1)
-    if ns == XML_NS:
-        return f"xml:{local}"
-    prefix = next((p for p, u in (el.nsmap or {}).items() if u == ns and p), None)
-    return f"{prefix}:{local}" if prefix else local
-
-
-def _key(el: Any) -> str:
-    """An element's opener without its ``>``: what a translated tag is matched by."""
-    if not isinstance(el.tag, str):
-        return _serialize(el)
-    attrs = "".join(f' {_attr_name(el, k)}="{_escape_attr(v)}"' for k, v in el.attrib.items())
-    return f"<{local_name(el)}{attrs}"
-
-
-def _serialize(el: Any) -> str:
-    """An element as a part writes it (without its tail)."""
-    if el.tag is etree.Comment:
-        return f"<!--{_SPACE.sub(' ', el.text or '')}-->"
-    if el.tag is etree.PI:
-        return f"<?{el.target} {_SPACE.sub(' ', el.text or '')}?>"
-    if not isinstance(el.tag, str):  # an entity that is not HTML's: see resolve_entities
-        return str(el.text or "")
-    if el.text is None and len(el) == 0:
-        return _key(el) + "/>"
-    inner = _escape_text(_SPACE.sub(" ", el.text or "")) + "".join(
-        _serialize(c) + _escape_text(_SPACE.sub(" ", c.tail or "")) for c in el)
-    return f"{_key(el)}>{inner}</{local_name(el)}>"
 
 
 def _is_br(node: Any) -> bool:
@@ -362,22 +284,22 @@ def _is_br(node: Any) -> bool:
 def _run_parts(run: _Run) -> tuple[str, ...]:
     """The run's parts: its inline content serialized, cut at its own ``<br>`` children."""
     if run.kind == "title":
-        return (_escape_text(_SPACE.sub(" ", run.parent.text or "").strip()),)
+        return (escape_text(SPACE.sub(" ", run.parent.text or "").strip()),)
     parts: list[str] = []
-    current = [_escape_text(_SPACE.sub(" ", _run_text(run) or ""))]
+    current = [escape_text(SPACE.sub(" ", _run_text(run) or ""))]
     for node in run.nodes:
-        if _is_br(node) and not _kept(node):
+        if _is_br(node) and not kept(node):
             parts.append("".join(current).strip(" "))
             current = []
         else:
-            current.append(_serialize(node))
-        current.append(_escape_text(_SPACE.sub(" ", node.tail or "")))
+            current.append(serialize(node))
+        current.append(escape_text(SPACE.sub(" ", node.tail or "")))
     parts.append("".join(current).strip(" "))
     return tuple(parts)
 
 
 def _attr_part(slot: _Attr) -> str:
-    return _escape_text(_SPACE.sub(" ", _attr(slot.el, slot.name)).strip())
+    return escape_text(SPACE.sub(" ", get_attr(slot.el, slot.name)).strip())
 
 
 def tree_blocks(root: Any, file: str = "") -> list[Block]:
@@ -407,140 +329,13 @@ def tree_blocks(root: Any, file: str = "") -> list[Block]:
     return blocks
 
 
-# -- splice ------------------------------------------------------------------------------------
-
-@dataclass
-class _Src:
-    """A source inline element of the run being spliced, and what it held."""
-
-    el: Any
-    verbatim: bool
-    text: str | None
-    tail: str | None
-    children: list[_Src] = field(default_factory=list)
-    placed: bool = False
-
-
-def _sources(nodes: Sequence[Any]) -> list[_Src]:
-    """The run's inline elements as a tree of `_Src`, each emptied (verbatim ones keep their
-    content) and detached from its parent."""
-    out = []
-    for node in nodes:
-        verbatim = _verbatim(node)
-        src = _Src(node, verbatim, node.text, node.tail)
-        if not verbatim:
-            src.children = _sources(list(node))
-            node.text = None
-        parent = node.getparent()
-        if parent is not None:
-            parent.remove(node)
-        node.tail = None
-        out.append(src)
-    return out
-
-
-def _flat(srcs: list[_Src]) -> list[_Src]:
-    return [x for s in srcs for x in (s, *_flat(s.children))]
-
-
-def _append_text(target: Any, text: str) -> None:
-    text = _NOT_XML.sub("", text)
-    if not text:
-        return
-    if len(target):
-        last = target[-1]
-        last.tail = (last.tail or "") + text
-    else:
-        target.text = (target.text or "") + text
-
-
-def _closing(part: str, name: str, start: int) -> int:
-    """The end of the closer of a verbatim element opened just before ``start``, or -1."""
-    depth = 1
-    for m in _TOKEN.finditer(part, start):
-        if m.group("open") and m.group("open").lower() == name and not m.group("self"):
-            depth += 1
-        elif m.group("close") and m.group("close").lower() == name:
-            depth -= 1
-            if depth == 0:
-                return m.end()
-    return -1
-
-
-def _splice(target: Any, part: str, srcs: list[_Src]) -> None:
-    """Build the translated ``part`` into ``target`` (an empty element) from the source
-    elements; never raises."""
-    available: dict[str, list[_Src]] = {}
-    for src in _flat(srcs):
-        available.setdefault(_key(src.el), []).append(src)
-    stack = [target]
-    pos = 0
-    while (m := _TOKEN.search(part, pos)) is not None:
-        _append_text(stack[-1], html.unescape(part[pos:m.start()]))
-        pos = m.end()
-        token = m.group(0)
-        if m.group("close"):
-            name = m.group("close").lower()
-            for k in range(len(stack) - 1, 0, -1):
-                if local_name(stack[k]) == name:
-                    del stack[k:]
-                    break
-            continue
-        key = token if not m.group("open") else token[:-2 if m.group("self") else -1].rstrip()
-        queue = available.get(key)
-        if not queue:
-            if m.group("ent"):
-                _append_text(stack[-1], html.unescape(token))
-            continue  # a tag the source does not have
-        src = queue.pop(0)
-        src.placed = True
-        stack[-1].append(src.el)
-        if src.verbatim:
-            if m.group("open") and not m.group("self"):
-                end = _closing(part, m.group("open").lower(), pos)
-                pos = end if end >= 0 else pos
-        elif m.group("open") and not m.group("self"):
-            stack.append(src.el)
-    _append_text(stack[-1], html.unescape(part[pos:]))
-    for src in srcs:
-        for el in _restore(src):
-            _append_text(target, "" if _ends_space(target) else " ")
-            target.append(el)
-
-
-def _ends_space(target: Any) -> bool:
-    """True when text put next would start a word anew (nothing before, or whitespace)."""
-    if len(target):
-        last = target[-1].tail or ""
-        return bool(last) and last[-1].isspace()
-    text = target.text or ""
-    return not text or text[-1].isspace()
-
-
-def _restore(src: _Src) -> list[Any]:
-    """What to put back for a source element: itself with its source content if the
-    translation lost it, else the lost elements inside it."""
-    if src.placed:
-        return [el for child in src.children for el in _restore(child)]
-    src.placed = True
-    el = src.el
-    if not src.verbatim:
-        el.text = src.text
-        for child in src.children:
-            for node in _restore(child):
-                node.tail = None
-                el.append(node)
-            _append_text(el, child.tail or "")
-    return [el]
-
-
 def _put_run(run: _Run, parts: Sequence[str], langs: tuple[str, str] | None) -> None:
     """Put a run's translated parts in place; ``langs`` (source, target) asks for the
     span-level bilingual pair."""
     same = tuple(parts) == _run_parts(run)
     if run.kind == "title":
         if not same:
-            run.parent.text = _attr_value(parts[0] if parts else "")
+            run.parent.text = plain_value(parts[0] if parts else "")
         return
     if same and langs is None:
         return
@@ -558,15 +353,15 @@ def _put_run(run: _Run, parts: Sequence[str], langs: tuple[str, str] | None) -> 
         if len(target):
             target[-1].tail = (target[-1].tail or "").rstrip() or None
     else:
-        breaks = [n for n in run.nodes if _is_br(n) and not _kept(n)]
-        joined = "".join(p + (_serialize(breaks[k]) if k < len(breaks) else "")
+        breaks = [n for n in run.nodes if _is_br(n) and not kept(n)]
+        joined = "".join(p + (serialize(breaks[k]) if k < len(breaks) else "")
                          for k, p in enumerate(parts))
-        _splice(target, joined, _sources(run.nodes))
+        splice(target, joined, run.nodes)
     _set_run_text(run, None)
     if copied is not None and langs is not None:
         target = _span_pair(run.parent, copied, target, langs)
     target.text = lead + (target.text or "")
-    _append_text(target, trail)
+    append_text(target, trail)
     _set_run_text(run, target.text)
     for k, node in enumerate(list(target)):
         run.parent.insert(index + k, node)
@@ -615,7 +410,7 @@ def _mark_lang(el: Any, lang: str, xml: bool) -> None:
 
 
 def _add_class(el: Any, cls: str) -> None:
-    classes = _attr(el, "class").split()
+    classes = get_attr(el, "class").split()
     el.set("class", " ".join([*classes, cls]) if cls not in classes else " ".join(classes))
 
 
@@ -663,14 +458,6 @@ def _gap(el: Any) -> str | None:
     return before[len(before.rstrip()):] or None
 
 
-def _strip_tags(text: str) -> str:
-    return re.sub(r"<[^>]*>", "", text)
-
-
-def _attr_value(part: str) -> str:
-    return _NOT_XML.sub("", _SPACE.sub(" ", html.unescape(_strip_tags(part))).strip())
-
-
 def put_blocks(root: Any, parts: Sequence[tuple[str, ...]], *, edition: str = "translated",
                src_lang: str = "", tgt_lang: str = "", file: str = "") -> None:
     """Put translated parts in place in the tree, in place.
@@ -699,15 +486,16 @@ def put_blocks(root: Any, parts: Sequence[tuple[str, ...]], *, edition: str = "t
     for k, slot in enumerate(slots):
         if not bilingual or not isinstance(slot, _Run) or slot.kind == "title":
             continue
-        if slot.pairable and local_name(slot.parent.getparent()) in {*_FLOW_PARENTS,
-                                                                      "hgroup"}:
+        grand = slot.parent.getparent()
+        if slot.pairable and grand is not None and local_name(grand) in {*_FLOW_PARENTS,
+                                                                          "hgroup"}:
             pairs.append((slot.parent, copy.deepcopy(slot.parent)))
         else:
             spans.add(k)
     for k, (slot, new) in enumerate(zip(slots, parts, strict=True)):
         if isinstance(slot, _Attr):
             if tuple(new) != (_attr_part(slot),):
-                slot.el.set(slot.name, _attr_value(new[0] if new else ""))
+                slot.el.set(slot.name, plain_value(new[0] if new else ""))
         else:
             _put_run(slot, new, langs if k in spans else None)
     for el, copied in pairs:

@@ -338,3 +338,29 @@ def test_manifesto_bilingual_ids_unique() -> None:
 
 def test_part_path_is_used_for_file(tmp_path: Path) -> None:
     assert tree_blocks(parse(f"<p xmlns='{X}'>x</p>"), file="a/b.xhtml")[0].file == "a/b.xhtml"
+
+
+def test_verse_parts_at_line_breaks() -> None:
+    root = parse(f'<p xmlns="{X}"><span>First line</span><br/>\n<span class="i1">Second'
+                 "</span><br/>Third</p>")
+    assert tree_blocks(root)[0].parts == ("<span>First line</span>",
+                                          '<span class="i1">Second</span>', "Third")
+    put_blocks(root, [("<span>Uno</span>", '<span class="i1">Dos</span>', "Tres")])
+    assert out(root) == (f'<p xmlns="{X}"><span>Uno</span><br/><span class="i1">Dos</span>'
+                         "<br/>Tres</p>")
+
+
+def test_body_metadata_and_class_names() -> None:
+    root = parse(f'<div xmlns="{X}"><p>One<link rel="mw:PageProp/x" href="y"/> two</p>'
+                 '<p class="reference">A book, 1848.</p></div>')
+    assert [b.parts for b in tree_blocks(root)] == [
+        ('One<link rel="mw:PageProp/x" href="y"/> two',), ("A book, 1848.",)]
+
+
+def test_bilingual_fragment_root() -> None:
+    root = parse("<p>Hello <b>you</b></p>")  # no parent to hold the source's copy
+    put_blocks(root, [("Hola <b>tú</b>",)], edition="bilingual", src_lang="en",
+               tgt_lang="es")
+    assert out(root) == (
+        '<p><span class="diglot-pair"><span class="diglot-source" lang="en">Hello <b>you</b>'
+        '</span> <span class="diglot-target" lang="es">Hola <b>tú</b></span></span></p>')
