@@ -22,7 +22,7 @@ import numpy as np
 from align.anchors import CheapSkips, band_through, find_anchors, match_outline, unmatched_share
 from align.dp import Bead, BeadScores, BeadType, align, bead_types
 from align.scorers import Scorer, sentence_vectors
-from corpora.ingest import detect_format, parse_text
+from corpora.formats import detect_format, read_document
 from corpora.textio import read_text, split_lines
 from diglot.errors import DataFormatError
 
@@ -122,20 +122,20 @@ def read_side(path: Path, lang: str, mode: str = "auto") -> Side:
         path: the file.
         lang: its language (for the sentence splitter).
         mode: "lines" (one sentence a line, as in gold-aligned test sets; blank lines separate
-            paragraphs and are not sentences), "document" (Markdown or plain text, split into
-            sentences as for translation), or "auto" (Markdown files are documents, anything
-            else has one sentence a line).
+            paragraphs and are not sentences), "document" (any book format, split into
+            sentences as for translation), or "auto" (Markdown, EPUB, HTML, DOCX and wikitext
+            files are documents; plain text has one sentence a line).
 
     Raises:
         DataFormatError: the file has no sentences or is not UTF-8.
     """
-    text = read_text(path)
+    fmt = detect_format(path)
     if mode == "auto":
-        mode = "document" if detect_format(path) == "markdown" else "lines"
+        mode = "lines" if fmt == "text" else "document"
     if mode == "lines":
-        side = _lines_side(path, text)
+        side = _lines_side(path, read_text(path))
     else:
-        doc = parse_text(text, lang, path.name, detect_format(path))
+        doc = read_document(path, lang)
         kept = [s for s in doc.segments if s.text.strip()]
         sentences = tuple(s.text.strip() for s in kept)
         blocks = tuple(s.block for s in kept)

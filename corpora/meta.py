@@ -188,18 +188,37 @@ def front_matter_meta(lines: Sequence[str], end: int, path: Path) -> dict[str, A
 
 
 def input_meta(doc: Document, path: Path, meta_file: Path | None) -> dict[str, Any]:
-    """The metadata a run's input gives: its front matter, then a ``--meta`` file (which wins).
+    """The metadata a run's input gives: what the book declares (an EPUB's OPF, a DOCX's
+    properties, an HTML page's ``<meta>``: ``Document.meta``) or its front matter, then a
+    ``--meta`` file (which wins).
 
     Raises:
         DataFormatError, ConfigError: as `front_matter_meta` and `read_meta_file`.
     """
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = declared_meta(doc, path)
     front = next((b for b in doc.blocks if b.kind == "front_matter"), None)
     if front is not None:
         values.update(front_matter_meta(doc.lines, front.end, path))
     if meta_file is not None:
         values.update(read_meta_file(meta_file))
     return values
+
+
+def declared_meta(doc: Document, path: Path) -> dict[str, Any]:
+    """`DocumentMeta` fields from what a book file declares (``Document.meta``; a repeated
+    ``authors`` key is one author each). A licence that is not an SPDX expression is left out:
+    a book's rights statement is prose as often as not, and ``diglot meta`` sets it."""
+    raw: dict[str, Any] = {}
+    for key, value in doc.meta:
+        if key in ("author", "authors"):
+            raw.setdefault("authors", []).append(value)
+        else:
+            raw[key] = value
+    try:
+        return meta_values(raw, f"{path} metadata", strict=False)
+    except ConfigError:
+        kept = {k: v for k, v in raw.items() if not k.endswith("license")}
+        return meta_values(kept, f"{path} metadata", strict=False)
 
 
 # the store -----------------------------------------------------------------------------------

@@ -129,15 +129,18 @@ class Store:
 
     # documents ---------------------------------------------------------------------------
 
-    def add_document(self, doc: Document, path: Path | None, source: str) -> int:
+    def add_document(self, doc: Document, path: Path | None, source: str | bytes) -> int:
         """Store a document with its blocks and segments once; return its id.
 
         The same content in the same language is the same document, so re-running a command
         finds the rows (and translations) of the earlier run. If that run cut the text into
         other segments (an older diglot), its rows are kept aside under a changed hash, so their
         translations still serve as translation memory, and this segmentation is stored anew.
+        ``source`` is what identifies the content: a line-based document's text, a book
+        file's bytes (EPUB, DOCX).
         """
-        sha = hashlib.sha256(source.encode("utf-8")).hexdigest()
+        data = source.encode("utf-8") if isinstance(source, str) else source
+        sha = hashlib.sha256(data).hexdigest()
         row = self.conn.execute(
             "SELECT id FROM documents WHERE sha256 = ? AND lang = ? AND format = ?",
             (sha, doc.lang, doc.format)).fetchone()

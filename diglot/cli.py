@@ -37,8 +37,9 @@ for _name, _func in (("export", "export"), ("import", "import_"), ("meta", "meta
     app.command(_name)(getattr(corpora_cli, _func))
 T = TypeVar("T")
 
-Input = Annotated[Path, typer.Argument(help="Plain-text or Markdown file (.md) to translate.",
-                                       dir_okay=False)]
+Input = Annotated[Path, typer.Argument(
+    help="The book to translate: Markdown (.md), text, EPUB, HTML, DOCX or MediaWiki "
+         "wikitext (.wiki).", dir_okay=False)]
 From = Annotated[str, typer.Option("--from", "-f", help="Source language (es, fra, fra_Latn).")]
 To = Annotated[str, typer.Option("--to", "-t", help="Target language.")]
 EngineOpt = Annotated[str, typer.Option("--engine", "-e",
@@ -107,6 +108,29 @@ SourceLangCheck = Annotated[OnOff, typer.Option(
     "--source-lang-check", help="Identify each paragraph's language first: keep those already "
     "in the target language, send those in a third language through its own pair (or keep "
     "and flag them). off: every paragraph goes through the engine.")]
+
+
+class Edition(str, Enum):
+    translated = "translated"
+    bilingual = "bilingual"
+    both = "both"
+
+
+EditionOpt = Annotated[Edition, typer.Option(
+    "--edition", rich_help_panel="Book formats",
+    help="translated: the book in the target language; bilingual: source and translation "
+    "paragraph by paragraph, the source marked with its language (EPUB, HTML, Markdown, "
+    "text); both.")]
+WikiParams = Annotated[str, typer.Option(
+    "--wiki-params", metavar="LIST", rich_help_panel="Book formats",
+    help="Wikitext: template parameters whose values are translated, comma-separated "
+         "(quote,text); every other template is kept as it is.")]
+# the issue's longer spelling, accepted but not shown (its name does not fit 80 columns)
+WikiParamsLong = Annotated[str, typer.Option("--wiki-translate-params", hidden=True)]
+
+
+def _names(value: str) -> frozenset[str]:
+    return frozenset(n.strip() for n in value.split(",") if n.strip())
 
 
 GlossaryOpt = Annotated[Path | None, typer.Option(
@@ -195,8 +219,11 @@ def run(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium", model:
         meta: Annotated[Path | None, typer.Option(
             "--meta", exists=True, dir_okay=False,
             help="TOML with title, authors, source, license, translation_license, "
-                 "attribution (front matter is read too; this file wins).")] = None) -> None:
-    """Translate a document; write it, a sentence-aligned TSV and summary.json."""
+                 "attribution (front matter is read too; this file wins).")] = None,
+        edition: EditionOpt = Edition.translated, wiki_params: WikiParams = "",
+        wiki_params_long: WikiParamsLong = "") -> None:
+    """Translate a book; write it (and its bilingual edition), a sentence-aligned TSV, QA,
+    scores and a report."""
     from diglot.pipeline import RunOptions
     from diglot.pipeline import run as run_pipeline
     from translate.routing import describe as describe_sources
@@ -205,7 +232,9 @@ def run(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium", model:
                       batch_size, beams, glossary, quantization, threads,
                       _llm(base_url, endpoint, unit, api_key_env, concurrency, timeout,
                            fallback, examples), workers,
-                      source_lang_check=source_lang_check == OnOff.on, meta=meta)
+                      source_lang_check=source_lang_check == OnOff.on, meta=meta,
+                      edition=edition.value,
+                      wiki_params=_names(f"{wiki_params},{wiki_params_long}"))
     progress = _RichProgress()
     try:
         summary = guard(lambda: run_pipeline(opts, progress))
@@ -240,7 +269,8 @@ def run(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium", model:
                    "terms rendered in several ways")
     typer.echo(f"QA: {qa.get('flagged_segments', 0)} of {qa.get('segments', 0)} segments "
                f"flagged ({qa.get('errors', 0)} errors, {qa.get('warnings', 0)} warnings)")
-    typer.echo(f"wrote {summary.outputs['document']}, {summary.outputs['bitext']}, "
+    books = [summary.outputs[k] for k in ("document", "bilingual") if k in summary.outputs]
+    typer.echo(f"wrote {', '.join(books)}, {summary.outputs['bitext']}, "
                f"{summary.outputs['summary']}, {summary.outputs['report']}")
     typer.echo(f"review it in the browser: diglot review {summary.outputs['project']} "
                "(then open http://127.0.0.1:8765)")
@@ -272,9 +302,11 @@ def translate(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium",
               api_key_env: ApiKeyEnv = None, concurrency: Concurrency = 1,
               timeout: Timeout = 120.0, fallback: Fallback = None,
               examples: Examples = None,
-              source_lang_check: SourceLangCheck = OnOff.on) -> None:
-    """Translate a document and write only the translated document."""
-    from corpora.textio import write_atomic
+              source_lang_check: SourceLangCheck = OnOff.on,
+              edition: EditionOpt = Edition.translated, wiki_params: WikiParams = "",
+              wiki_params_long: WikiParamsLong = "") -> None:
+    """Translate a book and write only the translated book (text formats: to standard output
+    unless --out)."""
     from diglot.pipeline import RunOptions, translate_only
     from translate.routing import describe as describe_sources
 
@@ -282,16 +314,16 @@ def translate(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium",
                       beams, glossary, quantization, threads,
                       _llm(base_url, endpoint, unit, api_key_env, concurrency, timeout,
                            fallback, examples), workers,
-                      source_lang_check=source_lang_check == OnOff.on)
+                      source_lang_check=source_lang_check == OnOff.on,
+                      edition=edition.value,
+                      wiki_params=_names(f"{wiki_params},{wiki_params_long}"))
     progress = _RichProgress()
     try:
-        text, summary = guard(lambda: translate_only(opts, progress))
+        text, summary = guard(lambda: translate_only(opts, out, progress))
     finally:
         progress.stop()
-    if out is None:
+    if text is not None:
         sys.stdout.write(text)
-    else:
-        write_atomic(out, text)
     moved = summary.source_languages.get("moved")
     if moved:
         typer.echo(describe_sources(summary.source_languages), err=True)

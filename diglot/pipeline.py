@@ -18,10 +18,18 @@ from typing import TYPE_CHECKING, Any, Protocol
 from align.scorers import length_agreement
 from corpora.beads import BeadText, segment_texts
 from corpora.document import Document
-from corpora.ingest import block_texts, detect_format, parse_text, render
+from corpora.formats import (
+    EDITIONS,
+    ReadOptions,
+    WriteContext,
+    detect_format,
+    read_document,
+    write_document,
+)
+from corpora.ingest import block_texts
 from corpora.meta import input_meta, load_meta, reusable_in, save_meta
 from corpora.store import Outcome, Store, Work
-from corpora.textio import read_text, write_atomic
+from corpora.textio import write_atomic
 from diglot.errors import ConfigError, DataFormatError, EngineError
 from evaluation.metrics import Score, corpus_scores, make_metric, segment_scores
 from evaluation.report import write_report
@@ -70,6 +78,8 @@ class RunOptions:
     workers: int = 1  # transformers and ctranslate2
     source_lang_check: bool = True  # identify each paragraph's language first (routing.py)
     meta: Path | None = None  # TOML: title, authors, source, licences, attribution
+    edition: str = "translated"  # translated | bilingual | both (corpora.formats.EDITIONS)
+    wiki_params: frozenset[str] = frozenset()  # wikitext template parameters to translate
 
 
 @dataclass
@@ -295,7 +305,7 @@ def translate_document(store: Store, doc_id: int, engine: Engine, batch_size: in
 def _reference_blocks(path: Path, lang: str, doc: Document, input_path: Path) -> list[str]:
     """A reference's blocks, refused unless they match the document's, before any work."""
     make_metric("bleu", lang=lang)  # a tokenizer that is not installed fails here, not after
-    ref = block_texts(parse_text(read_text(path), lang, path.name, detect_format(path)), {})
+    ref = block_texts(read_document(path, lang), {})
     count = sum(block.translatable for block in doc.blocks)
     if len(ref) != count:
         raise DataFormatError(
@@ -317,14 +327,20 @@ def output_paths(opts: RunOptions, src: Language, tgt: Language) -> dict[str, Pa
             stem = stem.removesuffix(f".{code}")
             break
     out = opts.out or Path(f"{stem}.{src.code}-{tgt.code}")
-    return {
+    paths = {
         "document": out / f"{stem}.{tgt.code}{suffix}",
+        "bilingual": out / f"{stem}.{src.code}-{tgt.code}{suffix}",
         "bitext": out / f"{stem}.{src.code}-{tgt.code}.tsv",
         "summary": out / "summary.json",
         "evaluation": out / "evaluation.json",
         "report": out / "report.html",
         "project": opts.project or out / "diglot.db",
     }
+    if opts.edition == "translated":
+        del paths["bilingual"]
+    elif opts.edition == "bilingual":
+        del paths["document"]
+    return paths
 
 
 @dataclass(frozen=True)
@@ -344,8 +360,7 @@ class _Translated:
 def _translate_stored(opts: RunOptions, project: Path, progress: Progress) -> _Translated:
     """Ingest, translate what the store lacks, and read back every finished translation."""
     src, tgt = resolve_pair(opts.src, opts.tgt)
-    source = read_text(opts.input)
-    doc = parse_text(source, src.code, opts.input.name, detect_format(opts.input))
+    doc = read_document(opts.input, src.code, ReadOptions(opts.wiki_params))
     references = (None if opts.reference is None
                   else _reference_blocks(opts.reference, tgt.code, doc, opts.input))
     terms = None
@@ -378,7 +393,7 @@ def _translate_stored(opts: RunOptions, project: Path, progress: Progress) -> _T
                     f"({other[0]}); this one takes its place in exports and keeps its "
                     "metadata (diglot meta): rename the file or use another --project to keep "
                     "both")
-            doc_id = store.add_document(doc, opts.input.resolve(), source)
+            doc_id = store.add_document(doc, opts.input.resolve(), _source_of(doc, opts.input))
             if meta:
                 with store.transaction() as conn:
                     save_meta(conn, doc.name, meta, "meta file" if opts.meta else "front matter")
@@ -432,9 +447,14 @@ def run(opts: RunOptions, progress: Progress | None = None) -> Summary:
     started = time.perf_counter()
     paths = output_paths(opts, *resolve_pair(opts.src, opts.tgt))
     bar = progress or NoProgress()
+    if opts.edition not in EDITIONS:
+        raise ConfigError(f"unknown edition {opts.edition!r}; use one of {', '.join(EDITIONS)}")
+    _check_edition(opts)
     job = _translate_stored(opts, paths["project"], bar)
     doc, texts, summary = job.doc, job.texts, job.summary
-    write_atomic(paths["document"], render(doc, texts))
+    for edition, key in (("translated", "document"), ("bilingual", "bilingual")):
+        if key in paths:
+            write_document(doc, texts, paths[key], _write_context(opts, summary, edition))
     pairs = [f"{_clean(_source(doc, b.src))}\t{_clean(b.text)}\n" for b in job.beads]
     write_atomic(paths["bitext"], "".join(pairs))
     targets = block_texts(doc, texts)
@@ -460,6 +480,36 @@ def run(opts: RunOptions, progress: Progress | None = None) -> Summary:
     write_report(paths["summary"].parent, paths["report"])
     bar.advance(1)
     return summary
+
+
+def _source_of(doc: Document, path: Path) -> str | bytes:
+    """What identifies a document's content in the store: a line-based document's text (as
+    read, so earlier stores match), the bytes of any other file."""
+    if doc.lines:
+        return "\n".join(doc.lines) + ("\n" if doc.trailing_newline else "")
+    return path.read_bytes()
+
+
+def _check_edition(opts: RunOptions) -> None:
+    """Refuse a bilingual edition of a format that has none, before any work."""
+    from corpora.formats import BILINGUAL
+
+    fmt = detect_format(opts.input)
+    if opts.edition != "translated" and fmt not in BILINGUAL:
+        raise ConfigError(
+            f"{opts.input}: a bilingual edition is made for EPUB, HTML, Markdown and text, not "
+            f"{fmt}; use --edition translated")
+
+
+def _write_context(opts: RunOptions, summary: Summary, edition: str) -> WriteContext:
+    from datetime import datetime, timezone
+
+    from diglot import __version__
+
+    return WriteContext(opts.input, summary.source_lang, summary.target_lang, edition,
+                        summary.engine, summary.model,
+                        datetime.now(timezone.utc).replace(microsecond=0),
+                        f"diglot {__version__}")
 
 
 def _source(doc: Document, positions: Sequence[int]) -> str:
@@ -572,12 +622,32 @@ def _paragraph_scores(targets: list[str], references: list[str], progress: Progr
     return per
 
 
-def translate_only(opts: RunOptions, progress: Progress | None = None) -> tuple[str, Summary]:
-    """The translation step alone: the translated document as text.
+def translate_only(opts: RunOptions, out: Path | None,
+                   progress: Progress | None = None) -> tuple[str | None, Summary]:
+    """The translation step alone: the translated document, written to ``out`` (in the
+    input's format, in ``opts.edition``), or returned as text when ``out`` is None.
 
     Without ``opts.project`` the store is a temporary file, gone when the call returns.
+
+    Raises:
+        ConfigError: No ``out`` for a format that is not text (EPUB, DOCX...), or an edition
+            that is not one file.
     """
+    fmt = detect_format(opts.input)
+    if out is None and fmt not in ("markdown", "text", "html", "wikitext"):
+        raise ConfigError(f"{opts.input} is {fmt.upper()}: give --out FILE for the "
+                          "translated book (it cannot go to standard output)")
+    if opts.edition == "both":
+        raise ConfigError("diglot translate writes one edition: --edition translated or "
+                          "bilingual (diglot run writes both)")
+    _check_edition(opts)
     with tempfile.TemporaryDirectory() as tmp:
         project = opts.project or Path(tmp) / "diglot.db"
         job = _translate_stored(opts, project, progress or NoProgress())
-    return render(job.doc, job.texts), job.summary
+        if out is None:
+            written = Path(tmp) / f"out{opts.input.suffix}"
+            write_document(job.doc, job.texts, written,
+                           _write_context(opts, job.summary, opts.edition))
+            return written.read_text(encoding="utf-8"), job.summary
+        write_document(job.doc, job.texts, out, _write_context(opts, job.summary, opts.edition))
+    return None, job.summary

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corpora.document import Document
-from corpora.ingest import block_texts, detect_format, parse_text
+from corpora.formats import read_document
+from corpora.ingest import block_texts
 from corpora.plaintext import heading_lines
 from corpora.textio import read_lines, read_text
 from diglot.errors import ConfigError, DataFormatError, StoreError
@@ -329,7 +330,7 @@ def document_items(doc: Document, texts: dict[int, str]) -> list[Item]:
 
 def target_paragraphs(path: Path, lang: str) -> list[Item]:
     """The paragraphs of one document, for target-only QA (source left empty)."""
-    doc = parse_text(read_text(path), lang, path.name, detect_format(path))
+    doc = read_document(path, lang)
     under = sections(doc)
     found = [(b, block) for b, block in enumerate(doc.blocks) if block.translatable]
     return [Item(f"{path}:{block.start + 1}", "", text, under[b])

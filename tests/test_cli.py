@@ -193,8 +193,9 @@ def _commands() -> dict[tuple[str, ...], list[str]]:
     found: dict[tuple[str, ...], list[str]] = {}
 
     def walk(cmd: Any, path: tuple[str, ...]) -> None:
-        found[path] = [o for p in cmd.params if p.param_type_name == "option" for o in p.opts
-                       if o.startswith("--")]
+        found[path] = [o for p in cmd.params if p.param_type_name == "option"
+                       and not getattr(p, "hidden", False)  # an alias kept out of the help
+                       for o in p.opts if o.startswith("--")]
         for name, sub in getattr(cmd, "commands", {}).items():
             walk(sub, (*path, name))
 
