@@ -59,6 +59,7 @@ def read(path: Path, lang: str, options: ReadOptions) -> Document:
 def write(doc: Document, texts: Mapping[int, str], out: Path, context: WriteContext) -> None:
     """The Markdown and plain-text writer of ``corpora.formats``: the translated document, or
     the bilingual edition (``corpora.mdbilingual``)."""
+    doc = _front_matter_language(doc, context.tgt_lang)
     if context.edition == "bilingual":
         from corpora.mdbilingual import render_bilingual
 
@@ -67,7 +68,26 @@ def write(doc: Document, texts: Mapping[int, str], out: Path, context: WriteCont
         write_atomic(out, render(doc, texts))
 
 
-def _render_block(block: Block, parts: list[str]) -> list[str]:
+_LANG_KEY = re.compile(
+    r"^(\s*(?:lang|language)\s*:\s*)(['\"]?)[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*\2(\s*)$")
+
+
+def _front_matter_language(doc: Document, lang: str) -> Document:
+    """The document with its front matter's ``lang:`` (or ``language:``) set to ``lang``: pandoc
+    labels the whole book with it, and the book is now in the target language (the bilingual
+    edition marks its source blocks themselves)."""
+    front = next((b for b in doc.blocks if b.kind == "front_matter"), None)
+    if front is None:
+        return doc
+    lines = list(doc.lines)
+    for i in range(front.start + 1, front.end - 1):
+        lines[i] = _LANG_KEY.sub(lambda m: f"{m[1]}{m[2]}{lang}{m[2]}{m[3]}", lines[i])
+    return replace(doc, lines=tuple(lines))
+
+
+def render_block(block: Block, parts: list[str]) -> list[str]:
+    """The lines that replace a translated block: its parts with the block's markup around
+    them, as `render` writes them."""
     if block.wrap:
         indent = block.prefixes[0]
         return textwrap.wrap(parts[0], width=block.wrap, initial_indent=indent,
@@ -129,5 +149,5 @@ def render(doc: Document, texts: Mapping[int, str]) -> str:
         if not block.translatable:
             continue
         parts = [joined.get((b, p), text) for p, text in enumerate(block.parts)]
-        lines[block.start:block.end] = _render_block(block, parts)
+        lines[block.start:block.end] = render_block(block, parts)
     return "\n".join(lines) + ("\n" if doc.trailing_newline else "")

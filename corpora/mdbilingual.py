@@ -38,7 +38,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from corpora.document import Block, Document
-from corpora.ingest import _render_block, part_texts
+from corpora.ingest import render_block, part_texts
 from corpora.markdown import front_matter_end
 
 _LIST_MARKER = re.compile(r"(?:[-+*]|\d{1,9}[.)])(?=[ \t]|$)")
@@ -83,7 +83,7 @@ def render_bilingual(doc: Document, texts: Mapping[int, str], src_lang: str,
         if doc.format == "markdown":
             out += _top_pair(doc, block, parts, src_lang)
         else:  # plain text has no markup for a language
-            out += [*doc.lines[block.start:block.end], "", *_render_block(block, parts)]
+            out += [*doc.lines[block.start:block.end], "", *render_block(block, parts)]
         if follows and (doc.format != "markdown" or block.kind == "heading"):
             out.append("")  # the next line stays out of the div and off the pair
         pos = block.end
@@ -97,7 +97,7 @@ def _top_pair(doc: Document, block: Block, parts: list[str], lang: str) -> list[
     note = _NOTE.match(block.sources[0]) if block.kind == "paragraph" and block.sources else None
     if note and (label := _NOTE.match(parts[0])) and label.group().strip() == note.group().strip():
         return _note_pair(block, parts, lang, note.group(), len(label.group()))
-    translated = _render_block(block, parts)
+    translated = render_block(block, parts)
     if block.kind == "heading":
         source = _source_lines(block, "", "<em>", "</em>")
         return [*translated, "", *_div(lang, "diglot-source diglot-heading", source)]
@@ -113,7 +113,7 @@ def _note_pair(block: Block, parts: list[str], lang: str, label: str, cut: int) 
     text = replace(block, sources=(block.sources[0][len(label):], *block.sources[1:]))
     span = f'<span lang="{html.escape(lang)}" class="diglot-source">'
     source = _source_lines(text, block.prefixes[0] + label, span, "</span>")
-    translated = _render_block(replace(block, prefixes=("", *block.prefixes[1:])),
+    translated = render_block(replace(block, prefixes=("", *block.prefixes[1:])),
                                [parts[0][cut:], *parts[1:]])
     return [*source[:-1], source[-1] + "\\", *translated]
 
@@ -134,11 +134,11 @@ def _inner_pair(block: Block, parts: list[str], lang: str, follows: bool) -> lis
     cont = _continuation(outer)
     span = f'<span lang="{html.escape(lang)}" class="diglot-source">'
     if heading:
-        translated = _render_block(block, parts)
+        translated = render_block(block, parts)
         source = _source_lines(block, cont, span + "<em>", "</em></span>")
         return [*translated, cont.rstrip(), *source, *[cont.rstrip()] * follows]
     source = _source_lines(block, first, span, "</span>")
-    translated = _render_block(replace(block, prefixes=(cont, *block.prefixes[1:])), parts)
+    translated = render_block(replace(block, prefixes=(cont, *block.prefixes[1:])), parts)
     return [*source, cont.rstrip(), *translated]
 
 
@@ -154,7 +154,7 @@ def _source_lines(block: Block, prefix: str, opener: str, closer: str) -> list[s
     breaks = block.breaks[:-1] + ("",) if block.kind == "heading" else block.breaks
     shaped = replace(block, prefixes=(prefix, *block.prefixes[1:]), breaks=breaks,
                      sources=tuple(sources))
-    return _render_block(shaped, list(block.parts))  # unchanged parts: written from sources
+    return render_block(shaped, list(block.parts))  # unchanged parts: written from sources
 
 
 def _continuation(prefix: str) -> str:
