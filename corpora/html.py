@@ -197,7 +197,8 @@ def _add_style(root: Any) -> None:
         root.insert(0, head)
     style = root.makeelement(name("style"), {"type": "text/css"})
     style.text = "\n" + BILINGUAL_CSS
-    style.tail = "\n"
+    if len(head):  # indented as the head's other children
+        style.tail, head[-1].tail = head[-1].tail, head.text
     head.append(style)
 
 

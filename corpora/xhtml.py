@@ -23,7 +23,8 @@ order and splices the translated parts back. What the walk does:
 - **Verbatim.** code, kbd, samp, var, tt, math, svg, script, style, rt, rp (and embedded
   objects, forms' controls, meta/link in the body) are written whole in the part and put
   back from the source (``corpora.xhtml_parts``);
-  so are elements with ``translate="no"`` or class ``notranslate``, and MediaWiki's chrome:
+  so are elements with ``translate="no"``, class ``notranslate`` or ``epub:type``
+  ``z3998:roman`` (a numeral an engine would read as a word), and MediaWiki's chrome:
   ``mw-editsection`` links, ``sup.reference`` note calls, ``mw-cite-backlink``. At block level,
   pre, script, style, svg, math, template and noscript are left alone, as are blocky
   elements with ``translate="no"``/``notranslate``.
@@ -63,6 +64,7 @@ from lxml import etree
 
 from corpora.document import Block
 from corpora.xhtml_parts import (
+    OPS_TYPE,
     SPACE,
     XHTML_NS,
     XML_LANG,
@@ -83,7 +85,6 @@ from diglot.errors import DataFormatError
 __all__ = ["BILINGUAL_CSS", "XHTML_NS", "XML_LANG", "is_xhtml", "local_name", "put_blocks",
            "resolve_entities", "set_language", "tree_blocks"]
 
-_OPS_TYPE = "{http://www.idpf.org/2007/ops}type"
 
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 #: Block-level elements: they end a run of inline content.
@@ -169,7 +170,7 @@ def _blocky(root: Any) -> dict[Any, bool]:
 
 
 def _is_note(el: Any, parent_name: str, parent: Any) -> bool:
-    types = set((get_attr(el, _OPS_TYPE) or get_attr(el, "epub:type")).split())
+    types = set((get_attr(el, OPS_TYPE) or get_attr(el, "epub:type")).split())
     if types & _NOTE_TYPES or get_attr(el, "role") in _NOTE_ROLES:
         return True
     return (local_name(el) == "li" and parent_name == "ol"

@@ -23,13 +23,14 @@ from typing import Any
 
 from lxml import etree
 
-__all__ = ["SPACE", "XHTML_NS", "XML_LANG", "XML_NS", "append_text", "escape_text", "get_attr",
-           "is_verbatim", "is_xhtml", "kept", "local_name", "plain_value", "serialize",
-           "splice"]
+__all__ = ["OPS_TYPE", "SPACE", "XHTML_NS", "XML_LANG", "XML_NS", "append_text", "escape_text",
+           "get_attr", "is_verbatim", "is_xhtml", "kept", "local_name", "plain_value",
+           "serialize", "splice"]
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 XML_LANG = f"{{{XML_NS}}}lang"
+OPS_TYPE = "{http://www.idpf.org/2007/ops}type"
 
 #: Inline elements written whole and put back from the source.
 _VERBATIM = frozenset({"code", "kbd", "samp", "var", "tt", "math", "svg", "script", "style",
@@ -69,8 +70,11 @@ def get_attr(el: Any, name: str) -> str:
 
 
 def kept(el: Any) -> bool:
-    """Left as it is: translate="no", class notranslate, MediaWiki chrome."""
+    """Left as it is: translate="no", class notranslate, MediaWiki chrome, and a roman
+    numeral marked as one (``epub:type="z3998:roman"``: an engine reads "I" as a word)."""
     if get_attr(el, "translate").strip().lower() == "no":
+        return True
+    if "z3998:roman" in (get_attr(el, OPS_TYPE) or get_attr(el, "epub:type")).split():
         return True
     classes = get_attr(el, "class").split()
     return bool(_KEEP_CLASSES.intersection(classes)) or (

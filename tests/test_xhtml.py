@@ -364,3 +364,11 @@ def test_bilingual_fragment_root() -> None:
     assert out(root) == (
         '<p><span class="diglot-pair"><span class="diglot-source" lang="en">Hello <b>you</b>'
         '</span> <span class="diglot-target" lang="es">Hola <b>tú</b></span></span></p>')
+
+
+def test_roman_numerals_are_kept() -> None:
+    root = parse(f'<section xmlns="{X}" xmlns:epub="http://www.idpf.org/2007/ops"><hgroup>'
+                 '<h2 epub:type="z3998:ordinal z3998:roman">I</h2><p>Title</p></hgroup>'
+                 '<p>Chapter <span epub:type="z3998:roman">IV</span> begins.</p></section>')
+    assert [b.parts for b in tree_blocks(root)] == [
+        ("Title",), ('Chapter <span epub:type="z3998:roman">IV</span> begins.',)]
