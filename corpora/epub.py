@@ -29,6 +29,7 @@ unchanged.
 from __future__ import annotations
 
 import posixpath
+import re
 import shutil
 import zipfile
 import zlib
@@ -84,7 +85,7 @@ def read(path: Path, lang: str, options: ReadOptions) -> Document:
         del opf
         for member in pkg.documents:
             tree = parse_member(zf, path, member)
-            blocks += tree_blocks(tree.getroot(), member)
+            blocks += [_unwrap(b) for b in tree_blocks(tree.getroot(), member)]
             del tree  # one content document in memory at a time
         if pkg.ncx is not None:
             ncx = parse_member(zf, path, pkg.ncx)
@@ -146,6 +147,28 @@ def _text_block(el: etree._Element, kind: str, member: str) -> Block:
     """A block of an element holding plain text (OPF metadata, an NCX label)."""
     line = el.sourceline or 1
     return Block(kind, line - 1, line, parts=(text_part(el.text or ""),), file=member)
+
+
+_LINK = re.compile(r"(<a\b[^>]*>)(.*)</a>", re.S)
+_LINK_TAG = re.compile(r"</?a[\s/>]")
+
+
+def _link(block: Block) -> tuple[str, str] | None:
+    """The opener and the content of a list item that is one link and nothing else (a table
+    of contents entry), or None."""
+    if block.kind != "list_item" or len(block.parts) != 1:
+        return None
+    m = _LINK.fullmatch(block.parts[0])
+    return (m.group(1), m.group(2)) if m and not _LINK_TAG.search(m.group(2)) else None
+
+
+def _unwrap(block: Block) -> Block:
+    """A table of contents entry's block holds the link's content, not the link: its
+    sentences are then the same strings as the heading it names (the NCX label's too), so
+    the pipeline's dedup gives them one translation, and no sentence is a lone ``</a>``.
+    The writer puts the source link back around the translation."""
+    link = _link(block)
+    return replace(block, parts=(link[1],)) if link is not None else block
 
 
 # the zip ------------------------------------------------------------------------------------
@@ -262,15 +285,21 @@ def _ncx(ncx: etree._ElementTree, pairs: Pairs, uid: str, path: Path, member: st
 
 def _document(tree: etree._ElementTree, pairs: Pairs, pkg: Package, css: str | None,
               context: WriteContext, member: str) -> bytes:
-    from corpora.xhtml import put_blocks, set_language
+    from corpora.xhtml import put_blocks, set_language, tree_blocks
 
     root = tree.getroot()
     edition = "translated" if member == pkg.nav else context.edition
-    try:
-        put_blocks(root, [tgt for _, tgt in pairs], edition=edition,
-                   src_lang=context.src_lang, tgt_lang=context.tgt_lang, file=member)
-    except DataFormatError:
-        raise _changed(context.source, member) from None
+    source = tree_blocks(root, member)
+    if len(source) != len(pairs):
+        raise _changed(context.source, member)
+    parts = []
+    for block, (old, new) in zip(source, pairs, strict=True):
+        link = _link(block)
+        if link is not None and old == (link[1],):  # a link label given without its link
+            new = block.parts if new == old else (f"{link[0]}{new[0]}</a>",)
+        parts.append(new)
+    put_blocks(root, parts, edition=edition, src_lang=context.src_lang,
+               tgt_lang=context.tgt_lang, file=member)
     set_language(root, context.tgt_lang)
     head = root.find(XHTML + "head")
     if css is not None and head is not None and edition == "bilingual":

@@ -233,8 +233,13 @@ def text_part(text: str) -> str:
 
 def part_text(part: str) -> str:
     """A translated part as plain text for a node that holds no markup (OPF metadata, NCX
-    labels): any tag an engine added is dropped, entities are unescaped."""
-    return " ".join(html.unescape(re.sub(r"<[^<>]*>", "", part)).split())
+    labels): any tag an engine added is dropped, entities are unescaped, characters XML
+    cannot hold (control characters an engine wrote) are left out."""
+    text = html.unescape(re.sub(r"<[^<>]*>", "", part))
+    return " ".join(_NOT_XML.sub("", text).split())
+
+
+_NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def declared_meta(opf: etree._ElementTree) -> list[tuple[str, str]]:
