@@ -67,6 +67,10 @@ _MATH = "http://schemas.openxmlformats.org/officeDocument/2006/math"
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s[^<>]*?)?)\s*(/?)>")
 _BAD_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _SPACE = re.compile(r"[ \t\n\r]+")
+#: Whitespace at the start of a part's text, after its opening tags (not void ones)...
+_LEAD = re.compile(r"^(?:<(?!/)[^<>]*(?<!/)>)*(\s*)")
+#: ...and at its end, before its closing tags.
+_TRAIL = re.compile(r"(\s*)(?:</[^<>]*>)*$")
 
 
 @dataclass
@@ -283,10 +287,12 @@ def analyse(p: etree._Element, rels: Callable[[str], str]) -> Paragraph:
     base = _dominant(t for t in para.body if isinstance(t, Text))
     writer.items(para.body, 0, base)
     part = "".join(writer.out)
-    m = re.match(r"^((?:<[^/!][^<>]*>)*)(\s*)", part)
-    part = part[:m.end(1)] + part[m.end():] if m else part
-    m = re.search(r"(\s*)((?:</[^<>]*>)*)$", part)
-    para.part = part[:m.start()] + m.group(2) if m else part
+    m = _LEAD.match(part)
+    para.lead = para.lead if m and m.group(1) else ""
+    part = part[:m.start(1)] + part[m.end(1):] if m else part
+    m = _TRAIL.search(part)
+    para.trail = para.trail if m and m.group(1) else ""
+    para.part = part[:m.start(1)] + part[m.end(1):] if m else part
     return para
 
 
@@ -305,18 +311,19 @@ class _PartWriter:
         open_tags: list[str] = []
         for item in items:
             if isinstance(item, Text):
+                text = _SPACE.sub(" ", item.text)
+                if self.space and text.startswith(" "):
+                    text = text[1:]
+                if not text:  # nothing to format (a space after a space)
+                    continue
+                self.space = text.endswith(" ")
                 tags = self._tags(item, group, base)
                 keep = 0
                 while keep < min(len(tags), len(open_tags)) and tags[keep] == open_tags[keep]:
                     keep += 1
                 self.out += [_closer(t) for t in reversed(open_tags[keep:])] + tags[keep:]
                 open_tags = tags
-                text = _SPACE.sub(" ", item.text)
-                if self.space and text.startswith(" "):
-                    text = text[1:]
-                if text:
-                    self.space = text.endswith(" ")
-                    self.out.append(html.escape(text, quote=False))
+                self.out.append(html.escape(text, quote=False))
             elif isinstance(item, Opaque):
                 self.number += 1
                 tag = ("<br/>" if item.kind == "br" and len(item.sources) == 1
@@ -423,6 +430,10 @@ class _Builder:
         self.texts: list[etree._Element] = []
 
     def build(self, part: str) -> list[etree._Element]:
+        if self.para.lead and (m := _LEAD.match(part)):  # the source's own whitespace back
+            part = part[:m.start(1)] + self.para.lead + part[m.start(1):]
+        if self.para.trail and (m := _TRAIL.search(part)):
+            part = part[:m.start(1)] + self.para.trail + part[m.start(1):]
         pos = 0
         for m in _TAG.finditer(part):
             self._text(part[pos:m.start()])
@@ -435,10 +446,6 @@ class _Builder:
                 self.out += item.elements()
         for opener, links in self.para.links.items():
             self.out += [copy.deepcopy(link.element) for link in links[self.used[opener]:]]
-        if self.texts:
-            first, last = self.texts[0], self.texts[-1]
-            first.text = self.para.lead + (first.text or "")
-            last.text = (last.text or "") + self.para.trail
         return self.out
 
     def _target(self) -> list[etree._Element]:

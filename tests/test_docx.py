@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from corpora.document import Document
-from corpora.docx_runs import analyse, rebuild, w
+from corpora.docx_runs import W, analyse, rebuild, w
 from corpora.formats import WriteContext, read_document, write_document
 from diglot.errors import DataFormatError
 from tests.conftest import SHARED
@@ -299,18 +299,22 @@ def _rkey(run: etree._Element) -> bytes:
 
 
 def normal(xml: bytes) -> bytes:
-    """A part's XML with what a rebuilt paragraph may change taken out: the text of w:t,
+    """A part's XML with what a rebuilt paragraph may change taken out: the text of w:t
+    (an empty w:t or w:r dropped),
     where runs of the same formatting are cut (adjacent runs with equal w:rPr merged, their
     w:t joined), run attributes (rsid), empty w:rPr, and the layout hints w:proofErr and
     w:lastRenderedPageBreak; whitespace between elements (pretty-printing) too."""
     root = etree.fromstring(xml, etree.XMLParser(remove_blank_text=True))
-    for el in list(root.iter(w("proofErr"), w("lastRenderedPageBreak"))):
-        el.getparent().remove(el)
-    for run in root.iter(w("r")):
+    for el in list(root.iter(w("proofErr"), w("lastRenderedPageBreak"), w("t"))):
+        if el.tag != w("t") or not el.text:
+            el.getparent().remove(el)
+    for run in list(root.iter(w("r"))):
         run.attrib.clear()
         rpr = run.find(w("rPr"))
         if rpr is not None and len(rpr) == 0:
             run.remove(rpr)
+        if not any(child.tag != w("rPr") for child in run):
+            run.getparent().remove(run)
     for parent in root.iter(w("p"), w("hyperlink")):
         prev = None
         for child in list(parent):
@@ -696,3 +700,59 @@ def _hypothesis_source() -> bytes:
         with zipfile.ZipFile(data) as zf:
             _SOURCE.append(zf.read("word/document.xml"))
     return _SOURCE[0]
+
+
+_RPR = {"b": "<w:b/>", "i": "<w:i/>", "c": '<w:color w:val="FF0000"/>',
+        "u": '<w:u w:val="single"/>', "sup": '<w:vertAlign w:val="superscript"/>'}
+_RUN = st.tuples(st.lists(st.sampled_from(sorted(_RPR)), unique=True, max_size=2),
+                 st.text(alphabet="ab é&<>", max_size=5),
+                 st.sampled_from(["", "", "", "tab", "br", "fn"]))
+
+
+def _run_xml(run: tuple[list[str], str, str]) -> str:
+    flags, text, extra = run
+    rpr = "".join(_RPR[f] for f in ("b", "i", "c", "u", "sup") if f in flags)
+    child = {"": "", "tab": "<w:tab/>", "br": "<w:br/>",
+             "fn": '<w:footnoteReference w:id="3"/>'}[extra]
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return (f"<w:r>{f'<w:rPr>{rpr}</w:rPr>' if rpr else ''}"
+            f'<w:t xml:space="preserve">{text}</w:t>{child}</w:r>')
+
+
+def _formatted(p: etree._Element) -> list[tuple[str, bytes, bool]]:
+    """Each visible character and run child with its w:rPr and whether it is in a link."""
+    out = []
+    for run in p.iter(w("r")):
+        rpr = run.find(w("rPr"))
+        key = b"" if rpr is None or not len(rpr) else etree.tostring(rpr)
+        link = run.getparent().tag == w("hyperlink")
+        for child in run:
+            if child.tag == w("t"):
+                out += [(ch, key, link) for ch in child.text or "" if not ch.isspace()]
+            elif child.tag != w("rPr"):
+                out.append((etree.QName(child).localname, key, link))
+    return out
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(items=st.lists(st.one_of(_RUN, st.lists(_RUN, min_size=1, max_size=3)), max_size=6))
+def test_rebuild_keeps_each_characters_formatting(items: list[Any]) -> None:
+    """Any paragraph of runs and links, rebuilt from its own part: every visible character
+    keeps its w:rPr and its link, every tab, break and note reference is there once in its
+    place; only runs of whitespace inside the text become one space."""
+    body = "".join(_run_xml(i) if isinstance(i, tuple) else
+                   '<w:hyperlink w:anchor="x">' + "".join(map(_run_xml, i)) + "</w:hyperlink>"
+                   for i in items)
+    root = etree.fromstring(f'<w:document xmlns:w="{W}"><w:p>{body}</w:p></w:document>')
+    p = root[0]
+    before, want = "".join(t.text or "" for t in p.iter(w("t"))), _formatted(p)
+    para = analyse(p, lambda rid: "")
+    if para.part:
+        rebuild(p, para, para.part)
+    after = "".join(t.text or "" for t in p.iter(w("t")))
+    assert _formatted(p) == want
+    assert after.split() == before.split()
+    if para.part and "/>" not in para.part:  # the paragraph's own outer whitespace kept
+        assert after[:len(after) - len(after.lstrip())] == \
+            before[:len(before) - len(before.lstrip())]
+        assert after[len(after.rstrip()):] == before[len(before.rstrip()):]
