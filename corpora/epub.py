@@ -28,6 +28,7 @@ unchanged.
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import re
 import shutil
@@ -45,7 +46,6 @@ from corpora.epub_opf import (
     FONT_ALGORITHMS,
     NS,
     Package,
-    font_key,
     new_identifier,
     open_package,
     parse_member,
@@ -53,11 +53,11 @@ from corpora.epub_opf import (
     rewrite_metadata,
     text_elements,
     text_part,
-    xor,
+    unique_identifier,
 )
 from corpora.formats import ReadOptions, WriteContext, block_parts, make_document
 from corpora.textio import atomic_output
-from diglot.errors import DataFormatError
+from diglot.errors import ConfigError, DataFormatError
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 NCX = f"{{{NS['ncx']}}}"
@@ -68,13 +68,12 @@ _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 def read(path: Path, lang: str, options: ReadOptions) -> Document:
     """An EPUB's blocks in reading order (see the module docstring), each with its member in
-    ``Block.file``; ``Document.meta`` from the OPF (`corpora.epub_opf.declared_meta`).
+    ``Block.file``; ``Document.meta`` from the OPF (`declared_meta`).
 
     Raises:
         DataFormatError: Not a zip or not an EPUB, DRM-protected, a spine item missing, a
             member that is not well-formed XML (named, with its line).
     """
-    from corpora.epub_opf import declared_meta
     from corpora.xhtml import tree_blocks
 
     blocks: list[Block] = []
@@ -114,7 +113,9 @@ def write(doc: Document, texts: Mapping[int, str], out: Path, context: WriteCont
         rewritten = {pkg.path, *pkg.documents, *([pkg.ncx] if pkg.ncx else [])}
         if not set(members) <= rewritten:
             raise _changed(path, sorted(set(members) - rewritten)[0])
-        uid = new_identifier(pkg.uid, context.tgt_lang, context.edition)
+        # a book without an identifier still gets one of its own, from its metadata
+        basis = pkg.uid or hashlib.sha256(etree.tostring(opf)).hexdigest()
+        uid = new_identifier(basis, context.tgt_lang, context.edition)
         css = _css_member(pkg, zin) if context.edition == "bilingual" else None
         stamp = _stamp(context.modified)
         with atomic_output(out, binary=True) as fh, \
@@ -148,6 +149,97 @@ def _text_block(el: etree._Element, kind: str, member: str) -> Block:
     line = el.sourceline or 1
     return Block(kind, line - 1, line, parts=(text_part(el.text or ""),), file=member)
 
+
+# metadata and fonts ---------------------------------------------------------------------
+
+def declared_meta(opf: etree._ElementTree) -> list[tuple[str, str]]:
+    """What the OPF says about the book, as ``corpora.meta`` keys (``Document.meta``).
+
+    title: the first ``dc:title`` (EPUB 3's ``title-type main`` when one says so); authors:
+    each ``dc:creator``; source: the book's own identifier when it is a web address (the
+    edition actually read, e.g. a Standard Ebooks page), else the first ``dc:source`` that is
+    one (the edition it was transcribed from); license: ``dc:rights`` only when it is or
+    names a licence unambiguously (`rights_license`); language: the first ``dc:language``.
+    """
+    root = opf.getroot()
+    metadata = root.find("opf:metadata", NS)
+    if metadata is None:
+        return []
+
+    def texts(tag: str) -> list[tuple[etree._Element, str]]:
+        return [(e, " ".join((e.text or "").split())) for e in metadata.iterfind(tag, NS)
+                if (e.text or "").strip()]
+
+    out: list[tuple[str, str]] = []
+    titles = texts("dc:title")
+    main_ids = {m.get("refines", "")[1:] for m in metadata.iterfind(
+        "opf:meta[@property='title-type']", NS) if (m.text or "").strip() == "main"}
+    title = next((t for e, t in titles if e.get("id") in main_ids), titles[0][1] if titles else "")
+    if title:
+        out.append(("title", title))
+    out += [("authors", t) for _, t in texts("dc:creator")]
+    uid = unique_identifier(opf)
+    urls = ([uid] if uid.startswith(("http://", "https://")) else []) + [
+        t for _, t in texts("dc:source") if t.startswith(("http://", "https://"))]
+    if urls:
+        out.append(("source", urls[0]))
+    licences = [lic for _, t in texts("dc:rights") if (lic := rights_license(t))]
+    if licences:
+        out.append(("license", licences[0]))
+    languages = texts("dc:language")
+    if languages:
+        out.append(("language", languages[0][1]))
+    return out
+
+
+_CC_URL = re.compile(r"creativecommons\.org/(licenses|publicdomain)/([a-z-]+)/(\d\.\d)", re.I)
+
+
+def rights_license(rights: str) -> str | None:
+    """The SPDX licence a ``dc:rights`` statement gives, or None when it does not say one
+    unambiguously: the statement is an SPDX expression, or names exactly one Creative
+    Commons licence or CC0 (by its address or as ``CC0``). Prose such as "public domain in
+    the USA" gives None: diglot does not guess a licence (``diglot meta`` sets one)."""
+    from corpora.meta import normalise_license
+
+    text = rights.strip()
+    candidates: set[str] = set()
+    if text and len(text) <= 80 and "\n" not in text:
+        candidates.add(text)
+    else:
+        for kind, name, version in _CC_URL.findall(text):
+            if kind.lower() == "publicdomain":
+                if name.lower() == "zero":
+                    candidates.add("CC0-1.0")
+            else:
+                candidates.add(f"CC-{name.upper()}-{version}")
+        if not candidates and len(re.findall(r"\bCC0\b", text)) >= 1:
+            candidates.add("CC0-1.0")
+    if len(candidates) != 1:
+        return None
+    try:
+        return normalise_license(candidates.pop(), "dc:rights")
+    except ConfigError:
+        return None
+
+
+def font_key(algorithm: str, uid: str) -> bytes | None:
+    """The XOR key that obfuscates a font under a unique identifier (OCF 3.0 §4 for IDPF:
+    SHA-1 of the identifier without whitespace; Adobe: the 16 bytes of its UUID), or None
+    when the identifier cannot give one (Adobe needs a UUID)."""
+    if algorithm == "http://www.idpf.org/2008/embedding":
+        return hashlib.sha1(re.sub(r"[\x20\x09\x0d\x0a]", "", uid).encode("utf-8")).digest()
+    digits = re.sub(r"^urn:uuid:|-", "", uid.strip(), flags=re.I)
+    return bytes.fromhex(digits) if re.fullmatch(r"[0-9a-fA-F]{32}", digits) else None
+
+
+def xor(data: bytes, key: bytes) -> bytes:
+    """`data` XOR-ed with `key` repeated."""
+    return bytes(b ^ key[i % len(key)] for i, b in enumerate(data))
+
+
+
+# table of contents entries ---------------------------------------------------------------
 
 _LINK = re.compile(r"(<a\b[^>]*>)(.*)</a>", re.S)
 _LINK_TAG = re.compile(r"</?a[\s/>]")
@@ -206,7 +298,7 @@ def _copy(zin: zipfile.ZipFile, zout: zipfile.ZipFile, info: zipfile.ZipInfo, pk
         with zin.open(info) as src, zout.open(copy, "w", force_zip64=info.file_size > 2**31) \
                 as dst:
             if algorithm is not None:
-                old, key = font_key(algorithm, pkg.uid), font_key(algorithm, uid)
+                old, key = font_key(algorithm, pkg.font_id(algorithm)), font_key(algorithm, uid)
                 head = src.read(FONT_ALGORITHMS[algorithm])
                 dst.write(xor(xor(head, old), key) if old and key else head)
             shutil.copyfileobj(src, dst, 1 << 20)

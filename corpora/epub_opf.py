@@ -7,7 +7,6 @@ time by the caller.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import posixpath
 import re
@@ -21,7 +20,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from diglot.errors import ConfigError, DataFormatError
+from diglot.errors import DataFormatError
 
 NS = {
     "opf": "http://www.idpf.org/2007/opf",
@@ -109,6 +108,8 @@ class Package:
         ncx: The NCX, or None.
         fonts: Obfuscated fonts: member → algorithm URI (see `FONT_ALGORITHMS`).
         uid: The text of the package's unique identifier.
+        uuid_id: The first ``dc:identifier`` that is a ``urn:uuid`` (Adobe's font key), or
+            "".
         members: Every member path the manifest names.
     """
 
@@ -119,7 +120,13 @@ class Package:
     ncx: str | None
     fonts: dict[str, str]
     uid: str
+    uuid_id: str
     members: frozenset[str]
+
+    def font_id(self, algorithm: str) -> str:
+        """The identifier a font obfuscated with `algorithm` is keyed with."""
+        adobe = algorithm != "http://www.idpf.org/2008/embedding"
+        return self.uuid_id if adobe and self.uuid_id else self.uid
 
 
 def open_package(zf: zipfile.ZipFile, path: Path) -> tuple[Package, etree._ElementTree]:
@@ -170,7 +177,12 @@ def open_package(zf: zipfile.ZipFile, path: Path) -> tuple[Package, etree._Eleme
     fonts = check_drm(zf, path, media_types)
     return Package(opf_path, version, tuple(spine + list(dict.fromkeys(others))), nav,
                    ncx if ncx in names else None, fonts, unique_identifier(opf),
-                   frozenset(media_types)), opf
+                   _first_uuid(root), frozenset(media_types)), opf
+
+
+def _first_uuid(root: etree._Element) -> str:
+    return next((t for e in root.iterfind("opf:metadata/dc:identifier", NS)
+                 if (t := (e.text or "").strip()).lower().startswith("urn:uuid:")), "")
 
 
 def check_drm(zf: zipfile.ZipFile, path: Path, media_types: dict[str, str]) -> dict[str, str]:
@@ -242,77 +254,6 @@ def part_text(part: str) -> str:
 _NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def declared_meta(opf: etree._ElementTree) -> list[tuple[str, str]]:
-    """What the OPF says about the book, as ``corpora.meta`` keys (``Document.meta``).
-
-    title: the first ``dc:title`` (EPUB 3's ``title-type main`` when one says so); authors:
-    each ``dc:creator``; source: the book's own identifier when it is a web address (the
-    edition actually read, e.g. a Standard Ebooks page), else the first ``dc:source`` that is
-    one (the edition it was transcribed from); license: ``dc:rights`` only when it is or
-    names a licence unambiguously (`rights_license`); language: the first ``dc:language``.
-    """
-    root = opf.getroot()
-    metadata = root.find("opf:metadata", NS)
-    if metadata is None:
-        return []
-
-    def texts(tag: str) -> list[tuple[etree._Element, str]]:
-        return [(e, " ".join((e.text or "").split())) for e in metadata.iterfind(tag, NS)
-                if (e.text or "").strip()]
-
-    out: list[tuple[str, str]] = []
-    titles = texts("dc:title")
-    main_ids = {m.get("refines", "")[1:] for m in metadata.iterfind(
-        "opf:meta[@property='title-type']", NS) if (m.text or "").strip() == "main"}
-    title = next((t for e, t in titles if e.get("id") in main_ids), titles[0][1] if titles else "")
-    if title:
-        out.append(("title", title))
-    out += [("authors", t) for _, t in texts("dc:creator")]
-    uid = unique_identifier(opf)
-    urls = ([uid] if uid.startswith(("http://", "https://")) else []) + [
-        t for _, t in texts("dc:source") if t.startswith(("http://", "https://"))]
-    if urls:
-        out.append(("source", urls[0]))
-    licences = [lic for _, t in texts("dc:rights") if (lic := rights_license(t))]
-    if licences:
-        out.append(("license", licences[0]))
-    languages = texts("dc:language")
-    if languages:
-        out.append(("language", languages[0][1]))
-    return out
-
-
-_CC_URL = re.compile(r"creativecommons\.org/(licenses|publicdomain)/([a-z-]+)/(\d\.\d)", re.I)
-
-
-def rights_license(rights: str) -> str | None:
-    """The SPDX licence a ``dc:rights`` statement gives, or None when it does not say one
-    unambiguously: the statement is an SPDX expression, or names exactly one Creative
-    Commons licence or CC0 (by its address or as ``CC0``). Prose such as "public domain in
-    the USA" gives None: diglot does not guess a licence (``diglot meta`` sets one)."""
-    from corpora.meta import normalise_license
-
-    text = rights.strip()
-    candidates: set[str] = set()
-    if text and len(text) <= 80 and "\n" not in text:
-        candidates.add(text)
-    else:
-        for kind, name, version in _CC_URL.findall(text):
-            if kind.lower() == "publicdomain":
-                if name.lower() == "zero":
-                    candidates.add("CC0-1.0")
-            else:
-                candidates.add(f"CC-{name.upper()}-{version}")
-        if not candidates and len(re.findall(r"\bCC0\b", text)) >= 1:
-            candidates.add("CC0-1.0")
-    if len(candidates) != 1:
-        return None
-    try:
-        return normalise_license(candidates.pop(), "dc:rights")
-    except ConfigError:
-        return None
-
-
 # writing the metadata --------------------------------------------------------------------
 
 def new_identifier(uid: str, tgt_lang: str, edition: str) -> str:
@@ -321,21 +262,6 @@ def new_identifier(uid: str, tgt_lang: str, edition: str) -> str:
     same id and another book never shares the original's."""
     name = "\n".join((uid, tgt_lang, edition))
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
-
-
-def font_key(algorithm: str, uid: str) -> bytes | None:
-    """The XOR key that obfuscates a font under a unique identifier (OCF 3.0 §4 for IDPF:
-    SHA-1 of the identifier without whitespace; Adobe: the 16 bytes of its UUID), or None
-    when the identifier cannot give one (Adobe needs a UUID)."""
-    if algorithm == "http://www.idpf.org/2008/embedding":
-        return hashlib.sha1(re.sub(r"[\x20\x09\x0d\x0a]", "", uid).encode("utf-8")).digest()
-    digits = re.sub(r"^urn:uuid:|-", "", uid.strip(), flags=re.I)
-    return bytes.fromhex(digits) if re.fullmatch(r"[0-9a-fA-F]{32}", digits) else None
-
-
-def xor(data: bytes, key: bytes) -> bytes:
-    """`data` XOR-ed with `key` repeated."""
-    return bytes(b ^ key[i % len(key)] for i, b in enumerate(data))
 
 
 def rewrite_metadata(opf: etree._ElementTree, parts: Sequence[tuple[str, str]], *,

@@ -21,15 +21,8 @@ from lxml import etree
 
 from corpora import epub
 from corpora.document import Document
-from corpora.epub_opf import (
-    NS,
-    font_key,
-    new_identifier,
-    rights_license,
-    unique_identifier,
-    xml_parser,
-    xor,
-)
+from corpora.epub import font_key, rights_license, xor
+from corpora.epub_opf import NS, new_identifier, unique_identifier, xml_parser
 from corpora.formats import ReadOptions, WriteContext, detect_format, read_document
 from diglot.errors import DataFormatError
 from tests.books import manifesto_md, pandoc_epub
