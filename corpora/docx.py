@@ -10,9 +10,10 @@ HTML-like inline text by ``corpora.docx_runs``. ``Block.file`` is the member's n
 ``start`` the paragraph's index among the member's paragraphs.
 
 Text boxes are read after the paragraph that holds them; their VML copy (``mc:Fallback``,
-for old readers) is written as a copy of the translated DrawingML box. Left as they are:
-the text inside ``w:fldSimple``, ``w:sdt`` and ``w:smartTag`` within a paragraph (kept whole
-as one tag), comments (``word/comments.xml``).
+for old readers) is written as a copy of the translated DrawingML box. A ``w:smartTag``
+(ignored by Word since 2010) is unwrapped: its words are translated, the wrapper dropped from
+a rebuilt paragraph. Left as they are: the text inside ``w:fldSimple`` and an inline
+``w:sdt`` (kept whole as one tag), comments (``word/comments.xml``).
 
 Written: the same package member by member (python-docx would re-serialize every part it
 loads): only the members holding translated paragraphs and ``docProps/core.xml`` (title,
@@ -37,7 +38,8 @@ from typing import Any
 from lxml import etree
 
 from corpora.document import Block, Document
-from corpora.docx_runs import Paragraph, R, W, analyse, rebuild, w
+from corpora.docx_rebuild import rebuild
+from corpora.docx_runs import Paragraph, R, W, analyse, w
 from corpora.formats import ReadOptions, WriteContext, block_parts, make_document
 from diglot.errors import DataFormatError
 

@@ -16,7 +16,8 @@ Opaque things before the first and after the last word (a note's number mark, bo
 around a heading, a trailing footnote reference) stay in place outside the part. Proofing
 marks (``w:proofErr``) and ``w:lastRenderedPageBreak`` are layout hints Word recomputes; a
 rebuilt paragraph drops them. The writer analyses the source paragraph again, so the tables
-mapping tags to ``w:rPr`` are never stored.
+mapping tags to ``w:rPr`` are never stored; ``corpora.docx_rebuild`` writes a translated
+part back into runs.
 """
 
 from __future__ import annotations
@@ -48,13 +49,6 @@ _FLAG_OF: dict[str, tuple[str, str | None]] = {
     "u": ("u", "single"), "strike": ("s", None),
 }
 _VERT = {"superscript": "sup", "subscript": "sub"}
-#: CT_RPr's child order (ECMA-376 §17.3.2.28): Word refuses rPr children out of order.
-_RPR_ORDER = (
-    "rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike",
-    "outline", "shadow", "emboss", "imprint", "noProof", "snapToGrid", "vanish", "webHidden",
-    "color", "spacing", "w", "kern", "position", "sz", "szCs", "highlight", "u", "effect", "bdr",
-    "shd", "fitText", "vertAlign", "rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish",
-    "oMath")
 #: Void tag kinds by priority when adjacent opaque things share one tag.
 _PRIORITY = ("note", "image", "math", "field", "sym", "page", "tab", "br", "mark")
 _DROPPED = frozenset({w("proofErr"), w("lastRenderedPageBreak")})
@@ -64,13 +58,13 @@ _RUN_KIND = {w("tab"): "tab", w("ptab"): "tab", w("cr"): "br", w("sym"): "sym",
              w("footnoteReference"): "note", w("endnoteReference"): "note",
              w("fldChar"): "field", w("instrText"): "field"}
 _MATH = "http://schemas.openxmlformats.org/officeDocument/2006/math"
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s[^<>]*?)?)\s*(/?)>")
+TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s[^<>]*?)?)\s*(/?)>")
 _BAD_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _SPACE = re.compile(r"[ \t\n\r]+")
 #: Whitespace at the start of a part's text, after its opening tags (not void ones)...
-_LEAD = re.compile(r"^(?:<(?!/)[^<>]*(?<!/)>)*(\s*)")
+LEAD = re.compile(r"^(?:<(?!/)[^<>]*(?<!/)>)*(\s*)")
 #: ...and at its end, before its closing tags.
-_TRAIL = re.compile(r"(\s*)(?:</[^<>]*>)*$")
+TRAIL = re.compile(r"(\s*)(?:</[^<>]*>)*$")
 
 
 @dataclass
@@ -92,7 +86,7 @@ class Opaque:
     sources: list[tuple[etree._Element | None, etree._Element, bool]]
 
     def elements(self) -> list[etree._Element]:
-        return [_run(rpr, [copy.deepcopy(el)]) if in_run else copy.deepcopy(el)
+        return [make_run(rpr, [copy.deepcopy(el)]) if in_run else copy.deepcopy(el)
                 for rpr, el, in_run in self.sources]
 
 
@@ -145,7 +139,7 @@ def rpr_key(rpr: etree._Element | None) -> bytes:
     return b"" if rpr is None or (len(rpr) == 0 and not rpr.attrib) else etree.tostring(rpr)
 
 
-def _run(rpr: etree._Element | None, children: Iterable[etree._Element]) -> etree._Element:
+def make_run(rpr: etree._Element | None, children: Iterable[etree._Element]) -> etree._Element:
     run = etree.Element(w("r"))
     if rpr is not None:
         run.append(copy.deepcopy(rpr))
@@ -154,7 +148,7 @@ def _run(rpr: etree._Element | None, children: Iterable[etree._Element]) -> etre
     return run
 
 
-def _t(text: str) -> etree._Element:
+def make_t(text: str) -> etree._Element:
     t = etree.Element(w("t"))
     t.text = _BAD_XML.sub("", text)
     t.set(XML_SPACE, "preserve")
@@ -191,6 +185,8 @@ def _items(parent: etree._Element, rels: Callable[[str], str], in_link: bool) ->
             continue
         if child.tag == w("r"):
             out += _run_items(child)
+        elif child.tag == w("smartTag"):  # ignored by Word since 2010: its words are text
+            out += _items(child, rels, in_link)
         elif child.tag == w("hyperlink") and not in_link:
             inner = [i for i in _items(child, rels, True) if not isinstance(i, Link)]
             if any(isinstance(i, Text) and i.text.strip() for i in inner):
@@ -287,10 +283,10 @@ def analyse(p: etree._Element, rels: Callable[[str], str]) -> Paragraph:
     base = _dominant(t for t in para.body if isinstance(t, Text))
     writer.items(para.body, 0, base)
     part = "".join(writer.out)
-    m = _LEAD.match(part)
+    m = LEAD.match(part)
     para.lead = para.lead if m and m.group(1) else ""
     part = part[:m.start(1)] + part[m.end(1):] if m else part
-    m = _TRAIL.search(part)
+    m = TRAIL.search(part)
     para.trail = para.trail if m and m.group(1) else ""
     para.part = part[:m.start(1)] + part[m.end(1):] if m else part
     return para
@@ -309,7 +305,7 @@ class _PartWriter:
     def items(self, items: list[Item], group: int, base: etree._Element | None) -> None:
         self.para.formats.setdefault((group, frozenset()), base)
         open_tags: list[str] = []
-        for item in items:
+        for k, item in enumerate(items):
             if isinstance(item, Text):
                 text = _SPACE.sub(" ", item.text)
                 if self.space and text.startswith(" "):
@@ -318,13 +314,17 @@ class _PartWriter:
                     continue
                 self.space = text.endswith(" ")
                 tags = self._tags(item, group, base)
-                keep = 0
-                while keep < min(len(tags), len(open_tags)) and tags[keep] == open_tags[keep]:
-                    keep += 1
+                keep = _common(tags, open_tags)
                 self.out += [_closer(t) for t in reversed(open_tags[keep:])] + tags[keep:]
                 open_tags = tags
                 self.out.append(html.escape(text, quote=False))
             elif isinstance(item, Opaque):
+                # inside the formatting only if the text after it has that formatting too
+                after = next((x for x in items[k + 1:] if not isinstance(x, Opaque)), None)
+                tags = self._tags(after, group, base) if isinstance(after, Text) else []
+                keep = _common(tags, open_tags)
+                self.out += [_closer(t) for t in reversed(open_tags[keep:])]
+                open_tags = open_tags[:keep]
                 self.number += 1
                 tag = ("<br/>" if item.kind == "br" and len(item.sources) == 1
                        else f'<x-{item.kind} n="{self.number}"/>')
@@ -357,150 +357,14 @@ class _PartWriter:
         return [f"<{f}>" for f in FLAGS if f in flags]
 
 
+def _common(a: list[str], b: list[str]) -> int:
+    """How many tags two tag stacks share from the outside in."""
+    keep = 0
+    while keep < min(len(a), len(b)) and a[keep] == b[keep]:
+        keep += 1
+    return keep
+
+
 def _closer(opener: str) -> str:
-    m = _TAG.match(opener)
+    m = TAG.match(opener)
     return f"</{m.group(2) if m else 'span'}>"
-
-
-# --- writing ---------------------------------------------------------------------------
-
-_FLAG_XML = {"b": ("b", None), "i": ("i", None), "u": ("u", "single"), "s": ("strike", None),
-             "sup": ("vertAlign", "superscript"), "sub": ("vertAlign", "subscript")}
-
-
-def add_flags(base: etree._Element | None, flags: Iterable[str]) -> etree._Element | None:
-    """``base`` with the properties of readable tags added, its children in schema order."""
-    flags = [f for f in FLAGS if f in set(flags)]
-    if not flags:
-        return base
-    rpr = copy.deepcopy(base) if base is not None else etree.Element(w("rPr"))
-    for flag in flags:
-        name, val = _FLAG_XML[flag]
-        for old in rpr.findall(w(name)):
-            rpr.remove(old)
-        el = etree.Element(w(name))
-        if val:
-            el.set(w("val"), val)
-        order = _RPR_ORDER.index(name)
-        at = next((k for k, c in enumerate(rpr) if isinstance(c.tag, str)
-                   and etree.QName(c).localname in _RPR_ORDER
-                   and _RPR_ORDER.index(etree.QName(c).localname) > order), len(rpr))
-        rpr.insert(at, el)
-    return rpr
-
-
-def _elements(item: Item) -> list[etree._Element]:
-    if isinstance(item, Text):
-        return [_run(item.rpr, [_t(item.text)])]
-    if isinstance(item, Opaque):
-        return item.elements()
-    return [copy.deepcopy(item.element)]
-
-
-def rebuild(p: etree._Element, para: Paragraph, part: str) -> None:
-    """Replace a paragraph's content by a translated part; never raises on any text.
-
-    Text gets the w:rPr of the tags it is in; each source hyperlink and opaque thing is
-    written exactly once (where its tag is, else at the end of the part); tags the source
-    did not have, unknown closers and repeated tags are dropped; open tags are closed.
-
-    Args:
-        p: The source w:p, changed in place (its w:pPr is kept).
-        para: ``analyse(p, …)`` of the same paragraph.
-        part: The translated part.
-    """
-    body = _Builder(para).build(part)
-    new = [e for item in para.head for e in _elements(item)] + body + \
-        [e for item in para.tail for e in _elements(item)]
-    for child in list(p):
-        if child.tag != w("pPr"):
-            p.remove(child)
-    p.extend(new)
-
-
-class _Builder:
-    def __init__(self, para: Paragraph) -> None:
-        self.para = para
-        self.used: Counter[str] = Counter()
-        self.out: list[etree._Element] = []
-        self.link: Link | None = None
-        self.link_out: list[etree._Element] = []
-        self.stack: list[tuple[str, etree._Element | None]] = []  # (tag name, span w:rPr)
-        self.saved: list[tuple[str, etree._Element | None]] = []
-        self.texts: list[etree._Element] = []
-
-    def build(self, part: str) -> list[etree._Element]:
-        if self.para.lead and (m := _LEAD.match(part)):  # the source's own whitespace back
-            part = part[:m.start(1)] + self.para.lead + part[m.start(1):]
-        if self.para.trail and (m := _TRAIL.search(part)):
-            part = part[:m.start(1)] + self.para.trail + part[m.start(1):]
-        pos = 0
-        for m in _TAG.finditer(part):
-            self._text(part[pos:m.start()])
-            self._tag(m)
-            pos = m.end()
-        self._text(part[pos:])
-        self._close_link()
-        for tag, items in self.para.voids.items():
-            for item in items[self.used[tag]:]:
-                self.out += item.elements()
-        for opener, links in self.para.links.items():
-            self.out += [copy.deepcopy(link.element) for link in links[self.used[opener]:]]
-        return self.out
-
-    def _target(self) -> list[etree._Element]:
-        return self.link_out if self.link is not None else self.out
-
-    def _text(self, text: str) -> None:
-        text = html.unescape(text)
-        if text:
-            t = _t(text)
-            self.texts.append(t)
-            self._target().append(_run(self._rpr(), [t]))
-
-    def _rpr(self) -> etree._Element | None:
-        group = self.link.group if self.link is not None else 0
-        flags = frozenset(name for name, _ in self.stack if name in FLAGS)
-        spans = [rpr for name, rpr in self.stack if name == "span"]
-        if spans:
-            return add_flags(spans[-1], flags)
-        if (group, flags) in self.para.formats:
-            return self.para.formats[(group, flags)]
-        return add_flags(self.para.formats.get((group, frozenset())), flags)
-
-    def _tag(self, m: re.Match[str]) -> None:
-        closing, name, attrs, void = m.groups()
-        name = name.lower()
-        if void or name == "br":
-            key = f"<{name}{attrs.rstrip()}/>"
-            items = self.para.voids.get(key, [])
-            if not closing and self.used[key] < len(items):
-                self._target().extend(items[self.used[key]].elements())
-                self.used[key] += 1
-        elif closing and name == "a":
-            self._close_link()
-        elif closing:
-            names = [n for n, _ in self.stack]
-            if name in names:
-                del self.stack[len(names) - 1 - names[::-1].index(name):]
-        else:
-            key = f"<{name}{attrs.rstrip()}>"
-            if name == "a" and self.link is None and \
-                    self.used[key] < len(self.para.links.get(key, [])):
-                self.link = self.para.links[key][self.used[key]]
-                self.used[key] += 1
-                self.saved, self.stack = self.stack, []
-            elif name in FLAGS and not attrs.strip():
-                self.stack.append((name, None))
-            elif name == "span" and key in self.para.spans:
-                self.stack.append(("span", self.para.spans[key]))
-
-    def _close_link(self) -> None:
-        if self.link is None:
-            return
-        src = self.link.element
-        el = src.makeelement(src.tag, dict(src.attrib))
-        el.extend(self.link_out)
-        self.out.append(el)
-        self.link, self.link_out = None, []
-        self.stack, self.saved = self.saved, []

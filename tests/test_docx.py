@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from corpora.document import Document
-from corpora.docx_runs import W, analyse, rebuild, w
+from corpora.docx_rebuild import rebuild
+from corpora.docx_runs import W, analyse, w
 from corpora.formats import WriteContext, read_document, write_document
 from diglot.errors import DataFormatError
 from tests.conftest import SHARED
@@ -546,6 +547,37 @@ def test_untranslated_rebuilt_paragraph_keeps_whitespace(tmp_path: Path) -> None
                     {0: "Dos espacios antes, <b>negrita</b> y después."})
     assert docx.Document(str(out)).paragraphs[0].text == \
         "  Dos espacios antes, negrita y después.  "
+
+
+def test_marks_inside_a_paragraph(tmp_path: Path) -> None:
+    """Bookmarks keep their words, proofing marks are dropped, a smart tag's words are text
+    and an LLM's <strong> is <b>."""
+    d = docx.Document()
+    p = d.add_paragraph()
+    p._p.append(etree.fromstring(
+        f'<w:r xmlns:w="{W}"><w:t xml:space="preserve">Un </w:t></w:r>'))
+    for xml in (f'<w:bookmarkStart xmlns:w="{W}" w:id="0" w:name="spectre"/>',
+                f'<w:r xmlns:w="{W}"><w:rPr><w:b/></w:rPr><w:t>spectre</w:t></w:r>',
+                f'<w:bookmarkEnd xmlns:w="{W}" w:id="0"/>',
+                f'<w:r xmlns:w="{W}"><w:t xml:space="preserve"> </w:t></w:r>',
+                f'<w:proofErr xmlns:w="{W}" w:type="spellStart"/>',
+                f'<w:r xmlns:w="{W}"><w:t xml:space="preserve">hante </w:t></w:r>',
+                f'<w:proofErr xmlns:w="{W}" w:type="spellEnd"/>',
+                f'<w:smartTag xmlns:w="{W}" w:element="place"><w:r><w:t>l’Europe</w:t></w:r>'
+                "</w:smartTag>"):
+        p._p.append(etree.fromstring(xml))
+    d.save(str(tmp_path / "in.docx"))
+    doc = read_document(tmp_path / "in.docx", "fr")
+    assert doc.blocks[0].parts == ('Un <x-mark n="1"/><b>spectre</b><x-mark n="2"/> hante '
+                                   "l’Europe",)
+    out = translate(doc, tmp_path / "in.docx", tmp_path / "out.docx",
+                    {0: 'Un <x-mark n="1"/><strong>espectro</strong><x-mark n="2"/> recorre '
+                        "Europa"})
+    p = docx.Document(str(out)).paragraphs[0]
+    assert p.text == "Un espectro recorre Europa"
+    assert [r.text for r in p.runs if r.bold] == ["espectro"]
+    names = [etree.QName(c).localname for c in p._p if c.tag != w("pPr")]
+    assert names == ["r", "bookmarkStart", "r", "bookmarkEnd", "r"]
 
 
 # --- refusals ---------------------------------------------------------------------------
