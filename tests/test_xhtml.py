@@ -372,3 +372,37 @@ def test_roman_numerals_are_kept() -> None:
                  '<p>Chapter <span epub:type="z3998:roman">IV</span> begins.</p></section>')
     assert [b.parts for b in tree_blocks(root)] == [
         ("Title",), ('Chapter <span epub:type="z3998:roman">IV</span> begins.',)]
+
+
+_HTML_BITS = ["<p>", "</p>", "<div>", "</div>", "<li>", "<ul>", "</ul>", "<em>", "</em>",
+              "<a href='#a' title='t x'>", "</a>", "<br>", "<img alt='a b' src=i>", "<code>",
+              "</code>", "<pre>", "</pre>", "<h2>", "</h2>", "<td>", "<table>", "<blockquote>",
+              "<span class=notranslate>", "</span>", "<!-- c -->", "&amp;", "&lt;", " ", "\n",
+              "word", "Two words", "é", "<sup class=reference>[1]</sup>", "<script>x<y</script>"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_HTML_BITS), max_size=40).map("".join))
+def test_any_page_walks_and_splices_back(body: str) -> None:
+    import lxml.html
+
+    def page() -> etree._Element:
+        return lxml.html.document_fromstring(f"<html><body>{body}</body></html>")
+
+    root = page()
+    blocks = tree_blocks(root)
+    put_blocks(root, [tuple(shout(p) for p in b.parts) for b in blocks])
+    assert shape(root) == shape(page())
+    assert [b.kind for b in tree_blocks(root)] == [b.kind for b in blocks]
+    def again(parts: tuple[str, ...]) -> tuple[str, ...]:  # people's attributes translated
+        return tuple(re.sub(r' (alt|title)="[^"]*"', "", shout(p)) for p in parts)
+
+    assert [again(b.parts) for b in tree_blocks(root)] == [again(b.parts) for b in blocks]
+    same = page()
+    put_blocks(same, [b.parts for b in tree_blocks(same)])
+    assert lxml.html.tostring(same) == lxml.html.tostring(page())
+    bilingual = page()
+    put_blocks(bilingual, [b.parts for b in tree_blocks(bilingual)], edition="bilingual",
+               src_lang="en", tgt_lang="es")
+    ids = [e.get("id") for e in bilingual.iter() if isinstance(e.tag, str) and e.get("id")]
+    assert len(ids) == len(set(ids))
