@@ -11,6 +11,7 @@ import io
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -692,6 +693,29 @@ def test_output_converts_with_libreoffice(books: dict[str, Path], tmp_path: Path
         assert "XPrologue" in content
         if name == "libreoffice":
             assert content.count("<text:note ") == 2 and "XUne" in content
+
+
+@needs_soffice
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("apertium-wblank-mode") is None,
+                    reason="Apertium is not installed (apt-get install apertium apertium-fr-es)")
+def test_diglot_run_with_apertium(books: dict[str, Path], tmp_path: Path) -> None:
+    """The whole pipeline on LibreOffice's DOCX, fr→es with Apertium: formatting on the
+    translated words, both notes translated, the core properties in Spanish."""
+    src = book(books, "libreoffice")
+    done = subprocess.run([sys.executable, "-m", "diglot", "run", str(src), "-f", "fr", "-t",
+                           "es", "-o", str(tmp_path / "out")], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "out" / "notes.es.docx"
+    got = [(b.kind, b.parts[0]) for b in read_document(out, "es").blocks]
+    assert got[0] == ("title", "El manifiesto")
+    assert got[2][1].startswith("Un <b>espectro</b>") and "<i>comunismo</i>" in got[2][1]
+    assert '<a href="https://example.org/manifeste">el texto</a>' in got[3][1]
+    assert [kind for kind, _ in got[-2:]] == ["note", "note"]
+    assert all(part.startswith("Una") for _, part in got[-2:])
+    core = members(out)["docProps/core.xml"].decode()  # python-docx does not find
+    assert "<dc:language>es</dc:language>" in core  # LibreOffice's core properties
 
 
 # --- any engine output ------------------------------------------------------------------
