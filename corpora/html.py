@@ -165,7 +165,7 @@ def write(doc: Document, texts: Mapping[int, str], out: Path, context: WriteCont
     put_blocks(root, block_parts(doc, texts), edition=context.edition,
                src_lang=context.src_lang, tgt_lang=context.tgt_lang,
                file=str(context.source))
-    set_language(root, context.tgt_lang)
+    set_language(root, context.tgt_lang, context.src_lang)
     if context.edition == "bilingual":
         _add_style(root)
     with atomic_output(out, binary=True) as fh:

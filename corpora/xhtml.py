@@ -523,19 +523,41 @@ def resolve_entities(root: Any) -> None:
             parent.text = (parent.text or "") + text
 
 
-def set_language(root: Any, lang: str) -> None:
-    """Set a document's language: ``lang`` and ``xml:lang`` of the root (each that is
-    there; ``xml:lang`` in XHTML and ``lang`` in HTML when neither is), and of head and body
-    where they repeat the root's old language."""
-    old = root.get(XML_LANG) or root.get("lang")
+def set_language(root: Any, lang: str, source: str = "") -> None:
+    """Set a document's language to ``lang``.
+
+    The root's ``lang`` and ``xml:lang`` (each that is there; ``xml:lang`` in XHTML and
+    ``lang`` in HTML when neither is), and every element that repeats the document's old
+    language (the root's, else ``source``; compared by primary subtag, so ``en`` matches
+    ``en-GB``): MediaWiki marks its content ``<div lang="fr">``. Left alone: other
+    languages (a Latin phrase), what is kept untranslated (``translate="no"``, code...), and
+    the bilingual edition's source copies (class ``diglot-source``).
+
+    Args:
+        root: The document's root element.
+        lang: The target language.
+        source: The source language, for a root that declares none.
+    """
+    old = root.get(XML_LANG) or root.get("lang") or source
     names = [n for n in (XML_LANG, "lang") if root.get(n) is not None] or \
         [XML_LANG if is_xhtml(root) else "lang"]
     for name in names:
         root.set(name, lang)
-    if old is None:
-        return
-    for child in root:
-        if local_name(child) in ("head", "body"):
-            for name in (XML_LANG, "lang"):
-                if child.get(name) == old:
-                    child.set(name, lang)
+    if old:
+        _relabel(root, _primary(old), lang)
+
+
+def _primary(tag: str) -> str:
+    return tag.strip().lower().replace("_", "-").split("-")[0]
+
+
+def _relabel(el: Any, old: str, lang: str) -> None:
+    for child in el:
+        if not isinstance(child.tag, str) or is_verbatim(child) or \
+                "diglot-source" in get_attr(child, "class").split():
+            continue
+        for name in (XML_LANG, "lang"):
+            value = child.get(name)
+            if value is not None and _primary(value) == old:
+                child.set(name, lang)
+        _relabel(child, old, lang)

@@ -275,6 +275,7 @@ def test_mediawiki_page(tmp_path: Path) -> None:
             "</a></sup>, IL PARAÎT À LONDRES.") in written
     assert '<span class="reference-text">VOIR <i>ŒUVRES</i>, TOME 1.</span>' in written
     assert "<style>.mw-editsection{font-size:small}</style>" in written
+    assert '<div id="mw-content-text" class="mw-body-content" lang="es" dir="ltr">' in written
     assert shape(lxml.html.document_fromstring(written)) == \
         shape(lxml.html.document_fromstring(WIKI))
 

@@ -257,6 +257,14 @@ def test_set_language() -> None:
     page = lxml.html.document_fromstring("<html><body><p>x</p></body></html>")
     set_language(page, "fr")
     assert page.get("lang") == "fr"
+    wiki = lxml.html.document_fromstring(
+        '<html><body><div lang="fr-FR"><p>Texte <i lang="la">mutatis</i></p><div '
+        'class="diglot-source" lang="fr"><p lang="fr">x</p></div><code lang="fr">x</code>'
+        "</div></body></html>")
+    set_language(wiki, "es", source="fr")
+    assert [(e.tag, e.get("lang")) for e in wiki.iter() if e.get("lang")] == [
+        ("html", "es"), ("div", "es"), ("i", "la"), ("div", "fr"), ("p", "fr"),
+        ("code", "fr")]
 
 
 def test_entities() -> None:
