@@ -287,12 +287,12 @@ def _info(name: str, stamp: tuple[int, int, int, int, int, int],
 def _copy(zin: zipfile.ZipFile, zout: zipfile.ZipFile, info: zipfile.ZipInfo, pkg: Package,
           uid: str, path: Path) -> None:
     """Stream a member unchanged; an obfuscated font is re-keyed to the new identifier."""
-    if info.is_dir():
-        zout.writestr(info, b"")
-        return
-    copy = zipfile.ZipInfo(info.filename, info.date_time)
-    copy.compress_type = zipfile.ZIP_DEFLATED
+    copy = zipfile.ZipInfo(info.filename, info.date_time)  # the input's extra fields left
     copy.external_attr = info.external_attr
+    if info.is_dir():
+        zout.writestr(copy, b"")
+        return
+    copy.compress_type = zipfile.ZIP_DEFLATED
     algorithm = pkg.fonts.get(info.filename)
     try:
         with zin.open(info) as src, zout.open(copy, "w", force_zip64=info.file_size > 2**31) \

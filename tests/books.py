@@ -78,11 +78,24 @@ def _pandoc(md_text: str, out: Path, to: str, extra: tuple[str, ...] = ()) -> Pa
     return out
 
 
-def pandoc_epub(md_text: str, out: Path, version: int = 3, lang: str = "fr") -> Path:
+#: Dublin Core for `pandoc_epub`'s ``dublin_core``: an ISBN (pandoc writes EPUB 2's
+#: ``opf:scheme="ISBN"``, EPUB 3's ``identifier-type`` refinement) and a licence.
+ISBN_CC0 = ('<dc:identifier id="isbn" opf:scheme="ISBN">978-2-07-040011-0</dc:identifier>\n'
+            "<dc:rights>CC0-1.0</dc:rights>\n")
+
+
+def pandoc_epub(md_text: str, out: Path, version: int = 3, lang: str = "fr",
+                dublin_core: str | None = None) -> Path:
     """An EPUB (`version` 2 or 3) of a Markdown text made by pandoc: title page, one XHTML
-    file per chapter, nav document (EPUB 3), NCX, stylesheet, the text's images."""
-    return _pandoc(md_text, out, "epub3" if version == 3 else "epub2",
-                   ("--metadata", f"lang={lang}"))
+    file per chapter, nav document (EPUB 3), NCX, stylesheet, the text's images; with
+    `dublin_core` elements (e.g. `ISBN_CC0`) in its metadata (``--epub-metadata``)."""
+    extra = ["--metadata", f"lang={lang}"]
+    if dublin_core is not None:
+        meta = out.with_suffix(".dc.xml")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        meta.write_text(dublin_core, encoding="utf-8")
+        extra.append(f"--epub-metadata={meta.name}")
+    return _pandoc(md_text, out, "epub3" if version == 3 else "epub2", tuple(extra))
 
 
 def pandoc_docx(md_text: str, out: Path) -> Path:

@@ -25,7 +25,7 @@ from corpora.epub import font_key, rights_license, xor
 from corpora.epub_opf import NS, new_identifier, unique_identifier, xml_parser
 from corpora.formats import ReadOptions, WriteContext, detect_format, read_document
 from diglot.errors import DataFormatError
-from tests.books import manifesto_md, pandoc_epub
+from tests.books import ISBN_CC0, manifesto_md, pandoc_epub
 from tests.conftest import ROOT, SHARED
 
 MANIFESTO = SHARED / "epub" / "communist-manifesto.en.epub"
@@ -136,11 +136,12 @@ def epubcheck(path: Path, tmp: Path) -> set[tuple[str, str, str, str]]:
 
 @pytest.fixture(scope="module")
 def books(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
-    """pandoc's EPUB 3 and EPUB 2 of the French Manifesto's first chapters."""
+    """pandoc's EPUB 3 and EPUB 2 of the French Manifesto's first chapters (the EPUB 2 with
+    an ISBN and a licence in its metadata)."""
     tmp = tmp_path_factory.mktemp("books")
     text = manifesto_md("fr", chapters=2)
     yield {"epub3": pandoc_epub(text, tmp / "manifeste3.epub", 3),
-           "epub2": pandoc_epub(text, tmp / "manifeste2.epub", 2)}
+           "epub2": pandoc_epub(text, tmp / "manifeste2.epub", 2, dublin_core=ISBN_CC0)}
 
 
 @pytest.fixture(scope="module")
@@ -207,6 +208,7 @@ def test_pandoc_books_ncx_labels_and_title(books: dict[str, Path]) -> None:
         files = list(dict.fromkeys(b.file for b in doc.blocks))
         assert files.index("EPUB/text/ch002.xhtml") < files.index("EPUB/nav.xhtml")
         assert dict(doc.meta)["language"] == "fr"
+        assert dict(doc.meta).get("license") == ("CC0-1.0" if version == "epub2" else None)
 
 
 # writing ----------------------------------------------------------------------------------
@@ -348,7 +350,11 @@ def test_pandoc_books_write_and_reopen(books: dict[str, Path], tmp_path: Path) -
                         edition, src_lang="fr", tgt_lang="es")
             name, opf = opf_of(out)
             uid = unique_identifier(etree.ElementTree(opf))
-            assert uid == new_identifier("marx_manifeste", "es", edition)
+            original = "978-2-07-040011-0" if version == "epub2" else "marx_manifeste"
+            assert uid == new_identifier(original, "es", edition)
+            sources = opf.findall("opf:metadata/dc:source", NS)
+            assert (sources[0].text, dict(sources[0].attrib)) == (original, {"id": "epub-id-1"})
+            assert not [a for s in sources for a in s.attrib if a.startswith("{")]  # opf:scheme
             ncx = tree(members(out)["EPUB/toc.ncx"])
             assert ncx.find("ncx:head/ncx:meta[@name='dtb:uid']", NS).get("content") == uid
             assert ncx.find("ncx:docTitle/ncx:text", NS).text == \
