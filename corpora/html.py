@@ -9,7 +9,8 @@ is left alone). This module parses and writes the file:
   page without the declaration that declares the XHTML namespace is tried as XML and read
   as HTML if it is not well-formed (such pages are served as HTML and browsers read them
   so). XHTML is written back as XHTML: the source's own XML declaration and doctype, its
-  encoding.
+  encoding, and empty elements that are not void written open and closed (``<script
+  src="a.js"></script>``), so that the page still reads as HTML.
 - **HTML** is parsed leniently by lxml's HTML parser (libxml2), in the encoding of its BOM
   or ``<meta charset>``, else UTF-8, else Windows-1252, and written back as HTML with the
   source's doctype (none if it had none) in the same encoding.
@@ -54,6 +55,8 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"),
          (codecs.BOM_UTF16_BE, "utf-16"))
 _CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_:.-]+)", re.I)
 _XHTML_XMLNS = re.compile(rb"""xmlns\s*=\s*["']http://www\.w3\.org/1999/xhtml["']""")
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                   "param", "source", "track", "wbr"})
 _CC_URL = re.compile(r"creativecommons\.org/(licenses|publicdomain)/([a-z-]+)/(\d\.\d)", re.I)
 
 
@@ -175,6 +178,7 @@ def write(doc: Document, texts: Mapping[int, str], out: Path, context: WriteCont
 def _serialize(page: _Page) -> bytes:
     tree = page.tree
     if page.xml:
+        _open_empty(tree.getroot())
         data = page.declaration + etree.tostring(tree, encoding=page.encoding,
                                                  xml_declaration=False)
     else:
@@ -185,6 +189,17 @@ def _serialize(page: _Page) -> bytes:
                                   doctype=tree.docinfo.doctype if page.doctype else "")
         data = data if page.doctype else data.lstrip(b"\n")
     return data + b"\n" if page.newline and not data.endswith(b"\n") else data
+
+
+def _open_empty(root: Any) -> None:
+    """Empty HTML elements other than void ones written ``<script …></script>``, not
+    ``<script …/>``: an XHTML page opened as HTML (a ``.html`` file) would otherwise swallow
+    the rest of the page into the script (XHTML 1.0, appendix C)."""
+    for el in root.iter():
+        if (isinstance(el.tag, str) and el.text is None and len(el) == 0
+                and (not el.tag.startswith("{") or el.tag.startswith(f"{{{XHTML_NS}}}"))
+                and local_name(el) not in _VOID):
+            el.text = ""
 
 
 def _add_style(root: Any) -> None:

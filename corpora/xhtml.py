@@ -354,10 +354,7 @@ def _put_run(run: _Run, parts: Sequence[str], langs: tuple[str, str] | None) -> 
         if len(target):
             target[-1].tail = (target[-1].tail or "").rstrip() or None
     else:
-        breaks = [n for n in run.nodes if _is_br(n) and not kept(n)]
-        joined = "".join(p + (serialize(breaks[k]) if k < len(breaks) else "")
-                         for k, p in enumerate(parts))
-        splice(target, joined, run.nodes)
+        _splice_parts(target, parts, run.nodes)
     _set_run_text(run, None)
     if copied is not None and langs is not None:
         target = _span_pair(run.parent, copied, target, langs)
@@ -366,6 +363,27 @@ def _put_run(run: _Run, parts: Sequence[str], langs: tuple[str, str] | None) -> 
     _set_run_text(run, target.text)
     for k, node in enumerate(list(target)):
         run.parent.insert(index + k, node)
+
+
+def _splice_parts(target: Any, parts: Sequence[str], nodes: list[Any]) -> None:
+    """Each part spliced from its own nodes (a part's lost elements come back at its end),
+    with the run's ``<br>`` between parts."""
+    groups: list[list[Any]] = [[]]
+    breaks = []
+    for node in nodes:
+        if _is_br(node) and not kept(node):
+            breaks.append(node)
+            groups.append([])
+        else:
+            groups[-1].append(node)
+    if len(groups) != len(parts):  # cannot be from the same walk; keep every element anyway
+        parts = [" ".join(parts)] + [""] * (len(groups) - 1)
+    for k, (part, group) in enumerate(zip(parts, groups, strict=True)):
+        splice(target, part, group)
+        if k < len(breaks):
+            breaks[k].getparent().remove(breaks[k])
+            breaks[k].tail = None
+            target.append(breaks[k])
 
 
 def _set_run_text(run: _Run, text: str | None) -> None:

@@ -225,6 +225,20 @@ def test_malformed_xhtml_names_file_and_line(tmp_path: Path) -> None:
         assert exc.line is not None and 11 <= exc.line <= 13
 
 
+def test_xhtml_written_so_html_reads_it(tmp_path: Path) -> None:
+    src = page(tmp_path, '<html xmlns="http://www.w3.org/1999/xhtml"><head><script '
+                         'src="a.js"></script><link rel="x" href="y"/></head><body><p>Un<a '
+                         'id="x"></a><br/>deux</p><svg xmlns="http://www.w3.org/2000/svg">'
+                         "<rect/></svg></body></html>")
+    doc = read_document(src, "fr")
+    assert [s.text for s in doc.segments] == ['Un<a id="x"/>', "deux"]
+    write_document(doc, {0: 'Uno<a id="x"/>', 1: "dos"}, tmp_path / "out.html", context(src))
+    assert (tmp_path / "out.html").read_text(encoding="utf-8") == (
+        '<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="es"><head><script src="a.js">'
+        '</script><link rel="x" href="y"/></head><body><p>Uno<a id="x"></a><br/>dos</p><svg '
+        'xmlns="http://www.w3.org/2000/svg"><rect/></svg></body></html>')
+
+
 def test_xmlns_without_declaration_falls_back_to_html(tmp_path: Path) -> None:
     src = page(tmp_path, '<html xmlns="http://www.w3.org/1999/xhtml"><body><p>Un<br>deux'
                          "</p></body></html>")

@@ -414,3 +414,10 @@ def test_any_page_walks_and_splices_back(body: str) -> None:
                src_lang="en", tgt_lang="es")
     ids = [e.get("id") for e in bilingual.iter() if isinstance(e.tag, str) and e.get("id")]
     assert len(ids) == len(set(ids))
+
+
+def test_lost_element_returns_at_the_end_of_its_own_part() -> None:
+    root = parse(f'<p xmlns="{X}">One<a id="x"/> two<br/>three <b>four</b></p>')
+    assert tree_blocks(root)[0].parts == ('One<a id="x"/> two', "three <b>four</b>")
+    put_blocks(root, [("Uno dos", "tres cuatro")])
+    assert out(root) == f'<p xmlns="{X}">Uno dos <a id="x"/><br/>tres cuatro <b>four</b></p>'
