@@ -3,7 +3,8 @@
 Read, in this order: the core properties' title (kind "title"), then the paragraphs of
 ``word/document.xml`` in document order (tables' cells, nested tables included, as "cell";
 headings by style — Title, Heading 1..9 or an outline level — as "heading"; numbered or
-bulleted paragraphs and List styles as "list_item"; Quote and Block Text styles as "quote"),
+bulleted paragraphs and List styles as "list_item"; Quote and Block Text styles as "quote";
+Caption styles as "caption"),
 then footnotes and endnotes ("note"; the separator notes skipped), then headers and footers
 ("paragraph"). Each paragraph with words is one block of one part, its runs written as
 HTML-like inline text by ``corpora.docx_runs``. ``Block.file`` is the member's name,
@@ -39,7 +40,7 @@ from lxml import etree
 
 from corpora.document import Block, Document
 from corpora.docx_rebuild import rebuild
-from corpora.docx_runs import Paragraph, R, W, analyse, w
+from corpora.docx_runs import Paragraph, R, W, analyse, w, xml_text
 from corpora.formats import ReadOptions, WriteContext, block_parts, make_document
 from diglot.errors import DataFormatError
 
@@ -188,6 +189,8 @@ class _Styles:
             return "list_item", 1
         if any("quote" in n or n == "block text" for n in names):
             return "quote", 0
+        if any("caption" in n for n in names):  # Caption; pandoc's Image/Table Caption
+            return "caption", 0
         return "paragraph", 0
 
 
@@ -311,7 +314,7 @@ def write(doc: Document, texts: Mapping[int, str], out: Path, context: WriteCont
         title = core.find(f"{{{_DC}}}title") if core is not None else None
         if title is not None:
             text = re.sub(r"<[^<>]*>", "", parts[0][0])
-            title.text = html.unescape(" ".join(text.split()))
+            title.text = xml_text(" ".join(html.unescape(text).split()))
             changed.add(pkg.core)
         b = 1
     stale = DataFormatError(context.source, None, "changed since it was read; run again")

@@ -148,9 +148,14 @@ def make_run(rpr: etree._Element | None, children: Iterable[etree._Element]) -> 
     return run
 
 
+def xml_text(text: str) -> str:
+    """Text without the characters XML 1.0 cannot hold (an engine may write U+0000)."""
+    return _BAD_XML.sub("", text)
+
+
 def make_t(text: str) -> etree._Element:
     t = etree.Element(w("t"))
-    t.text = _BAD_XML.sub("", text)
+    t.text = xml_text(text)
     t.set(XML_SPACE, "preserve")
     return t
 

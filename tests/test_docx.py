@@ -27,6 +27,7 @@ from corpora.docx_rebuild import rebuild
 from corpora.docx_runs import W, analyse, w
 from corpora.formats import WriteContext, read_document, write_document
 from diglot.errors import DataFormatError
+from tests.books import tiny_png
 from tests.conftest import SHARED
 
 docx = pytest.importorskip("docx")
@@ -251,7 +252,8 @@ def manifesto_md() -> str:
     body = text[:heads[2]]
     body = body.replace("le spectre du communisme.", "le spectre du communisme[^a].", 1)
     body = re.sub(r"maîtres de jurandes\s+\[2\]", "maîtres de jurandes[^b]", body, count=1)
-    return body + ("\n[^a]: Une note *ajoutée* pour le test.\n\n"
+    return body + ("\n![Le *spectre* du communisme](spectre.png)\n"
+                   "\n[^a]: Une note *ajoutée* pour le test.\n\n"
                    "[^b]: Les jurandes : corporations de métiers.\n")
 
 
@@ -264,8 +266,9 @@ def books(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     if shutil.which("pandoc") and (SHARED / "manifesto" / "fr.md").is_file():
         md = folder / "manifesto.md"
         md.write_text(manifesto_md(), encoding="utf-8")
-        subprocess.run(["pandoc", "-f", "markdown", "-t", "docx", str(md), "-o",
-                        str(folder / "manifesto.docx")], check=True, timeout=120)
+        tiny_png(folder / "spectre.png")
+        subprocess.run(["pandoc", "-f", "markdown", "-t", "docx", md.name, "-o",
+                        "manifesto.docx"], check=True, timeout=120, cwd=folder)
         made["pandoc"] = folder / "manifesto.docx"
     if _LO is not None:
         made["libreoffice"] = lo_docx(NOTES_FODT, "notes", folder / "lo")
@@ -392,6 +395,8 @@ def test_pandoc_manifesto_read(books: dict[str, Path]) -> None:
     notes = [b.parts[0] for b in doc.blocks if b.kind == "note"]
     assert notes == ["Une note <i>ajoutée</i> pour le test.",
                      "Les jurandes : corporations de métiers."]
+    assert [b.parts[0] for b in doc.blocks if b.kind == "caption"] == \
+        ["Le <i>spectre</i> du communisme"]  # the image's paragraph has no words: no block
     first = next(doc.blocks[i + 1].parts[0] for i, b in enumerate(doc.blocks)
                  if b.parts == ("Prologue.",))
     assert first.startswith("<i>Un spectre hante l’Europe</i>, le spectre du communisme"
@@ -756,6 +761,22 @@ def _hypothesis_source() -> bytes:
         with zipfile.ZipFile(data) as zf:
             _SOURCE.append(zf.read("word/document.xml"))
     return _SOURCE[0]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(title=st.lists(_PIECES, max_size=6), part=st.lists(_PIECES, max_size=12))
+def test_write_never_raises(books: dict[str, Path], tmp_path: Path, title: list[str],
+                            part: list[str]) -> None:
+    """Whole books written from any title and paragraph text open in python-docx."""
+    src = books["handmade"]
+    doc = read_document(src, "fr")
+    texts = {i: "".join(title) if s.block == 0 else "".join(part)
+             for i, s in enumerate(doc.segments)}
+    out = translate(doc, src, tmp_path / "any.docx", texts)
+    d = docx.Document(str(out))
+    assert len(d.paragraphs) == len(docx.Document(str(src)).paragraphs)
+    assert sum(len(p.hyperlinks) for p in d.paragraphs) == 1
 
 
 _RPR = {"b": "<w:b/>", "i": "<w:i/>", "c": '<w:color w:val="FF0000"/>',
