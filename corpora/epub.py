@@ -57,6 +57,13 @@ from corpora.epub_opf import (
 )
 from corpora.formats import ReadOptions, WriteContext, block_parts, make_document
 from corpora.textio import atomic_output
+from corpora.xhtml import (
+    BILINGUAL_CSS,
+    put_blocks,
+    resolve_entities,
+    set_language,
+    tree_blocks,
+)
 from diglot.errors import ConfigError, DataFormatError
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -74,8 +81,6 @@ def read(path: Path, lang: str, options: ReadOptions) -> Document:
         DataFormatError: Not a zip or not an EPUB, DRM-protected, a spine item missing, a
             member that is not well-formed XML (named, with its line).
     """
-    from corpora.xhtml import tree_blocks
-
     blocks: list[Block] = []
     with _open(path) as zf:
         pkg, opf = open_package(zf, path)
@@ -83,7 +88,7 @@ def read(path: Path, lang: str, options: ReadOptions) -> Document:
         blocks += [_text_block(el, kind, pkg.path) for el, kind in text_elements(opf)]
         del opf
         for member in pkg.documents:
-            tree = parse_member(zf, path, member)
+            tree = _content(zf, path, member)
             blocks += [_unwrap(b) for b in tree_blocks(tree.getroot(), member)]
             del tree  # one content document in memory at a time
         if pkg.ncx is not None:
@@ -132,15 +137,13 @@ def write(doc: Document, texts: Mapping[int, str], out: Path, context: WriteCont
                 elif name == pkg.ncx:
                     data = _ncx(parse_member(zin, path, name), pairs, uid, path, name)
                 elif name in pkg.documents:
-                    data = _document(parse_member(zin, path, name), pairs, pkg, css, context,
+                    data = _document(_content(zin, path, name), pairs, pkg, css, context,
                                      name)
                 else:
                     _copy(zin, zout, info, pkg, uid, path)
                     continue
                 zout.writestr(_info(name, stamp, info), data)
             if css is not None:
-                from corpora.xhtml import BILINGUAL_CSS
-
                 zout.writestr(_info(css, stamp), BILINGUAL_CSS.encode("utf-8"))
 
 
@@ -335,6 +338,14 @@ def _xml(tree: etree._ElementTree) -> bytes:
             + etree.tostring(tree, encoding="utf-8") + b"\n")
 
 
+def _content(zf: zipfile.ZipFile, path: Path, member: str) -> etree._ElementTree:
+    """A content document parsed, with HTML's named entities (``&nbsp;``, declared by an
+    EPUB 2 document's XHTML 1.1 DTD, which is not loaded) as their characters."""
+    tree = parse_member(zf, path, member)
+    resolve_entities(tree.getroot())
+    return tree
+
+
 # members ------------------------------------------------------------------------------------
 
 Pairs = list[tuple[tuple[str, ...], tuple[str, ...]]]
@@ -377,8 +388,6 @@ def _ncx(ncx: etree._ElementTree, pairs: Pairs, uid: str, path: Path, member: st
 
 def _document(tree: etree._ElementTree, pairs: Pairs, pkg: Package, css: str | None,
               context: WriteContext, member: str) -> bytes:
-    from corpora.xhtml import put_blocks, set_language, tree_blocks
-
     root = tree.getroot()
     edition = "translated" if member == pkg.nav else context.edition
     source = tree_blocks(root, member)
@@ -392,7 +401,7 @@ def _document(tree: etree._ElementTree, pairs: Pairs, pkg: Package, css: str | N
         parts.append(new)
     put_blocks(root, parts, edition=edition, src_lang=context.src_lang,
                tgt_lang=context.tgt_lang, file=member)
-    set_language(root, context.tgt_lang)
+    set_language(root, context.tgt_lang, context.src_lang)
     head = root.find(XHTML + "head")
     if css is not None and head is not None and edition == "bilingual":
         link = etree.Element(XHTML + "link", rel="stylesheet", type="text/css",

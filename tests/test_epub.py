@@ -615,6 +615,21 @@ def test_entity_bomb_is_not_expanded(books: dict[str, Path], tmp_path: Path) -> 
     assert max(len(p) for b in doc.blocks for p in b.parts) < 10_000
 
 
+@needs_pandoc
+def test_epub2_named_entities_read_as_characters(books: dict[str, Path],
+                                                 tmp_path: Path) -> None:
+    """An EPUB 2 document may use XHTML 1.1's named entities (its DTD declares them)."""
+    data = members(books["epub2"])["EPUB/text/ch001.xhtml"].replace(
+        b"le spectre du communisme", b"le&nbsp;spectre du communisme &amp; l&eacute;t&eacute;")
+    book = rezip(books["epub2"], tmp_path / "entities.epub", {"EPUB/text/ch001.xhtml": data})
+    doc = read(book, "fr")
+    assert any("le\xa0spectre du communisme &amp; l\u00e9t\u00e9" in b.parts[0]
+               for b in doc.blocks)
+    out = write(doc, shouted(doc), book, tmp_path / "out.epub", src_lang="fr")
+    text = members(out)["EPUB/text/ch001.xhtml"].decode("utf-8")
+    assert "LE\xa0SPECTRE DU COMMUNISME &amp; LÉTÉ" in text
+
+
 @needs_manifesto
 def test_source_changed_since_read(manifesto: Document, tmp_path: Path) -> None:
     data = members(MANIFESTO)["epub/text/chapter-1.xhtml"].replace(
