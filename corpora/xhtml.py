@@ -25,7 +25,8 @@ order and splices the translated parts back. What the walk does:
   back from the source (``corpora.xhtml_parts``);
   so are elements with ``translate="no"``, class ``notranslate`` or ``epub:type``
   ``z3998:roman`` (a numeral an engine would read as a word), and MediaWiki's chrome:
-  ``mw-editsection`` links, ``sup.reference`` note calls, ``mw-cite-backlink``. At block level,
+  ``mw-editsection`` links, ``sup.reference`` note calls, ``mw-cite-backlink`` (the
+  first and last written as an empty tag: their words are chrome). At block level,
   pre, script, style, svg, math, template and noscript are left alone, as are blocky
   elements with ``translate="no"``/``notranslate``.
 - **Attributes meant for people**: ``alt`` (img, area), ``title`` and ``aria-label``

@@ -3,14 +3,16 @@ back into elements (``corpora.xhtml`` walks the tree; this module handles one ru
 
 A part holds text XML-escaped and inline elements as tags: the opener is ``<`` + local name
 + attributes in source order (namespaced ones with their prefix, ``epub:type``; no xmlns),
-values escaped; an element without content is ``<name …/>``; verbatim elements (code, math,
-svg, script..., and anything marked ``translate="no"``/``notranslate`` or MediaWiki chrome)
-are written whole. `splice` reads a translated part back: a tag is matched by its opener
-without ``>``/``/>`` (the k-th ``<em>`` takes the next unused source ``<em>``), closers close
-the innermost open element of their name or are dropped, what is left open is closed, tags
-the source lacks are dropped, and a source element the translation lost is put back at the
-end with its source text. The source element objects are moved, never copied, so each
-appears exactly once; verbatim ones come back whole from the source.
+values escaped; an element without content is ``<name …/>``. Verbatim elements (code, math,
+svg, script..., and anything marked ``translate="no"``/``notranslate``) are written whole,
+MediaWiki's chrome (edit-section links, note backlinks) as an empty tag.
+
+`splice` reads a translated part back: a tag is matched by its opener without ``>``/``/>``
+(the k-th ``<em>`` takes the next unused source ``<em>``), closers close the innermost open
+element of their name or are dropped, what is left open is closed, tags the source lacks
+are dropped, and a source element the translation lost is put back at the end with its
+source text. The source element objects are moved, never copied, so each appears exactly
+once; verbatim ones come back whole from the source.
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ _VERBATIM = frozenset({"code", "kbd", "samp", "var", "tt", "math", "svg", "scrip
 #: Classes of elements kept as they are: HTML's own and MediaWiki's chrome (its note calls
 #: are ``<sup class="reference">``, a class name too common to keep on other elements).
 _KEEP_CLASSES = frozenset({"notranslate", "mw-editsection", "mw-cite-backlink"})
+#: Wiki chrome: written as an empty tag in parts (``<span class="mw-editsection"/>``), so
+#: engines, the review and the exports do not see "[modifier | modifier le wikicode]".
+_CHROME_CLASSES = frozenset({"mw-editsection", "mw-cite-backlink"})
 SPACE = re.compile(r"[ \t\n\r\f]+")
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _TOKEN = re.compile(
@@ -122,7 +127,8 @@ def serialize(el: Any) -> str:
         return f"<?{el.target} {SPACE.sub(' ', el.text or '')}?>"
     if not isinstance(el.tag, str):  # an entity that is not HTML's: see resolve_entities
         return str(el.text or "")
-    if el.text is None and len(el) == 0:
+    if (el.text is None and len(el) == 0) or \
+            _CHROME_CLASSES.intersection(get_attr(el, "class").split()):
         return _key(el) + "/>"
     inner = escape_text(SPACE.sub(" ", el.text or "")) + "".join(
         serialize(c) + escape_text(SPACE.sub(" ", c.tail or "")) for c in el)

@@ -183,8 +183,21 @@ def test_mediawiki_chrome_is_verbatim() -> None:
     blocks = tree_blocks(etree.fromstring(page))
     assert [(b.kind, b.level) for b in blocks] == [("heading", 2), ("paragraph", 0),
                                                    ("note", 0)]
-    assert 'title="Modifier la section"' in blocks[0].parts[0]  # chrome: not walked
-    assert blocks[2].parts[0].endswith('<span class="reference-text">Une note.</span>')
+    assert blocks[0].parts == ('<span class="mw-headline" id="Histoire">Histoire</span>'
+                               '<span class="mw-editsection"/>',)  # chrome: no words to send
+    assert blocks[2].parts == ('<span class="mw-cite-backlink"/> <span class="reference-text">'
+                               "Une note.</span>",)
+    root = etree.fromstring(page)
+    put_blocks(root, [('<span class="mw-headline" id="Histoire">Historia</span>'
+                       '<span class="mw-editsection"/>',),
+                      blocks[1].parts,
+                      ('<span class="mw-cite-backlink"/> <span class="reference-text">Una '
+                       "nota.</span>",)])
+    assert etree.tostring(root[0], encoding="unicode") == page[page.index("<h2>"):page.index(
+        "</h2>") + 5].replace(">Histoire<", ">Historia<", 1)
+    assert etree.tostring(root[2][0], encoding="unicode") == (
+        '<li id="cite_note-1"><span class="mw-cite-backlink"><a href="#cite_ref-1">↑</a></span>'
+        ' <span class="reference-text">Una nota.</span></li>')
 
 
 def test_changed_tree_is_refused() -> None:
