@@ -188,7 +188,8 @@ def _serialize(page: _Page) -> bytes:
         data = lxml.html.tostring(tree, encoding=page.encoding,
                                   doctype=tree.docinfo.doctype if page.doctype else "")
         data = data if page.doctype else data.lstrip(b"\n")
-    return data + b"\n" if page.newline and not data.endswith(b"\n") else data
+    wide = page.encoding.lower().replace("_", "-").startswith(("utf-16", "utf-32"))
+    return data + b"\n" if page.newline and not wide and not data.endswith(b"\n") else data
 
 
 def _open_empty(root: Any) -> None:

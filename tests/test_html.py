@@ -379,3 +379,11 @@ def test_pipeline_end_to_end(tmp_path: Path) -> None:
     assert shape(lxml.html.document_fromstring(translated)) == \
         shape(lxml.html.document_fromstring(WIKI))
     assert "il paraît à Londres" in bilingual and 'class="diglot-target"' in bilingual
+
+
+def test_utf16_page(tmp_path: Path) -> None:
+    src = page(tmp_path, "<html><body><p>Déjà vu</p></body></html>\n", encoding="utf-16")
+    doc = read_document(src, "fr")
+    assert [b.parts for b in doc.blocks] == [("Déjà vu",)]
+    write_document(doc, {0: "Ya visto"}, tmp_path / "out.html", context(src))
+    assert "<p>Ya visto</p>" in (tmp_path / "out.html").read_bytes().decode("utf-16")
