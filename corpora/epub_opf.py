@@ -46,8 +46,8 @@ _RTL = frozenset({"ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ckb", "
 #: OPF metadata read as text to translate: a reading system shows the title on the shelf and
 #: the description on the book's page, so a translated book must carry both in its language.
 #: Subjects are left alone (often a controlled vocabulary, LCSH terms with their authority
-#: codes), as are names (creators, publisher) and Standard Ebooks' ``se:long-description``
-#: (their own vocabulary, which no reading system shows).
+#: codes), as are names (creators, publisher), Standard Ebooks' ``se:long-description``
+#: (their own vocabulary, which no reading system shows) and EPUB 2 guide titles (not shown).
 TEXT_ELEMENTS = {DC + "title": "title", DC + "description": "paragraph"}
 
 

@@ -430,6 +430,19 @@ def test_any_translated_text_makes_a_well_formed_book(tmp_path_factory: pytest.T
     read(out, "es")
 
 
+@needs_pandoc
+def test_books_helpers_build_real_files(tmp_path: Path) -> None:
+    """tests.books (shared with the DOCX tests): pandoc's DOCX has the notes as footnotes."""
+    from tests.books import pandoc_docx
+
+    text = manifesto_md("de", chapters=1)
+    assert "[^" in text and "![Le spectre](spectre.png)" in text
+    docx = pandoc_docx(text, tmp_path / "manifest.docx")
+    with zipfile.ZipFile(docx) as zf:
+        assert "word/footnotes.xml" in zf.namelist()
+        assert any(n.startswith("word/media/") for n in zf.namelist())
+
+
 # metadata ----------------------------------------------------------------------------------
 
 def test_rights_statements_give_a_licence_only_when_they_name_one() -> None:
