@@ -16,8 +16,10 @@ is left alone). This module parses and writes the file:
   source's doctype (none if it had none) in the same encoding.
 
 Named entities (``&nbsp;``) become their characters. The root's ``lang``/``xml:lang``
-becomes the target language; in the bilingual edition the source copies are marked with the
-source language and `corpora.xhtml.BILINGUAL_CSS` goes in a ``<style>`` in the head.
+becomes the target language (an XHTML page named ``.html`` gets both: browsers read it
+as HTML, which knows only ``lang``); in the bilingual edition the source copies are marked
+with the source language and `corpora.xhtml.BILINGUAL_CSS` goes in a ``<style>`` in the
+head.
 
 Metadata (``Document.meta``, ``corpora.meta`` keys): title from ``<title>``; authors from
 ``<meta name="author">`` (or ``dc.creator``/``dcterms.creator``); source from ``<link
@@ -42,6 +44,7 @@ from corpora.textio import atomic_output
 from corpora.xhtml import (
     BILINGUAL_CSS,
     XHTML_NS,
+    XML_LANG,
     is_xhtml,
     local_name,
     put_blocks,
@@ -165,6 +168,10 @@ def write(doc: Document, texts: Mapping[int, str], out: Path, context: WriteCont
     root = page.tree.getroot()
     if [b.parts for b in tree_blocks(root)] != [b.parts for b in doc.blocks]:
         raise DataFormatError(context.source, None, "changed since it was read; run again")
+    if page.xml and context.source.suffix.lower() != ".xhtml":  # browsers read it as HTML
+        here = root.get(XML_LANG) or root.get("lang") or context.src_lang
+        for name in ("lang", XML_LANG):
+            root.set(name, root.get(name) or here)
     put_blocks(root, block_parts(doc, texts), edition=context.edition,
                src_lang=context.src_lang, tgt_lang=context.tgt_lang,
                file=str(context.source))

@@ -47,9 +47,10 @@ order and splices the translated parts back. What the walk does:
   ``<div class="diglot-pair">`` (in an hgroup, the copy alone); any other run (a list item, a
   cell, text beside blocks) becomes ``<span class="diglot-pair"><span class="diglot-source">
   source</span> <span class="diglot-target">translation</span></span>``. The source copy is
-  marked ``lang`` (``xml:lang`` in XHTML) and class ``diglot-source`` and loses its ids and
-  anchor names, so ids stay unique and links land on the translation; the translation gets
-  the target language and class ``diglot-target``. `BILINGUAL_CSS` lays the pairs out.
+  marked ``lang`` (``xml:lang`` in XHTML, both where its root has ``lang``) and class
+  ``diglot-source`` and loses its ids and anchor names, so ids stay unique and links land
+  on the translation; the translation gets the target language and class
+  ``diglot-target``. `BILINGUAL_CSS` lays the pairs out.
 """
 
 from __future__ import annotations
@@ -416,16 +417,26 @@ def _drop_ids(el: Any) -> None:
 
 def _new(like: Any, name: str, cls: str, lang: str = "") -> Any:
     """A new element in ``like``'s namespace (XHTML or none) with a class and a language."""
-    xml = is_xhtml(like)
-    el = like.makeelement(f"{{{XHTML_NS}}}{name}" if xml else name, {"class": cls})
+    el = like.makeelement(f"{{{XHTML_NS}}}{name}" if is_xhtml(like) else name, {"class": cls})
     if lang:
-        _mark_lang(el, lang, xml)
+        _mark_lang(el, lang, _lang_attrs(like))
     return el
 
 
-def _mark_lang(el: Any, lang: str, xml: bool) -> None:
-    el.set(XML_LANG if xml else "lang", lang)
-    if xml and el.get("lang") is not None:
+def _lang_attrs(el: Any) -> tuple[str, ...]:
+    """The attributes that say a language in ``el``'s document: ``lang`` in HTML;
+    ``xml:lang`` in XHTML, and ``lang`` too where its root has one (a page that browsers may
+    read as HTML, which knows only ``lang``)."""
+    root = el.getroottree().getroot()
+    if not is_xhtml(root):
+        return ("lang",)
+    return (XML_LANG, "lang") if root.get("lang") is not None else (XML_LANG,)
+
+
+def _mark_lang(el: Any, lang: str, names: tuple[str, ...]) -> None:
+    for name in names:
+        el.set(name, lang)
+    if el.get("lang") is not None:
         el.set("lang", lang)
 
 
@@ -453,12 +464,12 @@ def _span_pair(like: Any, copied: Any, target: Any, langs: tuple[str, str]) -> A
 def _pair_element(el: Any, copied: Any, langs: tuple[str, str]) -> None:
     """The element-level bilingual pair: the source copy before ``el``, both in a
     ``<div class="diglot-pair">`` unless the parent is an hgroup."""
-    xml = is_xhtml(el)
+    names = _lang_attrs(el)
     parent = el.getparent()
     _add_class(copied, "diglot-source")
-    _mark_lang(copied, langs[0], xml)
+    _mark_lang(copied, langs[0], names)
     _add_class(el, "diglot-target")
-    _mark_lang(el, langs[1], xml)
+    _mark_lang(el, langs[1], names)
     if local_name(parent) not in _FLOW_PARENTS:  # hgroup: the copy alone
         copied.tail = _gap(el)
         el.addprevious(copied)

@@ -234,9 +234,24 @@ def test_xhtml_written_so_html_reads_it(tmp_path: Path) -> None:
     assert [s.text for s in doc.segments] == ['Un<a id="x"/>', "deux"]
     write_document(doc, {0: 'Uno<a id="x"/>', 1: "dos"}, tmp_path / "out.html", context(src))
     assert (tmp_path / "out.html").read_text(encoding="utf-8") == (
-        '<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="es"><head><script src="a.js">'
+        '<html xmlns="http://www.w3.org/1999/xhtml" lang="es" xml:lang="es"><head><script '
+        'src="a.js">'
         '</script><link rel="x" href="y"/></head><body><p>Uno<a id="x"></a><br/>dos</p><svg '
         'xmlns="http://www.w3.org/2000/svg"><rect/></svg></body></html>')
+
+
+def test_bilingual_xhtml_named_html_marks_both_languages(tmp_path: Path) -> None:
+    src = page(tmp_path, '<html xmlns="http://www.w3.org/1999/xhtml"><body><p>Un</p><ul><li>'
+                         "Deux</li></ul></body></html>")
+    write_document(read_document(src, "fr"), {0: "Uno", 1: "Dos"}, tmp_path / "out.html",
+                   context(src, "bilingual"))
+    body = (tmp_path / "out.html").read_text(encoding="utf-8").split("<body>")[1]
+    assert body == (
+        '<div class="diglot-pair"><p class="diglot-source" xml:lang="fr" lang="fr">Un</p><p '
+        'class="diglot-target" xml:lang="es" lang="es">Uno</p></div><ul><li><span '
+        'class="diglot-pair"><span class="diglot-source" xml:lang="fr" lang="fr">Deux</span> '
+        '<span class="diglot-target" xml:lang="es" lang="es">Dos</span></span></li></ul>'
+        "</body></html>")
 
 
 def test_xmlns_without_declaration_falls_back_to_html(tmp_path: Path) -> None:
