@@ -224,6 +224,31 @@ def _unbreakable(body: str) -> list[tuple[int, int]]:
     return unbreakable(body)
 
 
+#: What may touch a sentence's end and still belong to it: tags, punctuation, digits and
+#: footnote markers, no letter outside a tag (closing ``</a>``, ``*``, a note call
+#: ``<sup><a href="#n1">1</a></sup>`` or ``[^1]``).
+_ATTACHED = re.compile(r"(?:<[^<>]*>|\[\^[^\]\s]+\]|[^\w\s<,;:]|[\d_])+")
+
+
+def _past_closers(body: str, cut: int) -> int:
+    """A cut moved past the markup that touches the sentence before it: in
+    ``<a href="x">Prologue.</a> Next`` the ``</a>`` ends the first sentence instead of being a
+    sentence of its own (and the second's opener the first's); so does a note call right after
+    the full stop. What follows must reach a space or the end with no letter outside a tag, so
+    ``End. *Start*`` and ``left.—She`` keep their cuts."""
+    if cut == 0 or body[cut - 1].isspace():
+        return cut
+    found = _ATTACHED.match(body, cut)
+    if found is None:
+        return cut
+    end = found.end()
+    if end < len(body) and not body[end].isspace():
+        return cut
+    while end < len(body) and body[end].isspace():
+        end += 1
+    return end
+
+
 def split_sentences(text: str, lang: str) -> list[tuple[str, str]]:
     """Split a paragraph into sentences.
 
@@ -242,6 +267,7 @@ def split_sentences(text: str, lang: str) -> list[tuple[str, str]]:
     abbreviations = _abbreviations(code)
     starts = [0]
     cuts, hard = _base_cuts(body, code)
+    cuts = sorted({c if c in hard else _past_closers(body, c) for c in cuts} - {len(body)})
     inside = _unbreakable(body)
     for k, cut in enumerate(cuts):
         following = cuts[k + 1] if k + 1 < len(cuts) else len(body)

@@ -180,3 +180,20 @@ def test_pysbd_golden_rules(lang: str) -> None:
     passed = sum(["".join(s.split()) for s in sentences(c["text"], lang)]
                  == ["".join(s.split()) for s in c["sentences"]] for c in cases)
     assert passed >= GOALS[lang], f"{passed}/{len(cases)} {lang} cases"
+
+
+@pytest.mark.parametrize("text, lang, expected", [
+    ('<a href="x">Prologue.</a>', "fr", ['<a href="x">Prologue.</a>']),
+    ("<em>Un. Deux.</em> Trois.", "fr", ["<em>Un.", "Deux.</em>", "Trois."]),
+    ("*Un. Deux.* Trois.", "fr", ["*Un.", "Deux.*", "Trois."]),
+    ("He said <q>Go.</q> Then he left.", "en", ["He said <q>Go.</q>", "Then he left."]),
+    ('A sentence.<sup><a href="#n1">1</a></sup> Another one.', "en",
+     ['A sentence.<sup><a href="#n1">1</a></sup>', "Another one."]),
+    ("It ended. *Then* it began.", "en", ["It ended.", "*Then* it began."]),
+    ('It ended.<a href="x">Next</a> part.', "en", ["It ended.", '<a href="x">Next</a> part.']),
+])
+def test_markup_touching_a_sentence_end_belongs_to_that_sentence(
+        text: str, lang: str, expected: list[str]) -> None:
+    """A closing tag or emphasis, or a note call, right after a full stop ends that sentence:
+    a segment of only ``</a>`` (every EPUB nav entry) cannot be translated or reviewed."""
+    assert [s for s, _ in split_sentences(text, lang)] == expected
