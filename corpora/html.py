@@ -92,12 +92,17 @@ def _parse(path: Path) -> _Page:
     encoding = _html_encoding(data)
     import lxml.html
 
+    parser = lxml.html.HTMLParser(encoding=encoding, remove_comments=False, remove_pis=False)
     try:
-        root = lxml.html.document_fromstring(data, parser=lxml.html.HTMLParser(
-            encoding=encoding, remove_comments=False, remove_pis=False))
+        root = lxml.html.document_fromstring(data, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise DataFormatError(path, None, f"cannot be read as HTML ({exc}); is it an empty "
                               "file or not a web page?") from None
+    for error in parser.error_log:
+        if error.level_name == "FATAL":  # the parser stopped there: the rest would be lost
+            raise DataFormatError(path, error.line or None,
+                                  f"cannot be read as HTML ({error.message}); simplify the "
+                                  "page there")
     tree = root.getroottree()
     resolve_entities(root)
     return _Page(tree, False, encoding, b"", doctype, newline)
@@ -105,8 +110,7 @@ def _parse(path: Path) -> _Page:
 
 def _parse_xml(path: Path, data: bytes, newline: bool, doctype: bool,
                strict: bool) -> _Page | None:
-    parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True,
-                             huge_tree=True)
+    parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True)
     try:
         tree = etree.ElementTree(etree.fromstring(data, parser))
     except etree.XMLSyntaxError as exc:

@@ -216,6 +216,13 @@ def _slots(root: Any) -> list[_Run | _Attr]:
     return out
 
 
+def _too_deep(file: str) -> DataFormatError:
+    """A parser with huge_tree lets a document nest past Python's stack."""
+    return DataFormatError(file or "document", None,
+                           "nests its elements too deeply to be walked (over a few hundred "
+                           "levels); simplify the markup")
+
+
 def _walk(el: Any, parent: Any, ctx: _Ctx, blocky: dict[Any, bool],
           out: list[_Run | _Attr]) -> None:
     name = local_name(el)
@@ -317,7 +324,18 @@ def tree_blocks(root: Any, file: str = "") -> list[Block]:
     Returns:
         Blocks whose ``parts`` hold the text (escaped, with inline tags), ``start``/``end``
         the element's source line - 1 and its source line.
+
+    Raises:
+        DataFormatError: The tree nests deeper than Python's stack allows (only a parser
+            with ``huge_tree`` lets it).
     """
+    try:
+        return _tree_blocks(root, file)
+    except RecursionError:
+        raise _too_deep(file) from None
+
+
+def _tree_blocks(root: Any, file: str) -> list[Block]:
     blocks = []
     for slot in _slots(root):
         el = slot.el if isinstance(slot, _Attr) else \
@@ -502,16 +520,23 @@ def put_blocks(root: Any, parts: Sequence[tuple[str, ...]], *, edition: str = "t
         file: The file or member, for the error message.
 
     Raises:
-        DataFormatError: The tree has another number of blocks than ``parts``.
+        DataFormatError: The tree has another number of blocks than ``parts``, or nests
+            deeper than Python's stack allows.
     """
+    try:
+        _put_blocks(root, parts, edition == "bilingual", (src_lang, tgt_lang), file)
+    except RecursionError:
+        raise _too_deep(file) from None
+
+
+def _put_blocks(root: Any, parts: Sequence[tuple[str, ...]], bilingual: bool,
+                langs: tuple[str, str], file: str) -> None:
     slots = _slots(root)
     if len(slots) != len(parts):
         raise DataFormatError(
             file or "document", None,
             f"changed since it was read ({len(slots)} blocks now, {len(parts)} then); "
             "run again")
-    bilingual = edition == "bilingual"
-    langs = (src_lang, tgt_lang)
     pairs = []
     spans: set[int] = set()
     for k, slot in enumerate(slots):

@@ -402,3 +402,14 @@ def test_utf16_page(tmp_path: Path) -> None:
     assert [b.parts for b in doc.blocks] == [("Déjà vu",)]
     write_document(doc, {0: "Ya visto"}, tmp_path / "out.html", context(src))
     assert "<p>Ya visto</p>" in (tmp_path / "out.html").read_bytes().decode("utf-16")
+
+
+def test_too_deep_pages_are_refused(tmp_path: Path) -> None:
+    deep = "<div>" * 3000 + "<p>x</p>" + "</div>" * 3000
+    with pytest.raises(DataFormatError, match=r"deep\.html:1: cannot be read as HTML "
+                                              r"\(Excessive depth"):
+        read_document(page(tmp_path, f"<html><body>{deep}</body></html>", "deep.html"), "en")
+    with pytest.raises(DataFormatError, match=r"deep\.xhtml:1: is not well-formed XHTML "
+                                              r"\(Excessive depth"):
+        read_document(page(tmp_path, '<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/'
+                                     f'xhtml"><body>{deep}</body></html>', "deep.xhtml"), "en")

@@ -434,3 +434,16 @@ def test_lost_element_returns_at_the_end_of_its_own_part() -> None:
     assert tree_blocks(root)[0].parts == ('One<a id="x"/> two', "three <b>four</b>")
     put_blocks(root, [("Uno dos", "tres cuatro")])
     assert out(root) == f'<p xmlns="{X}">Uno dos <a id="x"/><br/>tres cuatro <b>four</b></p>'
+
+
+def test_nesting_past_the_stack_is_refused() -> None:
+    deep = etree.fromstring(("<div>" * 2000 + "x" + "</div>" * 2000).encode(),
+                            etree.XMLParser(huge_tree=True))
+    with pytest.raises(DataFormatError, match=r"c\.xhtml: nests its elements too deeply"):
+        tree_blocks(deep, file="c.xhtml")
+    with pytest.raises(DataFormatError, match=r"c\.xhtml: nests its elements too deeply"):
+        put_blocks(deep, [], file="c.xhtml")
+    spans = etree.fromstring(("<p>" + "<span>x" * 2000 + "</span>" * 2000 + "</p>").encode(),
+                             etree.XMLParser(huge_tree=True))
+    with pytest.raises(DataFormatError, match=r"nests its elements too deeply"):
+        tree_blocks(spans)
