@@ -164,6 +164,14 @@ def test_people_attributes() -> None:
     assert root[0][1].get("alt") == "Un mapa"
 
 
+def test_aria_label() -> None:
+    root = parse(f'<nav xmlns="{X}" aria-label="Table of contents"><a href="#c1">One</a></nav>')
+    assert [(b.kind, b.parts) for b in tree_blocks(root)] == [
+        ("attribute", ("Table of contents",)), ("paragraph", ('<a href="#c1">One</a>',))]
+    put_blocks(root, [("Índice",), ('<a href="#c1">Uno</a>',)])
+    assert out(root) == f'<nav xmlns="{X}" aria-label="Índice"><a href="#c1">Uno</a></nav>'
+
+
 def test_untouched_elements() -> None:
     page = (f'<body xmlns="{X}"><script>var a = "<p>x</p>";</script><svg><text>Hi</text>'
             "</svg><math><mi>x</mi></math><template><p>Tpl</p></template><noscript>No JS"
