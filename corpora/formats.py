@@ -177,7 +177,7 @@ def write_document(doc: Document, texts: Mapping[int, str], out: Path,
 
 def make_document(name: str, fmt: str, lang: str, blocks: Sequence[Block],
                   lines: Sequence[str] = (), trailing_newline: bool = True,
-                  meta: Mapping[str, str] | None = None) -> Document:
+                  meta: Mapping[str, str] | Sequence[tuple[str, str]] = ()) -> Document:
     """A document from its blocks: each translatable part cut into sentence segments.
 
     Args:
@@ -187,7 +187,8 @@ def make_document(name: str, fmt: str, lang: str, blocks: Sequence[Block],
         blocks: The blocks in reading order.
         lines: The source lines of a line-based format.
         trailing_newline: Whether a line-based source ends with a line break.
-        meta: Metadata the source declares (``corpora.meta`` field names).
+        meta: Metadata the source declares (``corpora.meta`` field names), as a mapping or
+            as pairs (a repeated ``authors`` pair is one author each).
     """
     from corpora.inline import has_words
     from corpora.splitter import split_sentences
@@ -200,7 +201,8 @@ def make_document(name: str, fmt: str, lang: str, blocks: Sequence[Block],
             for pos, (sentence, trailing) in enumerate(split_sentences(part, lang)):
                 segments.append(Segment(b, p, pos, sentence, trailing, has_words(sentence)))
     return Document(name, fmt, lang, tuple(lines), tuple(blocks), tuple(segments),
-                    trailing_newline, tuple((meta or {}).items()))
+                    trailing_newline,
+                    tuple(meta.items() if isinstance(meta, Mapping) else meta))
 
 
 def block_parts(doc: Document, texts: Mapping[int, str]) -> list[tuple[str, ...]]:
