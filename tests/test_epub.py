@@ -363,6 +363,9 @@ def test_pandoc_books_write_and_reopen(books: dict[str, Path], tmp_path: Path) -
             if version == "epub2":
                 assert contributors[-1].get(f"{{{NS['opf']}}}role") == "trl"
                 assert opf.find("opf:metadata/opf:meta", NS) is None
+            twice = write(doc, shouted(doc), path, tmp_path / "twice.epub", edition,
+                          src_lang="fr", tgt_lang="es")
+            assert twice.read_bytes() == out.read_bytes()  # the same run, the same bytes
             again = read(out, "es")  # our output is an EPUB diglot reads again
             assert len(again.blocks) >= len(doc.blocks)
             if shutil.which("pandoc"):
@@ -370,6 +373,24 @@ def test_pandoc_books_write_and_reopen(books: dict[str, Path], tmp_path: Path) -
                                      capture_output=True, text=True, timeout=120)
                 assert run.returncode == 0, run.stderr
                 assert "UN SPECTRE HANTE L’EUROPE" in run.stdout
+
+
+@needs_pandoc
+def test_nav_in_the_spine_is_read_there_and_stays_a_nav(books: dict[str, Path],
+                                                        tmp_path: Path) -> None:
+    opf_name, opf = opf_of(books["epub3"])
+    spine = opf.find("opf:spine", NS)
+    spine.insert(1, etree.Element(f"{{{NS['opf']}}}itemref", idref="nav", linear="no"))
+    book = rezip(books["epub3"], tmp_path / "navspine.epub", {opf_name: etree.tostring(
+        opf, xml_declaration=True, encoding="utf-8")})
+    doc = read(book, "fr")
+    files = list(dict.fromkeys(b.file for b in doc.blocks))
+    assert files[:4] == ["EPUB/content.opf", "EPUB/text/title_page.xhtml", "EPUB/nav.xhtml",
+                         "EPUB/text/ch001.xhtml"]
+    out = write(doc, shouted(doc), book, tmp_path / "out.epub", "bilingual", src_lang="fr")
+    nav_in, nav_out = tree(members(book)["EPUB/nav.xhtml"]), tree(members(out)["EPUB/nav.xhtml"])
+    assert skeleton(nav_out) == skeleton(nav_in)  # one label per entry, no source copies
+    assert "PROLOGUE." in text_of(nav_out)
 
 
 @needs_manifesto
