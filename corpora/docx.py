@@ -40,7 +40,7 @@ from lxml import etree
 
 from corpora.document import Block, Document
 from corpora.docx_rebuild import rebuild
-from corpora.docx_runs import Paragraph, R, W, analyse, w, xml_text
+from corpora.docx_runs import Paragraph, analyse, w, xml_text
 from corpora.formats import ReadOptions, WriteContext, block_parts, make_document
 from diglot.errors import DataFormatError
 
@@ -59,7 +59,7 @@ _HEADING = re.compile(r"^heading (\d)$")
 _MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 _ALTERNATE, _CHOICE, _FALLBACK = (f"{{{_MC}}}{n}" for n in ("AlternateContent", "Choice",
                                                            "Fallback"))
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)  # libxml2 limits kept
 
 
 class _Package:
@@ -213,7 +213,8 @@ def _tracked(pkg: _Package) -> None:
         p = next((q for q in paras if q.sourceline and el.sourceline
                   and q.sourceline >= el.sourceline), None)
     k = paras.index(p) + 1 if p is not None else 0
-    text = "".join(t.text or "" for t in p.iter(w("t"), w("delText"))) if p is not None else ""
+    text = " ".join("".join(t.text or "" for t in p.iter(w("t"), w("delText"))).split()) \
+        if p is not None else ""
     text = text if len(text) <= 60 else text[:57] + "…"
     fmt = f", {counts['fmt']} formatting changes" if counts["fmt"] else ""
     where = "" if part == _MAIN else f"{part} "
@@ -345,5 +346,3 @@ def write(doc: Document, texts: Mapping[int, str], out: Path, context: WriteCont
                     if info.filename in changed else pkg.zip.read(info.filename))
             zout.writestr(info, data)
 
-
-__all__ = ["R", "W", "read", "write"]

@@ -199,7 +199,8 @@ def _items(parent: etree._Element, rels: Callable[[str], str], in_link: bool) ->
             else:
                 out.append(Opaque("mark", [(None, child, False)]))
         else:
-            kind = "math" if child.tag.startswith(f"{{{_MATH}}}") else "mark"
+            kind = ("math" if child.tag.startswith(f"{{{_MATH}}}")
+                    else "field" if child.tag == w("fldSimple") else "mark")
             out.append(Opaque(kind, [(None, child, False)]))
     return out
 

@@ -673,6 +673,24 @@ def test_formatting_change_in_a_note_refused(books: dict[str, Path], tmp_path: P
         read_document(tmp_path / "fmt.docx", "fr")
 
 
+@needs_pandoc
+def test_tracked_change_in_a_footnote_refused(books: dict[str, Path], tmp_path: Path) -> None:
+    src, bad = book(books, "pandoc"), tmp_path / "bad.docx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(bad, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "word/footnotes.xml":
+                data = data.replace(b"corporations de m", b'corp</w:t></w:r><w:del w:id="90" '
+                                    b'w:author="A"><w:r><w:delText>ZZ</w:delText></w:r></w:del>'
+                                    b'<w:r><w:t xml:space="preserve">orations de m', 1)
+                assert b"w:del " in data
+            zout.writestr(info, data)
+    with pytest.raises(DataFormatError, match=r"has tracked changes \(0 insertions, 1 deletions, "
+                       r"first in word/footnotes.xml paragraph \d+: 'Les jurandes : "
+                       r"corpZZorations de métiers.'\)"):
+        read_document(bad, "fr")
+
+
 def test_not_a_zip(tmp_path: Path) -> None:
     bad = tmp_path / "bad.docx"
     bad.write_text("not a zip at all", encoding="utf-8")
