@@ -71,6 +71,8 @@ NCX = f"{{{NS['ncx']}}}"
 MIMETYPE = b"application/epub+zip"
 CSS_NAME = "diglot-bilingual.css"
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+#: A member's blocks: each one's source parts and translated parts.
+Pairs = list[tuple[tuple[str, ...], tuple[str, ...]]]
 
 
 def read(path: Path, lang: str, options: ReadOptions) -> Document:
@@ -110,7 +112,7 @@ def write(doc: Document, texts: Mapping[int, str], out: Path, context: WriteCont
     """
     path = context.source
     new = block_parts(doc, texts)
-    members: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+    members: dict[str, Pairs] = {}
     for block, parts in zip(doc.blocks, new, strict=True):
         members.setdefault(block.file, []).append((block.parts, parts))
     with _open(path) as zin:
@@ -128,23 +130,29 @@ def write(doc: Document, texts: Mapping[int, str], out: Path, context: WriteCont
             zout.writestr(zipfile.ZipInfo("mimetype", _ZIP_EPOCH), MIMETYPE,
                           compress_type=zipfile.ZIP_STORED)
             for info in zin.infolist():
-                name = info.filename
-                pairs = members.get(name, [])
-                if name == "mimetype":
+                if info.filename == "mimetype":
                     continue
-                if name == pkg.path:
-                    data = _opf(opf, pkg, pairs, uid, css, context, path)
-                elif name == pkg.ncx:
-                    data = _ncx(parse_member(zin, path, name), pairs, uid, path, name)
-                elif name in pkg.documents:
-                    data = _document(_content(zin, path, name), pairs, pkg, css, context,
-                                     name)
-                else:
+                data = _rewrite(zin, info.filename, pkg, opf, members.get(info.filename, []),
+                                uid, css, context)
+                if data is None:
                     _copy(zin, zout, info, pkg, uid, path)
-                    continue
-                zout.writestr(_info(name, stamp, info), data)
+                else:
+                    zout.writestr(_info(info.filename, stamp, info), data)
             if css is not None:
                 zout.writestr(_info(css, stamp), BILINGUAL_CSS.encode("utf-8"))
+
+
+def _rewrite(zin: zipfile.ZipFile, name: str, pkg: Package, opf: etree._ElementTree,
+             pairs: Pairs, uid: str, css: str | None, context: WriteContext) -> bytes | None:
+    """A member's new bytes with its blocks' translated parts, or None for a member that is
+    copied as it is."""
+    if name == pkg.path:
+        return _opf(opf, pkg, pairs, uid, css, context, context.source)
+    if name == pkg.ncx:
+        return _ncx(parse_member(zin, context.source, name), pairs, uid, context.source, name)
+    if name in pkg.documents:
+        return _document(_content(zin, context.source, name), pairs, pkg, css, context, name)
+    return None
 
 
 def _text_block(el: etree._Element, kind: str, member: str) -> Block:
@@ -347,9 +355,6 @@ def _content(zf: zipfile.ZipFile, path: Path, member: str) -> etree._ElementTree
 
 
 # members ------------------------------------------------------------------------------------
-
-Pairs = list[tuple[tuple[str, ...], tuple[str, ...]]]
-
 
 def _opf(opf: etree._ElementTree, pkg: Package, pairs: Pairs, uid: str, css: str | None,
          context: WriteContext, path: Path) -> bytes:
