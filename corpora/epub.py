@@ -214,18 +214,20 @@ def rights_license(rights: str) -> str | None:
     from corpora.meta import normalise_license
 
     text = rights.strip()
-    candidates: set[str] = set()
     if text and len(text) <= 80 and "\n" not in text:
-        candidates.add(text)
-    else:
-        for kind, name, version in _CC_URL.findall(text):
-            if kind.lower() == "publicdomain":
-                if name.lower() == "zero":
-                    candidates.add("CC0-1.0")
-            else:
-                candidates.add(f"CC-{name.upper()}-{version}")
-        if not candidates and len(re.findall(r"\bCC0\b", text)) >= 1:
-            candidates.add("CC0-1.0")
+        try:
+            return normalise_license(text, "dc:rights")
+        except ConfigError:
+            pass  # not an SPDX expression: it may still name a licence by its address
+    candidates: set[str] = set()
+    for kind, name, version in _CC_URL.findall(text):
+        if kind.lower() == "publicdomain":
+            if name.lower() == "zero":
+                candidates.add("CC0-1.0")
+        else:
+            candidates.add(f"CC-{name.upper()}-{version}")
+    if not candidates and re.search(r"\bCC0\b", text):
+        candidates.add("CC0-1.0")
     if len(candidates) != 1:
         return None
     try:
@@ -247,7 +249,6 @@ def font_key(algorithm: str, uid: str) -> bytes | None:
 def xor(data: bytes, key: bytes) -> bytes:
     """`data` XOR-ed with `key` repeated."""
     return bytes(b ^ key[i % len(key)] for i, b in enumerate(data))
-
 
 
 # table of contents entries ---------------------------------------------------------------

@@ -474,7 +474,9 @@ def test_rights_statements_give_a_licence_only_when_they_name_one() -> None:
     assert rights_license("Dedicated to the public domain via CC0, see "
                           "https://creativecommons.org/publicdomain/zero/1.0/ and more.") \
         == "CC0-1.0"
+    assert rights_license("https://creativecommons.org/licenses/by-sa/3.0/") == "CC-BY-SA-3.0"
     assert rights_license("Public domain in the USA.") is None  # prose: not guessed
+    assert rights_license("CC BY-SA") is None
     assert rights_license("All rights reserved") is None
     assert rights_license("Copyright 2020 by the Translators; licensed under the terms of "
                           "https://creativecommons.org/licenses/by/4.0/ or "
