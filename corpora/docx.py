@@ -48,7 +48,6 @@ _MAIN = "word/document.xml"
 _CORE = "docProps/core.xml"
 _DC = "http://purl.org/dc/elements/1.1/"
 _REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-_NOTES = (("footnotes", "footnote"), ("endnotes", "endnote"))
 _SKIPPED_NOTES = frozenset({"separator", "continuationSeparator", "continuationNotice"})
 _INSERTS = frozenset(w(n) for n in ("ins", "moveTo", "cellIns"))
 _DELETES = frozenset(w(n) for n in ("del", "moveFrom", "cellDel"))
@@ -74,6 +73,7 @@ class _Package:
             raise DataFormatError(path, None, f"is not a DOCX file (not a zip archive: {exc}); "
                                   "save it as .docx in Word or LibreOffice") from None
         if _MAIN not in names:
+            self.zip.close()
             raise DataFormatError(path, None, f"has no {_MAIN}, so it is not a Word document; "
                                   "save it as .docx in Word or LibreOffice")
         self.names = names
@@ -96,9 +96,9 @@ class _Package:
         out = {}
         for rel in self.xml(rels).iter(f"{{{_REL}}}Relationship"):
             target = rel.get("Target", "")
-            if rel.get("TargetMode") != "External":
-                target = posixpath.normpath(posixpath.join(folder, target.lstrip("/"))) \
-                    if not target.startswith("/") else target.lstrip("/")
+            if rel.get("TargetMode") != "External":  # a member: relative, or from the root
+                target = target.lstrip("/") if target.startswith("/") \
+                    else posixpath.normpath(posixpath.join(folder, target))
             out[rel.get("Id", "")] = (rel.get("Type", ""), target)
         return out
 
@@ -110,6 +110,12 @@ class _Package:
                 raise DataFormatError(self.path, None, f"{name} is damaged ({exc}); open and "
                                       "save the file again in Word or LibreOffice") from None
         return self.trees[name]
+
+    def __enter__(self) -> _Package:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.zip.close()
 
     def links(self, part: str) -> Callable[[str], str]:
         rels = self._rels(part)
@@ -232,11 +238,15 @@ def _open(path: Path) -> tuple[_Package, Any]:
     pkg = _Package(path)
     try:
         document = docx.Document(str(path))
+        _tracked(pkg)
     except (PackageNotFoundError, ValueError, KeyError, etree.XMLSyntaxError,
             zipfile.BadZipFile) as exc:
+        pkg.zip.close()
         raise DataFormatError(path, None, f"cannot be opened as a Word document ({exc}); save "
                               "it as .docx in Word or LibreOffice") from None
-    _tracked(pkg)
+    except BaseException:
+        pkg.zip.close()
+        raise
     return pkg, document
 
 
@@ -282,67 +292,94 @@ def _escape(text: str) -> str:
 def read(path: Path, lang: str, options: ReadOptions) -> Document:
     """Read a DOCX file into blocks (see the module's docstring).
 
+    Args:
+        path: The .docx file.
+        lang: Its language (the sentence splitter's rules).
+        options: Unused by this format.
+
+    Returns:
+        The document: a "title" block if the core properties have a title, then one block
+        per paragraph with words; ``meta`` has the title and the author (``dc:creator``).
+
     Raises:
         DataFormatError: Not a zip, no ``word/document.xml``, a damaged member, or tracked
             changes (the message says how many and where the first is).
     """
     pkg, document = _open(path)
-    blocks: list[Block] = []
-    title = _core_text(pkg, "title")
-    if title:
-        blocks.append(Block("title", 0, 1, 0, (_escape(title),), file=pkg.core))
-    blocks += [block for block, _, _ in _walk(pkg, _Styles(document))]
-    meta = {"title": title, "authors": _core_text(pkg, "creator")}
+    with pkg:
+        blocks: list[Block] = []
+        title = _core_text(pkg, "title")
+        if title:
+            blocks.append(Block("title", 0, 1, 0, (_escape(title),), file=pkg.core))
+        blocks += [block for block, _, _ in _walk(pkg, _Styles(document))]
+        meta = {"title": title, "authors": _core_text(pkg, "creator")}
     return make_document(path.name, "docx", lang, blocks,
                          meta={k: v for k, v in meta.items() if v})
 
 
 def write(doc: Document, texts: Mapping[int, str], out: Path, context: WriteContext) -> None:
-    """Write the translated DOCX: each paragraph rebuilt from its translated part.
+    """Write the translated DOCX: each paragraph rebuilt from its translated part, the core
+    properties' title translated and ``dc:language`` set to the target language.
+
+    Args:
+        doc: The document `read` made from ``context.source``.
+        texts: Segment index → translated text; a segment missing keeps its source text.
+        out: The .docx to write (atomically).
+        context: The run; ``source`` is read again.
 
     Raises:
-        DataFormatError: The source changed since it was read (another number of blocks, or
-            a paragraph whose text differs), or cannot be read any more.
+        DataFormatError: The source changed since it was read (a paragraph or the title
+            differs, or their number), or cannot be read any more.
     """
     from corpora.textio import atomic_output
 
     pkg, document = _open(context.source)
-    parts = block_parts(doc, texts)
-    changed: set[str] = set()
-    b = 0
-    core = _core(pkg)
-    if doc.blocks and doc.blocks[0].kind == "title":
-        title = core.find(f"{{{_DC}}}title") if core is not None else None
-        if title is not None:
-            text = re.sub(r"<[^<>]*>", "", parts[0][0])
-            title.text = xml_text(" ".join(html.unescape(text).split()))
+    with pkg:
+        parts = block_parts(doc, texts)
+        titled = bool(doc.blocks) and doc.blocks[0].kind == "title"
+        title = _escape(_core_text(pkg, "title"))
+        walked = list(_walk(pkg, _Styles(document)))
+        if (titled, title) != (bool(title), doc.blocks[0].parts[0] if titled else "") or \
+                [block.parts for block, _, _ in walked] != \
+                [block.parts for block in doc.blocks[int(titled):]]:
+            raise DataFormatError(context.source, None, "changed since it was read; run again")
+        changed = _translate(walked, parts[int(titled):])
+        core = _core(pkg)
+        if core is not None:
+            _set_core(core, parts[0][0] if titled else None, context.tgt_lang)
             changed.add(pkg.core)
-        b = 1
-    stale = DataFormatError(context.source, None, "changed since it was read; run again")
-    walked = list(_walk(pkg, _Styles(document)))
-    if len(walked) != len(doc.blocks) - b or any(
-            block.parts != doc.blocks[b + k].parts for k, (block, _, _) in enumerate(walked)):
-        raise stale
+        with atomic_output(out, binary=True) as fh, zipfile.ZipFile(fh, "w") as zout:
+            for info in pkg.zip.infolist():
+                data = (etree.tostring(pkg.trees[info.filename], xml_declaration=True,
+                                       encoding="UTF-8", standalone=True)
+                        if info.filename in changed else pkg.zip.read(info.filename))
+                zout.writestr(info, data)
+
+
+def _translate(walked: list[tuple[Block, etree._Element, Paragraph]],
+               parts: list[tuple[str, ...]]) -> set[str]:
+    """Rebuild the paragraphs whose part changed; the members changed."""
+    changed: set[str] = set()
+    rebuilt: set[etree._Element] = set()
     # last first: a text box's paragraphs are translated before the paragraph holding them
     # copies them
-    rebuilt: set[etree._Element] = set()
     for k in range(len(walked) - 1, -1, -1):
         block, p, para = walked[k]
         _sync_fallbacks(p, rebuilt)
-        if parts[b + k][0] != para.part:
-            rebuild(p, para, parts[b + k][0])
+        if parts[k][0] != para.part:
+            rebuild(p, para, parts[k][0])
             rebuilt.add(p)
             changed.add(block.file)
-    if core is not None and context.tgt_lang:
-        language = core.find(f"{{{_DC}}}language")
-        if language is None:
-            language = etree.SubElement(core, f"{{{_DC}}}language")
-        language.text = context.tgt_lang
-        changed.add(pkg.core)
-    with atomic_output(out, binary=True) as fh, zipfile.ZipFile(fh, "w") as zout:
-        for info in pkg.zip.infolist():
-            data = (etree.tostring(pkg.trees[info.filename], xml_declaration=True,
-                                   encoding="UTF-8", standalone=True)
-                    if info.filename in changed else pkg.zip.read(info.filename))
-            zout.writestr(info, data)
+    return changed
 
+
+def _set_core(core: etree._Element, title: str | None, lang: str) -> None:
+    """The translated title (its tags dropped) and the target language, in core.xml."""
+    el = core.find(f"{{{_DC}}}title")
+    if title is not None and el is not None:
+        el.text = xml_text(" ".join(html.unescape(re.sub(r"<[^<>]*>", "", title)).split()))
+    if lang:
+        el = core.find(f"{{{_DC}}}language")
+        if el is None:
+            el = etree.SubElement(core, f"{{{_DC}}}language")
+        el.text = lang

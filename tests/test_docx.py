@@ -727,6 +727,12 @@ def test_source_changed_since_read(books: dict[str, Path], tmp_path: Path) -> No
     with pytest.raises(DataFormatError, match="changed since it was read; run again"):
         write_document(doc, {}, tmp_path / "out.docx", WriteContext(other, "fr", "es"))
     assert not (tmp_path / "out.docx").exists()
+    make_handmade(other)
+    d = docx.Document(str(other))
+    d.core_properties.title = "Un autre titre"
+    d.save(str(other))
+    with pytest.raises(DataFormatError, match="changed since it was read; run again"):
+        write_document(doc, {}, tmp_path / "out.docx", WriteContext(other, "fr", "es"))
 
 
 @needs_soffice
