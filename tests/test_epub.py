@@ -393,6 +393,21 @@ def test_nav_in_the_spine_is_read_there_and_stays_a_nav(books: dict[str, Path],
     assert "PROLOGUE." in text_of(nav_out)
 
 
+@needs_pandoc
+def test_member_names_with_spaces_and_percent_escapes(books: dict[str, Path],
+                                                      tmp_path: Path) -> None:
+    files = members(books["epub3"])
+    opf = files["EPUB/content.opf"].replace(b'href="text/ch001.xhtml"',
+                                            b'href="text/ch%C3%A0p%201.xhtml"')
+    bad_names = {"EPUB/text/ch001.xhtml": None, "EPUB/content.opf": opf}
+    book = rezip(books["epub3"], tmp_path / "spaces.epub", bad_names,
+                 {"EPUB/text/chàp 1.xhtml": files["EPUB/text/ch001.xhtml"]})
+    doc = read(book, "fr")
+    assert "EPUB/text/chàp 1.xhtml" in {b.file for b in doc.blocks}
+    out = write(doc, shouted(doc), book, tmp_path / "out.epub", src_lang="fr")
+    assert "UN SPECTRE HANTE L’EUROPE" in text_of(tree(members(out)["EPUB/text/chàp 1.xhtml"]))
+
+
 @needs_manifesto
 @needs_pandoc
 def test_pandoc_opens_manifesto_outputs(manifesto: Document, tmp_path: Path) -> None:
