@@ -1,8 +1,11 @@
-"""A Word paragraph's runs as one HTML-like inline text, and that text back into runs.
+"""A Word paragraph's runs as one HTML-like inline text (``corpora.docx_rebuild`` writes
+such a text back into runs).
 
-A paragraph (``w:p``) is read into items: text with its run properties (``w:rPr``),
-hyperlinks (``w:hyperlink``, with items of their own), and opaque things kept whole (tabs,
-breaks, note references, drawings, fields, bookmarks, comment marks). Its part is the text with:
+A paragraph (``w:p``) is read into items: text with its run properties (``w:rPr``; a
+non-breaking or soft hyphen element is its character, the words of a ``w:smartTag`` are
+text), hyperlinks (``w:hyperlink``, with items of their own), and opaque things kept whole
+(tabs, breaks, note references, drawings, fields, bookmarks, comment marks, math, content
+controls). Its part is the text with:
 
 - no tag where a run has the paragraph's dominant formatting (the ``w:rPr`` covering the most
   characters; inside a hyperlink, the link's own dominant formatting);
@@ -15,9 +18,9 @@ breaks, note references, drawings, fields, bookmarks, comment marks). Its part i
 Opaque things before the first and after the last word (a note's number mark, bookmarks
 around a heading, a trailing footnote reference) stay in place outside the part. Proofing
 marks (``w:proofErr``) and ``w:lastRenderedPageBreak`` are layout hints Word recomputes; a
-rebuilt paragraph drops them. The writer analyses the source paragraph again, so the tables
-mapping tags to ``w:rPr`` are never stored; ``corpora.docx_rebuild`` writes a translated
-part back into runs.
+rebuilt paragraph drops them. Runs of whitespace become one space; the paragraph's own
+leading and trailing whitespace is given back on rebuild. The writer analyses the source
+paragraph again, so the tables mapping tags to ``w:rPr`` are never stored.
 """
 
 from __future__ import annotations
