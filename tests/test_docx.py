@@ -766,10 +766,12 @@ def _first_words(doc: Document) -> str:
 
 @needs_pandoc
 @pytest.mark.parametrize("name", BOOKS)
-def test_output_opens_in_pandoc(books: dict[str, Path], tmp_path: Path, name: str) -> None:
+def test_output_opens_in_python_docx_and_pandoc(books: dict[str, Path], tmp_path: Path,
+                                               name: str) -> None:
     src = book(books, name)
     doc = read_document(src, "fr")
     out = translate(doc, src, tmp_path / "out.docx", x_texts(doc))
+    assert len(docx.Document(str(out)).paragraphs) == len(docx.Document(str(src)).paragraphs)
     text = subprocess.run(["pandoc", "-f", "docx", "-t", "plain", str(out)], check=True,
                           capture_output=True, text=True, timeout=120).stdout
     assert _first_words(doc) in text
