@@ -55,6 +55,8 @@ _VERT = {"superscript": "sup", "subscript": "sub"}
 #: Void tag kinds by priority when adjacent opaque things share one tag.
 _PRIORITY = ("note", "image", "math", "field", "sym", "page", "tab", "br", "mark")
 _DROPPED = frozenset({w("proofErr"), w("lastRenderedPageBreak")})
+#: Run properties that do not change how text looks (see `rpr_key`).
+_INVISIBLE = frozenset({w("lang"), w("noProof")})
 _RUN_TEXT = {w("noBreakHyphen"): "\u2011", w("softHyphen"): "\u00ad"}
 _RUN_KIND = {w("tab"): "tab", w("ptab"): "tab", w("cr"): "br", w("sym"): "sym",
              w("drawing"): "image", w("pict"): "image", w("object"): "image",
@@ -138,8 +140,16 @@ class Paragraph:
 
 
 def rpr_key(rpr: etree._Element | None) -> bytes:
-    """What identifies a formatting: an empty w:rPr is the same as none."""
-    return b"" if rpr is None or (len(rpr) == 0 and not rpr.attrib) else etree.tostring(rpr)
+    """What identifies a formatting as it looks: an empty w:rPr is the same as none, and the
+    spelling language and proofing switch (Word sets them run by run as one types) are left
+    out, so they cut no sentence into spans."""
+    if rpr is None or not any(isinstance(c.tag, str) and c.tag not in _INVISIBLE for c in rpr):
+        return b""
+    if any(c.tag in _INVISIBLE for c in rpr):
+        rpr = copy.deepcopy(rpr)
+        for child in [c for c in rpr if c.tag in _INVISIBLE]:
+            rpr.remove(child)
+    return etree.tostring(rpr)
 
 
 def make_run(rpr: etree._Element | None, children: Iterable[etree._Element]) -> etree._Element:
@@ -250,7 +260,7 @@ def _children(rpr: etree._Element | None) -> dict[str, bytes]:
     if rpr is None:
         return {}
     return {etree.QName(c).localname: etree.tostring(c) for c in rpr
-            if isinstance(c.tag, str)}
+            if isinstance(c.tag, str) and c.tag not in _INVISIBLE}
 
 
 def flags_of(rpr: etree._Element | None, base: etree._Element | None) -> frozenset[str] | None:

@@ -647,6 +647,28 @@ def test_marks_inside_a_paragraph(tmp_path: Path) -> None:
     assert names == ["r", "bookmarkStart", "r", "bookmarkEnd", "r"]
 
 
+def test_spelling_language_cuts_no_span(tmp_path: Path) -> None:
+    """Word marks the spelling language run by run as one types: those runs are plain text,
+    and the translation takes the paragraph's formatting."""
+    d = docx.Document()
+    p = d.add_paragraph()
+    for text, lang in (("Un ", "fr-FR"), ("spectre", "en-GB"), (" hante ", None),
+                       ("l’Europe", "fr-FR")):
+        run = p.add_run(text)
+        if lang:
+            el = etree.SubElement(run._r.get_or_add_rPr(), w("lang"))
+            el.set(w("val"), lang)
+    p.add_run(".").bold = True
+    d.save(str(tmp_path / "in.docx"))
+    doc = read_document(tmp_path / "in.docx", "fr")
+    assert doc.blocks[0].parts == ("Un spectre hante l’Europe<b>.</b>",)
+    out = translate(doc, tmp_path / "in.docx", tmp_path / "out.docx",
+                    {0: "Un espectro recorre Europa<b>.</b>"})
+    runs = docx.Document(str(out)).paragraphs[0].runs
+    assert [(r.text, bool(r.bold)) for r in runs] == [("Un espectro recorre Europa", False),
+                                                      (".", True)]
+
+
 # --- refusals ---------------------------------------------------------------------------
 
 @needs_soffice
