@@ -602,6 +602,24 @@ def test_engine_mistakes_never_lose_markup(books: dict[str, Path], tmp_path: Pat
     assert [r.text for r in p.runs if r.italic] == ["text"]
 
 
+def test_formatting_follows_moved_tags(books: dict[str, Path], tmp_path: Path) -> None:
+    """Word order changes: the formatting goes where the translation puts the tags."""
+    src = books["handmade"]
+    doc = read_document(src, "fr")
+    b = next(i for i, bl in enumerate(doc.blocks) if bl.parts[0].startswith("Un <b>"))
+    segs = [i for i, s in enumerate(doc.segments) if s.block == b]
+    texts = {i: "" for i in segs}
+    texts[segs[0]] = ("A <i>spectre</i> is haunting Europe, the <b><i>communist</i></b> "
+                      "<b>spectre</b>.")
+    out = translate(doc, src, tmp_path / "out.docx", texts)
+    p = next(p for p in docx.Document(str(out)).paragraphs if p.text.startswith("A spectre"))
+    assert [(r.text, bool(r.bold), bool(r.italic)) for r in p.runs] == [
+        ("A ", False, False), ("spectre", False, True), (" is haunting Europe, the ", False,
+                                                          False),
+        ("communist", True, True), (" ", False, False), ("spectre", True, False),
+        (".", False, False)]
+
+
 def test_untranslated_rebuilt_paragraph_keeps_whitespace(tmp_path: Path) -> None:
     d = docx.Document()
     p = d.add_paragraph("  Deux espaces avant, ")
