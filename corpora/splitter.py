@@ -190,6 +190,9 @@ def _continues(left: str, right: str, lang: str, abbreviations: Abbreviations) -
     """Whether the text goes on across a proposed boundary (``left`` ends with it, stripped;
     ``right`` is what follows)."""
     head = right.lstrip(_OPENERS)
+    if head[:1] in (",", ";", ":"):
+        return True  # no sentence starts with a comma: "<abbr>viz.</abbr>, the"
+    left = _TRAILING_TAGS.sub("", left) if left.endswith(">") else left
     if not head or not left or left[-1] not in _CLOSERS:
         return False
     if head[0].islower() or head[0] in ",;:":  # "p. m. del", "—¿Vienes? —preguntó ella"
@@ -227,6 +230,8 @@ def _unbreakable(body: str) -> list[tuple[int, int]]:
 #: What may touch a sentence's end and still belong to it: tags, punctuation, digits and
 #: footnote markers, no letter outside a tag (closing ``</a>``, ``*``, a note call
 #: ``<sup><a href="#n1">1</a></sup>`` or ``[^1]``).
+_END_TAGS = re.compile(r"(?:</[A-Za-z][A-Za-z0-9:-]*\s*>)+")
+_TRAILING_TAGS = re.compile(r"(?:</[A-Za-z][A-Za-z0-9:-]*\s*>\s*)+$")
 _ATTACHED = re.compile(r"(?:<[^<>]*>|\[\^[^\]\s]+\]|[^\w\s<,;:]|[\d_])+")
 
 
@@ -238,12 +243,12 @@ def _past_closers(body: str, cut: int) -> int:
     ``End. *Start*`` and ``left.—She`` keep their cuts."""
     if cut == 0 or body[cut - 1].isspace():
         return cut
-    found = _ATTACHED.match(body, cut)
-    if found is None:
-        return cut
-    end = found.end()
+    tags = _END_TAGS.match(body, cut)
+    at = tags.end() if tags else cut  # "viz.</abbr>, etc.": the end tags at least
+    found = _ATTACHED.match(body, at)
+    end = found.end() if found else at
     if end < len(body) and not body[end].isspace():
-        return cut
+        end = at
     while end < len(body) and body[end].isspace():
         end += 1
     return end

@@ -191,6 +191,13 @@ def test_pysbd_golden_rules(lang: str) -> None:
      ['A sentence.<sup><a href="#n1">1</a></sup>', "Another one."]),
     ("It ended. *Then* it began.", "en", ["It ended.", "*Then* it began."]),
     ('It ended.<a href="x">Next</a> part.', "en", ["It ended.", '<a href="x">Next</a> part.']),
+    # the Manifesto EPUB's abbreviations: the sentence goes on after them
+    ("proved by the Commune, <abbr>viz.</abbr>, that the class cannot. Next.", "en",
+     ["proved by the Commune, <abbr>viz.</abbr>, that the class cannot.", "Next."]),
+    ("Past ages, <abbr>i.e.</abbr> the old ones, were bad. Good.", "en",
+     ["Past ages, <abbr>i.e.</abbr> the old ones, were bad.", "Good."]),
+    ('Things, <abbr class="eoc">etc.</abbr> Then more.', "en",
+     ['Things, <abbr class="eoc">etc.</abbr>', "Then more."]),
 ])
 def test_markup_touching_a_sentence_end_belongs_to_that_sentence(
         text: str, lang: str, expected: list[str]) -> None:
