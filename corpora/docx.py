@@ -168,36 +168,59 @@ class _Styles:
             style, seen = style.base_style, seen + 1
 
     def kind(self, p: etree._Element) -> tuple[str, int]:
+        """A body paragraph's kind and level, by its style (and the styles it is based on)
+        and its own properties."""
         ppr = p.find(w("pPr"))
         sid = ppr.find(w("pStyle")) if ppr is not None else None
         chain = list(self._chain(sid.get(w("val")) if sid is not None else None))
-        pprs = [ppr] + [s.element.find(w("pPr")) for s in chain]
-        for style in chain:
-            name = (style.name or "").lower()
-            if name == "title":
-                return "heading", 1
-            if m := _HEADING.match(name):
-                return "heading", int(m.group(1))
-        for el in pprs:
-            lvl = el.find(w("outlineLvl")) if el is not None else None
-            if lvl is not None and (lvl.get(w("val")) or "9").isdigit() \
-                    and int(lvl.get(w("val")) or 9) < 9:
-                return "heading", int(lvl.get(w("val")) or 0) + 1
-        for el in pprs:
-            num = el.find(w("numPr")) if el is not None else None
-            num_id = num.find(w("numId")) if num is not None else None
-            if num is not None and num_id is not None and num_id.get(w("val")) != "0":
-                ilvl = num.find(w("ilvl"))
-                val = ilvl.get(w("val"), "0") if ilvl is not None else "0"
-                return "list_item", int(val) + 1 if val.isdigit() else 1
         names = [(s.name or "").lower() for s in chain]
-        if any(n.startswith("list") for n in names):
-            return "list_item", 1
+        pprs = [el for el in [ppr] + [s.element.find(w("pPr")) for s in chain]
+                if el is not None]
+        heading = _heading_level(names, pprs)
+        if heading:
+            return "heading", heading
+        listed = _list_level(pprs)
+        if listed is None and any(n.startswith("list") for n in names):
+            listed = 1
+        if listed:
+            return "list_item", listed
         if any("quote" in n or n == "block text" for n in names):
             return "quote", 0
         if any("caption" in n for n in names):  # Caption; pandoc's Image/Table Caption
             return "caption", 0
         return "paragraph", 0
+
+
+def _heading_level(names: list[str], pprs: list[etree._Element]) -> int:
+    """1..9 for Title and Heading N styles or an outline level, else 0."""
+    for name in names:
+        if name == "title":
+            return 1
+        if m := _HEADING.match(name):
+            return int(m.group(1))
+    for ppr in pprs:
+        lvl = ppr.find(w("outlineLvl"))
+        val = lvl.get(w("val"), "") if lvl is not None else ""
+        if val.isdigit():
+            return int(val) + 1 if int(val) < 9 else 0  # 9: body text
+    return 0
+
+
+def _list_level(pprs: list[etree._Element]) -> int | None:
+    """The list level (1-based) of the first numbering properties found (the paragraph's
+    own, then its styles'): 0 when numbering is switched off (``numId`` 0), None if none."""
+    for ppr in pprs:
+        num = ppr.find(w("numPr"))
+        if num is None:
+            continue
+        num_id, ilvl = num.find(w("numId")), num.find(w("ilvl"))
+        if num_id is None and ilvl is None:
+            continue
+        if num_id is not None and num_id.get(w("val")) == "0":
+            return 0
+        val = ilvl.get(w("val"), "0") if ilvl is not None else "0"
+        return int(val) + 1 if val.isdigit() else 1
+    return None
 
 
 def _tracked(pkg: _Package) -> None:

@@ -320,47 +320,62 @@ class _PartWriter:
         self.number = 0
         self.links = 0
         self.space = False  # after a space: the next text's leading space is dropped
+        self.open: list[str] = []  # the formatting tags open
 
     def items(self, items: list[Item], group: int, base: etree._Element | None) -> None:
+        """Serialize ``items`` of a paragraph (group 0) or a link (group k), whose dominant
+        formatting is ``base``."""
         self.para.formats.setdefault((group, frozenset()), base)
-        open_tags: list[str] = []
+        self.open = []
         for k, item in enumerate(items):
             if isinstance(item, Text):
-                text = _SPACE.sub(" ", item.text)
-                if self.space and text.startswith(" "):
-                    text = text[1:]
-                if not text:  # nothing to format (a space after a space)
-                    continue
-                self.space = text.endswith(" ")
-                tags = self._tags(item, group, base)
-                keep = _common(tags, open_tags)
-                self.out += [_closer(t) for t in reversed(open_tags[keep:])] + tags[keep:]
-                open_tags = tags
-                self.out.append(html.escape(text, quote=False))
+                self._text(item, group, base)
             elif isinstance(item, Opaque):
                 # inside the formatting only if the text after it has that formatting too
                 after = next((x for x in items[k + 1:] if not isinstance(x, Opaque)), None)
-                tags = self._tags(after, group, base) if isinstance(after, Text) else []
-                keep = _common(tags, open_tags)
-                self.out += [_closer(t) for t in reversed(open_tags[keep:])]
-                open_tags = open_tags[:keep]
-                self.number += 1
-                tag = ("<br/>" if item.kind == "br" and len(item.sources) == 1
-                       else f'<x-{item.kind} n="{self.number}"/>')
-                self.para.voids.setdefault(tag, []).append(item)
-                self.out.append(tag)
+                self._switch(self._tags(after, group, base) if isinstance(after, Text) else [],
+                             close_only=True)
+                self._void(item)
             else:
-                self.out += [_closer(t) for t in reversed(open_tags)]
-                open_tags = []
-                self.links += 1
-                item.group = self.links
-                opener = f'<a href="{html.escape(item.href)}">'
-                self.para.links.setdefault(opener, []).append(item)
-                self.out.append(opener)
-                self.items(item.items, item.group,  # type: ignore[arg-type]
-                           _dominant(t for t in item.items if isinstance(t, Text)))
-                self.out.append("</a>")
-        self.out += [_closer(t) for t in reversed(open_tags)]
+                self._switch([])
+                self._link(item)
+        self._switch([])
+
+    def _switch(self, tags: list[str], close_only: bool = False) -> None:
+        """Close the open tags ``tags`` does not share, then open the rest of ``tags``."""
+        keep = _common(tags, self.open)
+        self.out += [_closer(t) for t in reversed(self.open[keep:])]
+        if close_only:
+            self.open = self.open[:keep]
+        else:
+            self.out += tags[keep:]
+            self.open = tags
+
+    def _text(self, item: Text, group: int, base: etree._Element | None) -> None:
+        text = _SPACE.sub(" ", item.text)
+        if self.space and text.startswith(" "):
+            text = text[1:]
+        if text:  # else nothing to format (a space after a space)
+            self.space = text.endswith(" ")
+            self._switch(self._tags(item, group, base))
+            self.out.append(html.escape(text, quote=False))
+
+    def _void(self, item: Opaque) -> None:
+        self.number += 1
+        tag = ("<br/>" if item.kind == "br" and len(item.sources) == 1
+               else f'<x-{item.kind} n="{self.number}"/>')
+        self.para.voids.setdefault(tag, []).append(item)
+        self.out.append(tag)
+
+    def _link(self, link: Link) -> None:
+        self.links += 1
+        link.group = self.links
+        opener = f'<a href="{html.escape(link.href)}">'
+        self.para.links.setdefault(opener, []).append(link)
+        self.out.append(opener)
+        self.items(list(link.items), link.group,
+                   _dominant(t for t in link.items if isinstance(t, Text)))
+        self.out.append("</a>")
 
     def _tags(self, item: Text, group: int, base: etree._Element | None) -> list[str]:
         flags = flags_of(item.rpr, base)

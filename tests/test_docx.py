@@ -665,6 +665,24 @@ def test_marks_inside_a_paragraph(tmp_path: Path) -> None:
     assert names == ["r", "bookmarkStart", "r", "bookmarkEnd", "r"]
 
 
+def test_paragraph_kinds_by_properties(tmp_path: Path) -> None:
+    """A paragraph's own numbering and outline level count; numbering switched off on a
+    List Bullet paragraph makes it a paragraph."""
+    d = docx.Document()
+    off = d.add_paragraph("Plus une liste", style="List Bullet")
+    num = etree.SubElement(off._p.get_or_add_pPr(), w("numPr"))
+    etree.SubElement(num, w("numId")).set(w("val"), "0")
+    nested = d.add_paragraph("Point imbriqué", style="List Bullet")
+    num = etree.SubElement(nested._p.get_or_add_pPr(), w("numPr"))
+    etree.SubElement(num, w("ilvl")).set(w("val"), "2")
+    etree.SubElement(num, w("numId")).set(w("val"), "1")
+    outline = d.add_paragraph("Titre par niveau")
+    etree.SubElement(outline._p.get_or_add_pPr(), w("outlineLvl")).set(w("val"), "2")
+    d.save(str(tmp_path / "in.docx"))
+    got = [(b.kind, b.level) for b in read_document(tmp_path / "in.docx", "fr").blocks]
+    assert got == [("paragraph", 0), ("list_item", 3), ("heading", 3)]
+
+
 def test_spelling_language_cuts_no_span(tmp_path: Path) -> None:
     """Word marks the spelling language run by run as one types: those runs are plain text,
     and the translation takes the paragraph's formatting."""
