@@ -11,7 +11,8 @@ Every format is one module with one reader and one writer around ``corpora.docum
 - ``write(doc, texts, out, context)``: the same book with each segment's text from ``texts``
   (a segment missing there keeps its source text), written atomically to ``out``. A writer of
   a container format reads ``context.source`` again and walks it in the reader's order, so
-  nothing the reader did not hand out (styles, images, fonts, ids) can change.
+  nothing the reader did not hand out (styles, images, fonts, ids) can change. A writer may
+  return the other files it wrote beside ``out`` (or None).
 
 The pipeline only calls `read_document` and `write_document`. Heavy or optional libraries
 (python-docx, mwparserfromhell) are imported by the format's module, which is imported only
@@ -102,7 +103,7 @@ class BookFormat(Protocol):
     def read(self, path: Path, lang: str, options: ReadOptions) -> Document: ...
 
     def write(self, doc: Document, texts: Mapping[int, str], out: Path,
-              context: WriteContext) -> None: ...
+              context: WriteContext) -> list[Path] | None: ...
 
 
 def detect_format(path: Path) -> str:
@@ -161,8 +162,12 @@ def read_document(path: Path, lang: str, options: ReadOptions | None = None) -> 
 
 
 def write_document(doc: Document, texts: Mapping[int, str], out: Path,
-                   context: WriteContext) -> None:
+                   context: WriteContext) -> list[Path]:
     """Write the translated (or bilingual) book in the source's format, atomically.
+
+    Returns:
+        The files written: ``out``, then any companion a format writes beside it (an EPUB's
+        bilingual edition also comes as one HTML page for the browser).
 
     Raises:
         ConfigError: A bilingual edition of a format that has none.
@@ -172,7 +177,8 @@ def write_document(doc: Document, texts: Mapping[int, str], out: Path,
         raise ConfigError(
             f"{doc.name}: a bilingual edition is made for {', '.join(sorted(BILINGUAL))}; "
             "use --edition translated for this format")
-    module(doc.format).write(doc, texts, out, context)
+    extra = module(doc.format).write(doc, texts, out, context)
+    return [out, *(extra or [])]
 
 
 def make_document(name: str, fmt: str, lang: str, blocks: Sequence[Block],

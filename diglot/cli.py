@@ -269,7 +269,7 @@ def run(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium", model:
                    "terms rendered in several ways")
     typer.echo(f"QA: {qa.get('flagged_segments', 0)} of {qa.get('segments', 0)} segments "
                f"flagged ({qa.get('errors', 0)} errors, {qa.get('warnings', 0)} warnings)")
-    books = [summary.outputs[k] for k in ("document", "bilingual") if k in summary.outputs]
+    books = [v for k, v in summary.outputs.items() if k.startswith(("document", "bilingual"))]
     typer.echo(f"wrote {', '.join(books)}, {summary.outputs['bitext']}, "
                f"{summary.outputs['summary']}, {summary.outputs['report']}")
     typer.echo(f"review it in the browser: diglot review {summary.outputs['project']} "

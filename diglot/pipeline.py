@@ -454,7 +454,10 @@ def run(opts: RunOptions, progress: Progress | None = None) -> Summary:
     doc, texts, summary = job.doc, job.texts, job.summary
     for edition, key in (("translated", "document"), ("bilingual", "bilingual")):
         if key in paths:
-            write_document(doc, texts, paths[key], _write_context(opts, summary, edition))
+            written = write_document(doc, texts, paths[key],
+                                     _write_context(opts, summary, edition))
+            for n, extra in enumerate(written[1:], start=1):
+                paths[f"{key}_{extra.suffix.lstrip('.') or n}"] = extra
     pairs = [f"{_clean(_source(doc, b.src))}\t{_clean(b.text)}\n" for b in job.beads]
     write_atomic(paths["bitext"], "".join(pairs))
     targets = block_texts(doc, texts)
