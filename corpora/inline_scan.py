@@ -24,6 +24,9 @@ VERBATIM_TAGS = frozenset({"code", "kbd", "samp", "var", "pre", "script", "style
 _VOID_TAGS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
                         "meta", "source", "track", "wbr"})
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
+#: HTML's own "do not translate" marks on an element: its content is copied like code.
+_NO_TRANSLATE = re.compile(
+    r"""\stranslate\s*=\s*["']?no\b|\sclass\s*=\s*["'][^"']*\bnotranslate\b""", re.I)
 _FULL_REF = re.compile(r"\]\[((?:\\.|[^\[\]\\])+)\]")
 _ATOMIC = {"backticks": "code_inline", "autolink": "link_open", "math": "math_inline",
            "entity": "text_special", "html_inline": "html_inline"}
@@ -237,7 +240,8 @@ def _path(pos: int, spans: list[Node]) -> tuple[int, ...]:
 
 
 def _pair_html(text: str, tags: list[Node], nodes: list[Node]) -> tuple[set[int], list[Node]]:
-    """Paired inline HTML tags (``<b>…</b>``) as spans, or as one protected piece for code.
+    """Paired inline HTML tags (``<b>…</b>``) as spans, or as one protected piece for code and
+    for an element marked ``translate="no"`` or ``class="notranslate"``.
 
     A pair is kept only when both tags sit inside the same Markdown spans, so spans nest; the
     tags of a pair that would cross other markup stay single protected pieces.
@@ -265,7 +269,7 @@ def _pair_html(text: str, tags: list[Node], nodes: list[Node]) -> tuple[set[int]
         if _path(opener.start, spans) != _path(node.start, spans):
             continue
         paired.update((id(opener), id(node)))
-        if tag in VERBATIM_TAGS:
+        if tag in VERBATIM_TAGS or _NO_TRANSLATE.search(text, opener.start, opener.end):
             out.append(Node("protected", "html", opener.start, node.end))
         else:
             out.append(Node("span", "html", opener.start, node.end, (opener.end, node.start)))

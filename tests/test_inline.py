@@ -188,6 +188,19 @@ def test_math_is_masked_like_code() -> None:
     assert unmask("Let ⟦0⟧ now.", ["$E = mc^2$"]) == "Let $E = mc^2$ now."
 
 
+@pytest.mark.parametrize("text, masked, literals", [
+    ('Lee <span translate="no">Das Kapital</span> hoy.', "Lee ⟦0⟧ hoy.",
+     ['<span translate="no">Das Kapital</span>']),
+    ("Lee <i class='title notranslate'>Das Kapital</i> hoy.", "Lee ⟦0⟧ hoy.",
+     ["<i class='title notranslate'>Das Kapital</i>"]),
+])
+def test_html_marked_not_to_translate_is_masked_like_code(text: str, masked: str,
+                                                          literals: list[str]) -> None:
+    """HTML's translate="no" and the notranslate class (books, saved web pages) keep their words
+    away from the engine, so the stored translation is what the book shows."""
+    assert mask(text) == (masked, literals)
+
+
 # --- spans: emphasis and paired inline HTML --------------------------------------------------
 
 @pytest.mark.parametrize("text, masked", [
