@@ -13,8 +13,9 @@ HTML-like inline text by ``corpora.docx_runs``. ``Block.file`` is the member's n
 Text boxes are read after the paragraph that holds them; their VML copy (``mc:Fallback``,
 for old readers) is written as a copy of the translated DrawingML box. A ``w:smartTag``
 (ignored by Word since 2010) is unwrapped: its words are translated, the wrapper dropped from
-a rebuilt paragraph. Left as they are: the text inside ``w:fldSimple`` and an inline
-``w:sdt`` (kept whole as one tag), comments (``word/comments.xml``).
+a rebuilt paragraph; an inline content control (``w:sdt``) is rebuilt like a hyperlink,
+its properties kept. Left as they are: the text inside ``w:fldSimple`` (kept whole as one
+tag), comments (``word/comments.xml``).
 
 Written: the same package member by member (python-docx would re-serialize every part it
 loads): only the members holding translated paragraphs and ``docProps/core.xml`` (title,

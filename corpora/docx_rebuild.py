@@ -158,7 +158,7 @@ class _Builder:
             if not closing and self.used[key] < len(items):
                 self._target().extend(items[self.used[key]].elements())
                 self.used[key] += 1
-        elif closing and name == "a":
+        elif closing and self.link is not None and name == self.link.tag:
             self._close_link()
         elif closing:
             names = [n for n, _ in self.stack]
@@ -166,7 +166,7 @@ class _Builder:
                 del self.stack[len(names) - 1 - names[::-1].index(name):]
         else:
             key = f"<{name}{attrs.rstrip()}>"
-            if name == "a" and self.link is None and \
+            if name in ("a", "x-control") and self.link is None and \
                     self.used[key] < len(self.para.links.get(key, [])):
                 self.link = self.para.links[key][self.used[key]]
                 self.used[key] += 1
@@ -181,7 +181,11 @@ class _Builder:
             return
         src = self.link.element
         el = src.makeelement(src.tag, dict(src.attrib))
-        el.extend(self.link_out)
+        holder = el
+        if src.tag == w("sdt"):  # its properties kept (sdtPr, sdtEndPr), new runs in its content
+            el.extend(copy.deepcopy(c) for c in src if c.tag != w("sdtContent"))
+            holder = etree.SubElement(el, w("sdtContent"))
+        holder.extend(self.link_out)
         self.out.append(el)
         self.link, self.link_out = None, []
         self.stack, self.saved = self.saved, []

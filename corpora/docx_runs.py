@@ -11,7 +11,8 @@ controls). Its part is the text with:
   characters; inside a hyperlink, the link's own dominant formatting);
 - ``<b>``, ``<i>``, ``<u>``, ``<s>``, ``<sup>``, ``<sub>`` (nested in that order) where a run
   differs from it only by those, and ``<span data-r="N">`` for any other formatting;
-- ``<a href="URL#anchor">…</a>`` for a hyperlink;
+- ``<a href="URL#anchor">…</a>`` for a hyperlink, ``<x-control n="k">…</x-control>`` for an
+  inline content control (w:sdt) with words;
 - a void tag for each opaque thing (adjacent ones as one): ``<br/>``, ``<x-tab n="k"/>``,
   ``<x-note n="k"/>``, ``<x-image n="k"/>``, ``<x-field n="k"/>``, ``<x-mark n="k"/>``...
 
@@ -97,12 +98,22 @@ class Opaque:
 
 @dataclass
 class Link:
-    """A w:hyperlink: its element (for the attributes) and its items."""
+    """A w:hyperlink (``<a href>``) or an inline content control (w:sdt, ``<x-control>``):
+    its element (rebuilt around new runs) and its items."""
 
     element: etree._Element
     href: str
     items: list[Text | Opaque]
     group: int = 0
+
+    @property
+    def tag(self) -> str:
+        return "a" if self.element.tag == w("hyperlink") else "x-control"
+
+    @property
+    def opener(self) -> str:
+        return (f'<a href="{html.escape(self.href)}">' if self.tag == "a"
+                else f'<x-control n="{self.group}">')
 
 
 Item = Text | Opaque | Link
@@ -205,8 +216,10 @@ def _items(parent: etree._Element, rels: Callable[[str], str], in_link: bool) ->
             out += _run_items(child)
         elif child.tag == w("smartTag"):  # ignored by Word since 2010: its words are text
             out += _items(child, rels, in_link)
-        elif child.tag == w("hyperlink") and not in_link:
-            inner = [i for i in _items(child, rels, True) if not isinstance(i, Link)]
+        elif child.tag in (w("hyperlink"), w("sdt")) and not in_link:
+            content = child if child.tag == w("hyperlink") else child.find(w("sdtContent"))
+            inner = [i for i in _items(content, rels, True) if not isinstance(i, Link)] \
+                if content is not None else []
             if any(isinstance(i, Text) and i.text.strip() for i in inner):
                 out.append(Link(child, _href(child, rels), inner))
             else:
@@ -370,12 +383,11 @@ class _PartWriter:
     def _link(self, link: Link) -> None:
         self.links += 1
         link.group = self.links
-        opener = f'<a href="{html.escape(link.href)}">'
-        self.para.links.setdefault(opener, []).append(link)
-        self.out.append(opener)
+        self.para.links.setdefault(link.opener, []).append(link)
+        self.out.append(link.opener)
         self.items(list(link.items), link.group,
                    _dominant(t for t in link.items if isinstance(t, Text)))
-        self.out.append("</a>")
+        self.out.append(f"</{link.tag}>")
 
     def _tags(self, item: Text, group: int, base: etree._Element | None) -> list[str]:
         flags = flags_of(item.rpr, base)

@@ -666,6 +666,29 @@ def test_marks_inside_a_paragraph(tmp_path: Path) -> None:
     assert names == ["r", "bookmarkStart", "r", "bookmarkEnd", "r"]
 
 
+def test_inline_content_control(tmp_path: Path) -> None:
+    """A content control inside a paragraph (Word's cover page fields): its words are
+    translated, its properties kept."""
+    d = docx.Document()
+    p = d.add_paragraph("Titre : ")
+    p._p.append(etree.fromstring(
+        f'<w:sdt xmlns:w="{W}"><w:sdtPr><w:alias w:val="Title"/><w:tag w:val="t"/></w:sdtPr>'
+        '<w:sdtContent><w:r><w:rPr><w:b/></w:rPr><w:t>Le manifeste</w:t></w:r>'
+        "</w:sdtContent></w:sdt>"))
+    p.add_run(" (1848)")
+    d.save(str(tmp_path / "in.docx"))
+    doc = read_document(tmp_path / "in.docx", "fr")
+    assert doc.blocks[0].parts == ('Titre : <x-control n="1">Le manifeste</x-control> (1848)',)
+    out = translate(doc, tmp_path / "in.docx", tmp_path / "out.docx",
+                    {0: 'Título: <x-control n="1">El manifiesto</x-control> (1848)'})
+    xml = members(out)["word/document.xml"]
+    assert normal(xml) == normal(members(tmp_path / "in.docx")["word/document.xml"])
+    sdt = etree.fromstring(xml).find(f".//{w('sdt')}")
+    assert sdt is not None
+    assert "".join(sdt.itertext()) == "El manifiesto"
+    assert sdt.find(f".//{w('b')}") is not None and sdt.find(f".//{w('alias')}") is not None
+
+
 def test_paragraph_kinds_by_properties(tmp_path: Path) -> None:
     """A paragraph's own numbering and outline level count; numbering switched off on a
     List Bullet paragraph makes it a paragraph."""
@@ -885,7 +908,8 @@ _PIECES = st.one_of(
     st.sampled_from(["<b>", "</b>", "<i>", "</i>", "<u>", "</u>", "<sup>", "</sup>",
                      '<span data-r="1">', "</span>", f'<a href="{URL}">'.replace("&", "&amp;"),
                      "</a>", '<x-tab n="1"/>', "<br/>", "<br>", "&amp;", "&lt;", "&", "<",
-                     ">", "</q>", "<a>", "<x-note n=\"7\"/>", "&#0;", "\x00", "\x0b"]),
+                     ">", "</q>", "<a>", "<x-note n=\"7\"/>", "&#0;", "\x00", "\x0b",
+                     '<x-control n="1">', "</x-control>"]),
 )
 
 
