@@ -64,6 +64,7 @@ class Unit:
     part: str
     constructs: list[Construct]
     extra: str = ""
+    line_start: str = ""
 
 
 @dataclass
@@ -173,7 +174,9 @@ class Walker(InlineReader):
             self.inline(core, part)
             text = part.result()
             if has_words(text):
-                self.units[at] = Unit(kind, level, a, b, text, part.constructs, extra)
+                start = "cell" if kind == "cell" else "line" if kind in ("heading", "list_item") \
+                    or self.src[a - 1:a] in ("", "\n") else ""
+                self.units[at] = Unit(kind, level, a, b, text, part.constructs, extra, start)
         self.scan(items[tail:])
 
     def _space(self, item: Item, front: bool) -> int:
@@ -370,4 +373,4 @@ class _Splicer:
         if part == unit.part:
             return self.range(unit.a, unit.b, k + 1)
         return to_wikitext(part, unit.constructs, lambda a, b: self.range(a, b, k + 1),
-                           unit.extra)
+                           unit.extra, unit.line_start)

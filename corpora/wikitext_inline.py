@@ -32,27 +32,30 @@ CONTAINERS = {"blockquote": "quote", "li": "list_item", "dd": "list_item", "dt":
               "p": "paragraph", "center": "paragraph", "ol": "paragraph", "ul": "paragraph",
               "dl": "paragraph", "table": "paragraph", "tr": "paragraph", "tbody": "paragraph",
               "section": "paragraph", "figcaption": "caption"}
-#: A run of apostrophes mwparserfromhell left as text (unbalanced bold or italics), and magic
-#: words: markup, kept verbatim.
-VERBATIM_TEXT = re.compile(r"'{2,}|__[A-Z][A-Z_]*__|~{3,5}")
+#: Markup mwparserfromhell left as text (a run of apostrophes: unbalanced bold or italics;
+#: an unclosed link or template), magic words and signatures: kept verbatim, so the markup
+#: around them parses as it did.
+VERBATIM_TEXT = re.compile(r"'{2,}|\[{2,}|\]{2,}|\{{2,}|\}{2,}|__[A-Z][A-Z_]*__|~{3,5}")
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s[^<>]*?)?)\s*(/?)>")
-_BASIC = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'", "&apos;": "'"}
-_BASIC_ENTITY = re.compile("|".join(map(re.escape, _BASIC)))
-_WS = re.compile(r"\s+")
+_WS = re.compile(r"[ \t\r\n\f\v]+")  # a no-break space stays what it is
 #: What must not reach the wikitext as typed: a tag-like ``<``, an entity-like ``&``, the
-#: pipe (a cell or parameter separator), wiki link and template braces, a run of quotes,
-#: a signature, a bracketed URL (an external link).
-_GUARD = re.compile(r"<(?=[A-Za-z/!])|&(?=#?\w+;)|\||\[\[|\]\]|\{\{|\}\}|''|~~~|!!"
-                    r"|\[(?=(?:https?|ftp)://|//)")
-_GUARDED = {"<": "&lt;", "&": "&amp;", "|": "&#124;", "[[": "[<nowiki/>[",
-            "]]": "]<nowiki/>]", "{{": "{<nowiki/>{", "}}": "}<nowiki/>}",
-            "''": "'<nowiki/>'", "~~~": "~~<nowiki/>~", "!!": "!&#33;", "[": "&#91;"}
+#: pipe (a cell or parameter separator), braces (templates), doubled brackets (links) or a
+#: bracket before a URL (an external link), a bracket or apostrophe at either end of a piece
+#: (it would join the markup beside it), a run of apostrophes, a signature, ``!!``.
+_GUARD = re.compile(r"<(?=[A-Za-z/!?])|&(?=#?\w+;)|[|{}]|\[(?=[\[\]]|(?:https?|ftp)://|//)"
+                    r"|\](?=[\[\]])|'(?=')|^['\[\]]|['\[\]]$|~(?=~~)|!(?=!)")
+_CONTROL = re.compile("\x00")  # a NUL makes a file binary (the reader refuses it)
+_GUARDED = {"<": "&lt;", "&": "&amp;", "|": "&#124;", "{": "&#123;", "}": "&#125;",
+            "[": "&#91;", "]": "&#93;", "'": "&#39;", "~": "&#126;", "!": "&#33;"}
 _FILE = re.compile(r"\s*:?\s*(?:file|image|datei|bild|fichier|archivo|imagen|arquivo|imagem"
                    r"|immagine|файл|изображение)\s*:", re.IGNORECASE)
 _CATEGORY = re.compile(r"\s*(?:category|kategorie|catégorie|categoría|categoria|категория)\s*:",
                        re.IGNORECASE)
 _INTERLANGUAGE = re.compile(r"\s*[a-z]{2,3}(?:-[a-z0-9]+)*\s*:")
-_LINE_START = re.compile(r"[*#:;=!|{ ]|-{4}")
+#: What a line's or a list item's text must not start with; a cell's (``|-`` is a row).
+_PLAIN_TITLE = re.compile(r"[^'<>\[\]{}|&~\n]*")
+_LINE_START = {"line": re.compile(r"[*#:; ]|-{4}|=.*=$"),
+               "cell": re.compile(r"[*#:; +}-]|=.*=$")}
 
 
 @dataclass
@@ -273,7 +276,10 @@ class InlineReader:
         kind = wiki_markup(item) in ("''", "'''") or (
             not node.wiki_markup and tag_name(item) in FORMATTING and not node.invalid)
         kids = self.children(item) if kind and not node.self_closing else []
-        return bool(kids) and bool(str(kids[0][0]).strip())  # an empty one is an anchor
+        inner = str(kids[0][0]) if kids else ""
+        # an empty one is an anchor; one across lines holds block markup (mwparserfromhell
+        # lets ''…'' run over a line end, MediaWiki does not)
+        return bool(inner.strip()) and "\n" not in inner
 
     def pair(self, item: Item, part: Part) -> None:
         code, at = self.children(item)[0]
@@ -289,6 +295,9 @@ class InlineReader:
         title = str(node.title)
         href = html.escape(title.strip(), quote=True)
         kids = self.children(item)
+        if node.text is None and not _PLAIN_TITLE.fullmatch(title):
+            part.void("wiki", item.a, item.b)  # a title with markup in it is not prose
+            return
         if node.text is None:
             opener, closer = self.src[item.a:item.b - 2], self.src[item.b - 2:item.b]
             part.open("link", f'<a href="{href}">', item.a, item.b, opener, closer, title)
@@ -343,15 +352,16 @@ def _tree(part: str, constructs: list[Construct]) -> tuple[_Node, list[Construct
 
 
 def guard_text(text: str, extra: str = "") -> str:
-    """Translated text as wikitext: entities of the part undone, whitespace runs one space,
-    markup characters escaped so the words cannot make wiki markup.
+    """Translated text as wikitext: the part's entities undone, whitespace runs one space,
+    markup characters escaped (as character references, which render as the character) so
+    the words cannot make wiki markup.
 
     Args:
         text: A text piece of a translated part (no tags).
         extra: More characters to escape as numeric references (``=`` in a template
             parameter or a heading).
     """
-    text = _WS.sub(" ", _BASIC_ENTITY.sub(lambda m: _BASIC[m.group(0)], text))
+    text = _WS.sub(" ", _CONTROL.sub("", html.unescape(text)))
     text = _GUARD.sub(lambda m: _GUARDED[m.group(0)], text)
     for ch in extra:
         text = text.replace(ch, f"&#{ord(ch)};")
@@ -359,7 +369,7 @@ def guard_text(text: str, extra: str = "") -> str:
 
 
 def to_wikitext(part: str, constructs: list[Construct], source: Callable[[int, int], str],
-                extra: str = "") -> str:
+                extra: str = "", line_start: str = "") -> str:
     """A translated part as wikitext; never raises.
 
     Args:
@@ -368,22 +378,29 @@ def to_wikitext(part: str, constructs: list[Construct], source: Callable[[int, i
         source: The wikitext of a source range, with the translations of the blocks inside it
             (a ref's note, a template's translated parameter).
         extra: Characters to escape besides the usual (see `guard_text`).
+        line_start: "line" where the text starts a line, a list item or a heading, "cell"
+            where it starts a table cell (some characters there would start markup), or "".
     """
     root, lost = _tree(part, constructs)
     for c in lost:
         if c.kind in ("void", "link") or (c.kind == "pair" and c.name == "a"):
+            if c.kind != "void":
+                root.children.append(" ")
             root.children.append(_Node(c))
     text = _render(root, source, extra).strip()
-    if _LINE_START.match(text):
+    if line_start in _LINE_START and _LINE_START[line_start].match(text):
         text = "<nowiki/>" + text
     return text
 
 
 def _render(node: _Node, source: Callable[[int, int], str], extra: str) -> str:
-    out = []
+    out: list[str] = []
     for child in node.children:
         if isinstance(child, str):
-            out.append(guard_text(child, extra))
+            text = guard_text(child, extra)
+            if out and out[-1][-1:] == " " and text[:1] == " ":
+                text = text[1:]  # a dropped tag between two spaces
+            out.append(text)
             continue
         c = child.construct
         if c is None:

@@ -1,0 +1,448 @@
+"""MediaWiki wikitext: blocks, inline tags, byte-identical round trips, structure kept.
+
+The pages are hand-written in the shape of ProleWiki and Wikipedia articles (an infobox, refs
+with citation templates inside, a quote template, a table, lists, categories, comments), plus
+the Manifesto as pandoc writes it in MediaWiki markup. Expected outputs of small cases are
+written by hand; the structure of translated pages is checked with mwparserfromhell itself.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import mwparserfromhell
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from corpora.document import Document
+from corpora.formats import ReadOptions, WriteContext, detect_format, read_document, write_document
+from diglot.errors import DataFormatError
+from tests.conftest import SHARED
+
+PROLEWIKI = """{{Infobox person
+| name = Vladimir Lenin
+| image = Lenin.jpg
+| birth_date = {{Birth date|1870|4|22}}
+| nationality = Russian
+}}
+'''Vladimir Ilyich Ulyanov''' (22 April 1870 – 21 January 1924), better known as '''Lenin''', \
+was a [[Russia|Russian]] [[Marxism|Marxist]] revolutionary and the leader of the \
+[[Bolsheviks]].<ref>{{Citation|author=Lars T. Lih|title=Lenin|year=2011|publisher=Reaktion \
+Books|page=12}}</ref> He led the [[October Revolution]] of 1917.
+
+== Early life ==
+Lenin was born in [[Simbirsk]].<ref name="service">{{Cite book|last=Service|first=Robert\
+|title=Lenin: A Biography|year=2000}} The town is now called Ulyanovsk.</ref> His brother was \
+executed in 1887.<ref name="service" />
+
+=== Education ===
+He studied law at ''Kazan University'' and read ''[[Das Kapital]]''.
+
+== Works ==
+* ''[[What Is to Be Done?]]'' (1902)
+* ''[[Imperialism, the Highest Stage of Capitalism]]'' (1917)
+** Written in [[Zürich]] during the war.
+# First point
+#: A note on the first point.
+
+{{Quote|text=There are decades where nothing happens; and there are weeks where decades \
+happen.|author=Vladimir Lenin}}
+
+{| class="wikitable"
+|+ Party congresses
+! Year !! City
+|-
+| 1903 || [[London]]
+|-
+| style="text-align:right" | 1917 || Petrograd, ''the capital''
+|}
+
+[[File:Lenin 1920.jpg|thumb|upright|Lenin speaking in [[Moscow]], 1920|alt=Lenin on a platform]]
+
+<!-- TODO: add a section on the NEP -->
+== References ==
+<references />
+
+[[Category:Revolutionaries]]
+[[Category:Marxists]]
+[[es:Vladimir Lenin]]
+"""
+
+WIKIPEDIA = """{{Short description|Economic theory of value}}
+__NOTOC__
+The '''labour theory of value''' (LTV) holds that the value of a commodity is set by the \
+socially necessary labour time needed to produce it.<ref>{{cite web|url=https://example.org/ltv\
+|title=LTV|access-date=2020-01-01}}</ref>&nbsp;It was held by [[Adam Smith]] and \
+[[David Ricardo|Ricardo]].
+
+== Formulation ==
+In symbols, <math>W = c + v + s</math>, where ''c'' is constant capital.<br />
+The rate of surplus value is <math>s/v</math>.
+
+ This line is preformatted and stays as it is.
+
+; Value
+: What a commodity is worth in exchange.
+; Price
+: Its expression in money &mdash; which may differ.
+
+<syntaxhighlight lang="python">
+value = labour_time * rate
+</syntaxhighlight>
+
+Some <nowiki>[[literal]]</nowiki> text and <code>x = y</code> code. Signed, <small>the \
+editors</small>.
+
+<blockquote>Labour is the source of all wealth, say the political economists.</blockquote>
+
+== External links ==
+* [https://www.marxists.org/archive/marx/works/1867-c1/ Capital, Volume I] at the archive
+* [https://example.org/ltv]
+
+[[Category:Marxian economics]]
+[[fr:Théorie de la valeur travail]]
+"""
+
+NBSP_CRLF = "== Title ==\r\nFirst line,\r\nsecond line.\r\n\r\n* item &amp; more\r\n"
+
+
+def _page(tmp_path: Path, text: str, name: str = "page.wiki") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+def _read(path: Path, *params: str) -> Document:
+    return read_document(path, "en", ReadOptions(frozenset(params)))
+
+
+def _write(doc: Document, path: Path, texts: dict[int, str]) -> str:
+    out = path.with_name("out-" + path.name)
+    write_document(doc, texts, out, WriteContext(path, "en", "es"))
+    return out.read_bytes().decode("utf-8")
+
+
+def _shout(text: str) -> str:
+    """A word-changing engine that keeps tags and entities: the words in capitals."""
+    return re.sub(r"(<[^>]*>|&#?\w+;)|([^<&]+)", lambda m: m.group(1) or m.group(2).upper(),
+                  text)
+
+
+def _translate(path: Path, params: tuple[str, ...] = ()) -> tuple[Document, str]:
+    doc = _read(path, *params)
+    return doc, _write(doc, path, {i: _shout(s.text) for i, s in enumerate(doc.segments)})
+
+
+def _replace(doc: Document, words: dict[str, str]) -> dict[int, str]:
+    """Each segment with the given sentences replaced (wherever the splitter cut)."""
+    texts = {}
+    for i, seg in enumerate(doc.segments):
+        text = seg.text
+        for old, new in words.items():
+            text = text.replace(old, new)
+        texts[i] = text.strip()
+    return texts
+
+
+def _parts(doc: Document) -> list[tuple[str, str]]:
+    return [(b.kind, b.parts[0]) for b in doc.blocks]
+
+
+def _structure(text: str) -> tuple[list[str], list[str], list[str], int, list[int]]:
+    """What translation must not change: node types (text, character references and the
+    writer's ``<nowiki/>`` escapes aside: ``&amp;`` may come back as ``&``), templates with
+    their parameter names, link targets, the number of refs, heading levels."""
+    code = mwparserfromhell.parse(text)
+    nodes = code.filter(recursive=True)
+    types = [type(n).__name__ + (str(n.tag) if hasattr(n, "tag") else "") for n in nodes
+             if type(n).__name__ not in ("Text", "HTMLEntity") and str(n) != "<nowiki/>"]
+    templates = [str(t.name).strip() + "|" + ",".join(str(p.name).strip() for p in t.params)
+                 for t in code.filter_templates(recursive=True)]
+    links = [str(x.title) for x in code.filter_wikilinks(recursive=True)] + \
+        [str(x.url) for x in code.filter_external_links(recursive=True)]
+    refs = sum(1 for t in code.filter_tags(recursive=True) if str(t.tag).strip() == "ref")
+    levels = [h.level for h in code.filter_headings(recursive=True)]
+    return types, templates, links, refs, levels
+
+
+# --- small cases, expected outputs by hand --------------------------------------------------
+
+
+def test_link_label_translated_target_kept(tmp_path: Path) -> None:
+    path = _page(tmp_path, "Read [[Karl Marx|the author]] now.\n")
+    doc = _read(path)
+    assert _parts(doc) == [("paragraph", 'Read <a href="Karl Marx">the author</a> now.')]
+    out = _write(doc, path, {0: 'Lee <a href="Karl Marx">al autor</a> ya.'})
+    assert out == "Lee [[Karl Marx|al autor]] ya.\n"
+
+
+def test_bare_link_gets_a_label_only_when_its_text_changes(tmp_path: Path) -> None:
+    path = _page(tmp_path, "A [[philosopher]] and [[Hegel]].\n")
+    doc = _read(path)
+    assert doc.blocks[0].parts == ('A <a href="philosopher">philosopher</a> and '
+                                   '<a href="Hegel">Hegel</a>.',)
+    out = _write(doc, path, {0: 'Un <a href="philosopher">filósofo</a> y '
+                                '<a href="Hegel">Hegel</a>.'})
+    assert out == "Un [[philosopher|filósofo]] y [[Hegel]].\n"
+
+
+def test_bold_italic_and_external_link(tmp_path: Path) -> None:
+    path = _page(tmp_path, "'''Marx''' wrote ''Capital'', see [https://x.org/c the text].\n")
+    doc = _read(path)
+    assert doc.blocks[0].parts == ('<b>Marx</b> wrote <i>Capital</i>, see '
+                                   '<a href="https://x.org/c">the text</a>.',)
+    out = _write(doc, path, {0: '<i>Capital</i> es de <b>Marx</b>, ver '
+                                '<a href="https://x.org/c">el texto</a>.'})
+    assert out == "''Capital'' es de '''Marx''', ver [https://x.org/c el texto].\n"
+
+
+def test_template_parameters_untouched_unless_listed(tmp_path: Path) -> None:
+    text = ("{{Quote|text=Workers of the world, unite!|author=Karl Marx}}\n"
+            "{{Infobox book|name=Capital|text=A critique of political economy.}}\n")
+    path = _page(tmp_path, text)
+    assert _read(path).blocks == ()
+    doc = _read(path, "text")
+    assert _parts(doc) == [("quote", "Workers of the world, unite!"),
+                           ("paragraph", "A critique of political economy.")]
+    out = _write(doc, path, {0: "¡Proletarios de todos los países, uníos!",
+                             1: "Una crítica de la economía política."})
+    assert out == ("{{Quote|text=¡Proletarios de todos los países, uníos!|author=Karl Marx}}\n"
+                   "{{Infobox book|name=Capital|text=Una crítica de la economía política.}}\n")
+
+
+def test_positional_parameter_escapes_equals(tmp_path: Path) -> None:
+    path = _page(tmp_path, "{{Cquote|Value is labour.}}\n")
+    doc = _read(path, "1")
+    assert _parts(doc) == [("quote", "Value is labour.")]
+    assert _write(doc, path, {0: "Valor = trabajo."}) == "{{Cquote|Valor &#61; trabajo.}}\n"
+
+
+def test_ref_content_is_a_note_and_the_ref_stays_in_place(tmp_path: Path) -> None:
+    text = ('Capital is value.<ref name="c">{{cite book|title=Capital|year=1867}} Marx wrote '
+            "it.</ref> More here.\n")
+    path = _page(tmp_path, text)
+    doc = _read(path)
+    assert _parts(doc) == [("paragraph", 'Capital is value.<ref id="0"/> More here.'),
+                           ("note", "Marx wrote it.")]
+    texts = _replace(doc, {"Capital is value.": "El capital es valor.", "More here.": "Más aquí.",
+                           "Marx wrote it.": "Marx lo escribió."})
+    assert _write(doc, path, texts) == (
+        'El capital es valor.<ref name="c">{{cite book|title=Capital|year=1867}} Marx lo '
+        "escribió.</ref> Más aquí.\n")
+
+
+def test_a_ref_the_engine_lost_comes_back_at_the_end(tmp_path: Path) -> None:
+    path = _page(tmp_path, "Value.<ref>A note.</ref> Price.\n")
+    doc = _read(path)
+    texts = _replace(doc, {"Value.": "Valor.", "Price.": "Precio.", "A note.": "Una nota.",
+                           '<ref id="0"/>': ""})  # the engine dropped the ref's tag
+    out = _write(doc, path, texts)
+    assert out == "Valor. Precio.<ref>Una nota.</ref>\n"
+
+
+def test_unknown_and_duplicated_tags_and_bare_text(tmp_path: Path) -> None:
+    path = _page(tmp_path, "A ''b'' c.\n")
+    doc = _read(path)
+    out = _write(doc, path, {0: "<em>x</em> <i>y</i> <i>z</i> & 1 < 2 </b> [[no]] | {{t}}"})
+    assert out == "x ''y'' z & 1 < 2 &#91;[no&#93;] &#124; &#123;&#123;t&#125;&#125;\n"
+    assert _structure(out)[1:] == ([], [], 0, [])
+
+
+def test_translation_cannot_start_a_list(tmp_path: Path) -> None:
+    path = _page(tmp_path, "Word.\n")
+    assert _write(_read(path), path, {0: "* no list"}) == "<nowiki/>* no list\n"
+
+
+def test_blocks_kinds_and_levels(tmp_path: Path) -> None:
+    doc = _read(_page(tmp_path, PROLEWIKI), "text")
+    kinds = [(b.kind, b.level, b.parts[0]) for b in doc.blocks]
+    assert ("heading", 3, "Education") in kinds
+    assert ("list_item", 2, 'Written in <a href="Zürich">Zürich</a> during the war.') in kinds
+    assert ("list_item", 2, "A note on the first point.") in kinds
+    assert ("caption", 0, "Party congresses") in kinds
+    assert ("cell", 0, "Petrograd, <i>the capital</i>") in kinds
+    assert ("cell", 0, "Year") in kinds
+    assert ("caption", 0, 'Lenin speaking in <a href="Moscow">Moscow</a>, 1920') in kinds
+    assert ("attribute", 0, "Lenin on a platform") in kinds
+    assert ("note", 0, "The town is now called Ulyanovsk.") in kinds
+    assert ("quote", 0, "There are decades where nothing happens; and there are weeks where "
+            "decades happen.") in kinds
+    text = " ".join(b.parts[0] for b in doc.blocks)
+    for kept in ("Infobox", "Category", "Revolutionaries", "TODO", "Vladimir Lenin",
+                 "Reaktion", "1870|4"):
+        assert kept not in text  # templates, categories, comments, interlanguage links
+    first = doc.blocks[0]
+    assert first.kind == "paragraph" and first.start == 6
+    assert first.parts[0].startswith("<b>Vladimir Ilyich Ulyanov</b> (22 April")
+
+
+def test_verbatim_constructs_are_not_read(tmp_path: Path) -> None:
+    doc = _read(_page(tmp_path, WIKIPEDIA))
+    text = " ".join(b.parts[0] for b in doc.blocks)
+    for kept in ("NOTOC", "W = c", "s/v", "preformatted", "labour_time", "[[literal]]",
+                 "x = y", "Marxian", "Théorie", "Economic theory"):
+        assert kept not in text
+    assert ("quote", "Labour is the source of all wealth, say the political economists.") \
+        in _parts(doc)
+    assert ("list_item", "Its expression in money &mdash; which may differ.") in _parts(doc)
+    assert any("<br/>" in p for _, p in _parts(doc))
+
+
+# --- whole pages --------------------------------------------------------------------------
+
+
+def _manifesto(tmp_path: Path) -> Path:
+    md = SHARED / "manifesto" / "en.md"
+    if not md.exists():
+        pytest.skip(f"{md} missing (the shared data folder)")
+    if shutil.which("pandoc") is None:
+        pytest.skip("pandoc not installed (apt install pandoc)")
+    out = tmp_path / "manifesto.wiki"
+    subprocess.run(["pandoc", "-f", "markdown", "-t", "mediawiki", str(md), "-o", str(out)],
+                   check=True)
+    return out
+
+
+PAGES = {"prolewiki": PROLEWIKI, "wikipedia": WIKIPEDIA, "crlf": NBSP_CRLF,
+         "bom": "\ufeff" + PROLEWIKI, "no final newline": PROLEWIKI.rstrip("\n")}
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_round_trip_is_byte_identical(tmp_path: Path, name: str) -> None:
+    path = _page(tmp_path, PAGES[name])
+    for params in ((), ("text", "quote")):
+        doc = _read(path, *params)
+        assert doc.format == "wikitext" and doc.blocks
+        assert _write(doc, path, {}).encode("utf-8") == path.read_bytes()
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_translation_keeps_the_structure(tmp_path: Path, name: str) -> None:
+    path = _page(tmp_path, PAGES[name])
+    doc, out = _translate(path, ("text",))
+    source = path.read_bytes().decode("utf-8")
+    assert _structure(out) == _structure(source)
+    assert out != source
+    for block in doc.blocks:  # every block's words came out translated
+        words = re.sub(r"<[^>]*>|&#?\w+;", " ", block.parts[0]).split()
+        assert any(w.upper() in out for w in words if len(w) > 3) or len(words) < 2
+
+
+def test_prolewiki_page_by_hand(tmp_path: Path) -> None:
+    _, out = _translate(_page(tmp_path, PROLEWIKI), ("text",))
+    assert "[[Russia|RUSSIAN]] [[Marxism|MARXIST]]" in out
+    assert "[[Bolsheviks|BOLSHEVIKS]].<ref>{{Citation|author=Lars T. Lih" in out
+    assert '<ref name="service">{{Cite book|last=Service|first=Robert|title=Lenin: A Biography' \
+        '|year=2000}} THE TOWN IS NOW CALLED ULYANOVSK.</ref> HIS BROTHER' in out
+    assert 'EXECUTED IN 1887.<ref name="service" />' in out
+    assert "{{Quote|text=THERE ARE DECADES WHERE NOTHING HAPPENS;" in out
+    assert "|author=Vladimir Lenin}}" in out
+    assert "| style=\"text-align:right\" | 1917 || PETROGRAD, ''THE CAPITAL''" in out
+    assert ("[[File:Lenin 1920.jpg|thumb|upright|LENIN SPEAKING IN [[Moscow|MOSCOW]], 1920"
+            "|alt=LENIN ON A PLATFORM]]") in out
+    assert out.endswith("[[Category:Revolutionaries]]\n[[Category:Marxists]]\n"
+                        "[[es:Vladimir Lenin]]\n")
+    assert "{{Infobox person\n| name = Vladimir Lenin\n" in out
+
+
+def test_manifesto_from_pandoc(tmp_path: Path) -> None:
+    path = _manifesto(tmp_path)
+    doc = _read(path)
+    kinds = Counter(b.kind for b in doc.blocks)
+    assert kinds["heading"] >= 10 and kinds["note"] >= 10 and kinds["paragraph"] > 100
+    assert _write(doc, path, {}).encode("utf-8") == path.read_bytes()
+    _, out = _translate(path)
+    assert _structure(out) == _structure(path.read_text(encoding="utf-8"))
+    assert "A SPECTRE IS HAUNTING EUROPE" in out
+
+
+def test_pandoc_reads_the_translation(tmp_path: Path) -> None:
+    if shutil.which("pandoc") is None:
+        pytest.skip("pandoc not installed (apt install pandoc)")
+    for name, text in (("p.wiki", PROLEWIKI), ("w.wiki", WIKIPEDIA)):
+        _, out = _translate(_page(tmp_path, text, name), ("text",))
+        done = subprocess.run(["pandoc", "-f", "mediawiki", "-t", "plain"], input=out,
+                              capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        assert "LABOUR" in done.stdout or "LENIN" in done.stdout
+
+
+# --- formats, bad input -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".wiki", ".mediawiki", ".wikitext"])
+def test_detected_by_suffix(tmp_path: Path, suffix: str) -> None:
+    path = _page(tmp_path, "== A ==\nText.\n", "page" + suffix)
+    assert detect_format(path) == "wikitext"
+    assert _parts(_read(path)) == [("heading", "A"), ("paragraph", "Text.")]
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"", "empty"), (b"\x00\x01wiki", "binary"), ("Caf\u00e9 ''x''".encode("latin-1"), "UTF-8"),
+])
+def test_bad_files_refused(tmp_path: Path, data: bytes, message: str) -> None:
+    path = tmp_path / "bad.wiki"
+    path.write_bytes(data)
+    with pytest.raises(DataFormatError, match=message):
+        _read(path)
+
+
+def test_missing_file_refused(tmp_path: Path) -> None:
+    with pytest.raises(DataFormatError, match="no such file"):
+        _read(tmp_path / "none.wiki")
+
+
+def test_source_changed_since_read(tmp_path: Path) -> None:
+    path = _page(tmp_path, "One sentence.\n")
+    doc = _read(path)
+    path.write_text("Another sentence entirely.\n", encoding="utf-8")
+    with pytest.raises(DataFormatError, match="changed since it was read"):
+        _write(doc, path, {})
+
+
+# --- properties ---------------------------------------------------------------------------
+
+_FRAGMENTS = ["[[", "]]", "{{", "}}", "|", "=", "==", "''", "'''", "<ref>", "</ref>",
+              "<ref name=a/>", "{|", "|-", "|}", "!", "*", "#", ":", ";", "\n", "\n\n", " ",
+              "<!--", "-->", "__TOC__", "[[File:x.png|thumb|", "[http://x.org ", "]", "<br>",
+              "&amp;", "&nbsp;", "<b>", "</b>", "<nowiki>", "</nowiki>", "<math>", "</math>",
+              "<blockquote>", "</blockquote>", "<li>", "Category:", "text=", "word", "Ünï"]
+_CHARS = st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00\r")
+_WIKI = st.lists(st.one_of(st.sampled_from(_FRAGMENTS), st.text(_CHARS, max_size=5)),
+                 max_size=40).map("".join)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[
+    HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(text=_WIKI)
+def test_any_page_reads_and_round_trips(tmp_path: Path, text: str) -> None:
+    path = _page(tmp_path, "Start. " + text + "\n")
+    doc = _read(path, "text", "1")
+    assert _write(doc, path, {}).encode("utf-8") == path.read_bytes()
+    out = _write(doc, path, {i: _shout(s.text) for i, s in enumerate(doc.segments)})
+    assert _structure(out) == _structure(path.read_text(encoding="utf-8"))
+
+
+_PIECES = st.lists(st.one_of(st.sampled_from(
+    ['<ref id="1"/>', '<a href="Bolsheviks">', "</a>", "<b>", "</b>", "<i>", "<br/>",
+     '<tpl id="0"/>', "&", "<", "|", "''", "[[", "{{", "\n* ", "=", "&lt;ref&gt;"]),
+    st.text(max_size=8)), max_size=12).map("".join)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[
+    HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(_PIECES, min_size=1, max_size=40))
+def test_writer_never_raises_on_any_translation(tmp_path: Path, parts: list[str]) -> None:
+    path = _page(tmp_path, PROLEWIKI)
+    doc = _read(path, "text")
+    texts = {i: parts[i % len(parts)] for i in range(len(doc.segments))}
+    out = _write(doc, path, texts)
+    source = _structure(PROLEWIKI)
+    got = _structure(out)
+    assert got[3] == source[3]  # every ref once
+    assert Counter(got[1]) == Counter(source[1])  # every template once
