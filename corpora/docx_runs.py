@@ -151,16 +151,13 @@ class Paragraph:
 
 
 def rpr_key(rpr: etree._Element | None) -> bytes:
-    """What identifies a formatting as it looks: an empty w:rPr is the same as none, and the
-    spelling language and proofing switch (Word sets them run by run as one types) are left
-    out, so they cut no sentence into spans."""
-    if rpr is None or not any(isinstance(c.tag, str) and c.tag not in _INVISIBLE for c in rpr):
+    """What identifies a formatting as it looks: its properties in any order (an empty
+    w:rPr is the same as none), without the spelling language and proofing switch (Word
+    sets them run by run as one types), so that these cut no sentence into spans."""
+    if rpr is None:
         return b""
-    if any(c.tag in _INVISIBLE for c in rpr):
-        rpr = copy.deepcopy(rpr)
-        for child in [c for c in rpr if c.tag in _INVISIBLE]:
-            rpr.remove(child)
-    return etree.tostring(rpr)
+    return b"".join(sorted(etree.tostring(c) for c in rpr  # in any order
+                           if isinstance(c.tag, str) and c.tag not in _INVISIBLE))
 
 
 def make_run(rpr: etree._Element | None, children: Iterable[etree._Element]) -> etree._Element:
@@ -379,6 +376,7 @@ class _PartWriter:
                else f'<x-{item.kind} n="{self.number}"/>')
         self.para.voids.setdefault(tag, []).append(item)
         self.out.append(tag)
+        self.space = False  # a space on each side of a field or a tab is kept
 
     def _link(self, link: Link) -> None:
         self.links += 1
