@@ -99,6 +99,8 @@ def rebuild(p: etree._Element, para: Paragraph, part: str) -> None:
 
 
 class _Builder:
+    """Reads a translated part tag by tag into new runs, links and kept elements."""
+
     def __init__(self, para: Paragraph) -> None:
         self.para = para
         self.used: Counter[str] = Counter()
@@ -107,7 +109,6 @@ class _Builder:
         self.link_out: list[etree._Element] = []
         self.stack: list[tuple[str, etree._Element | None]] = []  # (tag name, span w:rPr)
         self.saved: list[tuple[str, etree._Element | None]] = []
-        self.texts: list[etree._Element] = []
 
     def build(self, part: str) -> list[etree._Element]:
         if self.para.lead and (m := LEAD.match(part)):  # the source's own whitespace back
@@ -134,9 +135,7 @@ class _Builder:
     def _text(self, text: str) -> None:
         text = html.unescape(text)
         if text:
-            t = make_t(text)
-            self.texts.append(t)
-            self._target().append(make_run(self._rpr(), [t]))
+            self._target().append(make_run(self._rpr(), [make_t(text)]))
 
     def _rpr(self) -> etree._Element | None:
         group = self.link.group if self.link is not None else 0
@@ -150,10 +149,11 @@ class _Builder:
 
     def _tag(self, m: re.Match[str]) -> None:
         closing, name, attrs, void = m.groups()
+        attrs = " " + " ".join(attrs.split()) if attrs.strip() else ""  # <x-tab  n="1" />
         name = name.lower()
         name = _SAME.get(name, name) if not attrs.strip() else name
         if void or name == "br":
-            key = f"<{name}{attrs.rstrip()}/>"
+            key = f"<{name}{attrs}/>"
             items = self.para.voids.get(key, [])
             if not closing and self.used[key] < len(items):
                 self._target().extend(items[self.used[key]].elements())
@@ -165,7 +165,7 @@ class _Builder:
             if name in names:
                 del self.stack[len(names) - 1 - names[::-1].index(name):]
         else:
-            key = f"<{name}{attrs.rstrip()}>"
+            key = f"<{name}{attrs}>"
             if name in ("a", "x-control") and self.link is None and \
                     self.used[key] < len(self.para.links.get(key, [])):
                 self.link = self.para.links[key][self.used[key]]
