@@ -84,7 +84,7 @@ def read(path: Path, lang: str, options: ReadOptions) -> Document:
             member that is not well-formed XML (named, with its line).
     """
     blocks: list[Block] = []
-    with _open(path) as zf:
+    with open_epub(path) as zf:
         pkg, opf = open_package(zf, path)
         meta = declared_meta(opf)
         blocks += [_text_block(el, kind, pkg.path) for el, kind in text_elements(opf)]
@@ -111,11 +111,8 @@ def write(doc: Document, texts: Mapping[int, str], out: Path, context: WriteCont
             another number of blocks in a member); it cannot be read as an EPUB.
     """
     path = context.source
-    new = block_parts(doc, texts)
-    members: dict[str, Pairs] = {}
-    for block, parts in zip(doc.blocks, new, strict=True):
-        members.setdefault(block.file, []).append((block.parts, parts))
-    with _open(path) as zin:
+    members = member_pairs(doc, texts)
+    with open_epub(path) as zin:
         pkg, opf = open_package(zin, path)
         rewritten = {pkg.path, *pkg.documents, *([pkg.ncx] if pkg.ncx else [])}
         if not set(members) <= rewritten:
@@ -140,6 +137,19 @@ def write(doc: Document, texts: Mapping[int, str], out: Path, context: WriteCont
                     zout.writestr(_info(info.filename, stamp, info), data)
             if css is not None:
                 zout.writestr(_info(css, stamp), BILINGUAL_CSS.encode("utf-8"))
+    if context.edition == "bilingual":  # the same edition as one page for a browser
+        from corpora.epub_html import page_path, write_html_edition
+
+        write_html_edition(doc, texts, page_path(out), context)
+
+
+def member_pairs(doc: Document, texts: Mapping[int, str]) -> dict[str, Pairs]:
+    """Each member's blocks, in the reader's order, as (source parts, translated parts):
+    what the writer's walk of that member puts in place."""
+    members: dict[str, Pairs] = {}
+    for block, parts in zip(doc.blocks, block_parts(doc, texts), strict=True):
+        members.setdefault(block.file, []).append((block.parts, parts))
+    return members
 
 
 def _rewrite(zin: zipfile.ZipFile, name: str, pkg: Package, opf: etree._ElementTree,
@@ -151,7 +161,8 @@ def _rewrite(zin: zipfile.ZipFile, name: str, pkg: Package, opf: etree._ElementT
     if name == pkg.ncx:
         return _ncx(parse_member(zin, context.source, name), pairs, uid, context.source, name)
     if name in pkg.documents:
-        return _document(_content(zin, context.source, name), pairs, pkg, css, context, name)
+        tree = translate_document(zin, pkg, name, pairs, context)
+        return _document(tree, None if name == pkg.nav else css, name)
     return None
 
 
@@ -277,7 +288,12 @@ def _unwrap(block: Block) -> Block:
 
 # the zip ------------------------------------------------------------------------------------
 
-def _open(path: Path) -> zipfile.ZipFile:
+def open_epub(path: Path) -> zipfile.ZipFile:
+    """The book's zip, open for reading.
+
+    Raises:
+        DataFormatError: Not a zip, or unreadable.
+    """
     try:
         return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, EOFError, ValueError) as exc:
@@ -392,8 +408,17 @@ def _ncx(ncx: etree._ElementTree, pairs: Pairs, uid: str, path: Path, member: st
     return _xml(ncx)
 
 
-def _document(tree: etree._ElementTree, pairs: Pairs, pkg: Package, css: str | None,
-              context: WriteContext, member: str) -> bytes:
+def translate_document(zf: zipfile.ZipFile, pkg: Package, member: str, pairs: Pairs,
+                       context: WriteContext) -> etree._ElementTree:
+    """A content document parsed from the source with its blocks' translated parts in place
+    (and their sources beside them in a bilingual edition, the navigation document excepted),
+    its language set to the target's.
+
+    Raises:
+        DataFormatError: The member changed since it was read (another number of blocks),
+            or is not well-formed.
+    """
+    tree = _content(zf, context.source, member)
     root = tree.getroot()
     edition = "translated" if member == pkg.nav else context.edition
     source = tree_blocks(root, member)
@@ -408,8 +433,14 @@ def _document(tree: etree._ElementTree, pairs: Pairs, pkg: Package, css: str | N
     put_blocks(root, parts, edition=edition, src_lang=context.src_lang,
                tgt_lang=context.tgt_lang, file=member)
     set_language(root, context.tgt_lang, context.src_lang)
-    head = root.find(XHTML + "head")
-    if css is not None and head is not None and edition == "bilingual":
+    return tree
+
+
+def _document(tree: etree._ElementTree, css: str | None, member: str) -> bytes:
+    """A translated content document's bytes, linked to the bilingual stylesheet `css`
+    (a member path) unless that is None."""
+    head = tree.getroot().find(XHTML + "head")
+    if css is not None and head is not None:
         link = etree.Element(XHTML + "link", rel="stylesheet", type="text/css",
                              href=posixpath.relpath(css, posixpath.dirname(member)))
         if len(head):  # after the book's own stylesheets, indented as they are
