@@ -65,13 +65,15 @@ class Unit:
     constructs: list[Construct]
     extra: str = ""
     line_start: str = ""
+    param: str | None = None
 
 
 @dataclass
 class Walker(InlineReader):
     """Finds the blocks of a page in reading order (the reader and the writer share it)."""
 
-    params: frozenset[str] = frozenset()
+    params: frozenset[str] | None = frozenset()  # None: every parameter (see `write`)
+    param: str | None = None  # the listed parameter whose value is being read
     units: list[Unit | None] = field(default_factory=list)
 
     def segment(self, items: list[Item], kind: str, line_start: bool, extra: str = "") -> None:
@@ -176,7 +178,8 @@ class Walker(InlineReader):
             if has_words(text):
                 start = "cell" if kind == "cell" else "line" if kind in ("heading", "list_item") \
                     or self.src[a - 1:a] in ("", "\n") else ""
-                self.units[at] = Unit(kind, level, a, b, text, part.constructs, extra, start)
+                self.units[at] = Unit(kind, level, a, b, text, part.constructs, extra, start,
+                                      self.param)
         self.scan(items[tail:])
 
     def _space(self, item: Item, front: bool) -> int:
@@ -206,37 +209,43 @@ class Walker(InlineReader):
     def scan(self, items: list[Item]) -> None:
         """The blocks inside items that are not themselves read: a ref's note, a listed
         template parameter, an image caption, and what nests in those."""
+        for item in items:
+            if item.node is not None:
+                outer, self.param = self.param, None  # a note, a caption: not the parameter's
+                self._scan(item)
+                self.param = outer
+
+    def _scan(self, item: Item) -> None:
         from mwparserfromhell.nodes import Tag, Template, Wikilink
 
-        for item in items:
-            node = item.node
-            if node is None:
-                continue
-            kids = self.children(item)
-            if isinstance(node, Template):
-                quote = "quot" in str(node.name).lower()
-                for param, code, at in self.params_of(item):
-                    name = str(param.name).strip()
-                    if name in self.params:
-                        kind = "quote" if quote or name.lower() in _QUOTE_PARAMS else \
-                            "paragraph"
-                        self.segment(items_of(code, at, self.src), kind, False,
-                                     "=" if not param.showkey else "")
-                    else:
-                        self.scan(items_of(code, at, self.src))
-            elif isinstance(node, Wikilink) and link_kind(node) == "file" and kids:
-                self.image(*kids[0])
-            elif isinstance(node, Tag) and tag_name(item) in CONTAINERS and kids:
-                self.segment(items_of(kids[0][0], kids[0][1], self.src),
-                             CONTAINERS[tag_name(item)], False)
-            elif isinstance(node, Tag) and tag_name(item) == "ref" and kids:
-                self.segment(items_of(kids[0][0], kids[0][1], self.src), "note", False)
-            elif isinstance(node, Tag) and tag_name(item) in ("nowiki", "math", "pre", "code",
-                                                          "syntaxhighlight", "source"):
-                continue
-            else:
-                for code, at in kids:
+        node = item.node
+        kids = self.children(item)
+        if isinstance(node, Template):
+            quote = "quot" in str(node.name).lower()
+            for param, code, at in self.params_of(item):
+                name = str(param.name).strip()
+                if self.params is None or name in self.params:
+                    kind = "quote" if quote or name.lower() in _QUOTE_PARAMS else \
+                        "paragraph"
+                    self.param = name
+                    self.segment(items_of(code, at, self.src), kind, False,
+                                 "=" if not param.showkey else "")
+                    self.param = None
+                else:
                     self.scan(items_of(code, at, self.src))
+        elif isinstance(node, Wikilink) and link_kind(node) == "file" and kids:
+            self.image(*kids[0])
+        elif isinstance(node, Tag) and tag_name(item) in CONTAINERS and kids:
+            self.segment(items_of(kids[0][0], kids[0][1], self.src),
+                         CONTAINERS[tag_name(item)], False)
+        elif isinstance(node, Tag) and tag_name(item) == "ref" and kids:
+            self.segment(items_of(kids[0][0], kids[0][1], self.src), "note", False)
+        elif isinstance(node, Tag) and tag_name(item) in ("nowiki", "math", "pre", "code",
+                                                      "syntaxhighlight", "source"):
+            return
+        else:
+            for code, at in kids:
+                self.scan(items_of(code, at, self.src))
 
     def image(self, code: Any, at: int) -> None:
         """An image's caption (the last option that is not a keyword) and its ``alt=``."""
@@ -264,7 +273,7 @@ class Walker(InlineReader):
         self.segment(caption, "caption", False)
 
 
-def _walk(text: str, params: frozenset[str]) -> list[Unit]:
+def _walk(text: str, params: frozenset[str] | None) -> list[Unit]:
     import mwparserfromhell
 
     walker = Walker(text, params)
@@ -308,9 +317,8 @@ def write(doc: Document, texts: Mapping[int, str], out: Path, context: WriteCont
         DataFormatError: The source changed since it was read.
     """
     text, bom = _source(context.source)
-    params = _params(doc, text)
-    units = _walk(text, params)
-    if [u.part for u in units] != [b.parts[0] for b in doc.blocks]:
+    units = _select(_walk(text, None), [b.parts[0] for b in doc.blocks])
+    if units is None:
         raise DataFormatError(context.source, None, "changed since it was read; run again")
     parts = block_parts(doc, texts)
     result = _Splicer(text, units, [p[0] for p in parts]).range(0, len(text))
@@ -318,28 +326,47 @@ def write(doc: Document, texts: Mapping[int, str], out: Path, context: WriteCont
         fh.write((bom + result).encode("utf-8"))
 
 
-def _params(doc: Document, text: str) -> frozenset[str]:
-    """The template parameters the document was read with: the reader's options are not in
-    the writer's context, so they are found again (the names whose values give the blocks)."""
-    import mwparserfromhell
+def _select(units: list[Unit], want: list[str]) -> list[Unit] | None:
+    """The page's blocks as the reader gave them, from a walk that read every template
+    parameter: the writer is not told which parameters the run listed, so a parameter is
+    taken as listed when its first block is the document's next one (and, should that have
+    been a coincidence, as not listed on another try).
 
-    try:
-        names = {str(p.name).strip() for t in mwparserfromhell.parse(text).filter_templates()
-                 for p in t.params}
-    except Exception:  # noqa: BLE001 - as in _walk
-        return frozenset()
-    want = [b.parts[0] for b in doc.blocks]
-    for guess in (frozenset(), frozenset(names)):
-        units = _walk(text, guess)
-        if [u.part for u in units] == want:
-            return guess
-    chosen: set[str] = set()
-    for name in sorted(names):
-        if len(_walk(text, frozenset(chosen | {name}))) > len(_walk(text, frozenset(chosen))):
-            trial = frozenset(chosen | {name})
-            if all(u.part in want for u in _walk(text, trial)):
-                chosen.add(name)
-    return frozenset(chosen)
+    Returns:
+        The blocks, or None when the page no longer gives the document's blocks.
+    """
+    tries: list[frozenset[str]] = [frozenset()]
+    seen = set(tries)
+    while tries and len(seen) < 64:
+        refused = tries.pop(0)
+        found, taken = _match(units, want, refused)
+        if found is not None:
+            return found
+        for name in taken:
+            if (more := refused | {name}) not in seen:
+                seen.add(more)
+                tries.append(more)
+    return None
+
+
+def _match(units: list[Unit], want: list[str], refused: frozenset[str]
+           ) -> tuple[list[Unit] | None, list[str]]:
+    """One try of `_select`: the blocks, or None and the parameters taken as listed."""
+    listed: dict[str, bool] = dict.fromkeys(refused, False)
+    out: list[Unit] = []
+    for unit in units:
+        match = len(out) < len(want) and unit.part == want[len(out)]
+        if unit.param is not None:
+            listed.setdefault(unit.param, match)
+            if not listed[unit.param]:
+                continue
+        if not match:
+            break
+        out.append(unit)
+    else:
+        if len(out) == len(want):
+            return out, []
+    return None, [name for name, yes in listed.items() if yes]
 
 
 class _Splicer:

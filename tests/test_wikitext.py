@@ -215,6 +215,19 @@ def test_template_parameters_untouched_unless_listed(tmp_path: Path) -> None:
                    "{{Infobox book|name=Capital|text=Una crítica de la economía política.}}\n")
 
 
+@pytest.mark.parametrize("params", [(), ("caption",)])
+def test_writer_finds_the_listed_parameters_again(tmp_path: Path, params: tuple[str, ...]
+                                                  ) -> None:
+    """The writer is not told the listed parameters: a parameter whose text is also the
+    next block's must not be taken for it."""
+    path = _page(tmp_path, "{{Infobox|caption=Early life}}\n== Early life ==\nText.\n")
+    doc = _read(path, *params)
+    texts = _replace(doc, {"Early life": "Juventud", "Text.": "Texto."})
+    translated = "Juventud" if params else "Early life"
+    assert _write(doc, path, texts) == (f"{{{{Infobox|caption={translated}}}}}\n"
+                                        "== Juventud ==\nTexto.\n")
+
+
 def test_positional_parameter_escapes_equals(tmp_path: Path) -> None:
     path = _page(tmp_path, "{{Cquote|Value is labour.}}\n")
     doc = _read(path, "1")
