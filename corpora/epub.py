@@ -12,7 +12,9 @@ Reading order (the blocks' order, and the writer's walk):
 Nav and NCX entries are the same texts as the headings they point to, so the pipeline's dedup
 gives them the same translation. A bilingual edition pairs blocks in the content documents
 only: the navigation document and the NCX get the translation alone (a nav list item holds
-one link, an NCX label one text).
+one link, an NCX label one text). A bilingual edition also comes as one HTML page beside the
+book (``corpora.epub_html``), made by the same walk of each content document
+(`translate_document`).
 
 One content document is parsed at a time and dropped, and members diglot does not rewrite
 (images, fonts, CSS) are streamed from zip to zip, so memory stays bounded by the largest

@@ -49,6 +49,7 @@ from corpora.epub_opf import (
     open_package,
     parse_member,
     part_text,
+    read_member,
     text_elements,
 )
 from corpora.formats import WriteContext
@@ -109,6 +110,10 @@ def write_html_edition(doc: Document, texts: Mapping[int, str], out: Path,
     members = member_pairs(doc, texts)
     with open_epub(path) as zf:
         pkg, opf = open_package(zf, path)
+        known = {pkg.path, *pkg.documents, *([pkg.ncx] if pkg.ncx else [])}
+        if not set(members) <= known:
+            raise DataFormatError(path, None, "changed since it was read "
+                                  f"({sorted(set(members) - known)[0]}); run again")
         spine = _spine(pkg, opf)
         book = _survey(zf, path, spine)
         files = _Resources(zf, path, pkg, out.parent / f"{out.stem}_files")
@@ -271,7 +276,7 @@ def _head(opf: etree._ElementTree, pkg: Package, pairs: Pairs, book: _Book,
                              if media == "text/css" and m not in book.links)]
     for member in sheets:
         if member in files.names:
-            css = files.zf.read(member).decode("utf-8", "replace")
+            css = read_member(files.zf, files.path, member).decode("utf-8", "replace")
             _style(head, _css(css, member, files), member)
     for css in book.styles:
         _style(head, _css(css, pkg.path, files), "")

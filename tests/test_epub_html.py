@@ -15,6 +15,8 @@ from urllib.parse import unquote, urlsplit
 
 import lxml.html
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from corpora import epub
@@ -259,6 +261,29 @@ def test_pandoc_epub_page(tmp_path: Path) -> None:
     result = subprocess.run(["pandoc", "-f", "html", "-t", "plain", str(page)],
                             capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0 and result.stderr == ""
+
+
+@pytest.fixture(scope="module")
+def small_book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Document]:
+    """pandoc's EPUB 3 of the French Manifesto's prologue, read."""
+    if shutil.which("pandoc") is None:
+        pytest.skip("pandoc is not installed (apt-get install pandoc)")
+    book = pandoc_epub(manifesto_md("fr", chapters=1),
+                       tmp_path_factory.mktemp("small") / "prologue.epub", 3)
+    return book, epub.read(book, "fr", ReadOptions())
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(st.sampled_from([*"ab <>&/\"'=#;é", "<em>", "</em>", "</a>",
+                                           '<a href="x">', "<br/>", "</style>", "<script>"]),
+                         max_size=12).map("".join),
+                min_size=1, max_size=6))
+def test_any_translation_gives_a_valid_page(small_book: tuple[Path, Document],
+                                            tmp_path: Path, words: list[str]) -> None:
+    book, doc = small_book
+    texts = {i: words[i % len(words)] for i in range(len(doc.segments))}
+    write_page(doc, texts, book, tmp_path / "any.html", src_lang="fr")
 
 
 def _hostile(tmp_path: Path) -> Path:
