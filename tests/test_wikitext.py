@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 from corpora.document import Document
 from corpora.formats import ReadOptions, WriteContext, detect_format, read_document, write_document
 from diglot.errors import DataFormatError
-from tests.conftest import SHARED
+from tests.conftest import SHARED, needs_apertium
 
 PROLEWIKI = """{{Infobox person
 | name = Vladimir Lenin
@@ -383,6 +384,27 @@ def test_pandoc_reads_the_translation(tmp_path: Path) -> None:
                               capture_output=True, text=True, check=False)
         assert done.returncode == 0, done.stderr
         assert "LABOUR" in done.stdout or "LENIN" in done.stdout
+
+
+@needs_apertium
+@pytest.mark.slow
+def test_diglot_run_with_apertium(tmp_path: Path) -> None:
+    """The page through the real CLI and Apertium, then again from the store."""
+    page = _page(tmp_path, PROLEWIKI, "lenin.wiki")
+    out = tmp_path / "out"
+    args = [sys.executable, "-m", "diglot", "run", str(page), "--from", "en", "--to", "es",
+            "--out", str(out), "--wiki-translate-params", "text"]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    text = (out / "lenin.es.wiki").read_text(encoding="utf-8")
+    got, want = _structure(text), _structure(PROLEWIKI)
+    assert (got[1], got[3], got[4]) == (want[1], want[3], want[4])
+    assert sorted(got[2]) == sorted(want[2])  # "revolucionario marxista ruso": links move
+    assert "== Obras ==" in text and "[[London|Londres]]" in text
+    assert "{{Quote|text=Hay décadas" in text and "|author=Vladimir Lenin}}" in text
+    again = subprocess.run(args, capture_output=True, text=True, timeout=300, check=False)
+    assert again.returncode == 0 and "0 translated now" in again.stdout
+    assert (out / "lenin.es.wiki").read_text(encoding="utf-8") == text
 
 
 # --- formats, bad input -------------------------------------------------------------------
