@@ -123,6 +123,21 @@ def check_page(page: Path) -> etree._Element:
     return root
 
 
+def rezip(src: Path, out: Path, replace: Mapping[str, bytes]) -> Path:
+    """A copy of a real book with some members' bytes replaced or added."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w") as zout:
+        names = set()
+        for info in zin.infolist():
+            names.add(info.filename)
+            kind = zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED
+            zout.writestr(info.filename, replace.get(info.filename) or zin.read(info),
+                          compress_type=kind)
+        for name, data in replace.items():
+            if name not in names:
+                zout.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
+    return out
+
+
 @pytest.fixture(scope="module")
 def manifesto() -> Document:
     if not MANIFESTO.is_file():
@@ -286,6 +301,57 @@ def test_any_translation_gives_a_valid_page(small_book: tuple[Path, Document],
     write_page(doc, texts, book, tmp_path / "any.html", src_lang="fr")
 
 
+@needs_pandoc
+def test_a_nav_document_in_the_spine_is_a_section_linking_into_the_page(
+        small_book: tuple[Path, Document], tmp_path: Path) -> None:
+    book, _ = small_book
+    with zipfile.ZipFile(book) as zf:
+        opf = zf.read("EPUB/content.opf").decode("utf-8")
+    opf = re.sub(r"(<spine[^>]*>)", r'\1<itemref idref="nav" />', opf, count=1)
+    navved = rezip(book, tmp_path / "nav.epub", {"EPUB/content.opf": opf.encode("utf-8")})
+    doc = epub.read(navved, "fr", ReadOptions())
+    texts = {i: shout(s.text) for i, s in enumerate(doc.segments)}
+    root = write_page(doc, texts, navved, tmp_path / "nav.html", src_lang="fr")
+    first = root.find("body/section")
+    assert first.get("data-file") == "EPUB/nav.xhtml"
+    toc = first.find(".//nav[@id='toc']")
+    entries = {text_of(a): a.get("href") for a in toc.iter("a")}
+    assert entries["PROLOGUE."].startswith("#")  # into the chapter's section, checked above
+    assert not [el for el in first.iter() if "diglot-pair" in classes(el)]
+
+
+@needs_pandoc
+def test_an_obfuscated_font_is_written_plain_for_the_browser(
+        small_book: tuple[Path, Document], tmp_path: Path) -> None:
+    book, _ = small_book
+    algorithm = "http://www.idpf.org/2008/embedding"
+    font = bytes(range(256)) * 8 + b"tail of the font"
+    with zipfile.ZipFile(book) as zf:
+        opf = zf.read("EPUB/content.opf").decode("utf-8")
+        css = zf.read("EPUB/styles/stylesheet1.css").decode("utf-8")
+    found = re.search(r"<dc:identifier[^>]*>([^<]+)<", opf)
+    assert found is not None
+    key = epub.font_key(algorithm, found.group(1))
+    assert key is not None
+    opf = opf.replace("</manifest>", '<item id="f" href="fonts/serif.otf" '
+                      'media-type="font/otf" /></manifest>')
+    css += '\n@font-face { font-family: "S"; src: url(../fonts/serif.otf); }\n'
+    encryption = (
+        '<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container" '
+        'xmlns:enc="http://www.w3.org/2001/04/xmlenc#"><enc:EncryptedData>'
+        f'<enc:EncryptionMethod Algorithm="{algorithm}"/><enc:CipherData>'
+        '<enc:CipherReference URI="EPUB/fonts/serif.otf"/></enc:CipherData>'
+        '</enc:EncryptedData></encryption>')
+    fonted = rezip(book, tmp_path / "font.epub", {
+        "EPUB/content.opf": opf.encode(), "EPUB/styles/stylesheet1.css": css.encode(),
+        "META-INF/encryption.xml": encryption.encode(),
+        "EPUB/fonts/serif.otf": epub.xor(font[:1040], key) + font[1040:]})
+    doc = epub.read(fonted, "fr", ReadOptions())
+    write_page(doc, {}, fonted, tmp_path / "font.html", src_lang="fr")
+    assert (tmp_path / "font_files" / "fonts" / "serif.otf").read_bytes() == font
+    assert 'url("font_files/fonts/serif.otf")' in (tmp_path / "font.html").read_text()
+
+
 def _hostile(tmp_path: Path) -> Path:
     """A copy of the Manifesto whose chapter 4 runs script, links to javascript:, repeats
     an id, and whose CSS tries to close its style element; a second document reuses ids of
@@ -301,14 +367,9 @@ def _hostile(tmp_path: Path) -> Path:
         '<p id="twice">One</p><p id="twice">Two</p><section ', 1)
     css += ('\n/* </style><script>window.bad = 2</script> */\n'
             'p { background: url("../images/logo.svg"); }\n')
-    out = tmp_path / "hostile.epub"
-    with zipfile.ZipFile(MANIFESTO) as zin, zipfile.ZipFile(out, "w") as zout:
-        for info in zin.infolist():
-            data = {"epub/text/chapter-4.xhtml": chapter.encode("utf-8"),
-                    "epub/css/local.css": css.encode("utf-8")}.get(info.filename)
-            kind = zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED
-            zout.writestr(info.filename, data or zin.read(info), compress_type=kind)
-    return out
+    return rezip(MANIFESTO, tmp_path / "hostile.epub", {
+        "epub/text/chapter-4.xhtml": chapter.encode("utf-8"),
+        "epub/css/local.css": css.encode("utf-8")})
 
 
 @needs_manifesto
