@@ -193,7 +193,7 @@ def _survey(zf: zipfile.ZipFile, path: Path, spine: list[str]) -> _Book:
         stem = PurePosixPath(member).stem
         ids = book.ids.setdefault(member, {})
         for el in root.iter():
-            ident = el.get("id") if isinstance(el.tag, str) else None
+            ident = _anchor(el)
             if ident is not None and ident not in ids:
                 ids[ident] = ident if ident not in book.taken else book.free(f"{stem}--{ident}")
                 book.taken.add(ids[ident])
@@ -209,6 +209,14 @@ def _survey(zf: zipfile.ZipFile, path: Path, spine: list[str]) -> _Book:
     for member in spine:  # after every id of the book: the book's own ids stay as they are
         book.sections[member] = bodies.get(member) or book.free(PurePosixPath(member).name)
     return book
+
+
+def _anchor(el: etree._Element) -> str | None:
+    """Where a link may land on an element: its id, or an old-style ``<a name>``."""
+    if not isinstance(el.tag, str):
+        return None
+    ident = el.get("id")
+    return el.get("name") if ident is None and local_name(el) == "a" else ident
 
 
 def _resolve(member: str, href: str) -> str | None:
@@ -374,7 +382,9 @@ class _Htmlify:
                 self._attributes(el)
 
     def _attributes(self, el: etree._Element) -> None:
-        old = list(el.attrib.items())
+        named = el.get("id") is None and local_name(el) == "a"  # <a name>: an id in the page
+        old = [("id" if named and name == "name" else name, value)
+               for name, value in el.attrib.items()]
         el.attrib.clear()
         for name, value in old:
             new = self._attribute(name, value)

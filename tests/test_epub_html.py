@@ -364,7 +364,11 @@ def _hostile(tmp_path: Path) -> Path:
         '<script>window.bad = 1</script><p id="chapter-1" onclick="bad()">Clicked '
         '<a href="javascript:bad()">here</a> &lt;/style&gt; <a href="../toc.xhtml">toc</a> '
         '<a href="chapter-1.xhtml">chapter one</a><!-- a comment --></p>'
-        '<p id="twice">One</p><p id="twice">Two</p><section ', 1)
+        '<p id="twice">One</p><p id="twice">Two</p>'
+        '<p><a name="old-anchor">An</a> <a href="#old-anchor">old</a> anchor.</p>'
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        'viewBox="0 0 10 10"><image xlink:href="../images/logo.svg" width="10" height="10"/>'
+        '</svg><section ', 1)
     css += ('\n/* </style><script>window.bad = 2</script> */\n'
             'p { background: url("../images/logo.svg"); }\n')
     return rezip(MANIFESTO, tmp_path / "hostile.epub", {
@@ -390,8 +394,12 @@ def test_hostile_content_is_escaped_and_inert(tmp_path: Path) -> None:
     assert clicked.get("id") == "chapter-4--chapter-1"  # chapter-1's id came first
     links = {a.text: a.get("href") for a in clicked.iter("a")}
     assert links == {"here": None, "toc": None, "chapter one": "#chapter-1.xhtml"}
-    twice = [p.get("id") for p in chapter4.findall("p")][1:3]
-    assert twice[0] == "twice" and twice[1] != "twice"
+    paragraphs = chapter4.findall("p")
+    assert paragraphs[1].get("id") == "twice" and paragraphs[2].get("id") != "twice"
+    old, link = paragraphs[3].findall("a")
+    assert old.get("id") == "old-anchor" and link.get("href") == "#old-anchor"
+    image = chapter4.find("svg/image")
+    assert image.get("href") == "hostile_files/images/logo.svg"
     assert 'url("hostile_files/images/logo.svg")' in html
 
 
