@@ -33,9 +33,10 @@ CONTAINERS = {"blockquote": "quote", "li": "list_item", "dd": "list_item", "dt":
               "dl": "paragraph", "table": "paragraph", "tr": "paragraph", "tbody": "paragraph",
               "section": "paragraph", "figcaption": "caption"}
 #: Markup mwparserfromhell left as text (a run of apostrophes: unbalanced bold or italics;
-#: an unclosed link or template), magic words and signatures: kept verbatim, so the markup
-#: around them parses as it did.
-VERBATIM_TEXT = re.compile(r"'{2,}|\[{2,}|\]{2,}|\{{2,}|\}{2,}|__[A-Z][A-Z_]*__|~{3,5}")
+#: an unclosed link, template, tag or comment), magic words and signatures: kept verbatim,
+#: so the markup around them parses as it did.
+VERBATIM_TEXT = re.compile(r"'{2,}|\[{2,}|\]{2,}|\{{2,}|\}{2,}|__[A-Z][A-Z_]*__|~{3,5}"
+                           r"|</?[A-Za-z][^<>\n]*>|<!--|-->")
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s[^<>]*?)?)\s*(/?)>")
 _WS = re.compile(r"[ \t\r\n\f\v]+")  # a no-break space stays what it is
 #: What must not reach the wikitext as typed: a tag-like ``<``, an entity-like ``&``, the
