@@ -50,6 +50,12 @@ _IMAGE_OPTION = re.compile(
     r"|baseline|sub|super|top|text-top|middle|bottom|text-bottom|upright(?:\s*=?\s*[\d.]*)"
     r"|\d*(?:x\d+)?\s*px|(?:link|page|class|lang|thumbtime|start|end)\s*=.*)\s*",
     re.IGNORECASE | re.DOTALL)
+#: Tags that are blocks of their own (or make one): never part of a paragraph's words.
+_NOT_PROSE = frozenset({"br", "references", "gallery", "poem", "pre", "syntaxhighlight",
+                        "source", "hr", "templatedata", "timeline", "score", "graph",
+                        "mapframe", "imagemap", "inputbox", "categorytree"})
+#: Parameter names whose values are quotations wherever they are (else a paragraph): a
+#: quotation keeps its kind, so QA and the review treat the words as quoted ones.
 _QUOTE_PARAMS = frozenset({"quote", "quotation", "cita", "citation", "zitat"})
 
 
@@ -200,7 +206,7 @@ class Walker(InlineReader):
             return False
         if isinstance(node, Wikilink):
             return not link_kind(node)
-        return tag_name(item) not in ("br", "references") and tag_name(item) not in CONTAINERS
+        return tag_name(item) not in _NOT_PROSE and tag_name(item) not in CONTAINERS
 
     # --- inline ----------------------------------------------------------------------------
 
@@ -238,6 +244,10 @@ class Walker(InlineReader):
         elif isinstance(node, Tag) and tag_name(item) in CONTAINERS and kids:
             self.segment(items_of(kids[0][0], kids[0][1], self.src),
                          CONTAINERS[tag_name(item)], False)
+        elif isinstance(node, Tag) and tag_name(item) == "poem" and kids:
+            self.poem(items_of(kids[0][0], kids[0][1], self.src))
+        elif isinstance(node, Tag) and tag_name(item) == "gallery" and kids:
+            self.gallery(kids[0][1], kids[0][1] + len(str(kids[0][0])))
         elif isinstance(node, Tag) and tag_name(item) == "ref" and kids:
             self.segment(items_of(kids[0][0], kids[0][1], self.src), "note", False)
         elif isinstance(node, Tag) and tag_name(item) in ("nowiki", "math", "pre", "code",
@@ -249,8 +259,39 @@ class Walker(InlineReader):
 
     def image(self, code: Any, at: int) -> None:
         """An image's caption (the last option that is not a keyword) and its ``alt=``."""
+        self.image_fields(items_of(code, at, self.src))
+
+    def gallery(self, a: int, b: int) -> None:
+        """A ``<gallery>``'s captions: each line is a file name and image options (the
+        extension's content is not parsed by mwparserfromhell, so each line is here)."""
+        import mwparserfromhell
+
+        pos = a
+        for line in self.src[a:b].split("\n"):
+            cut = line.find("|")
+            if cut >= 0:
+                start = pos + cut + 1
+                self.image_fields(items_of(mwparserfromhell.parse(line[cut + 1:]), start,
+                                           self.src))
+            pos += len(line) + 1
+
+    def poem(self, items: list[Item]) -> None:
+        """A ``<poem>``: each line a block (its line breaks are the poem's)."""
+        line: list[Item] = []
+        for item in [*items, Item(None, 0, 0, nl=True)]:
+            if not item.nl:
+                line.append(item)
+                continue
+            k = 0
+            while k < len(line) and wiki_markup(line[k]) == ":":
+                k += 1
+            self.unit("paragraph", k, line[k:])
+            line = []
+
+    def image_fields(self, items: list[Item]) -> None:
+        """The fields of an image's options, split at the pipes outside nested markup."""
         fields: list[list[Item]] = [[]]
-        for item in items_of(code, at, self.src):
+        for item in items:
             if item.node is None and "|" in self.src[item.a:item.b]:
                 pos = item.a
                 for piece in self.src[item.a:item.b].split("|"):

@@ -267,6 +267,21 @@ def test_unknown_and_duplicated_tags_and_bare_text(tmp_path: Path) -> None:
     assert _structure(out)[1:] == ([], [], 0, [])
 
 
+def test_gallery_captions_and_poem_lines(tmp_path: Path) -> None:
+    text = ("Intro.\n<gallery>\nFile:A.jpg|The ''first'' one\nFile:B.jpg|alt=Alt words|thumb|"
+            "Second\nFile:C.jpg\n</gallery>\n<poem>\nLine one\n:Line two\n\nStanza two\n</poem>\n")
+    path = _page(tmp_path, text)
+    doc = _read(path)
+    assert [(b.kind, b.level, b.parts[0]) for b in doc.blocks] == [
+        ("paragraph", 0, "Intro."), ("caption", 0, "The <i>first</i> one"),
+        ("attribute", 0, "Alt words"), ("caption", 0, "Second"), ("paragraph", 0, "Line one"),
+        ("paragraph", 1, "Line two"), ("paragraph", 0, "Stanza two")]
+    out = _write(doc, path, {i: _shout(s.text) for i, s in enumerate(doc.segments)})
+    assert out == ("INTRO.\n<gallery>\nFile:A.jpg|THE ''FIRST'' ONE\nFile:B.jpg|alt=ALT WORDS|"
+                   "thumb|SECOND\nFile:C.jpg\n</gallery>\n<poem>\nLINE ONE\n:LINE TWO\n\n"
+                   "STANZA TWO\n</poem>\n")
+
+
 def test_translation_cannot_start_a_list(tmp_path: Path) -> None:
     path = _page(tmp_path, "Word.\n")
     assert _write(_read(path), path, {0: "* no list"}) == "<nowiki/>* no list\n"
