@@ -103,10 +103,15 @@ def read(path: Path, lang: str, options: ReadOptions) -> Document:
     return replace(make_document(path.name, "epub", lang, blocks), meta=tuple(meta))
 
 
-def write(doc: Document, texts: Mapping[int, str], out: Path, context: WriteContext) -> None:
+def write(doc: Document, texts: Mapping[int, str], out: Path,
+          context: WriteContext) -> list[Path] | None:
     """The translated (or bilingual) book: the source EPUB copied member by member in its
     order, ``mimetype`` first and stored, the XHTML documents, NCX and OPF rewritten, every
-    other member streamed unchanged.
+    other member streamed unchanged. The bilingual edition also comes as one HTML page
+    beside it (``corpora.epub_html``), with its images in ``STEM_files/``.
+
+    Returns:
+        The page's path for the bilingual edition, else None.
 
     Raises:
         DataFormatError: The source changed since it was read (another member list or
@@ -142,7 +147,10 @@ def write(doc: Document, texts: Mapping[int, str], out: Path, context: WriteCont
     if context.edition == "bilingual":  # the same edition as one page for a browser
         from corpora.epub_html import page_path, write_html_edition
 
-        write_html_edition(doc, texts, page_path(out), context)
+        page = page_path(out)
+        write_html_edition(doc, texts, page, context)
+        return [page]
+    return None
 
 
 def member_pairs(doc: Document, texts: Mapping[int, str]) -> dict[str, Pairs]:

@@ -119,6 +119,11 @@ BILINGUAL_CSS = """\
 .diglot-pair { margin: 0 0 1em 0; }
 span.diglot-pair, span.diglot-source, span.diglot-target { display: block; }
 .diglot-source { color: #4d4d4d; border-left: 0.2em solid #c8c8c8; padding-left: 0.6em; }
+/* a centred heading's rule would float alone at the left; a book that indents all but a
+   chapter's first paragraph would indent only the translation of a pair */
+hgroup > .diglot-source, h1.diglot-source, h2.diglot-source, h3.diglot-source,
+h4.diglot-source, h5.diglot-source, h6.diglot-source { border-left: none; padding-left: 0; }
+.diglot-pair > p { text-indent: 0; }
 @media (min-width: 48em) {
   @supports (display: grid) {
     .diglot-pair { display: grid; grid-template-columns: 1fr 1fr; column-gap: 2em;
