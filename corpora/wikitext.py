@@ -4,10 +4,13 @@ The page is parsed with mwparserfromhell, which keeps every character (``str(tre
 source), so each node's offset in the source is the sum of what comes before it. The blocks are
 the text of headings, paragraphs (consecutive lines, as MediaWiki joins them), list items
 (``*``, ``#``, ``:``, ``;``), table cells and captions, ``<ref>`` contents (notes), image
-captions (``[[File:…|…|caption]]``, and ``alt=`` as an attribute) and the values of the
-template parameters the run names (``--wiki-translate-params quote,text``). Templates, magic
-words, comments, ``<nowiki>``, ``<math>``, ``<pre>``, categories, interlanguage links,
-preformatted lines and everything else stay as they are.
+captions (``[[File:…|…|caption]]``, ``<gallery>`` lines; ``alt=`` as an attribute), ``<poem>``
+lines, the content of HTML block elements (``<blockquote>`` as a quote, ``<li>``, ``<div>``...)
+and the values of the template parameters the run names (``--wiki-translate-params
+quote,text``: a quotation when the template or the parameter is named for one, else a
+paragraph). Templates, magic words, comments, ``<nowiki>``, ``<math>``, ``<pre>``,
+``<syntaxhighlight>``, categories, interlanguage links, preformatted lines and everything else
+stay as they are.
 
 Each block is a range of the source; its part is its inline wikitext as HTML-like tags
 (``corpora.wikitext_inline``). The writer parses the source again, walks it the same way and
@@ -93,7 +96,7 @@ class Walker(InlineReader):
         para: list[Item] = []
         for i, line in enumerate(lines):
             at_start = line_start or i > 0
-            if self._line(line, at_start, kind, extra):
+            if self._line(line, at_start, extra):
                 self.unit(kind, 0, para, extra)
                 para = []
             elif not any(self._prose(it) for it in line):
@@ -106,7 +109,7 @@ class Walker(InlineReader):
                 para.extend(line)
         self.unit(kind, 0, para, extra)
 
-    def _line(self, line: list[Item], at_start: bool, kind: str, extra: str) -> bool:
+    def _line(self, line: list[Item], at_start: bool, extra: str) -> bool:
         """Handles a line that is not paragraph text (heading, list item, table, rule,
         preformatted); False for paragraph text."""
         from mwparserfromhell.nodes import Heading
@@ -118,7 +121,7 @@ class Walker(InlineReader):
             self.heading(first)
             self.scan(line[1:])
         elif wiki_markup(first) and wiki_markup(first)[0] in _LIST:
-            self.list_item(line)
+            self.list_item(line, extra)
         elif wiki_markup(first) == "{|":
             self.table(first)
             self.scan(line[1:])
@@ -134,14 +137,14 @@ class Walker(InlineReader):
         for code, at in self.children(item):
             self.unit("heading", item.node.level, items_of(code, at, self.src), "=")
 
-    def list_item(self, line: list[Item]) -> None:
+    def list_item(self, line: list[Item], extra: str = "") -> None:
         k = 0
         while k < len(line) and wiki_markup(line[k]) and wiki_markup(line[k])[0] in _LIST:
             k += 1
         level, rest = k, line[k:]
         while rest:  # "; term : definition" is two items
             cut = next((j for j, it in enumerate(rest) if wiki_markup(it) == ":"), len(rest))
-            self.unit("list_item", level, rest[:cut])
+            self.unit("list_item", level, rest[:cut], extra)
             rest = rest[cut + 1:]
 
     def table(self, item: Item) -> None:
@@ -207,8 +210,6 @@ class Walker(InlineReader):
         if isinstance(node, Wikilink):
             return not link_kind(node)
         return tag_name(item) not in _NOT_PROSE and tag_name(item) not in CONTAINERS
-
-    # --- inline ----------------------------------------------------------------------------
 
     # --- blocks inside constructs ----------------------------------------------------------
 
