@@ -48,13 +48,15 @@ _GUARD = re.compile(r"<(?=[A-Za-z/!?])|&(?=#?\w+;)|[|{}]|\[(?=[\[\]]|(?:https?|f
 _CONTROL = re.compile("\x00")  # a NUL makes a file binary (the reader refuses it)
 _GUARDED = {"<": "&lt;", "&": "&amp;", "|": "&#124;", "{": "&#123;", "}": "&#125;",
             "[": "&#91;", "]": "&#93;", "'": "&#39;", "~": "&#126;", "!": "&#33;"}
-_FILE = re.compile(r"\s*:?\s*(?:file|image|datei|bild|fichier|archivo|imagen|arquivo|imagem"
+#: An embedded image (``[[:File:…]]``, with a colon, is a link to the file's page).
+_FILE = re.compile(r"\s*(?:file|image|datei|bild|fichier|archivo|imagen|arquivo|imagem"
                    r"|immagine|файл|изображение)\s*:", re.IGNORECASE)
 _CATEGORY = re.compile(r"\s*(?:category|kategorie|catégorie|categoría|categoria|категория)\s*:",
                        re.IGNORECASE)
 _INTERLANGUAGE = re.compile(r"\s*[a-z]{2,3}(?:-[a-z0-9]+)*\s*:")
-#: What a line's or a list item's text must not start with; a cell's (``|-`` is a row).
+#: A link title that is plain words (``[[Karl Marx]]``), shown as its text.
 _PLAIN_TITLE = re.compile(r"[^'<>\[\]{}|&~\n]*")
+#: What a line's or a list item's text must not start with; a cell's (``|-`` is a row).
 _LINE_START = {"line": re.compile(r"[*#:; ]|-{4}|=.*=$"),
                "cell": re.compile(r"[*#:; +}-]|=.*=$")}
 

@@ -192,6 +192,18 @@ def test_bare_link_gets_a_label_only_when_its_text_changes(tmp_path: Path) -> No
     assert out == "Un [[philosopher|filósofo]] y [[Hegel]].\n"
 
 
+def test_colon_links_are_links_not_files_or_categories(tmp_path: Path) -> None:
+    path = _page(tmp_path, "See [[:File:Marx.jpg|the portrait]] in [[:Category:Marxists]].\n"
+                           "[[Category:Marxists]]\n")
+    doc = _read(path)
+    assert doc.blocks[0].parts == ('See <a href=":File:Marx.jpg">the portrait</a> in '
+                                   '<a href=":Category:Marxists">:Category:Marxists</a>.',)
+    out = _write(doc, path, {0: 'Ver <a href=":File:Marx.jpg">el retrato</a> en '
+                                '<a href=":Category:Marxists">la lista</a>.'})
+    assert out == ("Ver [[:File:Marx.jpg|el retrato]] en [[:Category:Marxists|la lista]].\n"
+                   "[[Category:Marxists]]\n")
+
+
 def test_bold_italic_and_external_link(tmp_path: Path) -> None:
     path = _page(tmp_path, "'''Marx''' wrote ''Capital'', see [https://x.org/c the text].\n")
     doc = _read(path)
