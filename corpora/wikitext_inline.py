@@ -38,6 +38,7 @@ CONTAINERS = {"blockquote": "quote", "li": "list_item", "dd": "list_item", "dt":
 VERBATIM_TEXT = re.compile(r"'{2,}|\[{2,}|\]{2,}|\{{2,}|\}{2,}|__[A-Z][A-Z_]*__|~{3,5}"
                            r"|</?[A-Za-z][^<>\n]*>|<!--|-->")
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s[^<>]*?)?)\s*(/?)>")
+_VOID_END = re.compile(r"\s*/?\s*>$")
 _WS = re.compile(r"[ \t\r\n\f\v]+")  # a no-break space stays what it is
 #: What must not reach the wikitext as typed: a tag-like ``<``, an entity-like ``&``, the
 #: pipe (a cell or parameter separator), braces (templates), doubled brackets (links) or a
@@ -338,6 +339,8 @@ def _tree(part: str, constructs: list[Construct]) -> tuple[_Node, list[Construct
         pos = m.end()
         closing, name = m.group(1), m.group(2).lower()
         tag = "<br/>" if name == "br" and not closing else m.group(0)
+        if not closing and tag not in free:  # <ref id="1" /> or <ref id="1"> for <ref id="1"/>
+            tag = _VOID_END.sub("/>", tag)
         if closing:
             at = next((k for k in range(len(stack) - 1, 0, -1)
                        if (o := stack[k].construct) is not None and o.name == name), None)

@@ -294,6 +294,14 @@ def test_gallery_captions_and_poem_lines(tmp_path: Path) -> None:
                    "STANZA TWO\n</poem>\n")
 
 
+def test_void_tags_written_otherwise_still_match(tmp_path: Path) -> None:
+    path = _page(tmp_path, "Value<ref>A note.</ref> and {{tpl}} price.\n")
+    doc = _read(path)
+    assert doc.blocks[0].parts == ('Value<ref id="0"/> and <tpl id="1"/> price.',)
+    out = _write(doc, path, {0: 'Valor<ref id="0" /> y <tpl id="1"></tpl> precio.'})
+    assert out == "Valor<ref>A note.</ref> y {{tpl}} precio.\n"
+
+
 def test_translation_cannot_start_a_list(tmp_path: Path) -> None:
     path = _page(tmp_path, "Word.\n")
     assert _write(_read(path), path, {0: "* no list"}) == "<nowiki/>* no list\n"
