@@ -53,6 +53,8 @@ _IMAGE_OPTION = re.compile(
     r"|baseline|sub|super|top|text-top|middle|bottom|text-bottom|upright(?:\s*=?\s*[\d.]*)"
     r"|\d*(?:x\d+)?\s*px|(?:link|page|class|lang|thumbtime|start|end)\s*=.*)\s*",
     re.IGNORECASE | re.DOTALL)
+#: A redirect (``#REDIRECT [[Page]]``, ``#WEITERLEITUNG [[Seite]]``...) on the first line.
+_REDIRECT = re.compile(r"\s*#[^\W\d_]+\s*:?\s*\[\[")
 #: Tags that are blocks of their own (or make one): never part of a paragraph's words.
 _NOT_PROSE = frozenset({"br", "references", "gallery", "poem", "pre", "syntaxhighlight",
                         "source", "hr", "templatedata", "timeline", "score", "graph",
@@ -327,7 +329,10 @@ def _walk(text: str, params: frozenset[str] | None) -> list[Unit]:
         from mwparserfromhell.wikicode import Wikicode
 
         code = Wikicode(SmartList([Text(text)]))
-    walker.segment(items_of(code, 0, text), "paragraph", True)
+    items = items_of(code, 0, text)
+    if _REDIRECT.match(text):  # a redirect page's link is its target, not prose
+        items = items[next((k for k, it in enumerate(items) if it.nl), len(items)):]
+    walker.segment(items, "paragraph", True)
     return [u for u in walker.units if u is not None]
 
 

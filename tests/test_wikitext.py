@@ -302,6 +302,14 @@ def test_void_tags_written_otherwise_still_match(tmp_path: Path) -> None:
     assert out == "Valor<ref>A note.</ref> y {{tpl}} precio.\n"
 
 
+@pytest.mark.parametrize("first", ["#REDIRECT [[Karl Marx]]", "#WEITERLEITUNG [[Karl Marx]]",
+                                   "#redirect: [[Karl Marx]]"])
+def test_a_redirect_is_kept(tmp_path: Path, first: str) -> None:
+    assert _read(_page(tmp_path, first + "\n")).blocks == ()
+    assert _parts(_read(_page(tmp_path, "# Karl [[Marx]]\n"))) == [  # a numbered list
+        ("list_item", 'Karl <a href="Marx">Marx</a>')]
+
+
 def test_translation_cannot_start_a_list(tmp_path: Path) -> None:
     path = _page(tmp_path, "Word.\n")
     assert _write(_read(path), path, {0: "* no list"}) == "<nowiki/>* no list\n"
