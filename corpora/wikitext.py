@@ -106,10 +106,22 @@ class Walker(InlineReader):
                 para = []
                 self.scan(line)
             else:
+                if para and self._open_end(lines[i - 1], line):
+                    self.unit(kind, 0, para, extra)  # joined, they would parse as a link
+                    para = []
                 if para:
                     para.append(Item(None, para[-1].b, line[0].a, nl=True))
                 para.extend(line)
         self.unit(kind, 0, para, extra)
+
+    def _open_end(self, before: list[Item], line: list[Item]) -> bool:
+        """Whether a line break keeps markup apart that joined lines would pair (``[[`` …
+        ``]]``, ``{{`` … ``}}`` that mwparserfromhell left as text, never across lines)."""
+        def text(items: list[Item]) -> str:
+            return "".join(self.src[it.a:it.b] for it in items if it.node is None)
+
+        return any(m in text(before) for m in ("[[", "{{")) or \
+            any(m in text(line) for m in ("]]", "}}"))
 
     def _line(self, line: list[Item], at_start: bool, extra: str) -> bool:
         """Handles a line that is not paragraph text (heading, list item, table, rule,

@@ -33,9 +33,9 @@ CONTAINERS = {"blockquote": "quote", "li": "list_item", "dd": "list_item", "dt":
               "dl": "paragraph", "table": "paragraph", "tr": "paragraph", "tbody": "paragraph",
               "section": "paragraph", "figcaption": "caption"}
 #: Markup mwparserfromhell left as text (a run of apostrophes: unbalanced bold or italics;
-#: an unclosed link, template, tag or comment), magic words and signatures: kept verbatim,
-#: so the markup around them parses as it did.
-VERBATIM_TEXT = re.compile(r"'{2,}|\[{2,}|\]{2,}|\{{2,}|\}{2,}|__[A-Z][A-Z_]*__|~{3,5}"
+#: an unclosed link, template, tag or comment; braces and pipes, never prose in wikitext),
+#: magic words and signatures: kept verbatim, so the markup around them parses as it did.
+VERBATIM_TEXT = re.compile(r"'{2,}|\[{2,}|\]{2,}|[{}|]+|__[A-Z][A-Z_]*__|~{3,5}"
                            r"|</?[A-Za-z][^<>\n]*>|<!--|-->")
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s[^<>]*?)?)\s*(/?)>")
 _VOID_END = re.compile(r"\s*/?\s*>$")
@@ -44,7 +44,7 @@ _WS = re.compile(r"[ \t\r\n\f\v]+")  # a no-break space stays what it is
 #: pipe (a cell or parameter separator), braces (templates), doubled brackets (links) or a
 #: bracket before a URL (an external link), a bracket or apostrophe at either end of a piece
 #: (it would join the markup beside it), a run of apostrophes, a signature, ``!!``.
-_GUARD = re.compile(r"<(?=[A-Za-z/!?])|&(?=#?\w+;)|[|{}]|\[(?=[\[\]]|(?:https?|ftp)://|//)"
+_GUARD = re.compile(r"<(?=/?[A-Za-z]|[!?])|&(?=#?\w+;)|[|{}]|\[(?=[\[\]]|(?:https?|ftp)://|//)"
                     r"|\](?=[\[\]])|'(?=')|^['\[\]]|['\[\]]$|~(?=~~)|!(?=!)")
 _CONTROL = re.compile("\x00")  # a NUL makes a file binary (the reader refuses it)
 _GUARDED = {"<": "&lt;", "&": "&amp;", "|": "&#124;", "{": "&#123;", "}": "&#125;",
