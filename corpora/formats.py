@@ -85,6 +85,8 @@ class WriteContext:
         model: The model or language pair the engine used, or None.
         modified: When the translation was written (UTC), for the book's modified date.
         generator: The tool and its version (``diglot 0.1.0``).
+        wiki_params: The template parameters the reader translated (`ReadOptions`), so the
+            wikitext writer walks the page as the reader did.
     """
 
     source: Path
@@ -95,6 +97,7 @@ class WriteContext:
     model: str | None = None
     modified: datetime = datetime(1970, 1, 1, tzinfo=timezone.utc)
     generator: str = "diglot"
+    wiki_params: frozenset[str] = frozenset()
 
 
 class BookFormat(Protocol):

@@ -376,7 +376,11 @@ def write(doc: Document, texts: Mapping[int, str], out: Path, context: WriteCont
         DataFormatError: The source changed since it was read.
     """
     text, bom = _source(context.source)
-    units = _select(_walk(text, None), [b.parts[0] for b in doc.blocks])
+    want = [b.parts[0] for b in doc.blocks]
+    units: list[Unit] | None = _walk(text, context.wiki_params)
+    if units is None or [u.part for u in units] != want:
+        # a caller that did not say which parameters were listed: find them
+        units = _select(_walk(text, None), want)
     if units is None:
         raise DataFormatError(context.source, None, "changed since it was read; run again")
     parts = block_parts(doc, texts)

@@ -512,7 +512,7 @@ def _write_context(opts: RunOptions, summary: Summary, edition: str) -> WriteCon
     return WriteContext(opts.input, summary.source_lang, summary.target_lang, edition,
                         summary.engine, summary.model,
                         datetime.now(timezone.utc).replace(microsecond=0),
-                        f"diglot {__version__}")
+                        f"diglot {__version__}", opts.wiki_params)
 
 
 def _source(doc: Document, positions: Sequence[int]) -> str:
