@@ -24,9 +24,12 @@ VERBATIM_TAGS = frozenset({"code", "kbd", "samp", "var", "pre", "script", "style
 _VOID_TAGS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
                         "meta", "source", "track", "wbr"})
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
-#: HTML's own "do not translate" marks on an element: its content is copied like code.
+#: What keeps an element's words from the engine, copied like code: HTML's own "do not
+#: translate" marks, and a language of its own (``<i xml:lang="fr">beaux esprits</i>`` in an
+#: English book: a quotation a translator keeps as it is).
 _NO_TRANSLATE = re.compile(
-    r"""\stranslate\s*=\s*["']?no\b|\sclass\s*=\s*["'][^"']*\bnotranslate\b""", re.I)
+    r"""\stranslate\s*=\s*["']?no\b|\sclass\s*=\s*["'][^"']*\bnotranslate\b"""
+    r"""|\s(?:xml:)?lang\s*=\s*["']?[A-Za-z]""", re.I)
 _FULL_REF = re.compile(r"\]\[((?:\\.|[^\[\]\\])+)\]")
 _ATOMIC = {"backticks": "code_inline", "autolink": "link_open", "math": "math_inline",
            "entity": "text_special", "html_inline": "html_inline"}
@@ -240,8 +243,9 @@ def _path(pos: int, spans: list[Node]) -> tuple[int, ...]:
 
 
 def _pair_html(text: str, tags: list[Node], nodes: list[Node]) -> tuple[set[int], list[Node]]:
-    """Paired inline HTML tags (``<b>…</b>``) as spans, or as one protected piece for code and
-    for an element marked ``translate="no"`` or ``class="notranslate"``.
+    """Paired inline HTML tags (``<b>…</b>``) as spans, or as one protected piece for code, for
+    an element marked ``translate="no"`` or ``class="notranslate"``, and for one in a language
+    of its own (``lang``/``xml:lang``).
 
     A pair is kept only when both tags sit inside the same Markdown spans, so spans nest; the
     tags of a pair that would cross other markup stay single protected pieces.

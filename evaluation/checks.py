@@ -42,8 +42,15 @@ _CLOSERS = "\"'”’»›)]}*_ "
 _TERMINAL = ".!?…。！？:;"
 
 
+_END_TAGS = re.compile(r"(?:</?[A-Za-z][^<>]*>\s*)+$")
+
+
 def _ends_sentence(text: str) -> bool:
-    stripped = text.rstrip(_CLOSERS)
+    """Whether a text ends a sentence, read as the reader sees it: the inline tags at its end
+    (``fin.</a>``, a note call) left out and entities decoded (``&gt;`` is no semicolon)."""
+    if text.endswith(">"):
+        text = _END_TAGS.sub("", text)
+    stripped = plain(text).rstrip(_CLOSERS)
     return bool(stripped) and stripped[-1] in _TERMINAL
 
 
@@ -58,7 +65,7 @@ class TruncatedCheck:
                      f"target stops mid-sentence: “…{it.target.strip()[-30:]}”")
                 for it in items
                 if it.target.strip() and _ends_sentence(it.source)
-                and not _ends_sentence(plain(it.target))
+                and not _ends_sentence(it.target)
                 and exemption(it.source, ctx.keep) is None]
 
 

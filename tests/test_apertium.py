@@ -114,8 +114,8 @@ def es_en() -> Iterator[Engine]:
      "The <em>black dog</em> eats <i>white bread</i>."),
     ('La <strong>casa roja</strong> y el <abbr title="Estados Unidos">coche azul</abbr>.',
      'The <strong>red house</strong> and the <abbr title="Estados Unidos">blue car</abbr>.'),
-    ('Un <span lang="fr">coche rojo</span> y <a href="https://x.org">la casa blanca</a>.',
-     'A <span lang="fr">red car</span> and <a href="https://x.org">the white house</a>.'),
+    ('Un <span class="car">coche rojo</span> y <a href="https://x.org">la casa blanca</a>.',
+     'A <span class="car">red car</span> and <a href="https://x.org">the white house</a>.'),
     # English "a" becomes "an" before a vowel: Apertium joins the article to the marked word,
     # yet the article stays outside the markup, and an article inside it stays inside
     ("Tengo una manzana *vieja* en la mesa.", "Have an *old* apple in the table."),

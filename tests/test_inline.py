@@ -193,11 +193,17 @@ def test_math_is_masked_like_code() -> None:
      ['<span translate="no">Das Kapital</span>']),
     ("Lee <i class='title notranslate'>Das Kapital</i> hoy.", "Lee ⟦0⟧ hoy.",
      ["<i class='title notranslate'>Das Kapital</i>"]),
+    # a phrase in a language of its own is a quotation the translation keeps
+    ('Un <span lang="fr">mot juste</span> aquí.', "Un ⟦0⟧ aquí.",
+     ['<span lang="fr">mot juste</span>']),
+    ('The <i xml:lang="fr">beaux esprits</i> of France.', "The ⟦0⟧ of France.",
+     ['<i xml:lang="fr">beaux esprits</i>']),
 ])
 def test_html_marked_not_to_translate_is_masked_like_code(text: str, masked: str,
                                                           literals: list[str]) -> None:
-    """HTML's translate="no" and the notranslate class (books, saved web pages) keep their words
-    away from the engine, so the stored translation is what the book shows."""
+    """HTML's translate="no", the notranslate class and a language of the element's own (books,
+    saved web pages) keep its words away from the engine, so the stored translation is what
+    the book shows."""
     assert mask(text) == (masked, literals)
 
 
@@ -207,7 +213,6 @@ def test_html_marked_not_to_translate_is_masked_like_code(text: str, masked: str
     ("La casa <b>blanca</b>.", "La casa ⟦0⟧blanca⟦/0⟧."),
     ("Está *muy caliente* hoy.", "Está ⟦0⟧muy caliente⟦/0⟧ hoy."),
     ('Un <a href="https://x.org">buen sitio</a>.', "Un ⟦0⟧buen sitio⟦/0⟧."),
-    ('Un <span lang="fr">mot juste</span> aquí.', "Un ⟦0⟧mot juste⟦/0⟧ aquí."),
     ('En <abbr title="Estados Unidos">EE. UU.</abbr> hoy.', "En ⟦0⟧EE. UU.⟦/0⟧ hoy."),
     ("Su <em>perro</em> y <i>gato</i> y <strong>pez</strong>.",
      "Su ⟦0⟧perro⟦/0⟧ y ⟦1⟧gato⟦/1⟧ y ⟦2⟧pez⟦/2⟧."),
