@@ -221,3 +221,13 @@ def test_run_adds_qa_and_a_report_people_can_open(tmp_path: Path) -> None:
     assert len(data["evaluation"]["paragraphs"]) == page.count("<title>line ")  # one bar each
     again = diglot("qa", str(out))
     assert again.returncode == 0 and f"{summary['translated']} segments" in again.stderr
+
+
+def test_truncation_reads_a_book_segment_as_the_reader_sees_it() -> None:
+    """A DOCX or wikitext part holds '>' as '&gt;', whose ';' is no sentence end; end tags and
+    note calls after the full stop are not where the sentence ends either."""
+    es = Context(resolve("fr"), resolve("es"))
+    items = [Item("gt", "&lt; Le progrès &gt;", "&lt; El progreso &gt;"),
+             Item("em", "Il est parti <em>hier.</em>", "Se fue <em>ayer.</em>"),
+             Item("cut", "Il est parti <em>hier.</em>", "Se fue <em>ayer</em>")]
+    assert [f.item for f in TruncatedCheck().run(items, es)] == ["cut"]
