@@ -919,3 +919,16 @@ def test_login_finds_the_name_ignoring_case(accounts_db: Path) -> None:
         one_line_error(other.post("/api/login", json={"name": "BEN",
                                                       "password": "battery staple"}),
                        429, "too many wrong passwords")
+
+
+def test_a_book_segment_shows_its_tags_short_and_escaped() -> None:
+    """EPUB/HTML/DOCX segments carry inline tags with long attributes: the source column shows
+    them as short chips with the whole tag in the tooltip, and nothing in them becomes markup."""
+    from diglot.review.pages import highlight, tag_chips
+
+    shown = tag_chips(highlight('The <i epub:type="se:name">Manifesto</i><img src=x '
+                                'onerror="alert(1)"/>', []))
+    assert shown == ('The <span class="tag" title="&lt;i epub:type=&#34;se:name&#34;&gt;">'
+                     '&lt;i&gt;</span>Manifesto<span class="tag">&lt;/i&gt;</span>'
+                     '<span class="tag" title="&lt;img src=x onerror=&#34;alert(1)&#34;/&gt;">'
+                     '&lt;img/&gt;</span>')

@@ -70,15 +70,30 @@ def highlight(text: str, spans: list[tuple[int, int, bool]]) -> Markup:
     return Markup("".join(out))
 
 
+#: An inline tag as `highlight` escaped it (attribute values escaped too, no real tag inside).
+_ESCAPED_TAG = re.compile(r"&lt;(/?)([A-Za-z][\w:.-]*)([^<]*?)(/?)&gt;")
+
+
+def tag_chips(html: Markup) -> Markup:
+    """Escaped inline tags of a book's segment shown short: ``<i epub:type="…">`` as a chip
+    reading ``<i>``, the whole tag in its tooltip (the reviewer edits the full text)."""
+    if "&lt;" not in html:
+        return html
+    return Markup(_ESCAPED_TAG.sub(
+        lambda m: (f'<span class="tag" title="{m[0]}">&lt;{m[1]}{m[2]}{m[4]}&gt;</span>'
+                   if m[3].strip() else f'<span class="tag">{m[0]}</span>'), str(html)))
+
+
 def source_html(bead: BeadView) -> list[Markup]:
-    """Each source sentence escaped, with the glossary terms of the joined source marked."""
+    """Each source sentence escaped, with the glossary terms of the joined source marked and
+    inline tags shown short (`tag_chips`)."""
     spans = [(s, e, t.violated) for t in bead.terms for s, e in t.source_spans]
     out, at = [], 0
     for sentence in bead.source:
         end = at + len(sentence.text)
         local = [(max(s, at) - at, min(e, end) - at, v) for s, e, v in spans
                  if s < end and e > at]
-        out.append(highlight(sentence.text, local))
+        out.append(tag_chips(highlight(sentence.text, local)))
         at = end + 1  # the sentences are joined with one space
     return out
 
