@@ -41,7 +41,7 @@ from lxml import etree
 
 from corpora.document import Block, Document
 from corpora.docx_rebuild import rebuild
-from corpora.docx_runs import Paragraph, analyse, w, xml_text
+from corpora.docx_runs import Paragraph, analyse, escape_text, w, xml_text
 from corpora.formats import ReadOptions, WriteContext, block_parts, make_document
 from diglot.errors import DataFormatError
 
@@ -309,10 +309,6 @@ def _core_text(pkg: _Package, name: str) -> str:
     return " ".join((el.text or "").split()) if el is not None else ""
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def read(path: Path, lang: str, options: ReadOptions) -> Document:
     """Read a DOCX file into blocks (see the module's docstring).
 
@@ -334,7 +330,7 @@ def read(path: Path, lang: str, options: ReadOptions) -> Document:
         blocks: list[Block] = []
         title = _core_text(pkg, "title")
         if title:
-            blocks.append(Block("title", 0, 1, 0, (_escape(title),), file=pkg.core))
+            blocks.append(Block("title", 0, 1, 0, (escape_text(title),), file=pkg.core))
         blocks += [block for block, _, _ in _walk(pkg, _Styles(document))]
         meta = {"title": title, "authors": _core_text(pkg, "creator")}
     return make_document(path.name, "docx", lang, blocks,
@@ -361,7 +357,7 @@ def write(doc: Document, texts: Mapping[int, str], out: Path, context: WriteCont
     with pkg:
         parts = block_parts(doc, texts)
         titled = bool(doc.blocks) and doc.blocks[0].kind == "title"
-        title = _escape(_core_text(pkg, "title"))
+        title = escape_text(_core_text(pkg, "title"))
         walked = list(_walk(pkg, _Styles(document)))
         if (titled, title) != (bool(title), doc.blocks[0].parts[0] if titled else "") or \
                 [block.parts for block, _, _ in walked] != \

@@ -27,7 +27,6 @@ paragraph again, so the tables mapping tags to ``w:rPr`` are never stored.
 from __future__ import annotations
 
 import copy
-import html
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -112,7 +111,9 @@ class Link:
 
     @property
     def opener(self) -> str:
-        return (f'<a href="{html.escape(self.href)}">' if self.tag == "a"
+        # as the XHTML formats write it; a ">" escaped too, which would end the tag here
+        href = escape_text(self.href).replace('"', "&quot;").replace(">", "&gt;")
+        return (f'<a href="{href}">' if self.tag == "a"
                 else f'<x-control n="{self.group}">')
 
 
@@ -172,6 +173,13 @@ def make_run(rpr: etree._Element | None, children: Iterable[etree._Element]) -> 
 def xml_text(text: str) -> str:
     """Text without the characters XML 1.0 cannot hold (an engine may write U+0000)."""
     return _BAD_XML.sub("", text)
+
+
+def escape_text(text: str) -> str:
+    """Text as a part holds it: ``&`` and ``<`` escaped, as the XHTML formats do (a ``>``
+    stays bare), so the same words give the same segment in every format (one translation
+    memory for all)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;")
 
 
 def make_t(text: str) -> etree._Element:
@@ -368,7 +376,7 @@ class _PartWriter:
         if text:  # else nothing to format (a space after a space)
             self.space = text.endswith(" ")
             self._switch(self._tags(item, group, base))
-            self.out.append(html.escape(text, quote=False))
+            self.out.append(escape_text(text))
 
     def _void(self, item: Opaque) -> None:
         self.number += 1

@@ -143,7 +143,7 @@ HANDMADE_BLOCKS = [
                      "<b><i>communisme</i></b>."),
     ("paragraph", 0, 'Voir <a href="https://example.org/m?a=1&amp;b=2">le texte</a> et '
                      '<span data-r="1">rouge</span> puis une tabulation<x-tab n="1"/>fin<br/>'
-                     "ligne deux avec espaces &amp; &lt;signes&gt;."),
+                     "ligne deux avec espaces &amp; &lt;signes>."),
     ("quote", 0, "Une citation célèbre."),
     ("list_item", 1, "Premier point"),
     ("list_item", 1, "Second point"),
@@ -729,6 +729,29 @@ def test_spelling_language_cuts_no_span(tmp_path: Path) -> None:
     runs = docx.Document(str(out)).paragraphs[0].runs
     assert [(r.text, bool(r.bold)) for r in runs] == [("Un espectro recorre Europa", False),
                                                       (".", True)]
+
+
+def test_greater_than_is_not_escaped(tmp_path: Path) -> None:
+    """A part escapes & and < only, as the XHTML formats do, so that "< Le progrès >" is
+    the same segment from DOCX as from EPUB (one translation memory); a translation's
+    &gt; is still read as >."""
+    d = docx.Document()
+    d.core_properties.title = "A > B & C"
+    d.add_paragraph("< Le progrès > & 1 > 0")
+    p = d.add_paragraph("Voir ")
+    _link(p, "https://example.org/a?b=<c>&d=\"e\"", "le lien")
+    d.save(str(tmp_path / "in.docx"))
+    doc = read_document(tmp_path / "in.docx", "fr")
+    assert [b.parts[0] for b in doc.blocks] == [
+        "A > B &amp; C", "&lt; Le progrès > &amp; 1 > 0",
+        'Voir <a href="https://example.org/a?b=&lt;c&gt;&amp;d=&quot;e&quot;">le lien</a>']
+    out = translate(doc, tmp_path / "in.docx", tmp_path / "out.docx", {
+        0: "A &gt; B &amp; C", 1: "&lt; El progreso &gt; &amp; 1 > 0",
+        2: 'Ver <a href="https://example.org/a?b=&lt;c&gt;&amp;d=&quot;e&quot;">el enlace</a>'})
+    got = docx.Document(str(out))
+    assert got.core_properties.title == "A > B & C"
+    assert [p.text for p in got.paragraphs] == ["< El progreso > & 1 > 0", "Ver el enlace"]
+    assert [h.url for h in got.paragraphs[1].hyperlinks] == ['https://example.org/a?b=<c>&d="e"']
 
 
 # --- refusals ---------------------------------------------------------------------------
