@@ -18,8 +18,14 @@ its properties kept. Left as they are: the text inside ``w:fldSimple`` (kept who
 tag), comments (``word/comments.xml``).
 
 Written: the same package member by member (python-docx would re-serialize every part it
-loads): only the members holding translated paragraphs and ``docProps/core.xml`` (title,
-``dc:language``) are parsed and written again, every other member is copied byte for byte.
+loads): only the members holding translated paragraphs, ``docProps/core.xml`` (title,
+``dc:language``) and the styles (their proofing language) are parsed and written again, every
+other member is copied byte for byte.
+
+The proofing language (``w:lang``, what Word and LibreOffice spell-check and hyphenate by)
+becomes the target's: the document default's whatever it was (pandoc writes en-US for any
+book), and in the styles and the rebuilt paragraphs' runs each one that named the source
+language; a run marked with a third language (a Latin quotation) keeps it.
 
 python-docx opens the file (so what it cannot open is refused the same way) and gives the
 style names (its ``BabelFish`` maps Word's internal "heading 1" to "Heading 1"); lxml reads
@@ -40,7 +46,7 @@ from typing import Any
 from lxml import etree
 
 from corpora.document import Block, Document
-from corpora.docx_rebuild import rebuild
+from corpora.docx_rebuild import rebuild, relang, set_default_lang
 from corpora.docx_runs import Paragraph, analyse, escape_text, w, xml_text
 from corpora.formats import ReadOptions, WriteContext, block_parts, make_document
 from diglot.errors import DataFormatError
@@ -85,6 +91,9 @@ class _Package:
         targets: dict[str, list[str]] = {}
         for typ, target in rels.values():
             targets.setdefault(typ.rsplit("/", 1)[-1], []).append(target)
+        #: The styles parts (Word 2010 writes a copy with effects for older Words).
+        self.styles = sorted(t for typ, t in rels.values() if t in names and
+                             typ.rsplit("/", 1)[-1] in ("styles", "stylesWithEffects"))
         self.parts = [_MAIN] + [t for kind in ("footnotes", "endnotes", "header", "footer")
                                 for t in sorted(targets.get(kind, [])) if t in names]
 
@@ -339,7 +348,9 @@ def read(path: Path, lang: str, options: ReadOptions) -> Document:
 
 def write(doc: Document, texts: Mapping[int, str], out: Path, context: WriteContext) -> None:
     """Write the translated DOCX: each paragraph rebuilt from its translated part, the core
-    properties' title translated and ``dc:language`` set to the target language.
+    properties' title translated and ``dc:language`` set to the target language, the
+    proofing language (``w:lang``) the target's where it was the source's (and the
+    document default's).
 
     Args:
         doc: The document `read` made from ``context.source``.
@@ -363,7 +374,10 @@ def write(doc: Document, texts: Mapping[int, str], out: Path, context: WriteCont
                 [block.parts for block, _, _ in walked] != \
                 [block.parts for block in doc.blocks[int(titled):]]:
             raise DataFormatError(context.source, None, "changed since it was read; run again")
-        changed = _translate(walked, parts[int(titled):])
+        changed = _translate(walked, parts[int(titled):], context)
+        for name in pkg.styles:  # the proofing language: Word spell-checks and hyphenates
+            if set_default_lang(pkg.xml(name), context.src_lang, context.tgt_lang):
+                changed.add(name)
         core = _core(pkg)
         if core is not None:
             _set_core(core, parts[0][0] if titled else None, context.tgt_lang)
@@ -377,8 +391,9 @@ def write(doc: Document, texts: Mapping[int, str], out: Path, context: WriteCont
 
 
 def _translate(walked: list[tuple[Block, etree._Element, Paragraph]],
-               parts: list[tuple[str, ...]]) -> set[str]:
-    """Rebuild the paragraphs whose part changed; the members changed."""
+               parts: list[tuple[str, ...]], context: WriteContext) -> set[str]:
+    """Rebuild the paragraphs whose part changed, their runs' language the target where it
+    was the source; the members changed."""
     changed: set[str] = set()
     rebuilt: set[etree._Element] = set()
     # last first: a text box's paragraphs are translated before the paragraph holding them
@@ -388,6 +403,7 @@ def _translate(walked: list[tuple[Block, etree._Element, Paragraph]],
         _sync_fallbacks(p, rebuilt)
         if parts[k][0] != para.part:
             rebuild(p, para, parts[k][0])
+            relang(p, context.src_lang, context.tgt_lang)
             rebuilt.add(p)
             changed.add(block.file)
     return changed

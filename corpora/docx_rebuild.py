@@ -61,12 +61,17 @@ def add_flags(base: etree._Element | None, flags: Iterable[str]) -> etree._Eleme
         el = etree.Element(w(name))
         if val:
             el.set(w("val"), val)
-        order = _RPR_ORDER.index(name)
-        at = next((k for k, c in enumerate(rpr) if isinstance(c.tag, str)
-                   and etree.QName(c).localname in _RPR_ORDER
-                   and _RPR_ORDER.index(etree.QName(c).localname) > order), len(rpr))
-        rpr.insert(at, el)
+        _insert(rpr, el)
     return rpr
+
+
+def _insert(rpr: etree._Element, el: etree._Element) -> None:
+    """``el`` into a w:rPr at its place in the schema order."""
+    order = _RPR_ORDER.index(etree.QName(el).localname)
+    at = next((k for k, c in enumerate(rpr) if isinstance(c.tag, str)
+               and etree.QName(c).localname in _RPR_ORDER
+               and _RPR_ORDER.index(etree.QName(c).localname) > order), len(rpr))
+    rpr.insert(at, el)
 
 
 def _elements(item: Item) -> list[etree._Element]:
@@ -189,3 +194,73 @@ class _Builder:
         self.out.append(el)
         self.link, self.link_out = None, []
         self.stack, self.saved = self.saved, []
+
+
+# --- the proofing language ---------------------------------------------------------------
+
+#: The region Word writes with a bare language code (its own files always name one; LibreOffice
+#: reads a bare "es" as es-ES too, Word's proofing tools are per region).
+_REGIONS = {
+    "ar": "ar-SA", "bg": "bg-BG", "ca": "ca-ES", "cs": "cs-CZ", "da": "da-DK", "de": "de-DE",
+    "el": "el-GR", "en": "en-US", "es": "es-ES", "et": "et-EE", "eu": "eu-ES", "fi": "fi-FI",
+    "fr": "fr-FR", "ga": "ga-IE", "gl": "gl-ES", "he": "he-IL", "hr": "hr-HR", "hu": "hu-HU",
+    "it": "it-IT", "ja": "ja-JP", "ko": "ko-KR", "lt": "lt-LT", "lv": "lv-LV", "nb": "nb-NO",
+    "nl": "nl-NL", "pl": "pl-PL", "pt": "pt-PT", "ro": "ro-RO", "ru": "ru-RU", "sk": "sk-SK",
+    "sl": "sl-SI", "sv": "sv-SE", "tr": "tr-TR", "uk": "uk-UA", "zh": "zh-CN",
+}
+_LANG_ATTRS = tuple(w(n) for n in ("val", "eastAsia", "bidi"))
+
+
+def word_lang(code: str) -> str:
+    """A language code as Word writes it in ``w:lang``: with a region (``es`` → ``es-ES``;
+    ``pt_BR`` → ``pt-BR``), or the code as given for a language without a default region
+    here (a tag Word does not know still tells LibreOffice the language)."""
+    code = code.strip().replace("_", "-")
+    return _REGIONS.get(code.lower(), code)
+
+
+def _primary(tag: str) -> str:
+    return tag.replace("_", "-").split("-", 1)[0].lower()
+
+
+def relang(root: etree._Element, src: str, tgt: str) -> bool:
+    """Every ``w:lang`` under ``root`` that names the source language (any region) names the
+    target instead; a third language (a quotation in Latin) is kept. Whether one changed."""
+    if not src or not tgt or _primary(src) == _primary(tgt):
+        return False
+    changed = False
+    for el in root.iter(w("lang")):
+        for attr in _LANG_ATTRS:
+            val = el.get(attr)
+            if val and _primary(val) == _primary(src):
+                el.set(attr, word_lang(tgt))
+                changed = True
+    return changed
+
+
+def set_default_lang(styles: etree._Element, src: str, tgt: str) -> bool:
+    """A styles part in the target language: its styles' ``w:lang`` that name the source as
+    in `relang`, and the document default (``w:docDefaults``) Latin-text language set to the
+    target whatever it was (pandoc writes en-US for any language), added if absent. Whether
+    the part changed."""
+    changed = relang(styles, src, tgt)
+    if not tgt or (src and _primary(src) == _primary(tgt)):
+        return changed
+    defaults = styles.find(w("docDefaults"))
+    if defaults is None:
+        return changed
+    rpr = defaults.find(f"{w('rPrDefault')}/{w('rPr')}")
+    if rpr is None:
+        holder = defaults.find(w("rPrDefault"))
+        if holder is None:
+            holder = etree.Element(w("rPrDefault"))
+            defaults.insert(0, holder)
+        rpr = etree.SubElement(holder, w("rPr"))
+    lang = rpr.find(w("lang"))
+    if lang is None:
+        lang = etree.Element(w("lang"))
+        _insert(rpr, lang)
+    if lang.get(w("val")) != word_lang(tgt):
+        lang.set(w("val"), word_lang(tgt))
+        changed = True
+    return changed

@@ -42,6 +42,7 @@ BOOKS = ["handmade", "pandoc", "libreoffice", "libreoffice-rich"]
 TEXT_PARTS = ("word/document.xml", "word/footnotes.xml", "word/endnotes.xml",
               "word/header1.xml", "word/footer1.xml")
 URL = "https://example.org/m?a=1&b=2"
+STYLES = ("word/styles.xml", "word/stylesWithEffects.xml")
 
 
 # --- inputs -----------------------------------------------------------------------------
@@ -400,6 +401,14 @@ def normal(xml: bytes) -> bytes:
     return etree.tostring(root, method="c14n")
 
 
+def unlang(xml: bytes) -> bytes:
+    """A part without its proofing languages (w:lang), which the writer makes the target's."""
+    root = etree.fromstring(xml)
+    for el in list(root.iter(w("lang"))):
+        el.getparent().remove(el)
+    return etree.tostring(root)
+
+
 def members(path: Path) -> dict[str, bytes]:
     with zipfile.ZipFile(path) as zf:
         return {name: zf.read(name) for name in zf.namelist()}
@@ -535,8 +544,8 @@ def test_text_box(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", BOOKS)
 def test_structure_kept(books: dict[str, Path], tmp_path: Path, name: str) -> None:
-    """Only w:t text and how runs of one formatting are cut may change; every other member
-    but the core properties is byte for byte the input's."""
+    """Only w:t text, how runs of one formatting are cut and proofing languages may change;
+    every other member but the core properties and the styles is byte for byte the input's."""
     src = book(books, name)
     doc = read_document(src, "fr")
     out = translate(doc, src, tmp_path / "out.docx", x_texts(doc))
@@ -544,7 +553,10 @@ def test_structure_kept(books: dict[str, Path], tmp_path: Path, name: str) -> No
     assert list(before) == list(after)
     for member, data in before.items():
         if member in TEXT_PARTS:
-            assert normal(after[member]) == normal(data), member
+            assert normal(unlang(after[member])) == normal(unlang(data)), member
+            assert after[member] != data
+        elif member in STYLES:  # the document default's language is the target's
+            assert unlang(after[member]) == unlang(data)
             assert after[member] != data
         elif member != "docProps/core.xml":
             assert after[member] == data, member
@@ -559,8 +571,11 @@ def test_round_trip_untranslated(books: dict[str, Path], tmp_path: Path, name: s
     doc = read_document(src, "fr")
     out = translate(doc, src, tmp_path / "out.docx", {})
     before, after = members(src), members(out)
-    assert {m: d for m, d in before.items() if m != "docProps/core.xml"} == \
-        {m: d for m, d in after.items() if m != "docProps/core.xml"}
+    kept = ("docProps/core.xml", *STYLES)  # the target language, as a translation's
+    assert {m: d for m, d in before.items() if m not in kept} == \
+        {m: d for m, d in after.items() if m not in kept}
+    assert {m: unlang(after[m]) for m in STYLES if m in after} == \
+        {m: unlang(before[m]) for m in STYLES if m in before}
     assert paragraph_texts(out) == paragraph_texts(src)
 
 
@@ -731,6 +746,88 @@ def test_spelling_language_cuts_no_span(tmp_path: Path) -> None:
                                                       (".", True)]
 
 
+def _lang(el: etree._Element | None) -> tuple[str | None, ...] | None:
+    """An element's w:rPr/w:lang (val, eastAsia, bidi), None if it has none."""
+    lang = None if el is None else el.find(f"{w('rPr')}/{w('lang')}")
+    return None if lang is None else tuple(lang.get(w(a)) for a in ("val", "eastAsia", "bidi"))
+
+
+def _set_lang(rpr: etree._Element, val: str) -> None:
+    etree.SubElement(rpr, w("lang")).set(w("val"), val)
+
+
+def test_proofing_language_is_the_target(tmp_path: Path) -> None:
+    """Word and LibreOffice spell-check and hyphenate by w:lang: the translation's is the
+    target's where it was the source's (any region), the document default's whatever it
+    was; a Latin quotation keeps its own."""
+    d = docx.Document()  # python-docx's default: en-US, eastAsia en-US, bidi ar-SA
+    _set_lang(d.styles["Quote"].element.get_or_add_rPr(), "en-GB")
+    _set_lang(d.styles["Intense Quote"].element.get_or_add_rPr(), "de-DE")
+    p = d.add_paragraph()
+    _set_lang(etree.SubElement(p._p.get_or_add_pPr(), w("rPr")), "en-GB")  # its mark
+    for text, lang, italic in (("A spectre is haunting ", "en-GB", False),
+                               ("Europe: ", None, False),
+                               ("Gallia est omnis divisa", "la", True), (".", "en-GB", False)):
+        run = p.add_run(text)
+        run.italic = italic or None
+        if lang:
+            _set_lang(run._r.get_or_add_rPr(), lang)
+    d.add_paragraph("Karl Marx", style="Quote")
+    d.save(str(tmp_path / "in.docx"))
+    doc = read_document(tmp_path / "in.docx", "en")
+    assert [b.parts[0] for b in doc.blocks] == [
+        "A spectre is haunting Europe: <i>Gallia est omnis divisa</i>.", "Karl Marx"]
+    out = tmp_path / "out.docx"
+    write_document(doc, {0: "Un espectro recorre Europa: <i>Gallia est omnis divisa</i>.",
+                         1: "Karl Marx"}, out, WriteContext(tmp_path / "in.docx", "en", "es"))
+    got = docx.Document(str(out))
+    defaults = got.styles.element.find(f"{w('docDefaults')}/{w('rPrDefault')}")
+    assert _lang(defaults) == ("es-ES", "es-ES", "ar-SA")
+    assert _lang(got.styles["Quote"].element) == ("es-ES", None, None)
+    assert _lang(got.styles["Intense Quote"].element) == ("de-DE", None, None)
+    para = got.paragraphs[0]
+    assert [(r.text, _lang(r._r)) for r in para.runs] == [
+        ("Un espectro recorre Europa: ", ("es-ES", None, None)),
+        ("Gallia est omnis divisa", ("la", None, None)), (".", ("es-ES", None, None))]
+    assert _lang(para._p.pPr) == ("es-ES", None, None)
+    effects = members(out)["word/stylesWithEffects.xml"].decode()  # Word 2007's copy
+    assert '<w:lang w:val="es-ES" w:eastAsia="es-ES" w:bidi="ar-SA"/>' in effects
+
+
+def test_proofing_language_of_a_book_declared_in_another(tmp_path: Path) -> None:
+    """pandoc writes en-US as the default for a French book: the default becomes the target
+    all the same (the words are the target's), its East Asian and bidi languages stay; one
+    absent is added in its place among the run properties."""
+    d = docx.Document()
+    d.add_paragraph("Un spectre hante l’Europe.")
+    d.save(str(tmp_path / "in.docx"))
+    doc = read_document(tmp_path / "in.docx", "fr")
+    write_document(doc, {0: "Un espectro recorre Europa."}, tmp_path / "out.docx",
+                   WriteContext(tmp_path / "in.docx", "fr", "pt_BR"))
+    got = docx.Document(str(tmp_path / "out.docx"))
+    defaults = got.styles.element.find(f"{w('docDefaults')}/{w('rPrDefault')}")
+    assert _lang(defaults) == ("pt-BR", "en-US", "ar-SA")
+    rpr = defaults.find(w("rPr"))
+    rpr.remove(rpr.find(w("lang")))  # no default language at all
+    got.save(str(tmp_path / "bare.docx"))
+    doc = read_document(tmp_path / "bare.docx", "fr")
+    write_document(doc, {0: "Un espectro recorre Europa."}, tmp_path / "out2.docx",
+                   WriteContext(tmp_path / "bare.docx", "fr", "es"))
+    styles = etree.fromstring(members(tmp_path / "out2.docx")["word/styles.xml"])
+    rpr = styles.find(f"{w('docDefaults')}/{w('rPrDefault')}/{w('rPr')}")
+    assert [etree.QName(c).localname for c in rpr] == ["rFonts", "sz", "szCs", "lang"]
+    assert _lang(rpr.getparent()) == ("es-ES", None, None)
+
+
+@pytest.mark.parametrize(("code", "tag"), [("es", "es-ES"), ("EN", "en-US"), ("pt", "pt-PT"),
+                                           ("pt_BR", "pt-BR"), ("es-MX", "es-MX"),
+                                           ("eo", "eo")])
+def test_word_language_tag(code: str, tag: str) -> None:
+    from corpora.docx_rebuild import word_lang
+
+    assert word_lang(code) == tag
+
+
 def test_greater_than_is_not_escaped(tmp_path: Path) -> None:
     """A part escapes & and < only, as the XHTML formats do, so that "< Le progrès >" is
     the same segment from DOCX as from EPUB (one translation memory); a translation's
@@ -898,7 +995,9 @@ def test_output_converts_with_libreoffice(books: dict[str, Path], tmp_path: Path
         back = soffice(out, "odt", tmp_path / "odt")
         with zipfile.ZipFile(back) as zf:
             content = zf.read("content.xml").decode()
+            styles = zf.read("styles.xml").decode()
         assert _first_words(doc) in content
+        assert 'fo:language="es" fo:country="ES"' in styles  # spell-checked as Spanish
         if name == "libreoffice":
             assert content.count("<text:note ") == 2 and "XUne" in content
 
