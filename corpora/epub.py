@@ -93,7 +93,7 @@ def read(path: Path, lang: str, options: ReadOptions) -> Document:
         del opf
         for member in pkg.documents:
             tree = _content(zf, path, member)
-            blocks += [_unwrap(b) for b in tree_blocks(tree.getroot(), member)]
+            blocks += [_unwrap(b) for b in tree_blocks(tree.getroot(), member, lang)]
             del tree  # one content document in memory at a time
         if pkg.ncx is not None:
             ncx = parse_member(zf, path, pkg.ncx)
@@ -431,7 +431,7 @@ def translate_document(zf: zipfile.ZipFile, pkg: Package, member: str, pairs: Pa
     tree = _content(zf, context.source, member)
     root = tree.getroot()
     edition = "translated" if member == pkg.nav else context.edition
-    source = tree_blocks(root, member)
+    source = tree_blocks(root, member, context.src_lang)
     if len(source) != len(pairs):
         raise _changed(context.source, member)
     parts = []

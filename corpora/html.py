@@ -155,7 +155,7 @@ def read(path: Path, lang: str, options: ReadOptions) -> Document:
     """
     page = _parse(path)
     root = page.tree.getroot()
-    doc = make_document(path.name, "html", lang, tree_blocks(root))
+    doc = make_document(path.name, "html", lang, tree_blocks(root, lang=lang))
     return replace(doc, meta=tuple(_meta(root)))  # one ``authors`` pair per author
 
 
@@ -170,7 +170,8 @@ def write(doc: Document, texts: Mapping[int, str], out: Path, context: WriteCont
         raise ConfigError(f"unknown edition {context.edition!r}; use translated or bilingual")
     page = _parse(context.source)
     root = page.tree.getroot()
-    if [b.parts for b in tree_blocks(root)] != [b.parts for b in doc.blocks]:
+    if [b.parts for b in tree_blocks(root, lang=context.src_lang)] != \
+            [b.parts for b in doc.blocks]:
         raise DataFormatError(context.source, None, "changed since it was read; run again")
     if page.xml and context.source.suffix.lower() != ".xhtml":  # browsers read it as HTML
         here = root.get(XML_LANG) or root.get("lang") or context.src_lang

@@ -4,8 +4,10 @@ Shared by the HTML and EPUB formats. `tree_blocks` walks a tree (lxml, XHTML-nam
 plain HTML) and hands out blocks in reading order; `put_blocks` walks it again in the same
 order and splices the translated parts back. What the walk does:
 
-- **Blocks.** The head's ``<title>`` is a block of kind "title"; nothing else in the head is
-  walked. In the body, an element is *blocky* when it is a block-level element (p, div, li,
+- **Blocks.** The head's ``<title>`` is a block of kind "title", its ``<meta>``
+  description's ``content`` (``description``, ``og:description``...: shown in search
+  results and link previews) one of kind "attribute"; nothing else in the head is walked.
+  In the body, an element is *blocky* when it is a block-level element (p, div, li,
   table...) or holds one; every run of inline content between a blocky element's blocky
   children (its text, inline children and their tails) is one block, so ``<li>text<ul>…</ul>
   tail</li>`` gives two blocks and each is spliced back in its place. A run is a block only
@@ -21,18 +23,35 @@ order and splices the translated parts back. What the walk does:
   ``<name …/>``. Text is XML-escaped, runs of whitespace become one space and the part is
   stripped. A run is cut into parts at its own ``<br>`` children (verse, addresses).
 - **Verbatim.** code, kbd, samp, var, tt, math, svg, script, style, rt, rp (and embedded
-  objects, forms' controls, meta/link in the body) are written whole in the part and put
-  back from the source (``corpora.xhtml_parts``);
+  objects, form fields, meta/link in the body) are written whole in the part and put
+  back from the source (``corpora.xhtml_parts``); a ``<textarea>``'s text is what the
+  field holds, kept; a ``<select>`` or ``<datalist>`` is an empty tag in the part, its
+  options' texts blocks of kind "label" of their own (option text is text only, so the
+  bilingual edition gives it the translation alone). A ``<button>``'s and a ``<label>``'s
+  words are the run's, and ``<noscript>`` is walked like a div: people read all three;
   so are elements with ``translate="no"``, class ``notranslate`` or ``epub:type``
   ``z3998:roman`` (a numeral an engine would read as a word), and MediaWiki's chrome:
   ``mw-editsection`` links, ``sup.reference`` note calls, ``mw-cite-backlink`` (the
   first and last written as an empty tag: their words are chrome). At block level,
-  pre, script, style, svg, math, template and noscript are left alone, as are blocky
-  elements with ``translate="no"``/``notranslate``.
-- **Attributes meant for people**: ``alt`` (img, area), ``title`` and ``aria-label``
-  of any walked element are blocks of kind "attribute" (one part, escaped, no markup). An
-  element's own come right before its content's blocks; those of a run's inline elements
-  right after the run's block.
+  pre, script, style, svg, math and template are left alone, as are blocky elements with
+  ``translate="no"``/``notranslate``.
+- **Other languages.** An element marked (``xml:lang``, else ``lang``) as another language
+  than the run's source (``lang`` of `tree_blocks`, ``src_lang`` of `put_blocks`; by
+  primary subtag, so ``en-GB`` is English) is kept as it is, attributes included: inline
+  (``<i xml:lang="fr">beaux esprits</i>``) as a verbatim element, a block (``<p
+  xml:lang="fr">``, ``<blockquote lang="de">``) left out of the blocks with everything
+  in it. The author marked it so: a quotation kept in its original, a foreign phrase an
+  editor would keep, which an engine translating from the run's language would mangle.
+  The run's language, not the root's label, is the reference: converters label whole
+  books wrongly (pandoc writes ``en-US`` without a language in its metadata, Word's
+  proofing language reaches LibreOffice's HTML as ``lang`` on paragraphs), and the run
+  translates what the user said is the source. ``html`` and ``body`` are never kept so.
+- **Attributes meant for people**: ``title`` and ``aria-label`` of any walked element
+  (verbatim ones too: a button's name, an svg's label), ``alt`` (img, area, input),
+  ``placeholder`` (input, textarea), ``label`` (option, optgroup, track) and the ``value``
+  of a submit, reset or button input (the words on it) are blocks of kind "attribute" (one
+  part, escaped, no markup). An element's own come right before its content's blocks; those
+  of a run's inline elements right after the run's block, then a list's options in order.
 - **Splice.** A translated tag is matched by its opener (without ``>``/``/>``): the k-th
   ``<em>`` of the translation takes the next unused source ``<em>``; closers close the
   innermost open element of their name, or are dropped; what is left open is closed; tags
@@ -50,7 +69,11 @@ order and splices the translated parts back. What the walk does:
   marked ``lang`` (``xml:lang`` in XHTML, both where its root has ``lang``) and class
   ``diglot-source`` and loses its ids and anchor names, so ids stay unique and links land
   on the translation; the translation gets the target language and class
-  ``diglot-target``. `BILINGUAL_CSS` lays the pairs out.
+  ``diglot-target``. A heading's copy stays the same element (the book's CSS styles it as
+  the heading it is, and an hgroup may hold only headings in EPUB 3.2) with
+  ``role="presentation"``: screen readers read its words but list one heading, the
+  translation, so the outline and heading navigation are not doubled. `BILINGUAL_CSS` lays
+  the pairs out.
 """
 
 from __future__ import annotations
@@ -73,12 +96,14 @@ from corpora.xhtml_parts import (
     XML_NS,
     append_text,
     escape_text,
+    foreign,
     get_attr,
     is_verbatim,
     is_xhtml,
     kept,
     local_name,
     plain_value,
+    primary_language,
     serialize,
     splice,
 )
@@ -100,6 +125,8 @@ _BLOCKS = frozenset({
 #: Blocky elements left alone with everything inside.
 _SKIP = frozenset({"pre", "listing", "xmp", "plaintext", "hr", "frameset", "frame",
                    "noframes", "col", "colgroup", "optgroup", "option"})
+#: Verbatim elements whose options' texts and labels are blocks of their own.
+_LISTS = frozenset({"select", "datalist"})
 _NOTE_TYPES = frozenset({"footnote", "endnote", "rearnote"})
 _NOTE_ROLES = frozenset({"doc-footnote", "doc-endnote"})
 #: Elements whose copy may stand next to them (the bilingual pair), and the parents that
@@ -108,8 +135,18 @@ _PAIRABLE = frozenset({"p", "div", "address", "blockquote", "center", *_HEADINGS
 _FLOW_PARENTS = frozenset({"body", "div", "section", "article", "aside", "main", "header",
                            "footer", "nav", "blockquote", "li", "dd", "td", "th", "figure",
                            "details", "dialog", "fieldset", "form", "address", "center",
-                           "search"})
+                           "search", "noscript"})
 _PEOPLE_ATTRS = ("title", "aria-label")
+#: Attributes meant for people that only some elements have.
+_OWN_ATTRS = {"img": ("alt",), "area": ("alt",), "input": ("alt", "placeholder"),
+              "textarea": ("placeholder",), "optgroup": ("label",), "option": ("label",),
+              "track": ("label",)}
+#: An ``<input>``'s ``value`` is the text on the button for these types.
+_BUTTON_INPUTS = frozenset({"submit", "reset", "button"})
+#: ``<meta>`` in the head whose ``content`` is shown to people (search results, link
+#: previews), by ``name`` or ``property``.
+_DESCRIPTIONS = frozenset({"description", "dc.description", "dcterms.description",
+                           "og:description", "twitter:description"})
 _WORDY = re.compile(r"[^\W_]")
 #: The bilingual edition's stylesheet: two columns where the screen is wide and CSS grid is
 #: known; elsewhere (phones, most e-readers, which skip what they do not know) the source
@@ -148,12 +185,17 @@ class _Run:
     kind: str
     level: int
     pairable: bool = False
+    lang: str = ""  # the run's source language: elements marked otherwise are verbatim
 
 
 @dataclass
 class _Attr:
+    """An attribute meant for people, or (``name`` "") the text of an element that holds
+    only text (an ``<option>``)."""
+
     el: Any
     name: str
+    kind: str = "attribute"
 
 
 @dataclass
@@ -162,9 +204,10 @@ class _Ctx:
     container: str = ""  # list_item, quote, cell, caption: the kind text inside takes
     lists: int = 0
     quotes: int = 0
+    lang: str = ""
 
 
-def _blocky(root: Any) -> dict[Any, bool]:
+def _blocky(root: Any, lang: str) -> dict[Any, bool]:
     """Whether each element is blocky (block-level or holds a block), children first."""
     out: dict[Any, bool] = {}
     for el in reversed(list(root.iter())):
@@ -172,7 +215,7 @@ def _blocky(root: Any) -> dict[Any, bool]:
             out[el] = False
             continue
         name = local_name(el)
-        out[el] = name in _BLOCKS or (not is_verbatim(el) and any(out[c] for c in el))
+        out[el] = name in _BLOCKS or (not is_verbatim(el, lang) and any(out[c] for c in el))
     return out
 
 
@@ -207,17 +250,17 @@ def _child_ctx(el: Any, name: str, ctx: _Ctx, parent: Any) -> _Ctx:
     quotes = ctx.quotes + (name == "blockquote")
     container = {"li": "list_item", "blockquote": "quote", "td": "cell", "th": "cell",
                  "caption": "caption", "figcaption": "caption"}.get(name, ctx.container)
-    return _Ctx(note, container, lists, quotes)
+    return _Ctx(note, container, lists, quotes, ctx.lang)
 
 
-def _slots(root: Any) -> list[_Run | _Attr]:
+def _slots(root: Any, lang: str) -> list[_Run | _Attr]:
     """Every block's place in the tree, in reading order."""
-    blocky = _blocky(root)
+    blocky = _blocky(root, lang)
     out: list[_Run | _Attr] = []
     if not blocky.get(root):  # a fragment whose root is inline: the root is the container
-        _walk(root, None, _Ctx(), blocky, out)
+        _walk(root, None, _Ctx(lang=lang), blocky, out)
         return out
-    _walk(root, root.getparent(), _Ctx(), blocky, out)
+    _walk(root, root.getparent(), _Ctx(lang=lang), blocky, out)
     return out
 
 
@@ -232,9 +275,11 @@ def _walk(el: Any, parent: Any, ctx: _Ctx, blocky: dict[Any, bool],
           out: list[_Run | _Attr]) -> None:
     name = local_name(el)
     if name == "head":
-        for title in el.iter():
-            if local_name(title) == "title" and not kept(title):
-                out.append(_Run(title, None, [], "title", 0))
+        for item in el.iter():
+            if local_name(item) == "title" and not kept(item):
+                out.append(_Run(item, None, [], "title", 0))
+            elif _is_description(item) and _WORDY.search(get_attr(item, "content")):
+                out.append(_Attr(item, "content"))
         return
     ctx = _child_ctx(el, name, ctx, parent)
     out.extend(_people_attrs(el))
@@ -247,34 +292,59 @@ def _walk(el: Any, parent: Any, ctx: _Ctx, blocky: dict[Any, bool],
         if not blocky[child]:
             nodes.append(child)
             continue
-        _flush(_Run(el, after, nodes, kind, level), out)
-        if local_name(child) not in _SKIP and not kept(child):
+        _flush(_Run(el, after, nodes, kind, level, lang=ctx.lang), out)
+        if local_name(child) not in _SKIP and not kept(child) and not foreign(child, ctx.lang):
             _walk(child, el, ctx, blocky, out)
         after, nodes = child, []
-    _flush(_Run(el, after, nodes, kind, level, pairable), out)
+    _flush(_Run(el, after, nodes, kind, level, pairable, ctx.lang), out)
+
+
+def _is_description(el: Any) -> bool:
+    if local_name(el) != "meta" or kept(el):
+        return False
+    key = (get_attr(el, "name") or get_attr(el, "property")).strip().lower()
+    return key in _DESCRIPTIONS
 
 
 def _flush(run: _Run, out: list[_Run | _Attr]) -> None:
     if _run_has_words(run):
         out.append(run)
     for node in run.nodes:
-        for el in _inline_elements(node):
+        for el in _inline_elements(node, run.lang):
             out.extend(_people_attrs(el))
+            if local_name(el) in _LISTS:
+                out.extend(_options(el))
 
 
-def _inline_elements(node: Any) -> list[Any]:
-    """An inline node and the elements inside it, verbatim ones not entered."""
-    if not isinstance(node.tag, str):
+def _inline_elements(node: Any, lang: str) -> list[Any]:
+    """An inline node and the elements inside it; a verbatim one is not entered, and is
+    itself left out when it is kept or in another language (its attributes are too)."""
+    if not isinstance(node.tag, str) or kept(node) or foreign(node, lang):
         return []
     if is_verbatim(node):
-        return []
-    return [node, *(el for child in node for el in _inline_elements(child))]
+        return [node]
+    return [node, *(el for child in node for el in _inline_elements(child, lang))]
+
+
+def _options(el: Any) -> list[_Attr]:
+    """A select's or datalist's option texts and labels, in order."""
+    out = []
+    for item in el.iter():
+        if local_name(item) not in ("option", "optgroup") or kept(item):
+            continue
+        out.extend(_people_attrs(item))
+        if local_name(item) == "option" and _WORDY.search(item.text or ""):
+            out.append(_Attr(item, "", "label"))
+    return out
 
 
 def _people_attrs(el: Any) -> list[_Attr]:
     if not isinstance(el.tag, str):
         return []
-    names = [*_PEOPLE_ATTRS, "alt"] if local_name(el) in ("img", "area") else _PEOPLE_ATTRS
+    name = local_name(el)
+    names = [*_PEOPLE_ATTRS, *_OWN_ATTRS.get(name, ())]
+    if name == "input" and get_attr(el, "type").strip().lower() in _BUTTON_INPUTS:
+        names.append("value")
     return [_Attr(el, n) for n in names if _WORDY.search(get_attr(el, n))]
 
 
@@ -284,7 +354,7 @@ def _run_text(run: _Run) -> str | None:
 
 def _run_has_words(run: _Run) -> bool:
     def words(node: Any) -> bool:
-        if is_verbatim(node):
+        if is_verbatim(node, run.lang):
             return bool(_WORDY.search(node.tail or ""))
         return bool(_WORDY.search((node.text or "") + (node.tail or ""))) or \
             any(words(c) for c in node)
@@ -313,11 +383,15 @@ def _run_parts(run: _Run) -> tuple[str, ...]:
     return tuple(parts)
 
 
+def _attr_value(slot: _Attr) -> str:
+    return (slot.el.text or "") if not slot.name else get_attr(slot.el, slot.name)
+
+
 def _attr_part(slot: _Attr) -> str:
-    return escape_text(SPACE.sub(" ", get_attr(slot.el, slot.name)).strip())
+    return escape_text(SPACE.sub(" ", _attr_value(slot)).strip())
 
 
-def tree_blocks(root: Any, file: str = "") -> list[Block]:
+def tree_blocks(root: Any, file: str = "", lang: str = "") -> list[Block]:
     """The translatable blocks of an (X)HTML tree in reading order.
 
     Args:
@@ -325,6 +399,8 @@ def tree_blocks(root: Any, file: str = "") -> list[Block]:
             or plain HTML.
         file: The member of a container the tree comes from ("" for a single file), set as
             each block's ``file``.
+        lang: The language the run translates from: elements marked as another are kept
+            (see the module docstring); "" keeps none for that.
 
     Returns:
         Blocks whose ``parts`` hold the text (escaped, with inline tags), ``start``/``end``
@@ -335,19 +411,19 @@ def tree_blocks(root: Any, file: str = "") -> list[Block]:
             with ``huge_tree`` lets it).
     """
     try:
-        return _tree_blocks(root, file)
+        return _tree_blocks(root, file, lang)
     except RecursionError:
         raise _too_deep(file) from None
 
 
-def _tree_blocks(root: Any, file: str) -> list[Block]:
+def _tree_blocks(root: Any, file: str, lang: str) -> list[Block]:
     blocks = []
-    for slot in _slots(root):
+    for slot in _slots(root, lang):
         el = slot.el if isinstance(slot, _Attr) else \
             (slot.nodes[0] if slot.nodes and slot.after is not None else slot.parent)
         line = (el.sourceline or 1) - 1
         if isinstance(slot, _Attr):
-            blocks.append(Block("attribute", line, line + 1, 0, (_attr_part(slot),),
+            blocks.append(Block(slot.kind, line, line + 1, 0, (_attr_part(slot),),
                                 file=file))
         else:
             blocks.append(Block(slot.kind, line, line + 1, slot.level, _run_parts(slot),
@@ -379,7 +455,7 @@ def _put_run(run: _Run, parts: Sequence[str], langs: tuple[str, str] | None) -> 
         if len(target):
             target[-1].tail = (target[-1].tail or "").rstrip() or None
     else:
-        _splice_parts(target, parts, run.nodes)
+        _splice_parts(target, parts, run.nodes, run.lang)
     _set_run_text(run, None)
     if copied is not None and langs is not None:
         target = _span_pair(run.parent, copied, target, langs)
@@ -390,7 +466,7 @@ def _put_run(run: _Run, parts: Sequence[str], langs: tuple[str, str] | None) -> 
         run.parent.insert(index + k, node)
 
 
-def _splice_parts(target: Any, parts: Sequence[str], nodes: list[Any]) -> None:
+def _splice_parts(target: Any, parts: Sequence[str], nodes: list[Any], lang: str) -> None:
     """Each part spliced from its own nodes (a part's lost elements come back at its end),
     with the run's ``<br>`` between parts."""
     groups: list[list[Any]] = [[]]
@@ -404,7 +480,7 @@ def _splice_parts(target: Any, parts: Sequence[str], nodes: list[Any]) -> None:
     if len(groups) != len(parts):  # cannot be from the same walk; keep every element anyway
         parts = [" ".join(parts)] + [""] * (len(groups) - 1)
     for k, (part, group) in enumerate(zip(parts, groups, strict=True)):
-        splice(target, part, group)
+        splice(target, part, group, lang)
         if k < len(breaks):
             breaks[k].getparent().remove(breaks[k])
             breaks[k].tail = None
@@ -491,6 +567,8 @@ def _pair_element(el: Any, copied: Any, langs: tuple[str, str]) -> None:
     parent = el.getparent()
     _add_class(copied, "diglot-source")
     _mark_lang(copied, langs[0], names)
+    if local_name(copied) in _HEADINGS:  # one outline: the translation's headings
+        copied.set("role", "presentation")
     _add_class(el, "diglot-target")
     _mark_lang(el, langs[1], names)
     if local_name(parent) not in _FLOW_PARENTS:  # hgroup: the copy alone
@@ -520,7 +598,8 @@ def put_blocks(root: Any, parts: Sequence[tuple[str, ...]], *, edition: str = "t
         root: The tree `tree_blocks` read (parsed again from the same source).
         parts: For each block of ``tree_blocks(root)``, its translated parts.
         edition: "translated", or "bilingual" (each block's source copy beside it).
-        src_lang: The source language, marked on the source copies (bilingual).
+        src_lang: The source language, marked on the source copies (bilingual); elements
+            marked as another language are kept, as `tree_blocks` was told with ``lang``.
         tgt_lang: The target language, marked on the translations (bilingual).
         file: The file or member, for the error message.
 
@@ -536,7 +615,7 @@ def put_blocks(root: Any, parts: Sequence[tuple[str, ...]], *, edition: str = "t
 
 def _put_blocks(root: Any, parts: Sequence[tuple[str, ...]], bilingual: bool,
                 langs: tuple[str, str], file: str) -> None:
-    slots = _slots(root)
+    slots = _slots(root, langs[0])
     if len(slots) != len(parts):
         raise DataFormatError(
             file or "document", None,
@@ -556,7 +635,11 @@ def _put_blocks(root: Any, parts: Sequence[tuple[str, ...]], bilingual: bool,
     for k, (slot, new) in enumerate(zip(slots, parts, strict=True)):
         if isinstance(slot, _Attr):
             if tuple(new) != (_attr_part(slot),):
-                slot.el.set(slot.name, plain_value(new[0] if new else ""))
+                value = plain_value(new[0] if new else "")
+                if slot.name:
+                    slot.el.set(slot.name, value)
+                else:
+                    slot.el.text = value
         else:
             _put_run(slot, new, langs if k in spans else None)
     for el, copied in pairs:
@@ -604,11 +687,7 @@ def set_language(root: Any, lang: str, source: str = "") -> None:
     for name in names:
         root.set(name, lang)
     if old:
-        _relabel(root, _primary(old), lang)
-
-
-def _primary(tag: str) -> str:
-    return tag.strip().lower().replace("_", "-").split("-")[0]
+        _relabel(root, primary_language(old), lang)
 
 
 def _relabel(el: Any, old: str, lang: str) -> None:
@@ -618,6 +697,6 @@ def _relabel(el: Any, old: str, lang: str) -> None:
             continue
         for name in (XML_LANG, "lang"):
             value = child.get(name)
-            if value is not None and _primary(value) == old:
+            if value is not None and primary_language(value) == old:
                 child.set(name, lang)
         _relabel(child, old, lang)

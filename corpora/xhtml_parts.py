@@ -4,8 +4,10 @@ back into elements (``corpora.xhtml`` walks the tree; this module handles one ru
 A part holds text XML-escaped and inline elements as tags: the opener is ``<`` + local name
 + attributes in source order (namespaced ones with their prefix, ``epub:type``; no xmlns),
 values escaped; an element without content is ``<name …/>``. Verbatim elements (code, math,
-svg, script..., and anything marked ``translate="no"``/``notranslate``) are written whole,
-MediaWiki's chrome (edit-section links, note backlinks) as an empty tag.
+svg, script..., anything marked ``translate="no"``/``notranslate``, and anything marked as
+another language than the run's, `foreign`) are written whole, MediaWiki's chrome
+(edit-section links, note backlinks) and a select's or datalist's options (blocks of their
+own) as an empty tag.
 
 `splice` reads a translated part back: a tag is matched by its opener without ``>``/``/>``
 (the k-th ``<em>`` takes the next unused source ``<em>``), closers close the innermost open
@@ -26,8 +28,8 @@ from typing import Any
 from lxml import etree
 
 __all__ = ["OPS_TYPE", "SPACE", "XHTML_NS", "XML_LANG", "XML_NS", "append_text", "escape_text",
-           "get_attr", "is_verbatim", "is_xhtml", "kept", "local_name", "plain_value",
-           "serialize", "splice"]
+           "foreign", "get_attr", "is_verbatim", "is_xhtml", "kept", "local_name", "plain_value",
+           "primary_language", "serialize", "splice"]
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -36,9 +38,12 @@ OPS_TYPE = "{http://www.idpf.org/2007/ops}type"
 
 #: Inline elements written whole and put back from the source.
 _VERBATIM = frozenset({"code", "kbd", "samp", "var", "tt", "math", "svg", "script", "style",
-                       "rt", "rp", "template", "noscript", "textarea", "select", "object",
-                       "iframe", "video", "audio", "canvas", "datalist", "button", "input",
-                       "meta", "link", "base"})
+                       "rt", "rp", "template", "textarea", "select", "object", "iframe",
+                       "video", "audio", "canvas", "datalist", "input", "meta", "link",
+                       "base"})
+#: Verbatim elements written as an empty tag in parts: their words travel as blocks of
+#: their own (a list's options), so engines do not see them twice.
+_EMPTY_IN_PARTS = frozenset({"select", "datalist"})
 #: Classes of elements kept as they are: HTML's own and MediaWiki's chrome (its note calls
 #: are ``<sup class="reference">``, a class name too common to keep on other elements).
 _KEEP_CLASSES = frozenset({"notranslate", "mw-editsection", "mw-cite-backlink"})
@@ -86,9 +91,27 @@ def kept(el: Any) -> bool:
         "reference" in classes and local_name(el) == "sup")
 
 
-def is_verbatim(el: Any) -> bool:
-    """Written whole in a part and put back from the source."""
-    return not isinstance(el.tag, str) or local_name(el) in _VERBATIM or kept(el)
+def primary_language(tag: str) -> str:
+    """A language tag's primary subtag, lower-cased: ``en`` for ``en-GB``."""
+    return tag.strip().lower().replace("_", "-").split("-")[0]
+
+
+def foreign(el: Any, lang: str) -> bool:
+    """Marked (``xml:lang``, else ``lang``) as another language than ``lang``, the one the
+    run translates from, compared by primary subtag. ``html`` and ``body`` never are: a
+    page labelled wrongly as a whole is still the page the run was asked to translate."""
+    if not lang or not isinstance(el.tag, str) or local_name(el) in ("html", "body"):
+        return False
+    value = el.get(XML_LANG)
+    value = (value if value is not None else get_attr(el, "lang")).strip()
+    return bool(value) and primary_language(value) != primary_language(lang)
+
+
+def is_verbatim(el: Any, lang: str = "") -> bool:
+    """Written whole in a part and put back from the source: code and the like, what is
+    kept (`kept`), and what is marked as another language than ``lang`` (`foreign`)."""
+    return not isinstance(el.tag, str) or local_name(el) in _VERBATIM or kept(el) or \
+        foreign(el, lang)
 
 
 def escape_text(text: str) -> str:
@@ -127,7 +150,7 @@ def serialize(el: Any) -> str:
         return f"<?{el.target} {SPACE.sub(' ', el.text or '')}?>"
     if not isinstance(el.tag, str):  # an entity that is not HTML's: see resolve_entities
         return str(el.text or "")
-    if (el.text is None and len(el) == 0) or \
+    if (el.text is None and len(el) == 0) or local_name(el) in _EMPTY_IN_PARTS or \
             _CHROME_CLASSES.intersection(get_attr(el, "class").split()):
         return _key(el) + "/>"
     inner = escape_text(SPACE.sub(" ", el.text or "")) + "".join(
@@ -147,15 +170,15 @@ class _Src:
     placed: bool = False
 
 
-def _sources(nodes: Sequence[Any]) -> list[_Src]:
+def _sources(nodes: Sequence[Any], lang: str) -> list[_Src]:
     """The run's inline elements as a tree of `_Src`, each emptied (verbatim ones keep their
     content) and detached from its parent."""
     out = []
     for node in nodes:
-        verbatim = is_verbatim(node)
+        verbatim = is_verbatim(node, lang)
         src = _Src(node, verbatim, node.text, node.tail)
         if not verbatim:
-            src.children = _sources(list(node))
+            src.children = _sources(list(node), lang)
             node.text = None
         parent = node.getparent()
         if parent is not None:
@@ -195,10 +218,11 @@ def _closing(part: str, name: str, start: int) -> int:
     return -1
 
 
-def splice(target: Any, part: str, nodes: Sequence[Any]) -> None:
+def splice(target: Any, part: str, nodes: Sequence[Any], lang: str = "") -> None:
     """Build a translated ``part`` into ``target`` (an empty element) from a run's inline
-    ``nodes``, which are detached and moved there; never raises."""
-    srcs = _sources(nodes)
+    ``nodes``, which are detached and moved there; never raises. Elements marked as another
+    language than ``lang`` are verbatim (`foreign`)."""
+    srcs = _sources(nodes, lang)
     available: dict[str, list[_Src]] = {}
     for src in _flat(srcs):
         available.setdefault(_key(src.el), []).append(src)

@@ -244,6 +244,9 @@ def test_manifesto_translated_structure_and_package(manifesto: Document,
     assert noteref is not None and noteref.get("href") == "endnotes.xhtml#note-4"
     notes = tree(after["epub/text/endnotes.xhtml"])
     assert "BY “BOURGEOISIE” IS MEANT" in text_of(notes)
+    third = etree.tostring(tree(after["epub/text/chapter-3.xhtml"]), encoding="unicode")
+    assert ('PHILOSOPHERS AND <i xml:lang="fr">beaux esprits</i>\u2060—EAGERLY SEIZED'
+            in third)  # French in an English book: kept, not sent through the engine
 
     name, opf = opf_of(out)
     meta = opf.find("opf:metadata", NS)
@@ -302,6 +305,15 @@ def test_manifesto_bilingual(manifesto: Document, tmp_path: Path) -> None:
     assert "THE HISTORY OF ALL HITHERTO" in text_of(chapter)
     ids = [e.get("id") for e in chapter.iter() if e.get("id")]
     assert len(ids) == len(set(ids))  # the source copies lose their ids
+    def outline(root: etree._Element) -> list[str]:  # what heading navigation lists
+        return [text_of(e) for e in root.iter() if isinstance(e.tag, str)
+                and re.fullmatch(rf"{re.escape(XHTML)}h[1-6]", e.tag)
+                and e.get("role") != "presentation"]
+
+    # the source copy of a heading is not a second heading for screen readers
+    preface = tree(files["epub/text/preface.xhtml"])
+    assert outline(preface) == ["PREFACE"]
+    assert [text_of(e) for e in preface.iter(f"{XHTML}h2")] == ["Preface", "PREFACE"]
     nav = tree(files["epub/toc.xhtml"])  # the navigation stays one label per entry
     assert skeleton(nav) == skeleton(tree(members(MANIFESTO)["epub/toc.xhtml"]))
 

@@ -202,7 +202,7 @@ def test_xhtml_stays_xhtml(tmp_path: Path) -> None:
     assert b'xml:lang="es"' in data and data.endswith(b"</html>\n")
     assert ('<p>THE HISTORY<a href="endnotes.xhtml#note-4" id="noteref-4" epub:type="noteref">'
             "4</a> OF ALL HITHERTO EXISTING SOCIETY.</p>") in data.decode()
-    assert '<i xml:lang="la">PATRICIUS</i>' in data.decode()
+    assert '<i xml:lang="la">patricius</i> AND PLEBEIAN' in data.decode()  # Latin: kept
     assert shape(etree.fromstring(data)) == shape(etree.fromstring(XHTML.encode()))
 
 
@@ -413,3 +413,29 @@ def test_too_deep_pages_are_refused(tmp_path: Path) -> None:
                                               r"\(Excessive depth"):
         read_document(page(tmp_path, '<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/'
                                      f'xhtml"><body>{deep}</body></html>', "deep.xhtml"), "en")
+
+
+def test_other_languages_kept_and_form_text_translated(tmp_path: Path) -> None:
+    src = page(tmp_path, '<!DOCTYPE html>\n<html lang="en"><head><meta name="description" '
+               'content="The page"></head><body><p>The <i lang="fr">beaux esprits</i> came.</p>'
+               '<blockquote lang="de"><p>Ein Zitat</p></blockquote>'
+               '<p><button aria-label="Close the window">Close</button> <input '
+               'placeholder="Your name"><select><option>The first</option></select></p>'
+               '<noscript><p>Enable JavaScript.</p></noscript></body></html>\n')
+    doc = read_document(src, "en")
+    assert [(b.kind, b.parts) for b in doc.blocks] == [
+        ("attribute", ("The page",)),
+        ("paragraph", ('The <i lang="fr">beaux esprits</i> came.',)),
+        ("paragraph", ('<button aria-label="Close the window">Close</button> '
+                       '<input placeholder="Your name"/><select/>',)),
+        ("attribute", ("Close the window",)), ("attribute", ("Your name",)),
+        ("label", ("The first",)), ("paragraph", ("Enable JavaScript.",))]
+    texts = {i: shout(s.text) for i, s in enumerate(doc.segments)}
+    write_document(doc, texts, tmp_path / "out.html", context(src, src_lang="en"))
+    assert (tmp_path / "out.html").read_text() == (
+        '<!DOCTYPE html>\n<html lang="es"><head><meta name="description" content="THE PAGE">'
+        '</head><body><p>THE <i lang="fr">beaux esprits</i> CAME.</p>'
+        '<blockquote lang="de"><p>Ein Zitat</p></blockquote>'
+        '<p><button aria-label="CLOSE THE WINDOW">CLOSE</button> <input '
+        'placeholder="YOUR NAME"><select><option>THE FIRST</option></select></p>'
+        '<noscript><p>ENABLE JAVASCRIPT.</p></noscript></body></html>\n')

@@ -174,8 +174,8 @@ def test_aria_label() -> None:
 
 def test_untouched_elements() -> None:
     page = (f'<body xmlns="{X}"><script>var a = "<p>x</p>";</script><svg><text>Hi</text>'
-            "</svg><math><mi>x</mi></math><template><p>Tpl</p></template><noscript>No JS"
-            '</noscript><div class="notranslate"><p>Kept</p></div><p>Only this</p></body>')
+            "</svg><math><mi>x</mi></math><template><p>Tpl</p></template>"
+            '<div class="notranslate"><p>Kept</p></div><p>Only this</p></body>')
     assert [b.parts for b in tree_blocks(parse(page))] == [("Only this",)]
 
 
@@ -240,7 +240,8 @@ def test_bilingual_pairs() -> None:
                edition="bilingual", src_lang="en", tgt_lang="es")
     assert out(root) == (
         f'<body xmlns="{X}">'
-        '<div class="diglot-pair"><h1 class="diglot-source" xml:lang="en">Title</h1>'
+        '<div class="diglot-pair"><h1 class="diglot-source" xml:lang="en" role="presentation">'
+        'Title</h1>'
         '<h1 id="t" class="diglot-target" xml:lang="es">TITLE</h1></div>'
         '<div class="diglot-pair"><p class="diglot-source" xml:lang="en">One <a href="#t">'
         'link</a>.</p><p id="p1" class="diglot-target" xml:lang="es">ONE <a href="#t" '
@@ -250,7 +251,8 @@ def test_bilingual_pairs() -> None:
         '</span><ul><li><span class="diglot-pair"><span class="diglot-source" xml:lang="en">'
         'Sub</span> <span class="diglot-target" xml:lang="es">SUB</span></span></li></ul>'
         "</li></ul>"
-        '<hgroup><h2 class="diglot-source" xml:lang="en">I</h2><h2 class="diglot-target" '
+        '<hgroup><h2 class="diglot-source" xml:lang="en" role="presentation">I</h2>'
+        '<h2 class="diglot-target" '
         'xml:lang="es">I</h2><p class="diglot-source" xml:lang="en">Sub title</p>'
         '<p class="diglot-target" xml:lang="es">SUB TITLE</p></hgroup></body>')
 
@@ -455,3 +457,106 @@ def test_nesting_past_the_stack_is_refused() -> None:
                              etree.XMLParser(huge_tree=True))
     with pytest.raises(DataFormatError, match=r"nests its elements too deeply"):
         tree_blocks(spans)
+
+
+def test_inline_text_in_another_language_is_kept() -> None:
+    source = (f'<p xmlns="{X}">The <i xml:lang="fr">beaux esprits</i> and <span lang="la">'
+              'mutatis <b>mutandis</b></span> of <em lang="en-GB">colour</em>.</p>')
+    root = parse(source)
+    assert [b.parts for b in tree_blocks(root, lang="en")] == [(
+        'The <i xml:lang="fr">beaux esprits</i> and <span lang="la">mutatis <b>mutandis</b>'
+        '</span> of <em lang="en-GB">colour</em>.',)]
+    # an engine that translated the French and Latin anyway: the source comes back
+    put_blocks(root, [('Los <i xml:lang="fr">pretendientes esprits</i> y <span lang="la">'
+                       'MUTADOS <b>X</b></span> del <em lang="en-GB">color</em>.',)],
+               src_lang="en", tgt_lang="es")
+    assert out(root) == (f'<p xmlns="{X}">Los <i xml:lang="fr">beaux esprits</i> y '
+                         '<span lang="la">mutatis <b>mutandis</b></span> del '
+                         '<em lang="en-GB">color</em>.</p>')
+    only = parse(f'<p xmlns="{X}"><i xml:lang="fr">beaux esprits</i></p>')
+    assert tree_blocks(only, lang="en") == []  # nothing of the run's language in it
+    assert [b.parts for b in tree_blocks(only)] == [  # no language said: nothing is foreign
+        ('<i xml:lang="fr">beaux esprits</i>',)]
+
+
+def test_blocks_in_another_language_are_kept() -> None:
+    source = (f'<body xmlns="{X}" xml:lang="de"><p>English text.</p>'
+              '<p xml:lang="fr" title="Un titre">Un paragraphe <em>français</em>.</p>'
+              '<blockquote lang="de"><p>Ein Zitat.</p><p>Noch eins.</p></blockquote>'
+              '<ul><li>One</li><li xml:lang="la" lang="la">Duo</li></ul>'
+              '<p xml:lang="en-US">American.</p></body>')
+    root = parse(source)
+    assert [b.parts for b in tree_blocks(root, lang="en")] == [
+        ("English text.",), ("One",), ("American.",)]  # the body's own label is not trusted
+    put_blocks(root, [("Texto inglés.",), ("Uno",), ("Americano.",)], src_lang="en",
+               tgt_lang="es")
+    assert out(root) == (f'<body xmlns="{X}" xml:lang="de"><p>Texto inglés.</p>'
+                         '<p xml:lang="fr" title="Un titre">Un paragraphe <em>français</em>.</p>'
+                         '<blockquote lang="de"><p>Ein Zitat.</p><p>Noch eins.</p></blockquote>'
+                         '<ul><li>Uno</li><li xml:lang="la" lang="la">Duo</li></ul>'
+                         '<p xml:lang="en-US">Americano.</p></body>')
+    bilingual = parse(source)
+    put_blocks(bilingual, [("Texto inglés.",), ("Uno",), ("Americano.",)],
+               edition="bilingual", src_lang="en", tgt_lang="es")
+    assert out(bilingual).count("diglot-pair") == 3 and "Un paragraphe" in out(bilingual)
+
+
+def test_form_text_and_accessible_names() -> None:
+    import lxml.html
+
+    page = ('<html lang="en"><head><title>Form</title><meta name="description" content="A '
+            'form to fill in"><meta name="author" content="Ann Smith"><meta property='
+            '"og:description" content="Fill it in"></head><body><form>'
+            '<label for="n">Your name</label> <input id="n" placeholder="Type your name here">'
+            ' <button aria-label="Close the window">Close</button>'
+            '<select name="s"><optgroup label="Group one"><option>The first option</option>'
+            '<option value="2" translate="no">Brand</option></optgroup></select>'
+            '<textarea placeholder="Say it">Default text</textarea>'
+            '<input type="submit" value="Send it"><input type="hidden" value="token">'
+            '</form><noscript><p>Please enable JavaScript.</p></noscript></body></html>')
+    root = lxml.html.document_fromstring(page)
+    blocks = tree_blocks(root, lang="en")
+    assert [(b.kind, b.parts) for b in blocks] == [
+        ("title", ("Form",)),
+        ("attribute", ("A form to fill in",)),
+        ("attribute", ("Fill it in",)),
+        ("paragraph", ('<label for="n">Your name</label> <input id="n" placeholder="Type '
+                       'your name here"/> <button aria-label="Close the window">Close</button>'
+                       '<select name="s"/><textarea placeholder="Say it">Default text'
+                       '</textarea><input type="submit" value="Send it"/><input '
+                       'type="hidden" value="token"/>',)),
+        ("attribute", ("Type your name here",)),
+        ("attribute", ("Close the window",)),
+        ("attribute", ("Group one",)),
+        ("label", ("The first option",)),
+        ("attribute", ("Say it",)),
+        ("attribute", ("Send it",)),
+        ("paragraph", ("Please enable JavaScript.",)),
+    ]
+    put_blocks(root, [tuple(shout(p) for p in b.parts) for b in blocks], src_lang="en",
+               tgt_lang="es")
+    assert lxml.html.tostring(root, encoding="unicode") == (
+        '<html lang="en"><head><title>FORM</title><meta name="description" content="A FORM TO '
+        'FILL IN"><meta name="author" content="Ann Smith"><meta property="og:description" '
+        'content="FILL IT IN"></head><body><form>'
+        '<label for="n">YOUR NAME</label> <input id="n" placeholder="TYPE YOUR NAME HERE">'
+        ' <button aria-label="CLOSE THE WINDOW">CLOSE</button>'
+        '<select name="s"><optgroup label="GROUP ONE"><option>THE FIRST OPTION</option>'
+        '<option value="2" translate="no">Brand</option></optgroup></select>'
+        '<textarea placeholder="SAY IT">Default text</textarea>'
+        '<input type="submit" value="SEND IT"><input type="hidden" value="token">'
+        '</form><noscript><p>PLEASE ENABLE JAVASCRIPT.</p></noscript></body></html>')
+
+
+def test_bilingual_option_gets_the_translation_alone() -> None:
+    import lxml.html
+
+    root = lxml.html.fragment_fromstring(
+        '<form><select><option>Yes</option></select><button>Send</button></form>')
+    put_blocks(root, [("<select/><button>Enviar</button>",), ("Sí",)], edition="bilingual",
+               src_lang="en", tgt_lang="es")
+    assert lxml.html.tostring(root, encoding="unicode") == (
+        '<form><span class="diglot-pair"><span class="diglot-source" lang="en"><select>'
+        '<option>Yes</option></select><button>Send</button></span> <span class="diglot-target" '
+        'lang="es"><select><option>Sí</option></select><button>Enviar</button></span></span>'
+        "</form>")
