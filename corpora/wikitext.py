@@ -16,7 +16,12 @@ Each block is a range of the source; its part is its inline wikitext as HTML-lik
 (``corpora.wikitext_inline``). The writer parses the source again, walks it the same way and
 replaces each block's range with its translated part turned back into wikitext; everything
 between blocks is copied byte for byte, and a block whose part is unchanged is copied too, so
-an untranslated page comes out identical.
+an untranslated page comes out identical. In-page links (``[[#Legacy|below]]``) are pointed at
+the translated heading (``[[#Legado|abajo]]``), MediaWiki's anchor being the heading's text.
+
+A page with markup mwparserfromhell could not close (an unclosed ``{{``, ``[[`` or
+``<ref>``) is refused with its line: translated, such debris would have its template's name
+and parameter names translated and lines joined, and where its closer is cannot be known.
 """
 
 from __future__ import annotations
@@ -77,6 +82,7 @@ class Unit:
     extra: str = ""
     line_start: str = ""
     param: str | None = None
+    entities: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -98,9 +104,10 @@ class Walker(InlineReader):
         para: list[Item] = []
         for i, line in enumerate(lines):
             at_start = line_start or i > 0
-            if self._line(line, at_start, extra):
-                self.unit(kind, 0, para, extra)
+            if self._special(line, at_start):
+                self.unit(kind, 0, para, extra)  # the paragraph before it comes first
                 para = []
+                self._line(line, extra)
             elif not any(self._prose(it) for it in line):
                 self.unit(kind, 0, para, extra)
                 para = []
@@ -123,29 +130,33 @@ class Walker(InlineReader):
         return any(m in text(before) for m in ("[[", "{{")) or \
             any(m in text(line) for m in ("]]", "}}"))
 
-    def _line(self, line: list[Item], at_start: bool, extra: str) -> bool:
-        """Handles a line that is not paragraph text (heading, list item, table, rule,
-        preformatted); False for paragraph text."""
+    def _special(self, line: list[Item], at_start: bool) -> bool:
+        """Whether a line is not paragraph text (heading, list item, table, rule,
+        preformatted)."""
         from mwparserfromhell.nodes import Heading
 
         if not line or not at_start:
             return False
+        first, markup = line[0], wiki_markup(line[0])
+        return isinstance(first.node, Heading) or bool(markup) and markup[0] in _LIST \
+            or markup == "{|" or markup.startswith("----") \
+            or first.node is None and self.src[first.a] == " "
+
+    def _line(self, line: list[Item], extra: str) -> None:
+        """The blocks of a line that `_special` found is not paragraph text."""
+        from mwparserfromhell.nodes import Heading
+
         first = line[0]
         if isinstance(first.node, Heading):
             self.heading(first)
             self.scan(line[1:])
-        elif wiki_markup(first) and wiki_markup(first)[0] in _LIST:
+        elif wiki_markup(first)[:1] in _LIST:
             self.list_item(line, extra)
         elif wiki_markup(first) == "{|":
             self.table(first)
             self.scan(line[1:])
         elif wiki_markup(first).startswith("----"):
             self.scan(line[1:])
-        elif first.node is None and self.src[first.a] == " ":
-            pass  # preformatted
-        else:
-            return False
-        return True
 
     def heading(self, item: Item) -> None:
         for code, at in self.children(item):
@@ -202,7 +213,7 @@ class Walker(InlineReader):
                 start = "cell" if kind == "cell" else "line" if kind in ("heading", "list_item") \
                     or self.src[a - 1:a] in ("", "\n") else ""
                 self.units[at] = Unit(kind, level, a, b, text, part.constructs, extra, start,
-                                      self.param)
+                                      self.param, part.entities)
         self.scan(items[tail:])
 
     def _space(self, item: Item, front: bool) -> int:
@@ -329,13 +340,20 @@ class Walker(InlineReader):
         self.segment(caption, "caption", False)
 
 
-def _walk(text: str, params: frozenset[str] | None) -> list[Unit]:
+def _parse(text: str) -> Any:
+    """The page's wikicode, or None where mwparserfromhell gives up (its own limits)."""
     import mwparserfromhell
 
-    walker = Walker(text, params)
     try:
-        code = mwparserfromhell.parse(text)
+        return mwparserfromhell.parse(text)
     except Exception:  # noqa: BLE001 - the parser's own limits: the page is read as text
+        return None
+
+
+def _walk(text: str, params: frozenset[str] | None, code: Any = None) -> list[Unit]:
+    walker = Walker(text, params)
+    code = code if code is not None else _parse(text)
+    if code is None:
         from mwparserfromhell.nodes import Text
         from mwparserfromhell.smart_list import SmartList
         from mwparserfromhell.wikicode import Wikicode
@@ -360,10 +378,14 @@ def read(path: Path, lang: str, options: ReadOptions) -> Document:
     """Read a wikitext page into blocks (see the module docstring).
 
     Raises:
-        DataFormatError: The file is missing, empty, binary or not UTF-8.
+        DataFormatError: The file is missing, empty, binary or not UTF-8, or holds markup
+            that mwparserfromhell left as text (an unclosed ``{{``, ``[[`` or ``<ref>``).
     """
     text, _ = _source(path)
-    units = _walk(text, options.wiki_params)
+    code = _parse(text)
+    if code is not None:
+        _refuse_debris(path, text, code)
+    units = _walk(text, options.wiki_params, code)
     blocks = [Block(u.kind, text.count("\n", 0, u.a), text.count("\n", 0, u.b) + 1, u.level,
                     (u.part,)) for u in units]
     return make_document(path.name, "wikitext", lang, blocks, trailing_newline=False)
@@ -385,8 +407,134 @@ def write(doc: Document, texts: Mapping[int, str], out: Path, context: WriteCont
         raise DataFormatError(context.source, None, "changed since it was read; run again")
     parts = block_parts(doc, texts)
     result = _Splicer(text, units, [p[0] for p in parts]).range(0, len(text))
+    result = _follow_headings(text, result)
     with atomic_output(out, binary=True) as fh:
         fh.write((bom + result).encode("utf-8"))
+
+
+#: Markup mwparserfromhell leaves as text when it cannot close it: MediaWiki shows such a
+#: ``{{`` or ``[[`` as typed too, but the words after it (a template's name, its parameter
+#: names) are no prose, and where its closer is cannot be known.
+_DEBRIS = re.compile(r"\{\{|\[\[|<ref(?=[\s/>])[^<>\n]*>?|</ref\s*>", re.IGNORECASE)
+
+
+def _refuse_debris(path: Path, src: str, code: Any) -> None:
+    """Refuses a page with an unclosed ``{{``, ``[[`` or ``<ref>`` (the first one named with
+    its line): a page from a real wiki is well-formed, and a translation around markup the
+    parser could not read would translate a template's name or join the lines it splits.
+    Such text in ``<nowiki>``, comments, ``<pre>``, ``<math>``... is no markup and stays.
+
+    Raises:
+        DataFormatError: The page holds such markup.
+    """
+    found = sorted(_debris(InlineReader(src), items_of(code, 0, src)))
+    if not found:
+        return
+    at, what = found[0]
+    more = f" ({len(found) - 1} more after it)" if len(found) > 1 else ""
+    raise DataFormatError(path, src.count("\n", 0, at) + 1, what + more)
+
+
+def _debris(reader: InlineReader, items: list[Item]) -> list[tuple[int, str]]:
+    """Where markup was left as text in items (not in tags whose content is not wikitext,
+    nor in tag attributes), with what to tell the user."""
+    from mwparserfromhell.definitions import PARSER_BLACKLIST
+
+    found: list[tuple[int, str]] = []
+    for item in items:
+        if item.node is None:
+            line = reader.src[item.a:item.b]
+            for m in _DEBRIS.finditer(line):
+                found.append((item.a + m.start(), _debris_message(line[m.start():])))
+        elif tag_name(item) not in PARSER_BLACKLIST:
+            for code, at in reader.children(item):
+                found += _debris(reader, items_of(code, at, reader.src))
+    return found
+
+
+def _debris_message(rest: str) -> str:
+    """What to say about markup left as text, from it to the end of its line."""
+    shown = rest if len(rest) <= 40 else rest[:39] + "…"
+    if rest.startswith("</"):
+        return f"'{rest[:rest.index('>') + 1]}' closes no <ref>; remove it and run again"
+    if rest.startswith("<"):
+        return f"unclosed <ref> '{shown}'; close it with </ref> and run again"
+    name, closer = ("template", "}}") if rest.startswith("{{") else ("link", "]]")
+    if closer in rest:  # closed, yet not read: a character no page name may have
+        return (f"{name} '{rest[:rest.index(closer) + 2]}' cannot be read (a name with "
+                "[ ] { } < > or |?); fix it, or write it inside <nowiki>…</nowiki>, "
+                "and run again")
+    return (f"unclosed {name} '{shown}'; close it with {closer} (or write it inside "
+            "<nowiki>…</nowiki>) and run again")
+
+
+def _follow_headings(src: str, out: str) -> str:
+    """The translated page with its in-page links (``[[#Legacy|below]]``) pointing at the
+    translated headings: MediaWiki's anchor is a heading's text, so ``== Legado ==`` is
+    ``#Legado`` and a link to ``#Legacy`` would be dead. A link to ``Page#Section`` is left:
+    whether Page is this page is not known here. Headings are paired in order; if the
+    translated page does not give as many, or a heading's text could not be a link
+    target, the links stay as they were.
+    """
+    if not re.search(r"\[\[\s*#", src):
+        return out
+    before, after = _parse(src), _parse(out)
+    if before is None or after is None:
+        return out
+    old, new = _anchors(before), _anchors(after)
+    if len(old) != len(new):
+        return out
+    moved: dict[str, str] = {}
+    for was, becomes in zip(old, new, strict=True):
+        moved.setdefault(_anchor_key(was), becomes)
+    changed = False
+    for link in after.filter_wikilinks(recursive=True):
+        title = str(link.title)
+        target = title.strip()
+        now = moved.get(_anchor_key(target[1:])) if target.startswith("#") else None
+        if not now or _anchor_key(now) == _anchor_key(target[1:]) \
+                or re.search(r"[\[\]{}|<>#\n]", now):
+            continue
+        link.title = title[:len(title) - len(title.lstrip())] + "#" + now + \
+            title[len(title.rstrip()):]
+        if link.text is not None and str(link.text).strip() in (f"#{now}", str(link.title)):
+            link.text = None  # [[#Legacy|#Legado]]: the bare link shows that
+        changed = True
+    return str(after) if changed else out
+
+
+def _anchors(code: Any) -> list[str]:
+    """The anchors of a page's headings, as MediaWiki makes them: the text shown (markup,
+    refs and comments left out), a second heading of the same text with ``_2``."""
+    import mwparserfromhell
+
+    anchors: list[str] = []
+    seen: set[str] = set()
+    for heading in code.filter_headings(recursive=True):
+        title = mwparserfromhell.parse(str(heading.title))
+        for tag in title.filter_tags(recursive=False):
+            if str(tag.tag).strip().lower() == "ref":
+                title.remove(tag)
+        anchor = " ".join(title.strip_code().split())
+        base = " ".join(anchor.replace("_", " ").split()).lower()
+        key, n = base, 2
+        while key in seen:
+            key, n = f"{base} {n}", n + 1
+        if n > 2:
+            anchor = f"{anchor}_{n - 1}"
+        seen.add(key)
+        anchors.append(anchor)
+    return anchors
+
+
+def _anchor_key(anchor: str) -> str:
+    """An anchor as MediaWiki compares it: underscores are spaces, entities and ``%XX``
+    decoded, the first letter in either case."""
+    import html
+    from urllib.parse import unquote
+
+    text = " ".join(unquote(html.unescape(anchor)).replace("_", " ").split())
+    return text[:1].lower() + text[1:]
 
 
 def _select(units: list[Unit], want: list[str]) -> list[Unit] | None:
@@ -463,4 +611,4 @@ class _Splicer:
         if part == unit.part:
             return self.range(unit.a, unit.b, k + 1)
         return to_wikitext(part, unit.constructs, lambda a, b: self.range(a, b, k + 1),
-                           unit.extra, unit.line_start)
+                           unit.extra, unit.line_start, unit.entities)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +62,13 @@ _LINE_START = {"line": re.compile(r"[*#:; ]|-{4}|=.*=$"),
                "cell": re.compile(r"[*#:; +}-]|=.*=$")}
 
 
+def escape(text: str) -> str:
+    """Text as a part holds it: only ``&`` and ``<`` escaped, as the HTML and EPUB parts do
+    (a ``>`` stays plain), so a sentence gives the same segment in every format and the
+    translation memory finds it whichever format it came from."""
+    return text.replace("&", "&amp;").replace("<", "&lt;")
+
+
 @dataclass
 class Construct:
     """One inline construct of a part and where it is in the source.
@@ -99,6 +106,17 @@ class Part:
 
     out: list[str] = field(default_factory=list)
     constructs: list[Construct] = field(default_factory=list)
+    entities: dict[str, str] = field(default_factory=dict)  # character: as the source wrote it
+
+    def entity(self, written: str) -> None:
+        """A character reference (``&gt;``, ``&nbsp;``): its character, as the other formats'
+        parts hold it (the writer writes it back as the source did)."""
+        char = html.unescape(written)
+        if len(char) != 1 or _WS.match(char):
+            self.out.append(written)  # a line end written as &#10; stays one
+            return
+        self.entities.setdefault(char, written)
+        self.out.append(escape(char))
 
     def void(self, name: str, a: int, b: int) -> None:
         tag = f'<{name} id="{len(self.constructs)}"/>'
@@ -121,10 +139,10 @@ class Part:
         """Source text from offset ``a``: escaped, with its verbatim runs as void tags."""
         pos = 0
         for m in VERBATIM_TEXT.finditer(text):
-            self.out.append(html.escape(text[pos:m.start()], quote=False))
+            self.out.append(escape(text[pos:m.start()]))
             self.void("wiki", a + m.start(), a + m.end())
             pos = m.end()
-        self.out.append(html.escape(text[pos:], quote=False))
+        self.out.append(escape(text[pos:]))
 
     def result(self) -> str:
         return _WS.sub(" ", "".join(self.out)).strip()
@@ -254,7 +272,7 @@ class InlineReader:
             elif node is None:
                 part.text(self.src[item.a:item.b], item.a)
             elif isinstance(node, HTMLEntity):
-                part.out.append(str(node))
+                part.entity(str(node))
             elif isinstance(node, Wikilink) and not link_kind(node) and node.text != "":
                 self.wikilink(item, part)
             elif isinstance(node, ExternalLink) and node.brackets and node.title is not None \
@@ -357,7 +375,7 @@ def _tree(part: str, constructs: list[Construct]) -> tuple[_Node, list[Construct
     return root, lost
 
 
-def guard_text(text: str, extra: str = "") -> str:
+def guard_text(text: str, extra: str = "", entities: Mapping[str, str] | None = None) -> str:
     """Translated text as wikitext: the part's entities undone, whitespace runs one space,
     markup characters escaped (as character references, which render as the character) so
     the words cannot make wiki markup.
@@ -366,8 +384,16 @@ def guard_text(text: str, extra: str = "") -> str:
         text: A text piece of a translated part (no tags).
         extra: More characters to escape as numeric references (``=`` in a template
             parameter or a heading).
+        entities: Characters the source block wrote as references (``"\xa0": "&nbsp;"``),
+            written so again: a page's editors see the ``&nbsp;`` they typed.
     """
     text = _WS.sub(" ", _CONTROL.sub("", html.unescape(text)))
+    if entities:
+        chars = re.compile("[" + "".join(re.escape(ch) for ch in entities) + "]")
+        pieces = chars.split(text)
+        written = [entities[ch] for ch in chars.findall(text)]
+        return "".join(guard_text(piece, extra) + (written[k] if k < len(written) else "")
+                       for k, piece in enumerate(pieces))
     text = _GUARD.sub(lambda m: _GUARDED[m.group(0)], text)
     for ch in extra:
         text = text.replace(ch, f"&#{ord(ch)};")
@@ -375,7 +401,8 @@ def guard_text(text: str, extra: str = "") -> str:
 
 
 def to_wikitext(part: str, constructs: list[Construct], source: Callable[[int, int], str],
-                extra: str = "", line_start: str = "") -> str:
+                extra: str = "", line_start: str = "",
+                entities: Mapping[str, str] | None = None) -> str:
     """A translated part as wikitext; never raises.
 
     Args:
@@ -386,6 +413,7 @@ def to_wikitext(part: str, constructs: list[Construct], source: Callable[[int, i
         extra: Characters to escape besides the usual (see `guard_text`).
         line_start: "line" where the text starts a line, a list item or a heading, "cell"
             where it starts a table cell (some characters there would start markup), or "".
+        entities: Characters the source block wrote as references (see `guard_text`).
     """
     root, lost = _tree(part, constructs)
     for c in lost:
@@ -393,17 +421,18 @@ def to_wikitext(part: str, constructs: list[Construct], source: Callable[[int, i
             if c.kind != "void":
                 root.children.append(" ")
             root.children.append(_Node(c))
-    text = _render(root, source, extra).strip()
+    text = _render(root, source, extra, entities).strip()
     if line_start in _LINE_START and _LINE_START[line_start].match(text):
         text = "<nowiki/>" + text
     return text
 
 
-def _render(node: _Node, source: Callable[[int, int], str], extra: str) -> str:
+def _render(node: _Node, source: Callable[[int, int], str], extra: str,
+            entities: Mapping[str, str] | None) -> str:
     out: list[str] = []
     for child in node.children:
         if isinstance(child, str):
-            text = guard_text(child, extra)
+            text = guard_text(child, extra, entities)
             if out and out[-1][-1:] == " " and text[:1] == " ":
                 text = text[1:]  # a dropped tag between two spaces
             out.append(text)
@@ -417,7 +446,7 @@ def _render(node: _Node, source: Callable[[int, int], str], extra: str) -> str:
         if not child.children and c.kind == "pair" and c.name == "a" and c.opener:
             out.append(source(c.a, c.b))  # a link lost: the source one, untranslated
             continue
-        inner = _render(child, source, extra)
+        inner = _render(child, source, extra, entities)
         if c.kind == "link":
             words = inner.strip()
             out.append(c.opener + c.closer if not words or words == c.inner

@@ -346,8 +346,136 @@ def test_verbatim_constructs_are_not_read(tmp_path: Path) -> None:
         assert kept not in text
     assert ("quote", "Labour is the source of all wealth, say the political economists.") \
         in _parts(doc)
-    assert ("list_item", "Its expression in money &mdash; which may differ.") in _parts(doc)
+    assert ("list_item", "Its expression in money \u2014 which may differ.") in _parts(doc)
     assert any("<br/>" in p for _, p in _parts(doc))
+
+
+def test_blocks_come_in_page_order(tmp_path: Path) -> None:
+    """A paragraph comes before the heading or list on the line after it."""
+    doc = _read(_page(tmp_path, "One.\n== Two ==\nThree.\n* Four\nFive.\n"))
+    assert _parts(doc) == [("paragraph", "One."), ("heading", "Two"), ("paragraph", "Three."),
+                           ("list_item", "Four"), ("paragraph", "Five.")]
+
+
+def test_greater_than_and_entities_as_in_the_other_formats(tmp_path: Path) -> None:
+    """Only & and < are escaped in a part, and a character reference is its character, as in
+    an HTML part (the same sentence is the same segment, for the translation memory); the
+    translation is written with the references the source used."""
+    text = "Le progrès > la réaction, &lt; a &gt; &amp; b&nbsp;!\n"
+    path = _page(tmp_path, text)
+    doc = _read(path)
+    assert doc.blocks[0].parts == ("Le progrès > la réaction, &lt; a > &amp; b\u00a0!",)
+    html_page = tmp_path / "page.html"
+    html_page.write_text("<html><body><p>Le progrès &gt; la réaction, &lt; a &gt; &amp; b&nbsp;!"
+                         "</p></body></html>", encoding="utf-8")
+    html_doc = read_document(html_page, "en", ReadOptions())
+    assert [s.text for s in html_doc.segments] == [s.text for s in doc.segments]
+    assert _write(doc, path, {}) == text
+    out = _write(doc, path, {0: "El progreso > la reacción, &lt; a > &amp; b\u00a0!"})
+    assert out == "El progreso &gt; la reacción, &lt; a &gt; &amp; b&nbsp;!\n"
+    assert _write(doc, path, {0: "Sin nada"}) == "Sin nada\n"
+
+
+ANCHORS = """See [[#Legacy|below]], [[#legacy]] and [[ #Early_life |above]]; \
+[[Page#Legacy|there]], [[#Nowhere|gone]].
+
+== Early ''life''<ref>A note.</ref> ==
+Text.
+
+== Legacy ==
+More.
+== Legacy ==
+Again, see [[#Legacy_2|here]] and {{Main|x=[[#Legacy|that]]}}.
+
+<nowiki>[[#Legacy]]</nowiki> <!-- [[#Legacy]] -->
+"""
+
+
+def test_in_page_links_follow_the_translated_headings(tmp_path: Path) -> None:
+    """MediaWiki's anchor is a heading's text: [[#Legacy]] must point at == Legado == (any
+    first letter case, _ for a space, markup and refs out, a second heading's _2); a link to
+    another page's section, an unknown anchor, nowiki and comments stay."""
+    path = _page(tmp_path, ANCHORS)
+    doc = _read(path)
+    assert _write(doc, path, {}) == ANCHORS
+    assert [s.text for s in doc.segments] == [
+        'See <a href="#Legacy">below</a>, <a href="#legacy">#legacy</a> and '
+        '<a href="#Early_life">above</a>; <a href="Page#Legacy">there</a>, '
+        '<a href="#Nowhere">gone</a>.', 'Early <i>life</i><ref id="1"/>', "A note.", "Text.",
+        "Legacy", "More.", "Legacy", 'Again, see <a href="#Legacy_2">here</a> and '
+        '<tpl id="1"/>.']
+    texts = dict(enumerate([
+        'Ver <a href="#Legacy">abajo</a>, <a href="#legacy">#legacy</a> y '
+        '<a href="#Early_life">arriba</a>; <a href="Page#Legacy">allí</a>, '
+        '<a href="#Nowhere">nada</a>.', 'Primeros <i>años</i><ref id="1"/>', "Una nota.",
+        "Texto.", "Legado", "Más.", "Legado", 'Otra vez, ver <a href="#Legacy_2">aquí</a> y '
+        '<tpl id="1"/>.']))
+    assert _write(doc, path, texts) == """\
+Ver [[#Legado|abajo]], [[#Legado]] y [[ #Primeros años |arriba]]; \
+[[Page#Legacy|allí]], [[#Nowhere|nada]].
+
+== Primeros ''años''<ref>Una nota.</ref> ==
+Texto.
+
+== Legado ==
+Más.
+== Legado ==
+Otra vez, ver [[#Legado_2|aquí]] y {{Main|x=[[#Legado|that]]}}.
+
+<nowiki>[[#Legacy]]</nowiki> <!-- [[#Legacy]] -->
+"""
+
+
+def test_in_page_links_stay_when_a_heading_cannot_be_a_target(tmp_path: Path) -> None:
+    path = _page(tmp_path, "See [[#Legacy|below]].\n== Legacy ==\n")
+    doc = _read(path)
+    out = _write(doc, path, {0: 'Ver <a href="#Legacy">abajo</a>.', 1: "Legado | obra"})
+    assert out == "Ver [[#Legacy|abajo]].\n== Legado &#124; obra ==\n"
+
+
+UNCLOSED = """The workers.<ref>An unclosed reference.
+
+{{Infobox book
+| name = The book
+
+== Section ==
+More text. [[Unclosed link about workers
+Final paragraph.
+"""
+
+
+@pytest.mark.parametrize(("text", "line", "message"), [
+    (UNCLOSED, 1, r"^unclosed <ref> '<ref>An unclosed reference\.'; close it with </ref> and "
+                  r"run again \(2 more after it\)$"),
+    (UNCLOSED.replace("<ref>", ""), 3, r"^unclosed template '\{\{Infobox book'; close it "
+                                       r"with \}\} \(or write it inside <nowiki>…</nowiki>\) "
+                                       r"and run again \(1 more after it\)$"),
+    ("A.\nB [[Unclosed link about the workers of the world\n", 2,
+     r"^unclosed link '\[\[Unclosed link about the workers of th…'; close it with \]\]"),
+    ("A.\n\nB {{a[b}} c.\n", 3, r"^template '\{\{a\[b\}\}' cannot be read \(a name with"),
+    ("* An item </ref> here.\n", 1, r"^'</ref>' closes no <ref>; remove it and run again$"),
+    ("{{Quote|text=A [[b|c}}\n", 1, r"^unclosed link '\[\[b'"),  # |c is a parameter
+])
+def test_unclosed_markup_refused_with_its_line(tmp_path: Path, text: str, line: int,
+                                               message: str) -> None:
+    """mwparserfromhell leaves an unclosed {{, [[ or <ref> as text: translated, a template's
+    name and parameter names would change and lines would join; the page is refused."""
+    path = _page(tmp_path, text, "unclosed.wiki")
+    with pytest.raises(DataFormatError) as caught:
+        _read(path)
+    assert re.search(message, caught.value.message), caught.value.message
+    assert caught.value.line == line
+    assert str(caught.value).startswith(f"{path}:{line}: ")
+
+
+def test_braces_in_nowiki_comments_and_code_are_no_markup(tmp_path: Path) -> None:
+    text = ("A <nowiki>{{x [[y <ref></nowiki> b <!-- {{x [[y --> c <math>{{x}</math>.\n"
+            "<pre>[[y</pre>\n<syntaxhighlight lang=\"c\">{{ x</syntaxhighlight>\n"
+            "<source>[[x</source> <span title=\"[[a\">d</span>\n")
+    path = _page(tmp_path, text)
+    doc = _read(path)
+    assert _write(doc, path, {}) == text
+    assert _parts(doc)[0] == ("paragraph", 'A <wiki id="0"/> b <wiki id="1"/> c <wiki id="2"/>.')
 
 
 # --- whole pages --------------------------------------------------------------------------
@@ -500,7 +628,13 @@ _WIKI = st.lists(st.one_of(st.sampled_from(_FRAGMENTS), st.text(_CHARS, max_size
 @given(text=_WIKI)
 def test_any_page_reads_and_round_trips(tmp_path: Path, text: str) -> None:
     path = _page(tmp_path, "Start. " + text + "\n")
-    doc = _read(path, "text", "1")
+    try:
+        doc = _read(path, "text", "1")
+    except DataFormatError as error:  # an unclosed {{, [[ or <ref>, named with its line
+        assert error.line is not None
+        assert re.search(r"^(unclosed|'</ref *>' closes no|(template|link) '.*' cannot be "
+                         r"read)", error.message), error.message
+        return
     assert _write(doc, path, {}).encode("utf-8") == path.read_bytes()
     out = _write(doc, path, {i: _shout(s.text) for i, s in enumerate(doc.segments)})
     # refs and templates kept; on markup mwparserfromhell left as text (an unclosed "[[",
