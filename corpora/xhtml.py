@@ -72,7 +72,8 @@ order and splices the translated parts back. What the walk does:
   ``diglot-target``. A heading's copy stays the same element (the book's CSS styles it as
   the heading it is, and an hgroup may hold only headings in EPUB 3.2) with
   ``role="presentation"``: screen readers read its words but list one heading, the
-  translation, so the outline and heading navigation are not doubled. `BILINGUAL_CSS` lays
+  translation, so the outline and heading navigation are not doubled (not under an XHTML
+  1.x or HTML 4 doctype, an EPUB 2 book's, which has no ``role``). `BILINGUAL_CSS` lays
   the pairs out.
 """
 
@@ -567,7 +568,7 @@ def _pair_element(el: Any, copied: Any, langs: tuple[str, str]) -> None:
     parent = el.getparent()
     _add_class(copied, "diglot-source")
     _mark_lang(copied, langs[0], names)
-    if local_name(copied) in _HEADINGS:  # one outline: the translation's headings
+    if local_name(copied) in _HEADINGS and _has_aria(el):  # one outline: the translation's
         copied.set("role", "presentation")
     _add_class(el, "diglot-target")
     _mark_lang(el, langs[1], names)
@@ -581,6 +582,13 @@ def _pair_element(el: Any, copied: Any, langs: tuple[str, str]) -> None:
     copied.tail = None
     wrapper.append(copied)
     wrapper.append(el)
+
+
+def _has_aria(el: Any) -> bool:
+    """Whether ``el``'s document may carry ARIA roles: HTML5, not an XHTML 1.x or HTML 4
+    doctype (an EPUB 2 document: EPUBCheck refuses ``role`` there)."""
+    public = el.getroottree().docinfo.public_id or ""
+    return not public.startswith(("-//W3C//DTD XHTML", "-//W3C//DTD HTML"))
 
 
 def _gap(el: Any) -> str | None:

@@ -560,3 +560,16 @@ def test_bilingual_option_gets_the_translation_alone() -> None:
         '<option>Yes</option></select><button>Send</button></span> <span class="diglot-target" '
         'lang="es"><select><option>Sí</option></select><button>Enviar</button></span></span>'
         "</form>")
+
+
+def test_bilingual_heading_copy_has_no_role_under_an_xhtml_1_doctype() -> None:
+    """EPUB 2's XHTML 1.1 has no ``role`` (EPUBCheck refuses it): the copy stays a plain
+    heading there."""
+    doctype = ('<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.1//EN" '
+               '"http://www.w3.org/TR/xhtml11/DTD/xhtml11.dtd">')
+    root = etree.fromstring(f'{doctype}<html xmlns="{X}"><body><h1>Title</h1></body></html>',
+                            etree.XMLParser(load_dtd=False, no_network=True))
+    put_blocks(root, [("Título",)], edition="bilingual", src_lang="en", tgt_lang="es")
+    assert out(root) == (f'<html xmlns="{X}"><body><div class="diglot-pair"><h1 '
+                         'class="diglot-source" xml:lang="en">Title</h1><h1 class="diglot-target" '
+                         'xml:lang="es">Título</h1></div></body></html>')
