@@ -91,6 +91,11 @@ def kept(el: Any) -> bool:
         "reference" in classes and local_name(el) == "sup")
 
 
+#: Primary subtags that name no other language: none, undetermined, several, private use
+#: (Word's HTML marks runs ``lang=X-NONE``).
+_UNSAID = frozenset({"", "und", "mul", "x", "i"})
+
+
 def primary_language(tag: str) -> str:
     """A language tag's primary subtag, lower-cased: ``en`` for ``en-GB``."""
     return tag.strip().lower().replace("_", "-").split("-")[0]
@@ -99,12 +104,14 @@ def primary_language(tag: str) -> str:
 def foreign(el: Any, lang: str) -> bool:
     """Marked (``xml:lang``, else ``lang``) as another language than ``lang``, the one the
     run translates from, compared by primary subtag. ``html`` and ``body`` never are: a
-    page labelled wrongly as a whole is still the page the run was asked to translate."""
+    page labelled wrongly as a whole is still the page the run was asked to translate. Nor
+    is an element marked with no language in particular (``und``, ``mul``, ``x-none``).
+    ``zxx`` (no linguistic content) is another language: kept, like code."""
     if not lang or not isinstance(el.tag, str) or local_name(el) in ("html", "body"):
         return False
     value = el.get(XML_LANG)
-    value = (value if value is not None else get_attr(el, "lang")).strip()
-    return bool(value) and primary_language(value) != primary_language(lang)
+    primary = primary_language(value if value is not None else get_attr(el, "lang"))
+    return primary not in _UNSAID and primary != primary_language(lang)
 
 
 def is_verbatim(el: Any, lang: str = "") -> bool:

@@ -477,6 +477,17 @@ def test_inline_text_in_another_language_is_kept() -> None:
     assert tree_blocks(only, lang="en") == []  # nothing of the run's language in it
     assert [b.parts for b in tree_blocks(only)] == [  # no language said: nothing is foreign
         ('<i xml:lang="fr">beaux esprits</i>',)]
+    unsaid = parse(f'<p xmlns="{X}"><span lang="X-NONE">Word</span> <span lang="und">said</span>'
+                   ' <span lang="mul">it</span> <span lang="zxx">x = 1</span></p>')
+    assert [b.parts for b in tree_blocks(unsaid, lang="en")] == [(
+        '<span lang="X-NONE">Word</span> <span lang="und">said</span> <span lang="mul">it'
+        '</span> <span lang="zxx">x = 1</span>',)]
+    put_blocks(unsaid, [('<span lang="X-NONE">WORD</span> <span lang="und">SAID</span> '
+                         '<span lang="mul">IT</span> <span lang="zxx">X = 1</span>',)],
+               src_lang="en")
+    assert out(unsaid) == (f'<p xmlns="{X}"><span lang="X-NONE">WORD</span> <span lang="und">'
+                           'SAID</span> <span lang="mul">IT</span> <span lang="zxx">x = 1</span>'
+                           "</p>")
 
 
 def test_blocks_in_another_language_are_kept() -> None:
