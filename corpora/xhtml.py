@@ -314,7 +314,7 @@ def _flush(run: _Run, out: list[_Run | _Attr]) -> None:
         for el in _inline_elements(node, run.lang):
             out.extend(_people_attrs(el))
             if local_name(el) in _LISTS:
-                out.extend(_options(el))
+                out.extend(_options(el, run.lang))
 
 
 def _inline_elements(node: Any, lang: str) -> list[Any]:
@@ -327,16 +327,25 @@ def _inline_elements(node: Any, lang: str) -> list[Any]:
     return [node, *(el for child in node for el in _inline_elements(child, lang))]
 
 
-def _options(el: Any) -> list[_Attr]:
+def _options(el: Any, lang: str) -> list[_Attr]:
     """A select's or datalist's option texts and labels, in order."""
     out = []
     for item in el.iter():
-        if local_name(item) not in ("option", "optgroup") or kept(item):
+        if local_name(item) not in ("option", "optgroup") or _kept_in(item, el, lang):
             continue
         out.extend(_people_attrs(item))
         if local_name(item) == "option" and _WORDY.search(item.text or ""):
             out.append(_Attr(item, "", "label"))
     return out
+
+
+def _kept_in(item: Any, top: Any, lang: str) -> bool:
+    """Whether ``item`` or an element between it and ``top`` is kept or foreign."""
+    while item is not None and item is not top:
+        if kept(item) or foreign(item, lang):
+            return True
+        item = item.getparent()
+    return False
 
 
 def _people_attrs(el: Any) -> list[_Attr]:

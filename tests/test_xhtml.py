@@ -584,3 +584,13 @@ def test_bilingual_heading_copy_has_no_role_under_an_xhtml_1_doctype() -> None:
     assert out(root) == (f'<html xmlns="{X}"><body><div class="diglot-pair"><h1 '
                          'class="diglot-source" xml:lang="en">Title</h1><h1 class="diglot-target" '
                          'xml:lang="es">Título</h1></div></body></html>')
+
+
+def test_options_kept_or_in_another_language_are_not_blocks() -> None:
+    import lxml.html
+
+    root = lxml.html.fragment_fromstring(
+        '<form><select><optgroup lang="fr" label="Groupe"><option>Un</option></optgroup>'
+        '<optgroup translate="no"><option>Brand</option></optgroup><option lang="de">Eins'
+        '</option><option>One</option></select></form>')
+    assert [(b.kind, b.parts) for b in tree_blocks(root, lang="en")] == [("label", ("One",))]
