@@ -167,16 +167,11 @@ def _base_cuts(body: str, lang: str) -> tuple[list[int], set[int]]:
     """Offsets where the base splitter starts a new sentence, and those of them that follow a
     blank line or start a bulleted line (no rule undoes those)."""
     soft = _soften(body)
-    pieces: list[str] | None = None
+    cuts: list[int] | None = None
     if lang in PYSBD_LANGUAGES and not _TERMINAL.search(soft.rstrip(_TAIL)):
-        pieces = [soft]  # nothing could end a sentence before the end: pySBD would say so, slower
+        cuts = []  # nothing could end a sentence before the end: pySBD would say so, slower
     elif lang in PYSBD_LANGUAGES:
-        try:
-            # the processor alone: pySBD's own character spans cost a regex compile per sentence
-            pieces = list(_pysbd(lang).processor(soft).process())
-        except Exception:  # noqa: BLE001 — a splitter bug must not stop a book; sentencex takes it
-            pieces = None
-    cuts = _offsets(pieces, soft) if pieces else None
+        cuts = _pysbd_cuts(soft, lang)
     if cuts is None:
         from sentencex import segment
 
@@ -184,6 +179,40 @@ def _base_cuts(body: str, lang: str) -> tuple[list[int], set[int]]:
     hard = {m.end() for m in _HARD_BREAK.finditer(body) if m.end() < len(body)}
     quoted = {m.end() for m in _QUOTED_END.finditer(body) if body[m.end()].isupper()}
     return sorted(set(cuts) | hard | quoted), hard
+
+
+#: pySBD's abbreviation pass is quadratic in a paragraph's length (20,000 sentences in one
+#: HTML paragraph took minutes): a long paragraph goes to it in windows of about this many
+#: characters, cut where a sentence plainly ends (the rules below still check that cut).
+PYSBD_WINDOW = 4000
+_PLAIN_END = re.compile(r"[.!?…][\"'”’»)\]]*\s+(?=[\"'“‘«(¿¡]?[A-ZÀ-ÖØ-Þ])")
+
+
+def _pysbd_cuts(soft: str, lang: str) -> list[int] | None:
+    """Where pySBD starts sentences in ``soft``, window by window; None when it fails."""
+    cuts: list[int] = []
+    start = 0
+    while start < len(soft):
+        end, plain = len(soft), False
+        if end - start > PYSBD_WINDOW:
+            ends = [m.end() for m in _PLAIN_END.finditer(soft, start + PYSBD_WINDOW // 2,
+                                                         start + PYSBD_WINDOW)]
+            end, plain = (ends[-1], True) if ends else (start + PYSBD_WINDOW, False)
+            while not plain and end < len(soft) and not soft[end - 1].isspace():
+                end += 1  # no plain sentence end: a window edge between words, not a cut
+        piece = soft[start:end]
+        try:
+            # the processor alone: pySBD's own character spans cost a regex compile per sentence
+            found = _offsets(list(_pysbd(lang).processor(piece).process()), piece)
+        except Exception:  # noqa: BLE001 — a splitter bug must not stop a book; sentencex takes it
+            return None
+        if found is None:
+            return None
+        cuts += [start + c for c in found]
+        if plain:
+            cuts.append(end)
+        start = end
+    return cuts
 
 
 def _continues(left: str, right: str, lang: str, abbreviations: Abbreviations) -> bool:

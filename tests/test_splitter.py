@@ -204,3 +204,17 @@ def test_markup_touching_a_sentence_end_belongs_to_that_sentence(
     """A closing tag or emphasis, or a note call, right after a full stop ends that sentence:
     a segment of only ``</a>`` (every EPUB nav entry) cannot be translated or reviewed."""
     assert [s for s, _ in split_sentences(text, lang)] == expected
+
+
+def test_a_very_long_paragraph_splits_as_its_sentences_do() -> None:
+    """pySBD is quadratic in a paragraph's length, so a long one goes to it in windows: the
+    sentences come out the same, a title before a name still does not end one, and a window
+    edge between two words is no cut."""
+    from corpora.splitter import PYSBD_WINDOW
+
+    sentences = [f"Sentence number {n} was written by Mr. Smith in {1800 + n}." for n in range(400)]
+    text = " ".join(sentences)
+    assert len(text) > 4 * PYSBD_WINDOW
+    assert [s for s, _ in split_sentences(text, "en")] == sentences
+    endless = "a word without an end " * 600 + "here. Next one."
+    assert [s for s, _ in split_sentences(endless, "en")] == [endless[:-10], "Next one."]
