@@ -40,6 +40,34 @@ def test_markup_follows_words_through_reordering() -> None:
     assert "`rm -rf /`" in out[2] and out[3:] == ["First chapter", "End."]
 
 
+def test_a_caret_in_protected_text_after_the_final_stop_comes_back() -> None:
+    """Apertium drops a superblank holding '^' after a sentence's stop, and the rest of the
+    request with it: a Markdown footnote call 'unite.[^1]' hung the run. Now it is answered."""
+    engine = open_engine("apertium", resolve("en"), resolve("es"))
+    try:
+        out = [h.text for h in engine.translate_batch(
+            ["The workers of the world unite.[^1]", "It costs 2^3 euros.",
+             "## I. Bourgeois and Proletarians[^1]", "Next."])]
+    finally:
+        engine.close()
+    assert out == ["Los trabajadores del mundo unen.[^1]", "Cuesta 2^3 euros.",
+                   "## I. Burgués y Proletarians[^1]", "Luego."]
+
+
+def test_a_pipeline_that_answers_nothing_is_an_error_not_a_hang() -> None:
+    import os
+
+    from translate.apertium import _Reader
+
+    read_end, write_end = os.pipe()
+    try:
+        with pytest.raises(TimeoutError, match="no answer in 0 s"):
+            _Reader(read_end).read(1, timeout=0.2)
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+
+
 def test_pipeline_is_kept_across_batches_and_moved_boundaries_are_redone() -> None:
     engine = open_engine("apertium", resolve("es"), resolve("en"))
     try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import queue
 import re
+import select
 import shutil
 import subprocess
 import tempfile
@@ -92,6 +93,11 @@ class _Request:
                                for g in self.groups).encode("utf-8")
 
 
+#: Seconds without a byte from the pipeline before a request counts as lost: a request is at
+#: most 64 sentences, which Apertium answers in well under a second.
+ANSWER_TIMEOUT = 120.0
+
+
 class _Reader:
     """Reads NUL-ended answers from the pipeline's output."""
 
@@ -100,9 +106,16 @@ class _Reader:
         self.buffer = b""
         self.ready: list[str] = []
 
-    def read(self, n: int) -> list[str] | None:
-        """The next n answers, or None when the pipeline closed first."""
+    def read(self, n: int, timeout: float = ANSWER_TIMEOUT) -> list[str] | None:
+        """The next n answers, or None when the pipeline closed first.
+
+        Raises:
+            TimeoutError: Nothing came for ``timeout`` seconds (a pipeline that lost a
+                request's end would otherwise be waited for forever).
+        """
         while len(self.ready) < n:
+            if not select.select([self.fd], [], [], timeout)[0]:
+                raise TimeoutError(f"no answer in {timeout:.0f} s")
             chunk = os.read(self.fd, 1 << 16)
             if not chunk:
                 return None
@@ -185,7 +198,11 @@ class ApertiumEngine:
         finished = False
         try:
             while (request := pending.get()) is not None:
-                answers = reader.read(len(request.groups))
+                try:
+                    answers = reader.read(len(request.groups))
+                except TimeoutError as exc:
+                    self._fail(f"pipeline for {self.pair.name} lost a request ({exc}); "
+                               "run again to retry, and report the segment if it repeats")
                 if answers is None:
                     self._fail(f"pipeline for {self.pair.name} stopped")
                 yield self._decode(request, answers)
