@@ -394,10 +394,16 @@ def _translate_stored(opts: RunOptions, project: Path, progress: Progress) -> _T
                     "metadata (diglot meta): rename the file or use another --project to keep "
                     "both")
             doc_id = store.add_document(doc, opts.input.resolve(), _source_of(doc, opts.input))
+            name = store.conn.execute("SELECT name FROM documents WHERE id = ?",
+                                      (doc_id,)).fetchone()[0]
+            if name != doc.name:  # the same content, stored before under another name
+                summary.warnings.append(
+                    f"the store holds this same text as {name} (from an earlier run); it "
+                    f"keeps that name: diglot meta and export know it as {name}")
             if meta:
                 with store.transaction() as conn:
-                    save_meta(conn, doc.name, meta, "meta file" if opts.meta else "front matter")
-            summary.document = asdict(load_meta(store.conn, doc.name))
+                    save_meta(conn, name, meta, "meta file" if opts.meta else "front matter")
+            summary.document = asdict(load_meta(store.conn, name))
             now = translate_document(store, doc_id, engine, opts.batch_size, progress)
             stored = store.translations(doc_id, tgt.code, config.key)
             finished = sorted(t.position for t in stored if t.status == "done" and t.text)
@@ -643,6 +649,14 @@ def translate_only(opts: RunOptions, out: Path | None,
     if opts.edition == "both":
         raise ConfigError("diglot translate writes one edition: --edition translated or "
                           "bilingual (diglot run writes both)")
+    if out is not None:
+        from corpora.formats import SUFFIXES
+
+        named = SUFFIXES.get(out.suffix.lower(), "text")
+        if named != fmt and {named, fmt} - {"text", "markdown"}:
+            raise ConfigError(
+                f"--out {out} names a {named} file, but the book is {fmt}: diglot writes a "
+                f"book in its own format; name it {out.stem}{opts.input.suffix}")
     _check_edition(opts)
     with tempfile.TemporaryDirectory() as tmp:
         project = opts.project or Path(tmp) / "diglot.db"

@@ -81,3 +81,31 @@ def test_a_run_writes_both_editions(tmp_path: Path) -> None:
 def test_an_unknown_edition_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="unknown edition 'parallel'"):
         run(RunOptions(SAMPLE, "es", "en", out=tmp_path / "o", edition="parallel"))
+
+
+def test_translate_refuses_an_out_file_of_another_format(tmp_path: Path) -> None:
+    from diglot.pipeline import translate_only
+
+    src = tmp_path / "page.html"
+    src.write_text("<html><body><p>Hola.</p></body></html>")
+    with pytest.raises(ConfigError, match=r"wrong\.docx names a docx file, but the book is "
+                                          r"html: .* name it wrong\.html"):
+        translate_only(RunOptions(src, "es", "en"), tmp_path / "wrong.docx")
+    assert not (tmp_path / "wrong.docx").exists()
+
+
+@needs_apertium
+def test_the_same_text_under_another_name_keeps_its_stored_name(tmp_path: Path) -> None:
+    """A copy of a book run into the same store is the stored document: metadata and the
+    publish hint use the name the store knows, and the run says so."""
+    first = tmp_path / "a.es.md"
+    first.write_text("Hola mundo.\n")
+    copy = tmp_path / "b.es.md"
+    copy.write_text("Hola mundo.\n")
+    store = tmp_path / "p.db"
+    run(RunOptions(first, "es", "en", out=tmp_path / "1", project=store,
+                   source_lang_check=False))
+    summary = run(RunOptions(copy, "es", "en", out=tmp_path / "2", project=store,
+                             source_lang_check=False))
+    assert summary.document["name"] == "a.es.md"
+    assert any("holds this same text as a.es.md" in w for w in summary.warnings)
