@@ -26,10 +26,11 @@ _VOID_TAGS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "inpu
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
 #: What keeps an element's words from the engine, copied like code: HTML's own "do not
 #: translate" marks, and a language of its own (``<i xml:lang="fr">beaux esprits</i>`` in an
-#: English book: a quotation a translator keeps as it is).
+#: English book: a quotation a translator keeps as it is); ``und``, ``mul`` and private-use
+#: ``x-…`` name no language (Word's HTML marks runs ``lang=X-NONE``), so they do not count.
 _NO_TRANSLATE = re.compile(
     r"""\stranslate\s*=\s*["']?no\b|\sclass\s*=\s*["'][^"']*\bnotranslate\b"""
-    r"""|\s(?:xml:)?lang\s*=\s*["']?[A-Za-z]""", re.I)
+    r"""|\s(?:xml:)?lang\s*=\s*["']?(?!(?:und|mul)\b|[xi]-)[a-z]""", re.I)
 _FULL_REF = re.compile(r"\]\[((?:\\.|[^\[\]\\])+)\]")
 _ATOMIC = {"backticks": "code_inline", "autolink": "link_open", "math": "math_inline",
            "entity": "text_special", "html_inline": "html_inline"}

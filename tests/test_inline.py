@@ -207,6 +207,16 @@ def test_html_marked_not_to_translate_is_masked_like_code(text: str, masked: str
     assert mask(text) == (masked, literals)
 
 
+@pytest.mark.parametrize("text", ['Un <span lang="X-NONE">mot</span> ici.',
+                                  "Un <span lang='und'>mot</span> ici.",
+                                  'Un <span xml:lang="mul">mot</span> ici.'])
+def test_a_language_tag_that_names_no_language_is_translated(text: str) -> None:
+    """Word's HTML marks runs lang=X-NONE; und and mul name no language either."""
+    assert mask(text)[0] == "Un ⟦0⟧mot⟦/0⟧ ici."
+
+
+
+
 # --- spans: emphasis and paired inline HTML --------------------------------------------------
 
 @pytest.mark.parametrize("text, masked", [
