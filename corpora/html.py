@@ -100,12 +100,19 @@ def _parse(path: Path) -> _Page:
                               "file or not a web page?") from None
     for error in parser.error_log:
         if error.level_name == "FATAL":  # the parser stopped there: the rest would be lost
+            if "Excessive depth" in error.message:  # libxml2's limit, named in its own terms
+                raise DataFormatError(path, error.line or None, _TOO_DEEP)
             raise DataFormatError(path, error.line or None,
                                   f"cannot be read as HTML ({error.message}); simplify the "
                                   "page there")
     tree = root.getroottree()
     resolve_entities(root)
     return _Page(tree, False, encoding, b"", doctype, newline)
+
+
+#: libxml2 stops at 256 levels of elements (its "use XML_PARSE_HUGE option" is its own jargon).
+_TOO_DEEP = ("elements are nested more than 256 deep here, more than diglot reads; close the "
+             "unclosed tags or flatten the page there")
 
 
 def _parse_xml(path: Path, data: bytes, newline: bool, doctype: bool,
@@ -116,6 +123,8 @@ def _parse_xml(path: Path, data: bytes, newline: bool, doctype: bool,
     except etree.XMLSyntaxError as exc:
         if not strict:
             return None
+        if "Excessive depth" in exc.msg:
+            raise DataFormatError(path, exc.lineno or None, _TOO_DEEP) from None
         raise DataFormatError(path, exc.lineno or None,
                               f"is not well-formed XHTML ({exc.msg}); fix the markup there "
                               "(xmllint --noout shows every error), or rename it .html "
