@@ -174,8 +174,13 @@ def unbreakable(text: str) -> list[tuple[int, int]]:
         elif p.kind == "close" and p.name in ("link", "image"):
             out.append((starts[p.span], at + len(p.text)))
         at += len(p.text)
-    return sorted(r for r in out if not any(a <= r[0] and r[1] <= b and (a, b) != r
-                                            for a, b in out))
+    kept: list[tuple[int, int]] = []
+    reach = -1  # the furthest end of the ranges kept so far (sorted by start, longest first)
+    for r in sorted(set(out), key=lambda r: (r[0], -r[1])):
+        if r[1] > reach:  # not inside one kept before it (a sweep: a long paragraph is linear)
+            kept.append(r)
+            reach = r[1]
+    return kept
 
 
 def has_words(text: str) -> bool:

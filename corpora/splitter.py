@@ -26,6 +26,7 @@ ends a sentence.
 
 from __future__ import annotations
 
+import bisect
 import re
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -302,12 +303,13 @@ def split_sentences(text: str, lang: str) -> list[tuple[str, str]]:
     starts = [0]
     cuts, hard = _base_cuts(body, code)
     cuts = sorted({c if c in hard else _past_closers(body, c) for c in cuts} - {len(body)})
-    inside = _unbreakable(body)
+    inside = _unbreakable(body)  # sorted by start, none inside another: ends rise too
+    inside_starts = [a for a, _ in inside]
     for k, cut in enumerate(cuts):
         following = cuts[k + 1] if k + 1 < len(cuts) else len(body)
         if cut in hard:
             starts.append(cut)
-        elif any(a < cut < b for a, b in inside):
+        elif (n := bisect.bisect_left(inside_starts, cut)) and inside[n - 1][1] > cut:
             continue  # inside code, math, an HTML tag or a link: its halves would not parse
         elif _WORDLESS.fullmatch(body, cut, following):
             continue  # no sentence is only punctuation: "etc. ?" ends with its "?"
