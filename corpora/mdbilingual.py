@@ -38,7 +38,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from corpora.document import Block, Document
-from corpora.ingest import render_block, part_texts
+from corpora.ingest import part_texts, render_block
 from corpora.markdown import front_matter_end
 
 _LIST_MARKER = re.compile(r"(?:[-+*]|\d{1,9}[.)])(?=[ \t]|$)")
