@@ -120,10 +120,7 @@ def write(doc: Document, texts: Mapping[int, str], out: Path,
     path = context.source
     members = member_pairs(doc, texts)
     with open_epub(path) as zin:
-        pkg, opf = open_package(zin, path)
-        rewritten = {pkg.path, *pkg.documents, *([pkg.ncx] if pkg.ncx else [])}
-        if not set(members) <= rewritten:
-            raise _changed(path, sorted(set(members) - rewritten)[0])
+        pkg, opf = open_written(zin, path, members)
         # a book without an identifier still gets one of its own, from its metadata
         basis = pkg.uid or hashlib.sha256(etree.tostring(opf)).hexdigest()
         uid = new_identifier(basis, context.tgt_lang, context.edition)
@@ -361,6 +358,21 @@ def _css_member(pkg: Package, zf: zipfile.ZipFile) -> str:
         n += 1
         name = posixpath.join(base, f"{stem}-{n}.css")
     return name
+
+
+def open_written(zin: zipfile.ZipFile, path: Path, members: Mapping[str, object]
+                 ) -> tuple[Package, etree._ElementTree]:
+    """The package of the source being written again, with its OPF tree.
+
+    Raises:
+        DataFormatError: A member the document's blocks came from is no longer one the
+            writers rewrite (the source changed since it was read).
+    """
+    pkg, opf = open_package(zin, path)
+    rewritten = {pkg.path, *pkg.documents, *([pkg.ncx] if pkg.ncx else [])}
+    if not set(members) <= rewritten:
+        raise _changed(path, sorted(set(members) - rewritten)[0])
+    return pkg, opf
 
 
 def _changed(path: Path, member: str) -> DataFormatError:

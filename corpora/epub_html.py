@@ -41,12 +41,19 @@ from urllib.parse import quote, unquote, urlsplit
 from lxml import etree
 
 from corpora.document import Document
-from corpora.epub import Pairs, font_key, member_pairs, open_epub, translate_document, xor
+from corpora.epub import (
+    Pairs,
+    font_key,
+    member_pairs,
+    open_epub,
+    open_written,
+    translate_document,
+    xor,
+)
 from corpora.epub_opf import (
     FONT_ALGORITHMS,
     NS,
     Package,
-    open_package,
     parse_member,
     part_text,
     read_member,
@@ -109,11 +116,7 @@ def write_html_edition(doc: Document, texts: Mapping[int, str], out: Path,
     path = context.source
     members = member_pairs(doc, texts)
     with open_epub(path) as zf:
-        pkg, opf = open_package(zf, path)
-        known = {pkg.path, *pkg.documents, *([pkg.ncx] if pkg.ncx else [])}
-        if not set(members) <= known:
-            raise DataFormatError(path, None, "changed since it was read "
-                                  f"({sorted(set(members) - known)[0]}); run again")
+        pkg, opf = open_written(zf, path, members)
         spine = _spine(pkg, opf)
         book = _survey(zf, path, spine)
         files = _Resources(zf, path, pkg, out.parent / f"{out.stem}_files")
