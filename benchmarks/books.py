@@ -172,13 +172,12 @@ def run_phases(book: Path) -> None:
                 "segments": len(doc.segments),
                 "unique": len({s.text for s in doc.segments if s.translate}),
                 "translatable": sum(s.translate for s in doc.segments)}
-        from corpora.splitter import split_sentences
+        from corpora.formats import make_document
 
-        start, used = time.perf_counter(), cpu()  # the splitter's share of reading, again
-        for block in doc.blocks:
-            if block.translatable:
-                for part in block.parts:
-                    split_sentences(part, src.code)
+        # the segmenting share of reading, again: sentence splitting and the has-words test
+        # of each segment, which every format (Markdown too) pays
+        start, used = time.perf_counter(), cpu()
+        make_document(doc.name, doc.format, src.code, doc.blocks)
         out |= {"split": time.perf_counter() - start, "split_cpu": cpu() - used}
         start, used = time.perf_counter(), cpu()
         engine = open_engine("apertium", src, tgt)
@@ -335,13 +334,13 @@ def _split_rows(label: str, splits: list[dict[str, float]], n: int,
             else "- | -")
     print(f"| {label}: read + translate + write | {n} | {total:.2f} | {n / total:.0f} | "
           f"{total_cpu:.2f} | {over} | {max(s['write_rss'] for s in splits):.0f} |")
-    # what the book format itself costs: reading without the sentence splitter (which every
-    # format, Markdown too, pays) and writing; as a share of raw Apertium (the goal: ≤ 10 %)
+    # what the book format itself costs: reading without the segmenting (which every format,
+    # Markdown too, pays) and writing; as a share of raw Apertium (the goal: ≤ 10 %)
     own = med(s["read"] - s["split"] + s["write"] for s in splits)
     own_cpu = med(s["read_cpu"] - s["split_cpu"] + s["write_cpu"] for s in splits)
     share = (f"+{own / raw.wall:.0%} | +{own_cpu / raw.cpu:.0%}" if raw else "- | -")
-    print(f"| {label}: the format's own work (parse, walk, place markup, write; read without "
-          f"sentence splitting {med(s['split'] for s in splits):.2f} s) | {n} | {own:.2f} | "
+    print(f"| {label}: the format's own work (parse, walk, place markup, write: read less its "
+          f"{med(s['split'] for s in splits):.2f} s of segmenting) | {n} | {own:.2f} | "
           f"{n / own:.0f} | {own_cpu:.2f} | {share} | - |")
 
 
