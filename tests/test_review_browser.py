@@ -452,11 +452,15 @@ def test_hostile_text_runs_nothing(ana: Reviewer, workspace: Workspace,
                                    screenshots: Path) -> None:
     page = ana.page
     page.goto(workspace.view())
-    # shown as text, in the source and in the machine output: the row is found by it
-    rows = [bead(page, f"{word} {payload}") for word, payload in
-            zip(("El texto", "Una imagen", "Un enlace"), PAYLOADS, strict=True)]
+    # shown as text in the source (a tag with attributes as a short chip, its whole self in the
+    # tooltip) and in the machine output
+    rows = [bead(page, word) for word in ("El texto <script>", "Una imagen <img>", "Un enlace")]
     for row, payload in zip(rows, PAYLOADS, strict=True):
         assert payload in row.locator("textarea[name=text]").input_value()
+        source = row.locator("td.source")
+        shown = source.inner_text() + " ".join(tag.get_attribute("title") or ""
+                                               for tag in source.locator(".tag").all())
+        assert payload in shown, shown
     hostile = " ".join(PAYLOADS)
     bid, v = bead_id(rows[0]), version(rows[0])
     save(rows[0], f"Edited: {hostile}")
