@@ -176,12 +176,21 @@ def write_document(doc: Document, texts: Mapping[int, str], out: Path,
         ConfigError: A bilingual edition of a format that has none.
         DataFormatError: The source file changed since it was read.
     """
-    if context.edition == "bilingual" and doc.format not in BILINGUAL:
-        raise ConfigError(
-            f"{doc.name}: a bilingual edition is made for {', '.join(sorted(BILINGUAL))}; "
-            "use --edition translated for this format")
+    check_edition(doc.format, context.edition, doc.name)
     extra = module(doc.format).write(doc, texts, out, context)
     return [out, *(extra or [])]
+
+
+def check_edition(fmt: str, edition: str, name: str | Path) -> None:
+    """Refuse a bilingual edition (``bilingual`` or ``both``) of a format that has none.
+
+    Raises:
+        ConfigError: Naming the file and the editions there are.
+    """
+    if edition != "translated" and fmt not in BILINGUAL:
+        raise ConfigError(
+            f"{name}: a bilingual edition is made for EPUB, HTML, Markdown and text, not "
+            f"{fmt}; use --edition translated")
 
 
 def make_document(name: str, fmt: str, lang: str, blocks: Sequence[Block],

@@ -13,19 +13,16 @@ from dataclasses import replace
 from pathlib import Path
 
 from corpora.document import Block, Document
-from corpora.formats import ReadOptions, WriteContext, make_document
+from corpora.formats import SUFFIXES, ReadOptions, WriteContext, make_document
 from corpora.inline import expand_references, reference_labels
 from corpora.markdown import guard_line_start, parse_markdown
 from corpora.plaintext import parse_plaintext
 from corpora.textio import read_text, write_atomic
 
 _ATX = re.compile(r"#\s*$")  # an ATX heading's opening: its text does not start a block
-MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".mkd"})
-
-
 def detect_format(path: Path) -> str:
     """Markdown or text, for the line-based readers (``corpora.formats`` knows all formats)."""
-    return "markdown" if path.suffix.lower() in MARKDOWN_SUFFIXES else "text"
+    return "markdown" if SUFFIXES.get(path.suffix.lower()) == "markdown" else "text"
 
 
 def parse_text(text: str, lang: str, name: str, fmt: str) -> Document:

@@ -501,13 +501,9 @@ def _source_of(doc: Document, path: Path) -> str | bytes:
 
 def _check_edition(opts: RunOptions) -> None:
     """Refuse a bilingual edition of a format that has none, before any work."""
-    from corpora.formats import BILINGUAL
+    from corpora.formats import check_edition
 
-    fmt = detect_format(opts.input)
-    if opts.edition != "translated" and fmt not in BILINGUAL:
-        raise ConfigError(
-            f"{opts.input}: a bilingual edition is made for EPUB, HTML, Markdown and text, not "
-            f"{fmt}; use --edition translated")
+    check_edition(detect_format(opts.input), opts.edition, opts.input)
 
 
 def _write_context(opts: RunOptions, summary: Summary, edition: str) -> WriteContext:
