@@ -28,9 +28,10 @@ from corpora.formats import (
 )
 from corpora.ingest import block_texts
 from corpora.meta import input_meta, load_meta, reusable_in, save_meta
-from corpora.store import Outcome, Store, Work
+from corpora.store import Outcome, Store, StoredTranslation, Work
 from corpora.textio import write_atomic
 from diglot.errors import ConfigError, DataFormatError, EngineError
+from diglot.stages import Stages
 from evaluation.metrics import Score, corpus_scores, make_metric, segment_scores
 from evaluation.report import write_report
 from translate.engine import Engine, open_engine
@@ -115,6 +116,9 @@ class Summary:
     # whose text it is and its licences (corpora.meta): what an export will publish it under
     document: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # said on stderr, kept in summary.json
+    # wall seconds per stage (diglot.stages), and before the engine took its first segment
+    stages: dict[str, float] = field(default_factory=dict)
+    first_segment: float | None = None
 
     @property
     def status(self) -> str:
@@ -198,7 +202,7 @@ def _translate_batch(engine: Engine, batch: Sequence[Work]) -> list[Outcome]:
     return [o for w in batch for o in _translate_batch(engine, [w])]
 
 
-def _translated(engine: Engine, batches: list[list[Work]]
+def _translated(engine: Engine, batches: list[list[Work]], stages: Stages | None = None,
                 ) -> Iterator[tuple[list[Work], list[Outcome]]]:
     """Each batch with its outcomes, streamed through the engine when it can stream.
 
@@ -207,12 +211,18 @@ def _translated(engine: Engine, batches: list[list[Work]]
     batch, where failures are isolated segment by segment.
     """
     stream = getattr(engine, "translate_stream", None)
+    sent = stages.sent if stages is not None else lambda: None
+
+    def feed() -> Iterator[list[str]]:
+        for batch in batches:
+            sent()
+            yield [w.text for w in batch]
+
     done = 0
     if stream is not None:
         try:
             start = time.perf_counter()
-            for batch, hyps in zip(batches, stream([w.text for w in b] for b in batches),
-                                   strict=True):
+            for batch, hyps in zip(batches, stream(feed()), strict=True):
                 now = time.perf_counter()
                 each, start = (now - start) / len(batch), now
                 yield batch, [Outcome(w.translation_id, h.text, None, each, h.note)
@@ -221,6 +231,7 @@ def _translated(engine: Engine, batches: list[list[Work]]
         except EngineError:
             pass
     for batch in batches[done:]:
+        sent()
         yield batch, _translate_batch(engine, batch)
 
 
@@ -258,7 +269,7 @@ def tidy_output(source: str, text: str, tgt: Language) -> str:
 
 
 def translate_document(store: Store, doc_id: int, engine: Engine, batch_size: int | None,
-                       progress: Progress) -> Progressed:
+                       progress: Progress, stages: Stages | None = None) -> Progressed:
     """Translate every segment of a stored document that is not done yet.
 
     A source text is sent to the engine once: one the store has translated under the same
@@ -287,7 +298,7 @@ def translate_document(store: Store, doc_id: int, engine: Engine, batch_size: in
     size = batch_size if batch_size else int(getattr(engine, "preferred_batch", 32))
     done, failed, memory = len(recalled), 0, len(recalled)
     batches = [unique[i:i + size] for i in range(0, len(unique), size)]
-    for batch, found in _translated(engine, batches):
+    for batch, found in _translated(engine, batches, stages):
         outcomes = [replace(o, text=tidy_output(w.text, o.text, engine.tgt)) if o.text else o
                     for w, o in zip(batch, found, strict=True)]
         repeats = [Outcome(same.translation_id, o.text, o.error, 0.0, o.note)
@@ -357,22 +368,71 @@ class _Translated:
     terms: TermBase | None = None
 
 
-def _translate_stored(opts: RunOptions, project: Path, progress: Progress) -> _Translated:
-    """Ingest, translate what the store lacks, and read back every finished translation."""
-    src, tgt = resolve_pair(opts.src, opts.tgt)
-    doc = read_document(opts.input, src.code, ReadOptions(opts.wiki_params))
-    references = (None if opts.reference is None
-                  else _reference_blocks(opts.reference, tgt.code, doc, opts.input))
-    terms = None
-    if opts.glossary is not None:
-        from glossary.termbase import read_termbase
+def _store_document(store: Store, doc: Document, opts: RunOptions,
+                    meta: Mapping[str, Any], summary: Summary) -> int:
+    """Add the document to the store (or find it there); its id. Warns in `summary` when the
+    store knows the name from another file or the text under another name."""
+    other = store.conn.execute(
+        "SELECT path FROM documents WHERE name = ? AND path IS NOT NULL AND path != ? "
+        "ORDER BY id DESC LIMIT 1", (doc.name, str(opts.input.resolve()))).fetchone()
+    if other:
+        summary.warnings.append(
+            f"the store holds a document named {doc.name} from another file "
+            f"({other[0]}); this one takes its place in exports and keeps its "
+            "metadata (diglot meta): rename the file or use another --project to keep "
+            "both")
+    doc_id = store.add_document(doc, opts.input.resolve(), _source_of(doc, opts.input))
+    name = store.conn.execute("SELECT name FROM documents WHERE id = ?",
+                              (doc_id,)).fetchone()[0]
+    if name != doc.name:  # the same content, stored before under another name
+        summary.warnings.append(
+            f"the store holds this same text as {name} (from an earlier run); it "
+            f"keeps that name: diglot meta and export know it as {name}")
+    if meta:
+        with store.transaction() as conn:
+            save_meta(conn, name, meta, "meta file" if opts.meta else "front matter")
+    summary.document = asdict(load_meta(store.conn, name))
+    return int(doc_id)
 
-        terms = read_termbase(opts.glossary, src, tgt)
-    meta = input_meta(doc, opts.input, opts.meta)
-    engine = base = make_engine(opts, src, tgt, terms)
+
+def _pair(store: Store, doc: Document, doc_id: int, stored: Sequence[StoredTranslation],
+          finished: list[int], opts: RunOptions, summary: Summary, terms: TermBase | None,
+          ) -> list[BeadText]:
+    """Save each finished segment and its translation as a 1-1 bead of the run's bitext
+    (`summary`'s target language and configuration); the bitext's beads."""
+    by_position = {t.position: t.text or "" for t in stored}
+    scores = length_agreement([doc.segments[p].text for p in finished],
+                              [by_position[p] for p in finished])
+    bitext = store.save_links(
+        doc_id, summary.target_lang, summary.config_key,
+        [([p], [p], score) for p, score in zip(finished, scores, strict=True)],
+        method="translation",
+        glossary_path=str(opts.glossary.resolve()) if opts.glossary else None,
+        glossary_version=terms.version if terms is not None else None)
+    return store.beads(bitext)
+
+
+def _translate_stored(opts: RunOptions, project: Path, progress: Progress,
+                      stages: Stages | None = None) -> _Translated:
+    """Ingest, translate what the store lacks, and read back every finished translation."""
+    clock = stages or Stages()
+    src, tgt = resolve_pair(opts.src, opts.tgt)
+    with clock.stage("ingest"):
+        doc = read_document(opts.input, src.code, ReadOptions(opts.wiki_params))
+        references = (None if opts.reference is None
+                      else _reference_blocks(opts.reference, tgt.code, doc, opts.input))
+        terms = None
+        if opts.glossary is not None:
+            from glossary.termbase import read_termbase
+
+            terms = read_termbase(opts.glossary, src, tgt)
+        meta = input_meta(doc, opts.input, opts.meta)
+    with clock.stage("engine start"):
+        engine = base = make_engine(opts, src, tgt, terms)
     if opts.source_lang_check:
         try:
-            engine = _route_sources(opts, base, doc)
+            with clock.stage("source check"):
+                engine = _route_sources(opts, base, doc)
         except BaseException:
             base.close()
             raise
@@ -384,39 +444,15 @@ def _translate_stored(opts: RunOptions, project: Path, progress: Progress) -> _T
                             "terms": len(terms), "warnings": list(terms.warnings)}
     try:
         with Store.open(project) as store:
-            other = store.conn.execute(
-                "SELECT path FROM documents WHERE name = ? AND path IS NOT NULL AND path != ? "
-                "ORDER BY id DESC LIMIT 1", (doc.name, str(opts.input.resolve()))).fetchone()
-            if other:
-                summary.warnings.append(
-                    f"the store holds a document named {doc.name} from another file "
-                    f"({other[0]}); this one takes its place in exports and keeps its "
-                    "metadata (diglot meta): rename the file or use another --project to keep "
-                    "both")
-            doc_id = store.add_document(doc, opts.input.resolve(), _source_of(doc, opts.input))
-            name = store.conn.execute("SELECT name FROM documents WHERE id = ?",
-                                      (doc_id,)).fetchone()[0]
-            if name != doc.name:  # the same content, stored before under another name
-                summary.warnings.append(
-                    f"the store holds this same text as {name} (from an earlier run); it "
-                    f"keeps that name: diglot meta and export know it as {name}")
-            if meta:
-                with store.transaction() as conn:
-                    save_meta(conn, name, meta, "meta file" if opts.meta else "front matter")
-            summary.document = asdict(load_meta(store.conn, name))
-            now = translate_document(store, doc_id, engine, opts.batch_size, progress)
-            stored = store.translations(doc_id, tgt.code, config.key)
-            finished = sorted(t.position for t in stored if t.status == "done" and t.text)
-            by_position = {t.position: t.text or "" for t in stored}
-            scores = length_agreement([doc.segments[p].text for p in finished],
-                                      [by_position[p] for p in finished])
-            bitext = store.save_links(
-                doc_id, tgt.code, config.key,
-                [([p], [p], score) for p, score in zip(finished, scores, strict=True)],
-                method="translation",
-                glossary_path=str(opts.glossary.resolve()) if opts.glossary else None,
-                glossary_version=terms.version if terms is not None else None)
-            beads = store.beads(bitext)
+            with clock.stage("ingest"):
+                doc_id = _store_document(store, doc, opts, meta, summary)
+            with clock.stage("translate"):
+                now = translate_document(store, doc_id, engine, opts.batch_size, progress,
+                                         clock)
+            with clock.stage("pair"):
+                stored = store.translations(doc_id, tgt.code, config.key)
+                finished = sorted(t.position for t in stored if t.status == "done" and t.text)
+                beads = _pair(store, doc, doc_id, stored, finished, opts, summary, terms)
     finally:
         engine.close()
     if terms is not None:
@@ -450,45 +486,57 @@ def run(opts: RunOptions, progress: Progress | None = None) -> Summary:
     Raises:
         DiglotError: Bad input, unsupported pair, missing model, locked or newer store.
     """
-    started = time.perf_counter()
+    clock = Stages()
     paths = output_paths(opts, *resolve_pair(opts.src, opts.tgt))
     bar = progress or NoProgress()
     if opts.edition not in EDITIONS:
         raise ConfigError(f"unknown edition {opts.edition!r}; use one of {', '.join(EDITIONS)}")
     _check_edition(opts)
-    job = _translate_stored(opts, paths["project"], bar)
+    job = _translate_stored(opts, paths["project"], bar, clock)
     doc, texts, summary = job.doc, job.texts, job.summary
-    for edition, key in (("translated", "document"), ("bilingual", "bilingual")):
-        if key in paths:
-            written = write_document(doc, texts, paths[key],
-                                     _write_context(opts, summary, edition))
-            for n, extra in enumerate(written[1:], start=1):
-                paths[f"{key}_{extra.suffix.lstrip('.') or n}"] = extra
-    pairs = [f"{_clean(_source(doc, b.src))}\t{_clean(b.text)}\n" for b in job.beads]
-    write_atomic(paths["bitext"], "".join(pairs))
-    targets = block_texts(doc, texts)
-    if job.references is not None:
-        bar.start(1, "corpus scores")
-        summary.scores = corpus_scores(targets, [job.references], hyp_name=paths["document"],
-                                       ref_names=[str(opts.reference)],
-                                       lang=summary.target_lang)
-        bar.advance(1)
-    # QA sees a bead over several segments as one item on its first segment
-    merged = {p for b in job.beads for p in b.src if p != min(b.src)}
-    checked = {p: t for p, t in texts.items() if p not in merged}
-    sources = {min(b.src): _source(doc, b.src) for b in job.beads if len(b.src) > 1}
-    evaluation = evaluate(doc, checked, targets, job.references, summary, job.terms, bar,
-                          sources)
-    write_atomic(paths["evaluation"],
-                 json.dumps(evaluation, ensure_ascii=False, indent=1) + "\n")
-    _store_flags(paths["project"], job, summary, evaluation, checked)
+    with clock.stage("write"):
+        for edition, key in (("translated", "document"), ("bilingual", "bilingual")):
+            if key in paths:
+                written = write_document(doc, texts, paths[key],
+                                         _write_context(opts, summary, edition))
+                for n, extra in enumerate(written[1:], start=1):
+                    paths[f"{key}_{extra.suffix.lstrip('.') or n}"] = extra
+        pairs = [f"{_clean(_source(doc, b.src))}\t{_clean(b.text)}\n" for b in job.beads]
+        write_atomic(paths["bitext"], "".join(pairs))
+        targets = block_texts(doc, texts)
+    with clock.stage("qa"):
+        if job.references is not None:
+            bar.start(1, "corpus scores")
+            summary.scores = corpus_scores(targets, [job.references],
+                                           hyp_name=paths["document"],
+                                           ref_names=[str(opts.reference)],
+                                           lang=summary.target_lang)
+            bar.advance(1)
+        # QA sees a bead over several segments as one item on its first segment
+        merged = {p for b in job.beads for p in b.src if p != min(b.src)}
+        checked = {p: t for p, t in texts.items() if p not in merged}
+        sources = {min(b.src): _source(doc, b.src) for b in job.beads if len(b.src) > 1}
+        evaluation = evaluate(doc, checked, targets, job.references, summary, job.terms, bar,
+                              sources)
+        write_atomic(paths["evaluation"],
+                     json.dumps(evaluation, ensure_ascii=False, indent=1) + "\n")
+        _store_flags(paths["project"], job, summary, evaluation, checked)
     summary.outputs = {k: str(v) for k, v in paths.items()}
-    summary.seconds = round(time.perf_counter() - started, 3)
-    write_atomic(paths["summary"], summary.to_json())
-    bar.start(1, "report")
-    write_report(paths["summary"].parent, paths["report"])
-    bar.advance(1)
+    summary.first_segment = clock.first_segment
+    _finish(summary, clock, paths["summary"])
+    with clock.stage("report"):
+        bar.start(1, "report")
+        write_report(paths["summary"].parent, paths["report"])
+        bar.advance(1)
+    _finish(summary, clock, paths["summary"])  # again, with the report's time
     return summary
+
+
+def _finish(summary: Summary, clock: Stages, path: Path) -> None:
+    """Write summary.json with the run's seconds so far (the report reads it)."""
+    summary.seconds = round(clock.elapsed(), 3)
+    summary.stages = clock.rounded()
+    write_atomic(path, summary.to_json())
 
 
 def _source_of(doc: Document, path: Path) -> str | bytes:
