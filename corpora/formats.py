@@ -22,12 +22,13 @@ when a file of that format is read or written.
 from __future__ import annotations
 
 import importlib
+import re
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from corpora.document import Block, Document, Segment
 from diglot.errors import ConfigError, DataFormatError
@@ -57,6 +58,15 @@ BILINGUAL = frozenset({"markdown", "text", "html", "epub"})
 EDITIONS = ("translated", "bilingual", "both")
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a Compound File: old .doc, or an encrypted OOXML
+
+#: What any inline construct or protected literal of ``corpora.inline`` needs in the text: the
+#: first character of an inline rule markdown-it records there (link, image, emphasis,
+#: strikethrough, code, autolink, HTML, math, entity), or a part of a literal (URL, e-mail,
+#: path, file name, camelCase, snake_case, reference, placeholder). A text without any is one
+#: plain text piece.
+_MAYBE_MARKUP = re.compile(r"[*_~`<$\\&\[/@⟦]|www\.|\.[a-z]|[a-z][A-Z]")
+_LETTER = re.compile(r"[^\W\d_]")
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -208,19 +218,72 @@ def make_document(name: str, fmt: str, lang: str, blocks: Sequence[Block],
         meta: Metadata the source declares (``corpora.meta`` field names), as a mapping or
             as pairs (a repeated ``authors`` pair is one author each).
     """
-    from corpora.inline import has_words
-    from corpora.splitter import split_sentences
-
-    segments: list[Segment] = []
-    for b, block in enumerate(blocks):
-        if not block.translatable:
-            continue
-        for p, part in enumerate(block.parts):
-            for pos, (sentence, trailing) in enumerate(split_sentences(part, lang)):
-                segments.append(Segment(b, p, pos, sentence, trailing, has_words(sentence)))
+    where = [(b, p) for b, block in enumerate(blocks) if block.translatable
+             for p in range(len(block.parts))]
+    sentences = _map_parts(_sentences, [blocks[b].parts[p] for b, p in where], lang)
+    segments = [Segment(b, p, pos, *sentence)
+                for (b, p), found in zip(where, sentences, strict=True)
+                for pos, sentence in enumerate(found)]
     return Document(name, fmt, lang, tuple(lines), tuple(blocks), tuple(segments),
                     trailing_newline,
                     tuple(meta.items() if isinstance(meta, Mapping) else meta))
+
+
+def _sentences(part: str, lang: str) -> list[tuple[str, str, bool]]:
+    """A part's sentences: text, the whitespace after it, and whether it has words."""
+    from corpora.splitter import split_sentences
+
+    return [(text, trailing, has_words(text)) for text, trailing in split_sentences(part, lang)]
+
+
+#: Below this many characters of parts, a process pool costs more than it saves (starting the
+#: workers, sending the parts and the sentences back).
+POOL_MIN_CHARS = 50_000
+
+
+def _map_parts(split: Callable[[str, str], _T], parts: Sequence[str], lang: str) -> list[_T]:
+    """``split(part, lang)`` for each part, in order: by worker processes, one per core this
+    process may use, when there is a book's worth of parts (the sentence splitter is the
+    costliest step of reading, and each part is split alone: the result is the same)."""
+    workers = _pool_size(parts)
+    if workers < 2:
+        return [split(part, lang) for part in parts]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    split("Un. Deux.", lang)  # load the splitter's rules once: every worker inherits them
+    chunk = max(1, len(parts) // (workers * 8))
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(split, parts, [lang] * len(parts), chunksize=chunk))
+
+
+def _pool_size(parts: Sequence[str]) -> int:
+    """How many processes to split with: 1 (no pool) for a short text, off Linux, in a worker
+    process, or in a process that runs other threads (a forked child could find a lock held
+    by a thread that is not there)."""
+    import multiprocessing
+    import os
+    import sys
+    import threading
+
+    if (sys.platform != "linux" or threading.active_count() > 1
+            or multiprocessing.current_process().daemon
+            or sum(len(part) for part in parts) < POOL_MIN_CHARS):
+        return 1
+    return min(len(os.sched_getaffinity(0)), 8)
+
+
+def has_words(text: str) -> bool:
+    """`corpora.inline.has_words` (letters outside protected pieces), without its inline parse
+    when the text settles it: no letter at all, or letters and nothing markup or a literal
+    could start with (most sentences of a book; the parse cost more than the splitting)."""
+    if _LETTER.search(text) is None:
+        return False  # every piece is a slice of the text: no letter anywhere, none in one
+    if _MAYBE_MARKUP.search(text) is None:
+        return True  # the whole text is one text piece, and it has a letter
+    from corpora.inline import has_words as parsed
+
+    return parsed(text)
 
 
 def block_parts(doc: Document, texts: Mapping[int, str]) -> list[tuple[str, ...]]:

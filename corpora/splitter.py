@@ -234,9 +234,12 @@ def _continues(left: str, right: str, lang: str, abbreviations: Abbreviations) -
         return True  # the sentence so far is one initial or title: "M. Dupont"
     if not left.endswith("."):
         return False
-    if lang in ORDINAL_DOT and _ORDINAL.search(left):
+    # both patterns hold no whitespace and end at the end: the last word alone is searched
+    # (a search of the whole sentence tries them at every offset); "^" is then that word's start
+    last = left.rsplit(None, 1)[-1]
+    if lang in ORDINAL_DOT and _ORDINAL.search(last):
         return True  # "vom 1. FC Köln", "aus dem 1. -3. Jahrhundert"
-    word = _LAST_WORD.search(left)
+    word = _LAST_WORD.search(last)
     if word is None:
         return False
     before = word.group(1).lower()
@@ -321,4 +324,5 @@ def split_sentences(text: str, lang: str) -> list[tuple[str, str]]:
         stripped = piece.rstrip()
         out.append((stripped, piece[len(stripped):]))
     return out
+
 

@@ -218,3 +218,17 @@ def test_a_very_long_paragraph_splits_as_its_sentences_do() -> None:
     assert [s for s, _ in split_sentences(text, "en")] == sentences
     endless = "a word without an end " * 600 + "here. Next one."
     assert [s for s, _ in split_sentences(endless, "en")] == [endless[:-10], "Next one."]
+
+
+@given(st.text(alphabet=st.sampled_from(list("abAB.°ºnN12 \u00a0\t(-–[é")), max_size=30))
+@settings(max_examples=800, deadline=None)
+def test_the_last_word_alone_finds_what_the_whole_sentence_finds(text: str) -> None:
+    """`_continues` searches only the last word for an abbreviation or an ordinal before the
+    full stop: both patterns hold no whitespace and end at the end."""
+    from corpora.splitter import _LAST_WORD, _ORDINAL
+
+    left = (text + ".").rstrip()
+    last = left.rsplit(None, 1)[-1]
+    whole, alone = _LAST_WORD.search(left), _LAST_WORD.search(last)
+    assert (whole and whole.group(1)) == (alone and alone.group(1))
+    assert bool(_ORDINAL.search(left)) == bool(_ORDINAL.search(last))
