@@ -1,7 +1,5 @@
 """`diglot export`, `diglot import` and `diglot meta`: publishing a project store's bitexts."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

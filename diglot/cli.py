@@ -6,8 +6,6 @@ Command bodies parse, call the library and print. Only here do errors become exi
 segments, 130 for an interrupted run (the store keeps what was done).
 """
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Callable
 from enum import Enum

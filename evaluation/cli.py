@@ -3,8 +3,6 @@
 Registered on the root app by diglot/cli.py. Bodies parse, call the library and print.
 """
 
-from __future__ import annotations
-
 import json
 import sys
 from pathlib import Path
@@ -42,7 +40,7 @@ def score(hypothesis: File, references: Annotated[list[Path], typer.Argument(
         segment_scores,
     )
 
-    def job() -> tuple[list[Score], dict[str, list[float]]]:
+    def job() -> "tuple[list[Score], dict[str, list[float]]]":
         names = parse_metrics(metrics)
         hyps = read_lines(hypothesis)
         refs = [read_lines(r) for r in references]
@@ -72,7 +70,7 @@ def score(hypothesis: File, references: Annotated[list[Path], typer.Argument(
     _warn(hypothesis, found)
 
 
-def _warn(hypothesis: Path, found: list[Score]) -> None:
+def _warn(hypothesis: Path, found: "list[Score]") -> None:
     for warning in dict.fromkeys(s.warning for s in found if s.warning):
         typer.echo(f"diglot: warning: {hypothesis}: {warning}", err=True)
 

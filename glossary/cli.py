@@ -1,7 +1,5 @@
 """`diglot glossary check | extract | convert | info`."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -23,7 +21,7 @@ From = Annotated[str | None, typer.Option(
 To = Annotated[str | None, typer.Option("--to", "-t", help="Target language.")]
 
 
-def _pair(src: str | None, tgt: str | None) -> tuple[Language | None, Language | None]:
+def _pair(src: str | None, tgt: str | None) -> "tuple[Language | None, Language | None]":
     from translate.langs import resolve
 
     return (resolve(src) if src else None), (resolve(tgt) if tgt else None)
@@ -51,7 +49,7 @@ def check(bitext: Annotated[Path, typer.Argument(
     from glossary.segments import read_segments
     from glossary.termbase import read_termbase
 
-    def job() -> tuple[TermBase, CheckReport]:
+    def job() -> "tuple[TermBase, CheckReport]":
         segments = read_segments(bitext, *_codes(src, tgt))
         s, t = _pair(src or segments.source_lang, tgt or segments.target_lang)
         base = read_termbase(glossary, s, t)
@@ -68,7 +66,7 @@ def check(bitext: Annotated[Path, typer.Argument(
         raise typer.Exit(1)
 
 
-def _as_dict(base: TermBase, report: CheckReport) -> dict[str, object]:
+def _as_dict(base: "TermBase", report: "CheckReport") -> dict[str, object]:
     return {"glossary": str(base.path), "version": base.version, "terms": len(base),
             "segments": report.segments, "occurrences": report.occurrences,
             "honoured": report.honoured, "usage": round(report.usage, 4),
@@ -81,7 +79,7 @@ def _as_dict(base: TermBase, report: CheckReport) -> dict[str, object]:
                                 for i in report.inconsistencies]}
 
 
-def _print(base: TermBase, report: CheckReport, limit: int) -> None:
+def _print(base: "TermBase", report: "CheckReport", limit: int) -> None:
     typer.echo(f"{base.path} ({len(base)} terms, version {base.version}): "
                f"{report.segments} segments, {report.occurrences} term occurrences, "
                f"{report.usage:.1%} rendered as the glossary says")

@@ -3,8 +3,6 @@
 FastAPI and uvicorn are imported inside the command, so `diglot --help` stays fast.
 """
 
-from __future__ import annotations
-
 import errno
 import socket
 import sys
