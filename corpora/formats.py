@@ -251,7 +251,7 @@ def _map_parts(split: Callable[[str, str], _T], parts: Sequence[str], lang: str)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    split("Un. Deux.", lang)  # load the splitter's rules once: every worker inherits them
+    split("Un *deux* [1]. Trois.", lang)  # load the rules and parsers once: workers inherit them
     chunk = max(1, len(parts) // (workers * 8))
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         return list(pool.map(split, parts, [lang] * len(parts), chunksize=chunk))

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from corpora.document import Block
 
@@ -44,6 +44,8 @@ _YAML_OTHER = re.compile(r"""\s|#|-(\s|$)|$""")
 _BLOCK_HEAD = re.compile(r"[#>+*\-=_`~<]|\d{1,9}[.)]")  # how a block can start a line
 _UNDERLINE = re.compile(r"(=+|-+)[ \t]*$")  # a setext heading's underline
 _ENV_KEY = "diglot_breaks"
+#: What a hard break needs in a text: two spaces or a backslash before a line end, a <br> tag.
+_MAY_BREAK = re.compile(r"  \n|\\\n|<br", re.IGNORECASE)
 Mark = tuple[int, int, bool]  # a hard break: start, end, inside a link's text
 
 
@@ -129,6 +131,15 @@ def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark").enable("table")
     md.inline.ruler.before("text", "diglot_breaks", _record_break)
     return md
+
+
+@lru_cache(maxsize=1)
+def _block_parser() -> MarkdownIt:
+    """`_parser` without its inline pass: only a text that may hold a hard break (`_MAY_BREAK`)
+    is parsed inline, for its breaks (most of a book's paragraphs hold none)."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable("table").disable("inline")
 
 
 def guard_line_start(text: str) -> str:
@@ -257,9 +268,9 @@ def parse_markdown(text: str) -> list[Block]:
     fm = front_matter_end(lines)
     blocks: list[Block] = [Block("front_matter", 0, fm)] if fm else []
     body = "\n" * fm + "\n".join(lines[fm:])  # blank front matter keeps line numbers aligned
-    env: dict[str, dict[str, set[Mark]]] = {}
-    tokens: list[Token] = _parser().parse(body, env)
-    marks = env.get(_ENV_KEY, {})
+    env: dict[str, Any] = {}
+    tokens: list[Token] = _block_parser().parse(body, env)
+    marks: dict[str, set[Mark]] = env.setdefault(_ENV_KEY, {})
     stack: list[str] = []
     in_table = False
     for i, tok in enumerate(tokens):
@@ -276,6 +287,8 @@ def parse_markdown(text: str) -> list[Block]:
             stack.pop()
         elif tok.type in ("heading_open", "paragraph_open") and tok.map:
             content = tokens[i + 1].content
+            if content not in marks and _MAY_BREAK.search(content):
+                _parser().inline.parse(content, _parser(), env, [])  # records its hard breaks
             if tok.type == "heading_open":
                 kind, level, setext = "heading", int(tok.tag[1]), tok.markup in ("=", "-")
             else:

@@ -131,8 +131,9 @@ def test_the_quick_has_words_test_agrees_with_the_inline_parse_on_markup(text: s
 
 @given(st.lists(st.one_of(st.text(alphabet=st.sampled_from(list(_PROSE)), max_size=12),
                           st.sampled_from(list(_MARKUP)), st.sampled_from(
-                              ["www.", "http://", ".md", "aB", "snake_case", "[1]", "⟦0⟧", "@",
-                               "C:\\x", "~/a", "&amp;", "<br>", "`x`", "$x$", "*x*", "[a](b)"])),
+                              ["www.", "www.EX", "ana@X.ORG", "http://", ".md", "aB",
+                               "snake_case", "[1]", "⟦0⟧", "@", "C:\\x", "~/a", "&amp;", "<br>",
+                               "`x`", "$x$", "*x*", "[a](b)"])),
                 max_size=8).map("".join))
 @settings(max_examples=600, deadline=None)
 def test_the_quick_has_words_test_agrees_with_the_inline_parse_on_prose(text: str) -> None:
@@ -144,6 +145,7 @@ def test_the_quick_has_words_test_agrees_with_the_inline_parse_on_prose(text: st
     ("1848 ; 1872 — 12.5 %", False),          # no letter: settled without a parse
     ("README.md", False), ("max_tokens", False), ("LocalLLaMA", False),  # literals: parsed
     ("www.example.org", False), ("ana@example.org", False), ("/usr/bin/env", False),
+    ("ana@EXAMPLE.ORG", False), ("www.EXAMPLE.ORG", False), ("notes.txt", False),
     ("C:\\Users\\ana", False), ("[12]", False), ("⟦0⟧", False), ("`code`", False),
     ("*Un spectre*", True), ("[Europe](https://example.org)", True), ("&amp; 12", False),
 ])

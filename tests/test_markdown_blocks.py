@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from corpora.document import Segment
 from corpora.ingest import parse_text, render
-from corpora.markdown import front_matter_end, guard_line_start
+from corpora.markdown import front_matter_end, guard_line_start, parse_markdown
 from corpora.store import Outcome, Store
 
 
@@ -370,3 +370,22 @@ def test_store_made_with_the_old_line_fragments_is_not_misread(tmp_path: Path) -
         store.start_run(new_id, "es", "en", "k", "e", None, {})
         assert [w.text for w in store.work(new_id, "en", "k")] == ["El gato negro duerme."]
         assert store.memory("es", "en", "k", ["El gato"]) == {"El gato": "The cat"}  # kept
+
+
+@given(st.lists(st.sampled_from(["a", "b c", "  ", "\\", "\n", "\n\n", "<br>", "<BR/>", "<b>",
+                                 "a  \nb", "a\\\nb", "  \n", "\\\n",
+                                 "`", "[", "](u)", "![", "*", "> ", "- ", "# ", "1. ", "|", "---",
+                                 "    ", "\t", "[x]: /u\n", "&amp;"]),
+                max_size=16).map("".join))
+@settings(max_examples=500, deadline=None)
+def test_only_texts_that_may_hold_a_hard_break_need_the_inline_pass(text: str) -> None:
+    """parse_markdown parses inline only what `_MAY_BREAK` finds; every text parsed inline
+    gives the same blocks."""
+    import re
+    from unittest import mock
+
+    from corpora import markdown
+
+    quick = parse_markdown(text)
+    with mock.patch.object(markdown, "_MAY_BREAK", re.compile("")):
+        assert parse_markdown(text) == quick
