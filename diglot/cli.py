@@ -6,6 +6,7 @@ Command bodies parse, call the library and print. Only here do errors become exi
 segments, 130 for an interrupted run (the store keeps what was done).
 """
 
+import importlib
 import sys
 from collections.abc import Callable
 from enum import Enum
@@ -340,5 +341,52 @@ def engines_cmd(base_url: Annotated[str, typer.Option(
     engines(base_url)
 
 
+class _Deferred(type):
+    """Stands in for a rich class while typer's help formatter is imported, and loads the real
+    one the first time it is called or asked for an attribute."""
+
+    _where: tuple[str, str]
+
+    def _real(cls) -> Any:
+        module, name = cls._where
+        return getattr(importlib.import_module(module), name)
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        return cls._real()(*args, **kwargs)
+
+    def __getattr__(cls, name: str) -> Any:
+        return getattr(cls._real(), name)
+
+
+#: What typer.rich_utils imports at its top but uses only for markdown markup (ours is rich)
+#: and for the traceback of a crash: ~40 % of its import (markdown-it, pygments, rich.pretty).
+_DEFERRED = {"rich.markdown": "Markdown", "rich.traceback": "Traceback"}
+
+
+def _import_help_formatter() -> None:
+    """Import typer.rich_utils, which renders help and usage errors, without loading
+    rich.markdown and rich.traceback: each is a stand-in module while it imports, then removed
+    from sys.modules so that the real one loads when first needed. Any surprise (a typer that
+    imports something else from them) falls back to the plain import."""
+    if "typer.rich_utils" in sys.modules:
+        return
+    stubs = {}
+    for module, name in _DEFERRED.items():
+        if module not in sys.modules:
+            stub = type(sys)(module)
+            setattr(stub, name, _Deferred(name, (), {"_where": (module, name)}))
+            stubs[module] = sys.modules[module] = stub
+    try:
+        importlib.import_module("typer.rich_utils")
+    except ImportError:
+        sys.modules.pop("typer.rich_utils", None)
+    finally:
+        for module, stub in stubs.items():
+            if sys.modules.get(module) is stub:
+                del sys.modules[module]
+    importlib.import_module("typer.rich_utils")
+
+
 def main() -> None:
+    _import_help_formatter()
     app()

@@ -4,15 +4,17 @@ FastAPI and uvicorn are imported inside the command, so `diglot --help` stays fa
 """
 
 import errno
-import socket
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
 from diglot.errors import ConfigError, DiglotError
+
+if TYPE_CHECKING:  # socket loads when the server starts, not for --help
+    import socket
 
 
 class _DefaultCommand(TyperGroup):
@@ -86,8 +88,10 @@ def serve(db: Db,
     uvicorn.Server(config).run(sockets=[sock])
 
 
-def _listen(host: str, port: int) -> socket.socket:
+def _listen(host: str, port: int) -> "socket.socket":
     """A socket bound to (host, port), or exit 2 with a one-line error (port in use)."""
+    import socket
+
     try:
         # the family as uvicorn picks it: IPv6 for an address with colons, else IPv4
         family, kind, proto, _, address = socket.getaddrinfo(
