@@ -4,7 +4,9 @@ Not every copy is a fault. A book quotes Latin (``Veni, vidi, vici.``), French m
 Spanish text, English paragraphs in a French one: a target identical to a source that is not
 in the declared source language is what a translator does too, so it is noted (``info``),
 never an error. The source's language is identified only for the few segments that would be
-flagged, so the cost stays with the suspects (see benchmarks/qa.py).
+flagged, so the cost stays with the suspects (see benchmarks/qa.py). Targets whose function
+words plainly say they are in the target language (evaluation/function_words.py) are not
+identified at all: lingua sees only the rest.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from evaluation.checks_text import (
     plain,
     word_count,
 )
+from evaluation.function_words import settled
 from evaluation.qa import Context, Flag, Item
 from translate.langs import resolve
 
@@ -177,6 +180,10 @@ class UntranslatedCheck:
                 if exemption(plain(it.target), ctx.keep) is None]
         todo = [(it, text) for it, text in todo
                 if sum(c.isalpha() for c in text) >= LANGID_MIN_LETTERS]
+        # plainly in the target language by its function words: lingua not asked
+        known = settled([text for _, text in todo], ctx.target.code, ident.codes,
+                        [it.source for it, _ in todo] if ctx.source else None)
+        todo = [pair for pair, ok in zip(todo, known, strict=True) if not ok]
         found = ident.detect([text for _, text in todo])
         suspects = [(it, text, lang) for (it, text), lang in zip(todo, found, strict=True)
                     if lang is not None and lang != ctx.target.code]

@@ -15,6 +15,10 @@ and names, numbers, code, titles and quotations inside a sentence must never mov
 (``benchmarks/source_lang.py`` measures the false positives on monolingual books). The decision
 is per source text, like the translation memory: a text that is a French sentence somewhere in
 the document is always translated as French.
+
+Most paragraphs of a book are plainly in its language: their function words say so
+(``evaluation.function_words``) and lingua is not asked; it identifies only the others, so a
+book in one language rarely loads its models at all.
 """
 
 from __future__ import annotations
@@ -23,7 +27,6 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from corpora.document import Document
@@ -96,6 +99,8 @@ class Paragraph:
         lang: The language lingua names ("" when too short to judge or unknown).
         confidence: lingua's confidence in ``lang``, 0 to 1.
         action: The route its segments take.
+        evidence: What named ``lang``: "lingua", "function words" (plainly in the source
+            language, lingua not asked) or "short".
     """
 
     block: int
@@ -104,6 +109,7 @@ class Paragraph:
     lang: str
     confidence: float
     action: str
+    evidence: str = "lingua"
 
 
 @dataclass(frozen=True)
@@ -132,7 +138,9 @@ class SourcePlan:
                     per_lang.setdefault(route.lang, Counter())[route.action] += 1
         if self.unavailable:
             return {"check": CHECK, "unavailable": self.unavailable}
+        evidence = Counter(p.evidence for p in self.paragraphs)
         return {"check": CHECK, "paragraphs": dict(langs.most_common()),
+                "evidence": {k: evidence[k] for k in ("function words", "lingua", "short")},
                 "segments": {a: decisions[a] for a in (ENGINE, KEPT, ROUTED, FLAGGED)},
                 "by_language": {k: dict(v) for k, v in sorted(per_lang.items())},
                 "moved": [{"line": p.line, "lang": p.lang, "confidence": round(p.confidence, 3),
@@ -155,16 +163,6 @@ def _lingua_code(codes: tuple[str, ...]) -> dict[str, str]:
     return {str(_lingua(c)): c for c in codes if _lingua(c) is not None}
 
 
-@lru_cache(maxsize=8)
-def _detector(codes: tuple[str, ...]) -> Any:
-    from lingua import LanguageDetectorBuilder
-
-    from evaluation.langid import _lingua
-
-    langs = [lang for lang in (_lingua(c) for c in codes) if lang is not None]
-    return LanguageDetectorBuilder.from_languages(*langs).build()
-
-
 def identify(texts: Sequence[str], candidates: Iterable[str]) -> list[tuple[str, float]]:
     """The most likely language of each text among the candidates, with lingua's confidence.
 
@@ -175,9 +173,13 @@ def identify(texts: Sequence[str], candidates: Iterable[str]) -> list[tuple[str,
     Returns:
         ``(code, confidence)`` per text; ``("", 0.0)`` where lingua names none.
     """
+    from evaluation.langid import detector
+
     codes = tuple(dict.fromkeys(resolve(c).code for c in candidates))
+    if not texts:  # (no model loaded)
+        return []
     names = _lingua_code(codes)
-    found = _detector(codes).compute_language_confidence_values_in_parallel(list(texts))
+    found = detector(codes).compute_language_confidence_values_in_parallel(list(texts))
     out = []
     for values in found:
         top = values[0] if values else None
@@ -188,11 +190,7 @@ def identify(texts: Sequence[str], candidates: Iterable[str]) -> list[tuple[str,
 
 def block_prose(doc: Document) -> dict[int, tuple[list[str], str]]:
     """Each translatable block's segment texts, and its prose joined for identification."""
-    blocks: dict[int, list[str]] = {}
-    for seg in doc.segments:
-        if seg.translate:
-            blocks.setdefault(seg.block, []).append(seg.text)
-    return {b: (texts, " ".join(prose(t) for t in texts)) for b, texts in blocks.items()}
+    return {b: (texts, " ".join(prose(t) for t in texts)) for b, texts in _blocks(doc).items()}
 
 
 def words(text: str) -> int:
@@ -220,6 +218,64 @@ def candidates(src: Language, tgt: Language) -> tuple[str, ...]:
     return tuple(dict.fromkeys((src.code, tgt.code, *CANDIDATES)))
 
 
+def rough_prose(text: str) -> str:
+    """``prose`` without the inline parser: URLs, e-mail addresses and code spans left out
+    by pattern, names too. It keeps some words ``prose`` drops (an HTML tag's name, a
+    file name), never fewer: enough for the function-word test and the word count of a
+    short paragraph, for a hundredth of ``prose``'s time."""
+    from evaluation.checks_text import CODE, URL
+
+    found = _WORD.findall(CODE.sub(" ", URL.sub(" ", text)))
+    return " ".join(w for k, w in enumerate(found) if k == 0 or not w[0].isupper())
+
+
+def _blocks(doc: Document) -> dict[int, list[str]]:
+    blocks: dict[int, list[str]] = {}
+    for seg in doc.segments:
+        if seg.translate:
+            blocks.setdefault(seg.block, []).append(seg.text)
+    return blocks
+
+
+def identified(doc: Document, src: Language, tgt: Language
+               ) -> dict[int, tuple[list[str], int, str, float, str]]:
+    """Each translatable block's segment texts, words, language, confidence and evidence.
+
+    Cheap evidence first: a block too short to judge even before markup is taken out, or
+    plainly in ``src`` by its function words (``evaluation.function_words``), never reaches
+    lingua; the others are identified by lingua on their prose, as ``identify`` does.
+
+    Returns:
+        block -> (texts, words, language, confidence, evidence); evidence is "short",
+        "function words" (language ``src``, confidence 1.0) or "lingua".
+    """
+    from evaluation.function_words import settled
+
+    blocks = _blocks(doc)
+    order = sorted(blocks)
+    rough = {b: rough_prose(" ".join(blocks[b])) for b in order}
+    sizes = {b: words(rough[b]) for b in order}
+    longer = [b for b in order if sizes[b] >= MIN_WORDS]
+    plain = settled([rough[b] for b in longer], src.code, candidates(src, tgt))
+    out: dict[int, tuple[list[str], int, str, float, str]] = {}
+    todo: list[int] = []
+    for b, known in zip(longer, plain, strict=True):
+        if known:
+            out[b] = (blocks[b], sizes[b], src.code, 1.0, "function words")
+        else:
+            todo.append(b)
+    texts = {b: " ".join(prose(t) for t in blocks[b]) for b in todo}
+    judged = [b for b in todo if words(texts[b]) >= MIN_WORDS]
+    found = dict(zip(judged, identify([texts[b] for b in judged], candidates(src, tgt)),
+                     strict=True))
+    for b in order:
+        if b not in out:
+            size = words(texts[b]) if b in texts else sizes[b]
+            lang, conf = found.get(b, ("", 0.0))
+            out[b] = (blocks[b], size, lang, conf, "lingua" if b in found else "short")
+    return {b: out[b] for b in order}
+
+
 def plan(doc: Document, src: Language, tgt: Language,
          has_pair: Callable[[str], bool]) -> SourcePlan:
     """Decide, per source text, whether it goes through the engine, is kept, or is routed.
@@ -237,20 +293,14 @@ def plan(doc: Document, src: Language, tgt: Language,
 
     if not supported(src):  # its paragraphs would all look like a neighbour's (gl → es, pt)
         return SourcePlan({}, (), tgt.code, f"lingua has no model for {src.name}")
-    blocks = block_prose(doc)
-    order = sorted(blocks)
-    sizes = {b: words(blocks[b][1]) for b in order}
-    judged = [b for b in order if sizes[b] >= MIN_WORDS]
-    found = dict(zip(judged, identify([blocks[b][1] for b in judged], candidates(src, tgt)),
-                     strict=True))
     paragraphs: list[Paragraph] = []
     routes: dict[str, Route] = {}
     engine_texts: set[str] = set()
-    for b in order:
-        lang, conf = found.get(b, ("", 0.0))
-        action = decide(lang, conf, sizes[b], src, tgt, has_pair)
-        paragraphs.append(Paragraph(b, doc.blocks[b].start + 1, sizes[b], lang, conf, action))
-        for text in blocks[b][0]:
+    for b, (texts, size, lang, conf, evidence) in identified(doc, src, tgt).items():
+        action = decide(lang, conf, size, src, tgt, has_pair)
+        paragraphs.append(Paragraph(b, doc.blocks[b].start + 1, size, lang, conf, action,
+                                    evidence))
+        for text in texts:
             if action == ENGINE:
                 engine_texts.add(text)
             else:
