@@ -8,8 +8,10 @@ accurate on short texts than all 75 of lingua's languages.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
+from multiprocessing import get_context
+from typing import Any, TypeVar, cast
 
 from diglot.errors import ConfigError
 from translate.langs import Language, resolve
@@ -19,6 +21,8 @@ DRIFT = ("en", "fr", "de", "es", "it", "pt", "nl", "ru", "zh")
 #: Languages that books quote untranslated (mottos, maxims, titles), besides DRIFT: a source
 #: segment in one of them is rightly copied as it is.
 QUOTED = ("la",)
+T = TypeVar("T")
+
 #: Below this share of the identifier's confidence a text is taken to be in another language.
 MAX_CONFIDENCE = 0.2
 
@@ -70,53 +74,98 @@ _DETECTORS: dict[tuple[tuple[str, ...], bool], Any] = {}
 _WARM_TEXT = "The models of every candidate language load when a first text is identified."
 
 
-def warm_up(expected: Iterable[Language], extra: Iterable[str] = QUOTED
-            ) -> threading.Thread | None:
-    """Load lingua's full models for a job's languages in a background thread, now.
+# -- what lingua is asked, as plain data: run here, or in the worker process ----------------
 
-    For a run to call as soon as it knows its pair, so that the one-off load (about a second
-    of CPU, ~200 MB) happens while the engine works rather than before QA or routing. The
-    candidates are those of ``LanguageIdentifier(expected, extra)`` and of the routing plan:
-    the models are shared by every detector of the process. lingua holds the GIL while it
-    loads, so the load overlaps an engine in another process (Apertium, a server) or waiting
-    on I/O, not Python work of this process.
+def _detect(codes: tuple[str, ...], fast: bool, texts: list[str]) -> list[str | None]:
+    found = detector(codes, fast).detect_languages_in_parallel_of(texts)
+    return [None if lang is None else str(lang) for lang in found]
+
+
+def _confidence(codes: tuple[str, ...], code: str, texts: list[str]) -> list[float]:
+    return list(detector(codes).compute_language_confidence_in_parallel(texts, _lingua(code)))
+
+
+def _top(codes: tuple[str, ...], texts: list[str]) -> list[tuple[str, float] | None]:
+    found = detector(codes).compute_language_confidence_values_in_parallel(texts)
+    return [(str(v[0].language), float(v[0].value)) if v else None for v in found]
+
+
+def _warm(codes: tuple[str, ...]) -> None:
+    detector(codes).compute_language_confidence_values(_WARM_TEXT)
+
+
+_WORKER: Any = None  # a ProcessPoolExecutor of one process, between warm_up and release
+_LOCK = threading.Lock()
+
+
+def call(function: Callable[..., T], *args: Any) -> T:
+    """Run one of this module's lingua calls in the worker process when `warm_up` started
+    one, else here (the same call, the same answer)."""
+    worker = _WORKER
+    if worker is not None:
+        try:
+            return cast(T, worker.submit(function, *args).result())
+        except BrokenExecutor:  # the worker died (killed for memory?): do it here
+            _stop_worker()
+    return function(*args)
+
+
+def warm_up(expected: Iterable[Language], extra: Iterable[str] = QUOTED) -> bool:
+    """Start lingua in a process of its own and load its models there, now, in parallel.
+
+    For a run to call as soon as it knows its pair: the one-off load (about 2 s of CPU and
+    ~200 MB) then happens on another core while the document is read and translated, and
+    every identification of the run (the routing plan, QA) goes to that process until
+    `release`. lingua holds the GIL while it loads and identifies, so a thread of this
+    process could not do the same: it measured the main thread's Python work 300 times
+    slower while lingua loaded beside it.
+
+    The worker is started with ``spawn``: the program's main module must guard its entry
+    point (``if __name__ == "__main__":``), as diglot's does.
 
     Args:
         expected: The job's languages (source and target).
         extra: More candidate codes, as for `LanguageIdentifier`.
 
     Returns:
-        The started thread (join it to wait for the models), or None when no expected
-        language has a model (nothing to load).
+        Whether a worker runs (False when no expected language has a model, or no process
+        could be started: identification then happens in this process, as before).
     """
+    global _WORKER
     try:
         codes = LanguageIdentifier(expected, extra).codes
     except ConfigError:
-        return None
-    thread = threading.Thread(target=_load, args=(codes,), name="lingua-warm-up", daemon=True)
-    thread.start()
-    return thread
-
-
-def _load(codes: tuple[str, ...]) -> None:
+        return False
     with _LOCK:
-        detector(codes).compute_language_confidence_values(_WARM_TEXT)
+        if _WORKER is None:
+            try:
+                _WORKER = ProcessPoolExecutor(1, mp_context=get_context("spawn"))
+            except (OSError, ValueError):
+                return False
+        _WORKER.submit(_warm, codes)
+    return True
 
 
-_LOCK = threading.Lock()
+def _stop_worker() -> None:
+    global _WORKER
+    with _LOCK:
+        worker, _WORKER = _WORKER, None
+    if worker is not None:
+        worker.shutdown(wait=True, cancel_futures=True)
 
 
 def release() -> None:
-    """Unload every model lingua loaded and forget the detectors, giving the memory back.
+    """Give back the memory of lingua's models: stop the worker process if `warm_up` started
+    one, unload every model loaded in this process, and forget the detectors.
 
-    For a long-lived process (the review server) once a run's identification is done: the
-    models (~200 MB) would otherwise stay for the process's life. The next identification
-    loads them again.
+    For a run to call once its identification is done (after QA), and for a long-lived
+    process (the review server): the models (~200 MB) would otherwise stay for the
+    process's life. The next identification loads them again.
     """
-    with _LOCK:
-        for found in _DETECTORS.values():
-            found.unload_language_models()
-        _DETECTORS.clear()
+    _stop_worker()
+    for found in _DETECTORS.values():
+        found.unload_language_models()
+    _DETECTORS.clear()
     try:  # glibc keeps freed memory in the process unless asked to give it back
         import ctypes
 
@@ -159,10 +208,9 @@ class LanguageIdentifier:
             picked = [k for k, t in enumerate(texts) if (len(t) >= LONG_TEXT) == fast]
             if not picked:  # (no detector built, no model loaded)
                 continue
-            found = detector(self._codes, fast).detect_languages_in_parallel_of(
-                [texts[k] for k in picked])
+            found = call(_detect, self._codes, fast, [texts[k] for k in picked])
             for k, lang in zip(picked, found, strict=True):
-                out[k] = None if lang is None else self._by_name.get(str(lang))
+                out[k] = None if lang is None else self._by_name.get(lang)
         return out
 
     def confidence(self, texts: Sequence[str], code: str) -> list[float]:
@@ -170,8 +218,7 @@ class LanguageIdentifier:
         lang = _lingua(code)
         if lang is None or code not in self._codes or not texts:
             return [0.0] * len(texts)
-        return list(detector(self._codes).compute_language_confidence_in_parallel(
-            list(texts), lang))
+        return call(_confidence, self._codes, code, list(texts))
 
     def other_than(self, texts: Sequence[str], code: str,
                    max_confidence: float = MAX_CONFIDENCE) -> list[str | None]:

@@ -149,14 +149,21 @@ def test_release_unloads_the_models_and_the_next_identification_loads_them_again
     assert ident.detect([FRENCH]) == ["fr"]
 
 
-def test_warm_up_builds_the_detector_in_the_background() -> None:
+def test_warm_up_identifies_in_a_worker_process_until_release() -> None:
+    ident = LanguageIdentifier([resolve("fr"), resolve("en")])
     langid.release()
-    thread = langid.warm_up([resolve("fr"), resolve("es")])
-    assert thread is not None
-    thread.join()
-    codes = LanguageIdentifier([resolve("fr"), resolve("es")], langid.QUOTED).codes
-    assert (codes, False) in langid._DETECTORS
-    assert langid.warm_up([resolve("gl")]) is None  # no model: nothing to load
+    assert langid.warm_up([resolve("fr"), resolve("en")])
+    assert langid._WORKER is not None
+    assert ident.detect([ENGLISH, FRENCH]) == ["en", "fr"]
+    assert ident.confidence([ENGLISH], "en")[0] > 0.9
+    doc = parse_text(f"{ENGLISH} {ENGLISH}\n", "fr", "p.md", "markdown")
+    assert [p.action for p in routing.plan(doc, resolve("fr"), resolve("en"),
+                                           lambda _: True).paragraphs] == ["kept"]
+    assert not langid._DETECTORS  # no model in this process
+    langid.release()
+    assert langid._WORKER is None
+    assert ident.detect([ENGLISH]) == ["en"]  # here again
+    assert not langid.warm_up([resolve("gl")])  # no model: no worker
     langid.release()
 
 

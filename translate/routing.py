@@ -173,19 +173,14 @@ def identify(texts: Sequence[str], candidates: Iterable[str]) -> list[tuple[str,
     Returns:
         ``(code, confidence)`` per text; ``("", 0.0)`` where lingua names none.
     """
-    from evaluation.langid import detector
+    from evaluation.langid import _top, call
 
     codes = tuple(dict.fromkeys(resolve(c).code for c in candidates))
     if not texts:  # (no model loaded)
         return []
     names = _lingua_code(codes)
-    found = detector(codes).compute_language_confidence_values_in_parallel(list(texts))
-    out = []
-    for values in found:
-        top = values[0] if values else None
-        out.append(("", 0.0) if top is None else (names.get(str(top.language), ""),
-                                                  float(top.value)))
-    return out
+    return [("", 0.0) if top is None else (names.get(top[0], ""), top[1])
+            for top in call(_top, codes, list(texts))]
 
 
 def block_prose(doc: Document) -> dict[int, tuple[list[str], str]]:
