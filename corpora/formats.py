@@ -24,11 +24,11 @@ from __future__ import annotations
 import importlib
 import re
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 from corpora.document import Block, Document, Segment
 from diglot.errors import ConfigError, DataFormatError
@@ -66,7 +66,6 @@ _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a Compound File: old .doc, or an e
 #: plain text piece.
 _MAYBE_MARKUP = re.compile(r"[*_~`<$\\&\[/@⟦]|www\.|\.[a-z]|[a-z][A-Z]")
 _LETTER = re.compile(r"[^\W\d_]")
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -220,20 +219,15 @@ def make_document(name: str, fmt: str, lang: str, blocks: Sequence[Block],
     """
     where = [(b, p) for b, block in enumerate(blocks) if block.translatable
              for p in range(len(block.parts))]
-    sentences = _map_parts(_sentences, [blocks[b].parts[p] for b, p in where], lang)
-    segments = [Segment(b, p, pos, *sentence)
-                for (b, p), found in zip(where, sentences, strict=True)
-                for pos, sentence in enumerate(found)]
+    split = _split_parts([blocks[b].parts[p] for b, p in where], lang)
+    # has_words in this process, not in the workers: where corpora.inline keeps its parses,
+    # the ones made here serve the run's later steps, and a worker's would go with it
+    segments = [Segment(b, p, pos, sentence, trailing, has_words(sentence))
+                for (b, p), sentences in zip(where, split, strict=True)
+                for pos, (sentence, trailing) in enumerate(sentences)]
     return Document(name, fmt, lang, tuple(lines), tuple(blocks), tuple(segments),
                     trailing_newline,
                     tuple(meta.items() if isinstance(meta, Mapping) else meta))
-
-
-def _sentences(part: str, lang: str) -> list[tuple[str, str, bool]]:
-    """A part's sentences: text, the whitespace after it, and whether it has words."""
-    from corpora.splitter import split_sentences
-
-    return [(text, trailing, has_words(text)) for text, trailing in split_sentences(part, lang)]
 
 
 #: Below this many characters of parts, a process pool costs more than it saves (starting the
@@ -241,20 +235,22 @@ def _sentences(part: str, lang: str) -> list[tuple[str, str, bool]]:
 POOL_MIN_CHARS = 50_000
 
 
-def _map_parts(split: Callable[[str, str], _T], parts: Sequence[str], lang: str) -> list[_T]:
-    """``split(part, lang)`` for each part, in order: by worker processes, one per core this
-    process may use, when there is a book's worth of parts (the sentence splitter is the
+def _split_parts(parts: Sequence[str], lang: str) -> list[list[tuple[str, str]]]:
+    """`corpora.splitter.split_sentences` of each part, in order: by worker processes, one per
+    core this process may use, when there is a book's worth of parts (the splitter is the
     costliest step of reading, and each part is split alone: the result is the same)."""
+    from corpora.splitter import split_sentences
+
     workers = _pool_size(parts)
     if workers < 2:
-        return [split(part, lang) for part in parts]
+        return [split_sentences(part, lang) for part in parts]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    split("Un *deux* [1]. Trois.", lang)  # load the rules and parsers once: workers inherit them
+    split_sentences("Un [1]. Deux.", lang)  # load the rules and parsers once: workers inherit
     chunk = max(1, len(parts) // (workers * 8))
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(split, parts, [lang] * len(parts), chunksize=chunk))
+        return list(pool.map(split_sentences, parts, [lang] * len(parts), chunksize=chunk))
 
 
 def _pool_size(parts: Sequence[str]) -> int:

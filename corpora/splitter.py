@@ -324,5 +324,3 @@ def split_sentences(text: str, lang: str) -> list[tuple[str, str]]:
         stripped = piece.rstrip()
         out.append((stripped, piece[len(stripped):]))
     return out
-
-
