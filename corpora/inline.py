@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 
 from corpora.inline_scan import Node, reference_labels, scan
 from corpora.placeholders import Literal, Markup, restore, wrap_whole
@@ -39,6 +40,20 @@ _LITERAL = re.compile("|".join([
     r"(?P<ref>\[\d+(?:\s*[,–-]\s*\d+)*\]|\[\^[^\]\s]+\])",
     r"(?P<placeholder>⟦[^⟦⟧\s]{1,12}⟧)",
 ]))
+#: What each _LITERAL alternative needs somewhere in the text: "/" or "\\" (paths, and a
+#: URL's "://"), "www.", "@", "_", ".x" (file names), "aB" (camel case), "[" (references),
+#: "⟦". Text with none of them holds no literal: the search is skipped.
+_LITERAL_HINT = re.compile(r"[/\\@_\[⟦]|www\.|\.[a-z]|[a-z][A-Z]")
+#: Where one of the inline rules ``scan`` records can start: "[" (links, images, and the
+#: "][" of full references), "*" "_" "~" (emphasis, strikethrough), "`" (code), "<"
+#: (autolinks, HTML), "$" "\\" (math), "&" (entities). Text with none of them has no
+#: construct: the parse is skipped.
+_MARKUP_CHAR = re.compile(r"[\[*_~`<$\\&]")
+#: Either of the two: text with neither is one text piece. Written as one character class
+#: first (a candidate character, then what makes it one), which the engine scans for fast.
+_ANY_HINT = re.compile(r"[\[*_~`<$\\&/@⟦A-Z.w]"
+                       r"(?:(?<=[\[*_~`<$\\&/@⟦])|(?<=[a-z][A-Z])|(?<=\.)(?=[a-z])|(?<=w)(?=ww\.))")
+_NO_REFERENCES: frozenset[str] = frozenset()
 _LETTER = re.compile(r"[^\W\d_]")
 _WORDY = re.compile(r"[^\W_]")
 #: Spans whose markers must touch their text (CommonMark's flanking rules).
@@ -84,7 +99,22 @@ def tokenize(text: str, references: Collection[str] = ()) -> list[Piece]:
             ``reference_labels``), so ``[guía rápida]`` is known to be a link; full
             references (``[texto][ref]``) are links without them.
     """
-    return _pieces(text, 0, len(text), scan(text, references), [0])
+    if not _ANY_HINT.search(text):  # most sentences: no markup, no literal
+        return [Piece("text", text)] if text else []
+    labels = references if isinstance(references, frozenset) else \
+        frozenset(references) if references else _NO_REFERENCES
+    return list(_parsed(text, labels))
+
+
+@lru_cache(maxsize=4096)
+def _parsed(text: str, references: frozenset[str]) -> tuple[Piece, ...]:
+    """``tokenize``'s pieces, kept: a run tokenizes a segment's source, the engine's answer and
+    the tidied answer several times over (splitting, routing, encoding, typography)."""
+    return tuple(_pieces(text, 0, len(text), _scan(text, references), [0]))
+
+
+def _scan(text: str, references: Collection[str] = ()) -> list[Node]:
+    return scan(text, references) if _MARKUP_CHAR.search(text) else []
 
 
 def _pieces(text: str, start: int, end: int, nodes: list[Node], counter: list[int],
@@ -109,7 +139,7 @@ def _node(text: str, node: Node, counter: list[int], depth: int) -> list[Piece]:
     a, b = node.inner
     if node.name == "image":  # markdown-it parses an image's alt text on its own
         alt = text[a:b]
-        inner = _pieces(alt, 0, len(alt), scan(alt), counter, depth + 1)
+        inner = _pieces(alt, 0, len(alt), _scan(alt), counter, depth + 1)
     else:
         inner = _pieces(text, a, b, node.children, counter, depth + 1)
     if not any(p.kind == "text" and _WORDY.search(p.text) for p in inner):
@@ -120,6 +150,8 @@ def _node(text: str, node: Node, counter: list[int], depth: int) -> list[Piece]:
 
 def _plain(text: str) -> list[Piece]:
     """Text with its literals (URLs, file names, identifiers...) as protected pieces."""
+    if not _LITERAL_HINT.search(text):
+        return [Piece("text", text)] if text else []
     out: list[Piece] = []
     pos = done = 0
     while m := _LITERAL.search(text, pos):

@@ -35,6 +35,10 @@ _FULL_REF = re.compile(r"\]\[((?:\\.|[^\[\]\\])+)\]")
 _ATOMIC = {"backticks": "code_inline", "autolink": "link_open", "math": "math_inline",
            "entity": "text_special", "html_inline": "html_inline"}
 _RECORDED = frozenset({"link", "image", "emphasis", "strikethrough", *_ATOMIC})
+#: Where a recorded rule other than the entity rule can start (links, images, emphasis,
+#: strikethrough, code, autolinks, HTML, math): a text with none of them holds entities at
+#: most, found without running the whole parser (MT output is full of ``d&#39;un``).
+_NOT_ENTITY = re.compile(r"[\[*_~`<$\\]")
 
 
 @dataclass
@@ -170,6 +174,8 @@ def scan(text: str, references: Collection[str] = ()) -> list[Node]:
     from markdown_it.rules_inline import StateInline
 
     md = _parser()
+    if not _NOT_ENTITY.search(text):
+        return _entities(StateInline(text, md, {}, []))
     labels = {normalize_label(x) for x in references}
     labels.update(normalize_label(m.group(1)) for m in _FULL_REF.finditer(text))
     recorder = _Recorder()
@@ -184,6 +190,21 @@ def scan(text: str, references: Collection[str] = ()) -> list[Node]:
     nodes = _atoms(text, recorder.records) + _emphasis(state.tokens, ranges)
     paired, pairs = _pair_html(text, [n for n in nodes if n.name == "html"], nodes)
     return _nest([n for n in nodes if id(n) not in paired] + pairs)
+
+
+def _entities(state: Any) -> list[Node]:
+    """The entities of a text with no other construct: markdown-it's own entity rule tried at
+    each "&", as its parser does when no other rule can match (an entity holds no "&")."""
+    ruler = state.md.inline.ruler
+    rule = ruler.__rules__[ruler.__find__("entity")].fn
+    nodes: list[Node] = []
+    start = state.src.find("&")
+    while start >= 0:
+        state.pos = start
+        if rule(state, True):
+            nodes.append(Node("protected", "entity", start, state.pos))
+        start = state.src.find("&", max(state.pos, start + 1))
+    return nodes
 
 
 def _delimiters(records: list[tuple[str, int, int, list[Any], int]]

@@ -6,10 +6,12 @@ from the code's output. The Apertium side (real translations) is in tests/test_a
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
@@ -381,3 +383,70 @@ def test_a_real_model_loses_no_markup_and_notes_what_it_placed_by_rule(tmp_path:
             for part in [lit] if isinstance(lit, str) else [lit.opener, lit.closer]:
                 assert part in hyp.text
         assert hyp.note is None or hyp.note.startswith("markup: could not place")
+
+
+# --- fast paths: text without markup or literal characters skips the parse (issue 18) -------
+
+def test_markup_in_one_place_still_gets_the_full_parse() -> None:
+    # plain words throughout, markup only at the end or in the middle
+    assert _shape(tokenize("Un texte tout simple, puis *fin*.")) == [
+        ("text", "Un texte tout simple, puis "), ("open", "*"), ("text", "fin"),
+        ("close", "*"), ("text", ".")]
+    assert _shape(tokenize("Rien ici, sauf `x` au milieu et rien après")) == [
+        ("text", "Rien ici, sauf "), ("protected", "`x`"), ("text", " au milieu et rien après")]
+    assert _shape(tokenize("Lisez README.md puis LocalLLaMA.")) == [
+        ("text", "Lisez "), ("protected", "README.md"), ("text", " puis "),
+        ("protected", "LocalLLaMA"), ("text", ".")]
+    assert _shape(tokenize("Une phrase, un point. Sans rien d'autre !")) == [
+        ("text", "Une phrase, un point. Sans rien d'autre !")]
+    assert tokenize("") == []
+
+
+def test_entities_alone_are_found_as_the_parser_finds_them() -> None:
+    # CommonMark: decimal (1-7 digits) and hex (1-6) references and the HTML5 names are
+    # entities; an unknown name, a bare "&" or a reference without ";" is text
+    text = "d&#39;un &amp; &nope; & &#x27;x &#12345678; &copy fin&lt;"
+    assert _protected(text) == ["&#39;", "&amp;", "&#x27;", "&lt;"]
+    assert "".join(p.text for p in tokenize(text)) == text
+
+
+_ALWAYS = re.compile("")  # "found" everywhere: no fast path is taken
+
+
+def _full_parse(text: str, references: list[str]) -> list[Piece]:
+    """``tokenize`` with every fast path turned off: the parser and the literal search run."""
+    from corpora import inline, inline_scan
+
+    with patch.object(inline, "_ANY_HINT", _ALWAYS), \
+            patch.object(inline, "_MARKUP_CHAR", _ALWAYS), \
+            patch.object(inline, "_LITERAL_HINT", _ALWAYS), \
+            patch.object(inline_scan, "_NOT_ENTITY", _ALWAYS):
+        return list(inline._parsed.__wrapped__(text, frozenset(references)))
+
+
+_HINTS = st.sampled_from([*"aBzZw .,;!?:-#&9x*_~`<>$\\[]()/@⟦⟧é\n'\"", "www.", "&amp;", "&#39;",
+                          "&#x27;", "&nope;", "![", "][", "<b>", "</b>", "README.md", ".md",
+                          "aB", "http://", "a@b.org", "~/a", "C:\\x", "[1]", "[^1]", "⟦0⟧",
+                          "$x$", "\\(", "`x`", "**", "~~", "~~a~~", "*a*", "_a_", "[a](u)",
+                          "<b>a</b>", "<x@y.org>"])
+
+
+@given(st.lists(_HINTS, max_size=30).map("".join))
+@example("www.B et &amp; ~~a~~")  # a hint found only by one of its alternatives
+@settings(max_examples=500, deadline=None)
+def test_fast_paths_agree_with_the_full_parse(text: str) -> None:
+    from corpora import inline, inline_scan
+
+    assert tokenize(text, ["x", "a"]) == _full_parse(text, ["x", "a"])
+    # what each fast path skips holds nothing: no construct, no entity, no literal
+    if not inline._MARKUP_CHAR.search(text):
+        assert inline_scan.scan(text, ["x"]) == []
+    if not inline._LITERAL_HINT.search(text):
+        assert inline._LITERAL.search(text) is None
+
+
+def test_tokenize_hands_out_its_own_list() -> None:
+    first = tokenize("Un *mot* ici.")
+    first.clear()  # a caller's change does not reach the pieces kept for the next one
+    assert _shape(tokenize("Un *mot* ici.")) == [
+        ("text", "Un "), ("open", "*"), ("text", "mot"), ("close", "*"), ("text", " ici.")]
