@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
@@ -127,3 +128,22 @@ def test_the_sample_comes_out_without_double_spaces(tmp_path: Path) -> None:
     text = Path(summary.outputs["document"]).read_text(encoding="utf-8")
     assert "  " not in text  # the source has none; raw Apertium output has 2 here
     assert not re.search(r" [.,;:!?](\s|$)", text)
+
+
+# --- the quick check: text no rule can change is returned without running them (issue 18) --
+
+_SPACING = st.lists(st.sampled_from([*"ab ,.;:!?«»()¿¡[]*_`\t", NB, NNB, "\ue000", "...",
+                                     "https://x.org/?a ", "`x  ,`"]),
+                    max_size=30).map("".join)
+
+
+@settings(max_examples=1000)
+@given(_SPACING, st.sampled_from(["en", "fr", "es", "de", "br"]))
+def test_text_the_quick_check_passes_over_is_what_the_rules_give(text: str, lang: str) -> None:
+    from translate import typography
+
+    if not typography._touched(text, lang):
+        assert typography._rules(lang)(text, "\ue000") == text
+    quick = tidy(text, lang)
+    with patch.object(typography, "_touched", lambda text, code: True):  # every rule runs
+        assert quick == typography._tidied.__wrapped__(text, resolve(lang).code)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from corpora.inline import tokenize
 from translate.langs import Language, resolve
@@ -41,6 +42,13 @@ _AFTER = r"(?=$|[\s\"'”’»)\]*_.,;:!?])"
 _BEFORE_COMMA = re.compile(rf"(?<=\S){_H}+(?=,{_AFTER}|\.(?!\.){_AFTER})")
 _BEFORE_TWO_PART = re.compile(rf"(?<=\S){_H}+(?=[;:!?]{_AFTER})")
 _INSIDE_PARENS = re.compile(rf"(?<=[(¿¡]){_H}+(?=[^\s)])|(?<=[^\s(]){_H}+(?=\))")
+_SPACES = " \t\u00a0\u202f"  # _H's characters
+# Where a rule can change anything: a space after an opening bracket or guillemet, or before
+# a space, a closer, a comma, a stop or two-part punctuation (a space at an end is checked
+# apart); French also adds spaces where there were none, at `; : ! ?` and guillemets. Text
+# without any is left as it is: one search instead of every rule's.
+_TOUCHED = re.compile(rf"[(¿¡«]{_H}|{_H}[ \t\u00a0\u202f),.;:!?»]")
+_TOUCHED_SPACED = re.compile(rf"[;:!?«»]|[(¿¡«]{_H}|{_H}[ \t\u00a0\u202f),.;:!?»]")
 
 
 def _spaced_punctuation(ph: str) -> re.Pattern[str]:
@@ -68,6 +76,13 @@ def _collapse(m: re.Match[str]) -> str:
     return next((c for c in run if c in (NBSP, NNBSP)), " ")
 
 
+def _touched(text: str, code: str) -> bool:
+    """Whether some rule could change the text (False: every rule leaves it as it is)."""
+    if text and (text[0] in _SPACES or text[-1] in _SPACES):
+        return True
+    return bool((_TOUCHED_SPACED if code in SPACED else _TOUCHED).search(text))
+
+
 def _rules(code: str) -> Callable[[str, str], str]:
     def apply(text: str, ph: str) -> str:
         text = _RUN.sub(_collapse, text).strip(" \t\u00a0\u202f")
@@ -93,18 +108,30 @@ def tidy(text: str, lang: Language | str) -> str:
     Raises:
         ConfigError: `lang` is a code diglot does not know.
     """
-    code = (lang if isinstance(lang, Language) else resolve(lang)).code
+    return _tidied(text, (lang if isinstance(lang, Language) else resolve(lang)).code)
+
+
+@lru_cache(maxsize=1024)
+def _tidied(text: str, code: str) -> str:
+    """``tidy``'s answer, kept: the pipeline tidies what an engine tidied already (Apertium
+    does), most often the very same text."""
     pieces = tokenize(text)
     literals = [p.text for p in pieces if p.kind != "text"]
     # a placeholder the text does not hold, from the private use area
     ph = next(chr(c) for c in range(0xE000, 0xF900) if chr(c) not in text)
     masked = "".join(p.text if p.kind == "text" else ph for p in pieces)
-    out = _unmask(_rules(code)(masked, ph), ph, literals)
-    if _protected(out) != _protected(text):
-        # a space dropped next to a URL let it run on into the text ("x.org/?a ,,b"): only
-        # runs of spaces are collapsed then, which cannot join anything
-        out = _unmask(_RUN.sub(_collapse, masked).strip(" \t\u00a0\u202f"), ph, literals)
-    return out if _protected(out) == _protected(text) else text
+    if not _touched(masked, code):
+        return text
+    spaced = _rules(code)(masked, ph)
+    if spaced == masked:  # nothing to respace (a text tidied before: the pipeline's second pass)
+        return text
+    out = _unmask(spaced, ph, literals)
+    if _protected(out) == literals:
+        return out
+    # a space dropped next to a URL let it run on into the text ("x.org/?a ,,b"): only runs
+    # of spaces are collapsed then, which cannot join anything
+    out = _unmask(_RUN.sub(_collapse, masked).strip(" \t\u00a0\u202f"), ph, literals)
+    return out if _protected(out) == literals else text
 
 
 def _unmask(text: str, ph: str, literals: list[str]) -> str:
