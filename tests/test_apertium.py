@@ -267,3 +267,21 @@ def test_a_pivot_keeps_the_first_legs_notes() -> None:
     streamed = [h for batch in pivot.translate_stream(iter([["<b>a</b>"], ["b"]]))
                 for h in batch]
     assert streamed == hyps
+
+
+_PLAIN_ANSWER = st.lists(st.sampled_from([*"ab .,;:!?-'\"()é\t\n", "  ", "~", "$", "#"]),
+                         max_size=40).map("".join)
+
+
+@given(_PLAIN_ANSWER)
+@settings(max_examples=300, deadline=None)
+def test_an_answer_without_blanks_or_escapes_comes_back_as_it_is(stream: str) -> None:
+    from translate.apertium_stream import Encoded, _rebuilt
+
+    assert decode_noted(stream, Encoded({}, [])) == _rebuilt(stream, Encoded({}, []))
+    assert decode_noted(f"  {stream} ", Encoded({}, [])) == (stream.strip(), None)
+
+
+def test_special_characters_are_escaped_for_the_stream() -> None:
+    assert encode("a\\b [c] ^d $e /f @g < h > {i} *j")[0] == \
+        "a\\\\b \\[c\\] \\^d \\$e \\/f \\@g \\< h \\> \\{i\\} \\*j"

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from corpora.inline import tokenize
 from corpora.placeholders import Markup, wrap_whole
 
-_SPECIAL = frozenset("\\[]^$/@<>{}*")
+_SPECIAL = re.compile(r"[\\\[\]^$/@<>{}*]")
 
 
 def _escape(text: str) -> str:
-    return "".join("\\" + c if c in _SPECIAL else c for c in text)
+    return _SPECIAL.sub(lambda m: "\\" + m.group(), text)
 
 
 #: Stands for "^" inside a superblank: Apertium 3.8 (eng-spa) drops a superblank holding an
@@ -161,6 +161,12 @@ def decode(stream: str, encoded: Encoded) -> str:
 def decode_noted(stream: str, encoded: Encoded) -> tuple[str, str | None]:
     """``decode``, and a note naming any span whose words did not come back (its markup is
     then put around the whole text rather than lost)."""
+    if not encoded.spans and "[" not in stream and "\\" not in stream:
+        return stream.strip(), None  # no blank, no escape, no markup to put back: as it came
+    return _rebuilt(stream, encoded)
+
+
+def _rebuilt(stream: str, encoded: Encoded) -> tuple[str, str | None]:
     spans = encoded.spans
     tokens = _joined(_tokens(stream, encoded))
     out: list[str] = []
