@@ -106,10 +106,11 @@ def tokenize(text: str, references: Collection[str] = ()) -> list[Piece]:
     return list(_parsed(text, labels))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=16384)
 def _parsed(text: str, references: frozenset[str]) -> tuple[Piece, ...]:
     """``tokenize``'s pieces, kept: a run tokenizes a segment's source, the engine's answer and
-    the tidied answer several times over (splitting, routing, encoding, typography)."""
+    the tidied answer several times over (splitting, routing, encoding, typography). Only
+    texts with markup or literals come here: a book's worth of them fits (a few MB)."""
     return tuple(_pieces(text, 0, len(text), _scan(text, references), [0]))
 
 
