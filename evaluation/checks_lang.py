@@ -138,14 +138,18 @@ class UntranslatedCheck:
     Args:
         max_confidence: the target language's confidence below which a text is suspect.
         identify_source: identify the language of the suspects' sources (off: no "info").
+        function_words: settle targets plainly in the target language by their function
+            words, without lingua (off: lingua identifies every target, as before).
     """
 
     name = "untranslated"
     severity = "error"
 
-    def __init__(self, max_confidence: float = 0.2, identify_source: bool = True) -> None:
+    def __init__(self, max_confidence: float = 0.2, identify_source: bool = True,
+                 function_words: bool = True) -> None:
         self.max_confidence = max_confidence
         self.identify_source = identify_source
+        self.function_words = function_words
 
     def run(self, items: Sequence[Item], ctx: Context) -> list[Flag]:
         suspects = self._suspects(items, ctx)
@@ -180,10 +184,10 @@ class UntranslatedCheck:
                 if exemption(plain(it.target), ctx.keep) is None]
         todo = [(it, text) for it, text in todo
                 if sum(c.isalpha() for c in text) >= LANGID_MIN_LETTERS]
-        # plainly in the target language by its function words: lingua not asked
-        known = settled([text for _, text in todo], ctx.target.code, ident.codes,
-                        [it.source for it, _ in todo] if ctx.source else None)
-        todo = [pair for pair, ok in zip(todo, known, strict=True) if not ok]
+        if self.function_words:  # plainly in the target language: lingua not asked
+            known = settled([text for _, text in todo], ctx.target.code, ident.codes,
+                            [it.source for it, _ in todo] if ctx.source else None)
+            todo = [pair for pair, ok in zip(todo, known, strict=True) if not ok]
         found = ident.detect([text for _, text in todo])
         suspects = [(it, text, lang) for (it, text), lang in zip(todo, found, strict=True)
                     if lang is not None and lang != ctx.target.code]
