@@ -22,7 +22,6 @@ when a file of that format is read or written.
 from __future__ import annotations
 
 import importlib
-import re
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -59,13 +58,6 @@ EDITIONS = ("translated", "bilingual", "both")
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a Compound File: old .doc, or an encrypted OOXML
 
-#: What any inline construct or protected literal of ``corpora.inline`` needs in the text: the
-#: first character of an inline rule markdown-it records there (link, image, emphasis,
-#: strikethrough, code, autolink, HTML, math, entity), or a part of a literal (URL, e-mail,
-#: path, file name, camelCase, snake_case, reference, placeholder). A text without any is one
-#: plain text piece.
-_MAYBE_MARKUP = re.compile(r"[*_~`<$\\&\[/@⟦]|www\.|\.[a-z]|[a-z][A-Z]")
-_LETTER = re.compile(r"[^\W\d_]")
 
 
 @dataclass(frozen=True)
@@ -217,11 +209,13 @@ def make_document(name: str, fmt: str, lang: str, blocks: Sequence[Block],
         meta: Metadata the source declares (``corpora.meta`` field names), as a mapping or
             as pairs (a repeated ``authors`` pair is one author each).
     """
+    from corpora.inline import has_words
+
     where = [(b, p) for b, block in enumerate(blocks) if block.translatable
              for p in range(len(block.parts))]
     split = _split_parts([blocks[b].parts[p] for b, p in where], lang)
-    # has_words in this process, not in the workers: where corpora.inline keeps its parses,
-    # the ones made here serve the run's later steps, and a worker's would go with it
+    # has_words in this process, not in the workers: corpora.inline keeps its parses, and the
+    # ones made here serve the run's later steps (a worker's would go with it)
     segments = [Segment(b, p, pos, sentence, trailing, has_words(sentence))
                 for (b, p), sentences in zip(where, split, strict=True)
                 for pos, (sentence, trailing) in enumerate(sentences)]
@@ -267,19 +261,6 @@ def _pool_size(parts: Sequence[str]) -> int:
             or sum(len(part) for part in parts) < POOL_MIN_CHARS):
         return 1
     return min(len(os.sched_getaffinity(0)), 8)
-
-
-def has_words(text: str) -> bool:
-    """`corpora.inline.has_words` (letters outside protected pieces), without its inline parse
-    when the text settles it: no letter at all, or letters and nothing markup or a literal
-    could start with (most sentences of a book; the parse cost more than the splitting)."""
-    if _LETTER.search(text) is None:
-        return False  # every piece is a slice of the text: no letter anywhere, none in one
-    if _MAYBE_MARKUP.search(text) is None:
-        return True  # the whole text is one text piece, and it has a letter
-    from corpora.inline import has_words as parsed
-
-    return parsed(text)
 
 
 def block_parts(doc: Document, texts: Mapping[int, str]) -> list[tuple[str, ...]]:
