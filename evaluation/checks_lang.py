@@ -49,7 +49,7 @@ def _source_languages(samples: tuple[str, ...], src: str, tgt: str) -> tuple[str
     from evaluation.langid import QUOTED, LanguageIdentifier
 
     ident = LanguageIdentifier([resolve(src), resolve(tgt)], extra=QUOTED)
-    todo = [k for k, s in enumerate(samples) if sum(c.isalpha() for c in s) >= SOURCE_MIN_LETTERS]
+    todo = [k for k, s in enumerate(samples) if sum(map(str.isalpha, s)) >= SOURCE_MIN_LETTERS]
     found = ident.other_than([samples[k] for k in todo], resolve(src).code)
     out: list[str | None] = [None] * len(samples)
     for k, lang in zip(todo, found, strict=True):
@@ -183,7 +183,7 @@ class UntranslatedCheck:
         todo = [(it, language_sample(it.target, ctx.keep)) for it in items
                 if exemption(plain(it.target), ctx.keep) is None]
         todo = [(it, text) for it, text in todo
-                if sum(c.isalpha() for c in text) >= LANGID_MIN_LETTERS]
+                if sum(map(str.isalpha, text)) >= LANGID_MIN_LETTERS]
         if self.function_words:  # plainly in the target language: lingua not asked
             known = settled([text for _, text in todo], ctx.target.code, ident.codes,
                             [it.source for it, _ in todo] if ctx.source else None)

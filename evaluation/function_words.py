@@ -17,6 +17,7 @@ disagreed (zero on FLORES dev, the Manifesto, Text+Berg and the planted-defect s
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
@@ -71,24 +72,30 @@ def has_list(code: str) -> bool:
     return code in FUNCTION_WORDS
 
 
+#: Each language's bit, and each function word's languages as a mask of those bits: a text's
+#: words are looked up once, whatever the number of candidates.
+_BIT = {code: 1 << k for k, code in enumerate(FUNCTION_WORDS)}
+_MASK: dict[str, int] = {}
+for _code, _words in FUNCTION_WORDS.items():
+    for _word in _words:
+        _MASK[_word] = _MASK.get(_word, 0) | _BIT[_code]
+
+
 @lru_cache(maxsize=64)
-def _rivals(code: str, others: tuple[str, ...]
-            ) -> tuple[tuple[frozenset[str], frozenset[str]], ...] | None:
-    """Per other candidate with a list: (words only ``code`` has, words only it has); None
-    when a Latin-script candidate has no list."""
+def _rivals(code: str, others: tuple[str, ...]) -> tuple[int, ...] | None:
+    """The bit of each other candidate with a list; None when a Latin-script candidate has
+    no list."""
     from translate.langs import resolve
 
-    mine = FUNCTION_WORDS[code]
     out = []
     for other in others:
         if other == code:
             continue
-        theirs = FUNCTION_WORDS.get(other)
-        if theirs is None:
+        if other not in _BIT:
             if resolve(other).script == "Latn":
                 return None
             continue  # another script: ruled out by the letters (see `clearly_in`)
-        out.append((mine - theirs, theirs - mine))
+        out.append(_BIT[other])
     return tuple(out)
 
 
@@ -154,8 +161,7 @@ def _copied(tokens: Sequence[str], code: str, source: str) -> bool:
     return any(not t.isascii() for t in kept) or len(kept) >= MAX_COPIED * len(content)
 
 
-def _decide(tokens: Sequence[str], code: str,
-            rivals: tuple[tuple[frozenset[str], frozenset[str]], ...]) -> bool:
+def _decide(tokens: Sequence[str], code: str, rivals: tuple[int, ...]) -> bool:
     if len(tokens) < MIN_WORDS:
         return False
     letters = LETTERS[code]
@@ -165,13 +171,14 @@ def _decide(tokens: Sequence[str], code: str,
             alien += 1
             if alien > MAX_ALIEN:
                 return False
-    mine = FUNCTION_WORDS[code]
-    hits = [t for t in tokens if t in mine]
-    if len(hits) < max(MIN_HITS, MIN_SHARE * len(tokens)):
+    get = _MASK.get
+    masks = Counter([get(t, 0) for t in tokens])
+    mine = _BIT[code]
+    if sum(n for m, n in masks.items() if m & mine) < max(MIN_HITS, MIN_SHARE * len(tokens)):
         return False
-    for own, theirs in rivals:
-        ours = sum(t in own for t in hits)
-        other = sum(t in theirs for t in tokens)
+    for bit in rivals:
+        ours = sum(n for m, n in masks.items() if m & mine and not m & bit)
+        other = sum(n for m, n in masks.items() if m & bit and not m & mine)
         if ours < MIN_OWN or other * MARGIN > ours:
             return False
     return True
