@@ -177,3 +177,15 @@ def test_flores_sentences_are_mostly_settled_and_never_as_another_language(
     assert sum(settled(lines, code, DRIFT)) >= 0.9 * len(lines)
     for other in others:
         assert sum(settled(lines, other, DRIFT)) == 0
+
+
+@needs_shared
+def test_the_rough_prose_never_has_fewer_words_than_the_prose() -> None:
+    # a paragraph too short by its rough prose is never sent to lingua: it must be short
+    # by its prose too (names are counted per sentence in both)
+    from tests.mixed_essay import essay
+
+    doc = parse_text(essay()[0], "fr", "essai.fr.md", "markdown")
+    for texts, _ in routing.block_prose(doc).values():
+        rough = routing.words(" ".join(routing.rough_prose(t) for t in texts))
+        assert rough >= routing.words(" ".join(routing.prose(t) for t in texts)), texts

@@ -248,7 +248,7 @@ def identified(doc: Document, src: Language, tgt: Language
 
     blocks = _blocks(doc)
     order = sorted(blocks)
-    rough = {b: rough_prose(" ".join(blocks[b])) for b in order}
+    rough = {b: " ".join(rough_prose(t) for t in blocks[b]) for b in order}
     sizes = {b: words(rough[b]) for b in order}
     longer = [b for b in order if sizes[b] >= MIN_WORDS]
     plain = settled([rough[b] for b in longer], src.code, candidates(src, tgt))
