@@ -413,10 +413,19 @@ def _pair(store: Store, doc: Document, doc_id: int, stored: Sequence[StoredTrans
 
 
 def _translate_stored(opts: RunOptions, project: Path, progress: Progress,
-                      stages: Stages | None = None) -> _Translated:
-    """Ingest, translate what the store lacks, and read back every finished translation."""
+                      stages: Stages | None = None, qa: bool = False) -> _Translated:
+    """Ingest, translate what the store lacks, and read back every finished translation.
+
+    When the source-language check or QA (`qa`) will identify languages, lingua starts
+    loading its models in a process of its own now, while the book is read and translated
+    (`evaluation.langid.warm_up`); the caller releases it (`langid.release`).
+    """
     clock = stages or Stages()
     src, tgt = resolve_pair(opts.src, opts.tgt)
+    if opts.source_lang_check or qa:
+        from evaluation import langid
+
+        langid.warm_up([src, tgt])
     with clock.stage("ingest"):
         doc = read_document(opts.input, src.code, ReadOptions(opts.wiki_params))
         references = (None if opts.reference is None
@@ -492,7 +501,18 @@ def run(opts: RunOptions, progress: Progress | None = None) -> Summary:
     if opts.edition not in EDITIONS:
         raise ConfigError(f"unknown edition {opts.edition!r}; use one of {', '.join(EDITIONS)}")
     _check_edition(opts)
-    job = _translate_stored(opts, paths["project"], bar, clock)
+    from evaluation import langid
+
+    try:
+        job = _translate_stored(opts, paths["project"], bar, clock, qa=True)
+        return _finish_run(opts, job, paths, bar, clock)
+    finally:
+        langid.release()  # lingua's models (~200 MB) are not needed past QA
+
+
+def _finish_run(opts: RunOptions, job: _Translated, paths: dict[str, Path], bar: Progress,
+                clock: Stages) -> Summary:
+    """Write the editions and the bitext, check and score them, write the report."""
     doc, texts, summary = job.doc, job.texts, job.summary
     with clock.stage("write"):
         for edition, key in (("translated", "document"), ("bilingual", "bilingual")):
@@ -702,9 +722,14 @@ def translate_only(opts: RunOptions, out: Path | None,
                 f"--out {out} names a {named} file, but the book is {fmt}: diglot writes a "
                 f"book in its own format; name it {out.stem}{opts.input.suffix}")
     _check_edition(opts)
+    from evaluation import langid
+
     with tempfile.TemporaryDirectory() as tmp:
         project = opts.project or Path(tmp) / "diglot.db"
-        job = _translate_stored(opts, project, progress or NoProgress())
+        try:
+            job = _translate_stored(opts, project, progress or NoProgress())
+        finally:
+            langid.release()
         if out is None:
             written = Path(tmp) / f"out{opts.input.suffix}"
             write_document(job.doc, job.texts, written,
