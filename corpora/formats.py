@@ -59,7 +59,6 @@ EDITIONS = ("translated", "bilingual", "both")
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a Compound File: old .doc, or an encrypted OOXML
 
 
-
 @dataclass(frozen=True)
 class ReadOptions:
     """What a reader may be asked besides the path and language.
@@ -210,57 +209,18 @@ def make_document(name: str, fmt: str, lang: str, blocks: Sequence[Block],
             as pairs (a repeated ``authors`` pair is one author each).
     """
     from corpora.inline import has_words
+    from corpora.splitter import split_sentences
 
-    where = [(b, p) for b, block in enumerate(blocks) if block.translatable
-             for p in range(len(block.parts))]
-    split = _split_parts([blocks[b].parts[p] for b, p in where], lang)
-    # has_words in this process, not in the workers: corpora.inline keeps its parses, and the
-    # ones made here serve the run's later steps (a worker's would go with it)
-    segments = [Segment(b, p, pos, sentence, trailing, has_words(sentence))
-                for (b, p), sentences in zip(where, split, strict=True)
-                for pos, (sentence, trailing) in enumerate(sentences)]
+    segments: list[Segment] = []
+    for b, block in enumerate(blocks):
+        if not block.translatable:
+            continue
+        for p, part in enumerate(block.parts):
+            for pos, (sentence, trailing) in enumerate(split_sentences(part, lang)):
+                segments.append(Segment(b, p, pos, sentence, trailing, has_words(sentence)))
     return Document(name, fmt, lang, tuple(lines), tuple(blocks), tuple(segments),
                     trailing_newline,
                     tuple(meta.items() if isinstance(meta, Mapping) else meta))
-
-
-#: Below this many characters of parts, a process pool costs more than it saves (starting the
-#: workers, sending the parts and the sentences back).
-POOL_MIN_CHARS = 50_000
-
-
-def _split_parts(parts: Sequence[str], lang: str) -> list[list[tuple[str, str]]]:
-    """`corpora.splitter.split_sentences` of each part, in order: by worker processes, one per
-    core this process may use, when there is a book's worth of parts (the splitter is the
-    costliest step of reading, and each part is split alone: the result is the same)."""
-    from corpora.splitter import split_sentences
-
-    workers = _pool_size(parts)
-    if workers < 2:
-        return [split_sentences(part, lang) for part in parts]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    split_sentences("Un [1]. Deux.", lang)  # load the rules and parsers once: workers inherit
-    chunk = max(1, len(parts) // (workers * 8))
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(split_sentences, parts, [lang] * len(parts), chunksize=chunk))
-
-
-def _pool_size(parts: Sequence[str]) -> int:
-    """How many processes to split with: 1 (no pool) for a short text, off Linux, in a worker
-    process, or in a process that runs other threads (a forked child could find a lock held
-    by a thread that is not there)."""
-    import multiprocessing
-    import os
-    import sys
-    import threading
-
-    if (sys.platform != "linux" or threading.active_count() > 1
-            or multiprocessing.current_process().daemon
-            or sum(len(part) for part in parts) < POOL_MIN_CHARS):
-        return 1
-    return min(len(os.sched_getaffinity(0)), 8)
 
 
 def block_parts(doc: Document, texts: Mapping[int, str]) -> list[tuple[str, ...]]:

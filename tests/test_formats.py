@@ -1,14 +1,10 @@
 """corpora.formats: which reader a file gets, the editions a run writes, and what is refused."""
 
-import os
-import sys
-import threading
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from corpora import formats
 from corpora.formats import WriteContext, detect_format, read_document, write_document
 from diglot.errors import ConfigError, DataFormatError
 from diglot.pipeline import RunOptions, run
@@ -113,51 +109,3 @@ def test_the_same_text_under_another_name_keeps_its_stored_name(tmp_path: Path) 
                              source_lang_check=False))
     assert summary.document["name"] == "a.es.md"
     assert any("holds this same text as a.es.md" in w for w in summary.warnings)
-
-
-# --- make_document's worker processes: the same segments as one process ----------------------
-
-def _book(tmp_path: Path) -> Path:
-    paragraphs = [f"Chapitre {n}. *Le spectre* hante l'Europe, dit M. Dupont. Voir p. {n} et "
-                  f"[la note](https://example.org/{n}) ; etc. Qui ? Lui ! « Vraiment. » Fin."
-                  for n in range(60)]
-    book = tmp_path / "livre.md"
-    book.write_text("# Titre\n\n" + "\n\n".join(paragraphs) + "\n\n- a. B\n- `x` y.\n")
-    return book
-
-
-def test_a_book_split_by_worker_processes_has_the_same_segments(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    book = _book(tmp_path)
-    monkeypatch.setattr(formats, "POOL_MIN_CHARS", 10**12)
-    alone = read_document(book, "fr")
-    monkeypatch.setattr(formats, "POOL_MIN_CHARS", 0)
-    sizes: list[int] = []
-    size = formats._pool_size
-
-    def recorded(parts: list[str]) -> int:
-        sizes.append(size(parts))
-        return sizes[-1]
-
-    monkeypatch.setattr(formats, "_pool_size", recorded)
-    pooled = read_document(book, "fr")
-    assert pooled == alone
-    assert len(alone.segments) > 400
-    can_fork = sys.platform == "linux" and threading.active_count() == 1
-    assert sizes == [min(len(os.sched_getaffinity(0)), 8) if can_fork else 1]
-
-
-def test_no_worker_processes_while_another_thread_runs(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(formats, "POOL_MIN_CHARS", 0)
-    stop = threading.Event()
-    thread = threading.Thread(target=stop.wait)
-    thread.start()
-    try:
-        assert formats._pool_size(["Un. Deux."] * 100) == 1
-    finally:
-        stop.set()
-        thread.join()
-
-
-def test_no_worker_processes_for_a_short_text() -> None:
-    assert formats._pool_size(["Un. Deux."] * 100) == 1
