@@ -8,12 +8,15 @@ segments, 130 for an interrupted run (the store keeps what was done).
 
 import importlib
 import sys
+import types
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperGroup
+from typer.models import DefaultPlaceholder
 
 from align.cli import app as align_app
 from corpora import cli as corpora_cli
@@ -34,6 +37,33 @@ for _name in ("score", "compare", "qa", "report"):
     app.command(_name)(getattr(evaluation_cli, _name))
 for _name, _func in (("export", "export"), ("import", "import_"), ("meta", "meta")):
     app.command(_name)(getattr(corpora_cli, _func))
+
+
+class _HelpFlag(TyperGroup):
+    """A group whose --help, when not given, reads False as a flag does. Typer leaves it None
+    and coerces None through pydantic, which it imports for that (~100 modules, a third of
+    `diglot run --help`) only to return None; a False flag it does not coerce."""
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None and option.default is None:
+            option.default = False
+        return option
+
+
+def _help_flags(typer_app: typer.Typer) -> None:
+    """Make every group of `typer_app` (itself and the groups mounted below it) a _HelpFlag."""
+    cls = typer_app.info.cls
+    base = (cls.value if isinstance(cls, DefaultPlaceholder) else cls) or TyperGroup
+    if not issubclass(base, _HelpFlag):
+        typer_app.info.cls = (_HelpFlag if base is TyperGroup else
+                              type(base.__name__, (_HelpFlag, base), {"__doc__": base.__doc__}))
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _help_flags(group.typer_instance)
+
+
+_help_flags(app)
 T = TypeVar("T")
 
 Input = Annotated[Path, typer.Argument(
@@ -370,10 +400,10 @@ def _import_help_formatter() -> None:
     imports something else from them) falls back to the plain import."""
     if "typer.rich_utils" in sys.modules:
         return
-    stubs = {}
+    stubs: dict[str, types.ModuleType] = {}
     for module, name in _DEFERRED.items():
         if module not in sys.modules:
-            stub = type(sys)(module)
+            stub = types.ModuleType(module)
             setattr(stub, name, _Deferred(name, (), {"_where": (module, name)}))
             stubs[module] = sys.modules[module] = stub
     try:

@@ -10,10 +10,11 @@ import sys
 
 import pytest
 
-#: Libraries a command body may need but help must not: models, formats, the web app, metrics.
+#: Libraries a command body may need but help must not: models, formats, the web app, metrics,
+#: and pydantic (typer coerces option values through it).
 HEAVY = ("numpy", "lxml", "fastapi", "starlette", "uvicorn", "jinja2", "markdown_it",
          "pygments", "pysbd", "lingua", "torch", "transformers", "ctranslate2", "sentencepiece",
-         "sacrebleu", "sqlite3", "rich.markdown", "rich.traceback")
+         "sacrebleu", "sqlite3", "pydantic", "rich.markdown", "rich.traceback")
 #: diglot's own modules behind the commands: imported by a command body, never for help.
 LIBRARY = ("diglot.pipeline", "diglot.review.views", "diglot.review.service", "corpora.store",
            "corpora.formats", "translate.engine", "align.aligner", "evaluation.qa")
