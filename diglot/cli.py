@@ -389,7 +389,7 @@ class _Deferred(type):
 
 
 #: What typer.rich_utils imports at its top but uses only for markdown markup (ours is rich)
-#: and for the traceback of a crash: ~40 % of its import (markdown-it, pygments, rich.pretty).
+#: and for the traceback of a crash: ~60 % of its import (markdown-it, pygments, rich.pretty).
 _DEFERRED = {"rich.markdown": "Markdown", "rich.traceback": "Traceback"}
 
 
