@@ -278,6 +278,10 @@ def run(input: Input, src: From, tgt: To, engine: EngineOpt = "apertium", model:
                f"{summary.untranslatable + summary.kept} kept as is, "
                f"{summary.failed} failed ({summary.seconds:.1f} s, {summary.engine} "
                f"{summary.model})")
+    typer.echo("time: " + ", ".join(f"{name} {secs:.1f} s" for name, secs in
+                                    summary.stages.items() if secs >= 0.05)
+               + ("" if summary.first_segment is None
+                  else f"; first segment at the engine after {summary.first_segment:.1f} s"))
     if summary.notes:
         typer.echo(f"{len(summary.notes)} segments carry a note (a retry, a fallback engine, "
                    f"an unresolved problem, kept or routed by source language): see notes in "
