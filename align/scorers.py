@@ -271,8 +271,10 @@ class EmbeddingScorer:
     sentence is embedded once (and cached); `overlap` k > 1 (the default, 4) embeds spans of up
     to k consecutive sentences as one text instead, as Vecalign does: about k texts a
     sentence, for a better score of many-to-one links (strict F1 on Text+Berg and MAC dev in
-    benchmarks/align.py). `fit` embeds every sentence and span of the documents once, with
-    progress, and `prepare` scores any stretch from those vectors.
+    benchmarks/align.py). An embedder with `embed_runs(texts, most)` (align.embed's pooled USE)
+    gives the sentences and spans itself, from one pass over the sentences. `fit` embeds every
+    sentence and span of the documents once, with progress, and `prepare` scores any stretch
+    from those vectors.
 
     Args:
         embedder: the sentence embedder.
