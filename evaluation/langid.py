@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from multiprocessing import get_context
 from typing import Any, TypeVar, cast
 
@@ -105,14 +105,42 @@ _LOCK = threading.Lock()
 def call(function: Callable[..., T], *args: Any) -> T:
     """Run one of this module's lingua calls (texts last) in the worker process when
     `warm_up` started one, else here (the same call, the same answer)."""
+    return cast(T, submit(function, *args).result())
+
+
+class Pending:
+    """A lingua call under way in the worker process (`submit`); `result` waits for it."""
+
+    def __init__(self, function: Callable[..., T], args: tuple[Any, ...],
+                 future: Future[Any] | None) -> None:
+        self._function, self._args, self._future = function, args, future
+        self._done: Any = None if future is not None else function(*args)
+
+    def result(self) -> Any:
+        """The call's answer, waiting for the worker if need be (in this process if the
+        worker died: killed for memory?)."""
+        future, self._future = self._future, None
+        if future is not None:
+            try:
+                self._done = future.result()
+            except BrokenExecutor:
+                _stop_worker()
+                self._done = self._function(*self._args)
+        return self._done
+
+
+def submit(function: Callable[..., Any], *args: Any) -> Pending:
+    """Start one of this module's lingua calls (texts last) and return at once: in the
+    worker process when `warm_up` started one (the caller goes on while it runs), else it
+    runs here before returning."""
     IDENTIFIED[function.__name__.lstrip("_")] += len(args[-1])
     worker = _WORKER
     if worker is not None:
         try:
-            return cast(T, worker.submit(function, *args).result())
-        except BrokenExecutor:  # the worker died (killed for memory?): do it here
+            return Pending(function, args, worker.submit(function, *args))
+        except (BrokenExecutor, RuntimeError):  # dead, or shut down meanwhile
             _stop_worker()
-    return function(*args)
+    return Pending(function, args, None)
 
 
 def warm_up(expected: Iterable[Language], extra: Iterable[str] = QUOTED) -> bool:

@@ -8,7 +8,7 @@ FLORES dev ones (real, read from ../shared/data).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 
@@ -74,13 +74,14 @@ class Seen:
 @pytest.fixture
 def routed(monkeypatch: pytest.MonkeyPatch) -> Seen:
     seen = Seen()
-    real = routing.identify
+    real = routing._start_identify
 
-    def spy(texts: Sequence[str], candidates: tuple[str, ...]) -> list[tuple[str, float]]:
+    def spy(texts: Sequence[str], candidates: tuple[str, ...]
+            ) -> Callable[[], list[tuple[str, float]]]:
         seen.texts += texts
         return real(texts, candidates)
 
-    monkeypatch.setattr(routing, "identify", spy)
+    monkeypatch.setattr(routing, "_start_identify", spy)
     return seen
 
 

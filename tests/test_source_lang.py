@@ -306,3 +306,56 @@ def test_an_interrupted_run_resumes_and_kept_segments_are_not_redone(
                             project=tmp_path / "out" / "diglot.db"))
     assert second.memory["hits"] == 2 and recording.sent == []
     assert str(second.notes[0]["note"]).startswith(KEPT)
+
+
+class _Streaming:
+    """Real Apertium through its stream, writing down when each batch is taken."""
+
+    def __init__(self, src: Language, tgt: Language, events: list[str]) -> None:
+        self.inner, self.src, self.tgt, self.events = open_apertium(src, tgt), src, tgt, events
+        self.config = self.inner.config
+
+    def translate_stream(self, batches: Sequence[Sequence[str]]) -> object:
+        def taken() -> object:
+            for batch in batches:
+                self.events.append("sent " + " | ".join(batch))
+                yield batch
+
+        return self.inner.translate_stream(taken())  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+@needs_apertium
+def test_a_streaming_engine_starts_before_lingua_answers_and_its_answer_to_a_kept_paragraph_is_dropped(  # noqa: E501
+        ) -> None:
+    french = ("Le vieux moulin de la rivière a cessé de moudre le grain depuis longtemps, "
+              "mais les habitants du village l'appellent encore par son ancien nom.")
+    doc = parse_text(f"{french}\n\n{ENGLISH_INVENTED}\n", "fr", "p.md", "markdown")
+    src, tgt = resolve("fr"), resolve("en")
+    events: list[str] = []
+    started = routing.start_plan(doc, src, tgt, lambda _: False)
+    undecided = started.undecided
+    assert undecided == {ENGLISH_INVENTED}  # the French one is plainly French
+    whole = started.result()
+    assert started.undecided == frozenset()
+
+    def finish() -> routing.SourcePlan:
+        events.append("plan is whole")
+        return whole
+
+    under_way = routing.PlanUnderWay(undecided, finish)
+    engine = _Streaming(src, tgt, events)
+    router = routing.SourceRouter(engine, under_way, {})  # type: ignore[arg-type]
+    try:
+        assert router.translate_stream is not None
+        out = list(router.translate_stream([[french], [ENGLISH_INVENTED]]))
+    finally:
+        router.close()
+    # both batches went to Apertium before the plan was whole: it did not wait for lingua
+    assert events == [f"sent {french}", f"sent {ENGLISH_INVENTED}", "plan is whole"]
+    assert out[1][0].text == ENGLISH_INVENTED  # its answer dropped: kept byte for byte
+    assert (out[1][0].note or "").startswith("kept: already in target language (English")
+    assert out[0][0].text != french and out[0][0].note is None
+    assert router.kept == 1 and router.plan is whole

@@ -173,14 +173,22 @@ def identify(texts: Sequence[str], candidates: Iterable[str]) -> list[tuple[str,
     Returns:
         ``(code, confidence)`` per text; ``("", 0.0)`` where lingua names none.
     """
-    from evaluation.langid import _top, call
+    return _start_identify(texts, candidates)()
+
+
+def _start_identify(texts: Sequence[str], candidates: Iterable[str]
+                    ) -> Callable[[], list[tuple[str, float]]]:
+    """`identify`, started: lingua works in its process (`langid.warm_up`) while the caller
+    goes on; the function returned waits for the answer."""
+    from evaluation.langid import _top, submit
 
     codes = tuple(dict.fromkeys(resolve(c).code for c in candidates))
     if not texts:  # (no model loaded)
-        return []
+        return list
     names = _lingua_code(codes)
-    return [("", 0.0) if top is None else (names.get(top[0], ""), top[1])
-            for top in call(_top, codes, list(texts))]
+    pending = submit(_top, codes, list(texts))
+    return lambda: [("", 0.0) if top is None else (names.get(top[0], ""), top[1])
+                    for top in pending.result()]
 
 
 def block_prose(doc: Document) -> dict[int, tuple[list[str], str]]:
@@ -244,6 +252,14 @@ def identified(doc: Document, src: Language, tgt: Language
         block -> (texts, words, language, confidence, evidence); evidence is "short",
         "function words" (language ``src``, confidence 1.0) or "lingua".
     """
+    return identifying(doc, src, tgt)[1]()
+
+
+def identifying(doc: Document, src: Language, tgt: Language
+                ) -> tuple[frozenset[str], Callable[[], dict[int, tuple[list[str], int, str,
+                                                                         float, str]]]]:
+    """`identified`, started: the texts of the blocks lingua is identifying, and a function
+    that waits for lingua and returns what `identified` returns."""
     from evaluation.function_words import settled
 
     blocks = _blocks(doc)
@@ -261,14 +277,18 @@ def identified(doc: Document, src: Language, tgt: Language
             todo.append(b)
     texts = {b: " ".join(prose(t) for t in blocks[b]) for b in todo}
     judged = [b for b in todo if words(texts[b]) >= MIN_WORDS]
-    found = dict(zip(judged, identify([texts[b] for b in judged], candidates(src, tgt)),
-                     strict=True))
-    for b in order:
-        if b not in out:
-            size = words(texts[b]) if b in texts else sizes[b]
-            lang, conf = found.get(b, ("", 0.0))
-            out[b] = (blocks[b], size, lang, conf, "lingua" if b in found else "short")
-    return {b: out[b] for b in order}
+    answer = _start_identify([texts[b] for b in judged], candidates(src, tgt))
+
+    def finish() -> dict[int, tuple[list[str], int, str, float, str]]:
+        found = dict(zip(judged, answer(), strict=True))
+        for b in order:
+            if b not in out:
+                size = words(texts[b]) if b in texts else sizes[b]
+                lang, conf = found.get(b, ("", 0.0))
+                out[b] = (blocks[b], size, lang, conf, "lingua" if b in found else "short")
+        return {b: out[b] for b in order}
+
+    return frozenset(t for b in judged for t in blocks[b]), finish
 
 
 def plan(doc: Document, src: Language, tgt: Language,
@@ -284,40 +304,89 @@ def plan(doc: Document, src: Language, tgt: Language,
     Returns:
         The plan; texts not in it go through the engine.
     """
+    return start_plan(doc, src, tgt, has_pair).result()
+
+
+class PlanUnderWay:
+    """A source plan whose undecided paragraphs lingua is still identifying.
+
+    Attributes:
+        undecided: The texts whose route waits for lingua (empty once `result` returned):
+            every other text goes through the engine.
+    """
+
+    def __init__(self, undecided: frozenset[str], finish: Callable[[], SourcePlan]) -> None:
+        self.undecided = undecided
+        self._finish = finish
+        self._plan: SourcePlan | None = None
+
+    def result(self) -> SourcePlan:
+        """The whole plan, waiting for lingua if it has not answered yet."""
+        if self._plan is None:
+            self._plan = self._finish()
+            self.undecided = frozenset()
+        return self._plan
+
+
+def start_plan(doc: Document, src: Language, tgt: Language,
+               has_pair: Callable[[str], bool]) -> PlanUnderWay:
+    """`plan`, started: the paragraphs plainly in ``src`` are decided now, and lingua
+    identifies the rest in its process (`evaluation.langid.warm_up`) while the caller goes
+    on, e.g. translates. ``has_pair`` is called when the plan's `result` is taken."""
     from evaluation.langid import supported
 
     if not supported(src):  # its paragraphs would all look like a neighbour's (gl → es, pt)
-        return SourcePlan({}, (), tgt.code, f"lingua has no model for {src.name}")
-    paragraphs: list[Paragraph] = []
-    routes: dict[str, Route] = {}
-    engine_texts: set[str] = set()
-    for b, (texts, size, lang, conf, evidence) in identified(doc, src, tgt).items():
-        action = decide(lang, conf, size, src, tgt, has_pair)
-        paragraphs.append(Paragraph(b, doc.blocks[b].start + 1, size, lang, conf, action,
-                                    evidence))
-        for text in texts:
-            if action == ENGINE:
-                engine_texts.add(text)
-            else:
-                routes.setdefault(text, Route(action, lang, conf, tgt.code))
-    # a text that is also part of a paragraph in the source language stays with the engine
-    return SourcePlan({t: r for t, r in routes.items() if t not in engine_texts},
-                      tuple(paragraphs), tgt.code)
+        unsupported = SourcePlan({}, (), tgt.code, f"lingua has no model for {src.name}")
+        return PlanUnderWay(frozenset(), lambda: unsupported)
+    undecided, found = identifying(doc, src, tgt)
+
+    def finish() -> SourcePlan:
+        paragraphs: list[Paragraph] = []
+        routes: dict[str, Route] = {}
+        engine_texts: set[str] = set()
+        for b, (texts, size, lang, conf, evidence) in found().items():
+            action = decide(lang, conf, size, src, tgt, has_pair)
+            paragraphs.append(Paragraph(b, doc.blocks[b].start + 1, size, lang, conf, action,
+                                        evidence))
+            for text in texts:
+                if action == ENGINE:
+                    engine_texts.add(text)
+                else:
+                    routes.setdefault(text, Route(action, lang, conf, tgt.code))
+        # a text that is also part of a paragraph in the source language stays with the
+        # engine
+        return SourcePlan({t: r for t, r in routes.items() if t not in engine_texts},
+                          tuple(paragraphs), tgt.code)
+
+    return PlanUnderWay(undecided, finish)
 
 
 class SourceRouter:
     """An engine that sends each segment where its plan says: the wrapped engine, another
     language's pair, or nowhere (kept as it is, with a note).
 
+    A streaming engine (Apertium: local, a few milliseconds a sentence) starts at once, even
+    while lingua still identifies some paragraphs (a `PlanUnderWay`): their segments go to
+    it too, and each answer is held until the plan is whole, then kept, or replaced by the
+    source (kept) or by the routed pair's translation. So lingua's model load is spent
+    while the engine works. A batch engine (a model, an LLM server) waits for the whole
+    plan and is sent only its own segments.
+
     Args:
         engine: The document pair's engine (any ``Engine``).
-        plan: The routes of the document's source texts.
-        pairs: An engine into the same target per routed language code.
+        plan: The routes of the document's source texts, whole or under way.
+        pairs: An engine into the same target per routed language code, or a function that
+            opens them from the whole plan (called once, when the plan is whole).
     """
 
-    def __init__(self, engine: Engine, plan: SourcePlan, pairs: Mapping[str, Engine]) -> None:
-        self.engine, self.plan, self.pairs = engine, plan, dict(pairs)
-        self.src, self.tgt = engine.src, engine.tgt
+    def __init__(self, engine: Engine, plan: SourcePlan | PlanUnderWay,
+                 pairs: Mapping[str, Engine] | Callable[[SourcePlan], Mapping[str, Engine]],
+                 ) -> None:
+        self.engine, self.src, self.tgt = engine, engine.src, engine.tgt
+        self._under_way = (plan if isinstance(plan, PlanUnderWay)
+                           else PlanUnderWay(frozenset(), lambda: plan))
+        self._open_pairs = pairs if callable(pairs) else (lambda _: pairs)
+        self._pairs: dict[str, Engine] | None = None
         #: Segments given back as they are, never sent to an engine.
         self.kept = 0
         self.preferred_batch = int(getattr(engine, "preferred_batch", 32))
@@ -327,6 +396,18 @@ class SourceRouter:
             self.translate_stream = self._stream
 
     @property
+    def plan(self) -> SourcePlan:
+        """The whole plan (waits for lingua if it has not answered yet)."""
+        return self._under_way.result()
+
+    @property
+    def pairs(self) -> dict[str, Engine]:
+        """The routed languages' engines (waits for the whole plan)."""
+        if self._pairs is None:
+            self._pairs = dict(self._open_pairs(self.plan))
+        return self._pairs
+
+    @property
     def config(self) -> EngineConfig:
         inner = self.engine.config
         return EngineConfig(inner.engine, inner.model,
@@ -334,14 +415,19 @@ class SourceRouter:
 
     def close(self) -> None:
         self.engine.close()
-        for pair in self.pairs.values():
+        for pair in (self._pairs or {}).values():
             pair.close()
 
     def _split(self, segments: Sequence[str]
                ) -> tuple[list[Hypothesis | None], list[int], dict[str, list[int]]]:
+        """Each segment's answer where it is known now, the indices for the engine, and the
+        indices per routed language. A segment whose paragraph lingua is still identifying
+        goes to the engine for now (`_settle` decides)."""
         out: list[Hypothesis | None] = [None] * len(segments)
         main: list[int] = []
         routed: dict[str, list[int]] = {}
+        if self._under_way.undecided:  # every decided text is one plainly in the source
+            return out, list(range(len(segments))), routed  # language: all to the engine
         for i, text in enumerate(segments):
             route = self.plan.route(text)
             if route.action == ROUTED:
@@ -353,6 +439,21 @@ class SourceRouter:
                 main.append(i)
         return out, main, routed
 
+    def _settle(self, segments: Sequence[str], out: list[Hypothesis | None],
+                main: list[int], routed: dict[str, list[int]], undecided: frozenset[str],
+                ) -> None:
+        """Put the whole plan's decision on the engine's answers to segments that were
+        undecided when they were sent: keep, replace by the source, or route."""
+        for i in main:
+            if segments[i] not in undecided:
+                continue
+            route = self.plan.route(segments[i])
+            if route.action == ROUTED:
+                routed.setdefault(route.lang, []).append(i)
+            elif route.action in (KEPT, FLAGGED):
+                out[i] = Hypothesis(segments[i], note=route.note)
+                self.kept += 1
+
     def _route(self, segments: Sequence[str], out: list[Hypothesis | None],
                routed: dict[str, list[int]]) -> list[Hypothesis]:
         for lang, idx in routed.items():
@@ -363,7 +464,8 @@ class SourceRouter:
         return [h for h in out if h is not None]
 
     def translate_batch(self, segments: Sequence[str]) -> list[Hypothesis]:
-        out, main, routed = self._split(segments)
+        self._under_way.result()  # a model or a server is sent nothing before the plan is
+        out, main, routed = self._split(segments)  # whole: no work done to be thrown away
         if main:
             for i, h in zip(main, self.engine.translate_batch([segments[i] for i in main]),
                             strict=True):
@@ -372,6 +474,7 @@ class SourceRouter:
 
     def _stream(self, batches: Iterable[Sequence[str]]) -> Iterator[list[Hypothesis]]:
         """The wrapped engine's stream, fed only the segments that are its own."""
+        undecided = self._under_way.undecided
         todo = [(list(b), self._split(b)) for b in batches]
         feed = [[b[i] for i in main] for b, (_, main, _) in todo if main]
         stream: Iterator[list[Hypothesis]] = (
@@ -382,6 +485,7 @@ class SourceRouter:
                 if main:
                     for i, h in zip(main, next(stream), strict=True):
                         out[i] = h
+                self._settle(segments, out, main, routed, undecided)
                 yield self._route(segments, out, routed)
         finally:
             close = getattr(stream, "close", None)
@@ -393,11 +497,14 @@ def route_sources(engine: Engine, doc: Document,
                   open_pair: Callable[[Language], Engine | None]) -> SourceRouter:
     """Wrap an engine so that each paragraph of ``doc`` goes where its language says.
 
+    The paragraphs plainly in the document's language are decided now; lingua identifies
+    the others while the engine starts (`start_plan`).
+
     Args:
         engine: The engine for the document's pair.
         doc: The parsed source document.
         open_pair: Opens an engine from a language into ``engine.tgt``, or returns None
-            when there is none; called once per language found, before any translation.
+            when there is none; called once per language found, when the plan is whole.
 
     Returns:
         The wrapping engine; its config differs from ``engine``'s by the check's version.
@@ -409,15 +516,17 @@ def route_sources(engine: Engine, doc: Document,
             opened[code] = open_pair(resolve(code))
         return opened[code] is not None
 
-    decided = plan(doc, engine.src, engine.tgt, has_pair)
-    used = {r.lang for r in decided.routes.values() if r.action == ROUTED}
-    pairs = {}
-    for code, pair in opened.items():
-        if pair is not None and code in used:
-            pairs[code] = pair
-        elif pair is not None:
-            pair.close()
-    return SourceRouter(engine, decided, pairs)
+    def pairs(decided: SourcePlan) -> dict[str, Engine]:
+        used = {r.lang for r in decided.routes.values() if r.action == ROUTED}
+        kept = {}
+        for code, pair in opened.items():
+            if pair is not None and code in used:
+                kept[code] = pair
+            elif pair is not None:
+                pair.close()
+        return kept
+
+    return SourceRouter(engine, start_plan(doc, engine.src, engine.tgt, has_pair), pairs)
 
 
 def describe(info: Mapping[str, Any]) -> str | None:
