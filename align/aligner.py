@@ -37,7 +37,8 @@ COVERAGE_WARNING = 0.9
 #: A link where the anchors leave one side with material over pays this share of a typical
 #: anchor's score (times the unmatched share there).
 LINK_COST = 0.5
-#: The DP keeps (rows × widest row) scores per bead type: above this, the band is not used.
+#: Above this many cells (rows × widest row) a band through the anchors is not used: they are
+#: too sparse to narrow the search, and coarse-to-fine does better.
 MAX_BAND_CELLS = 20_000_000
 
 Vectors = tuple[np.ndarray, np.ndarray]
@@ -228,8 +229,9 @@ def align_sides(src: Side, tgt: Side, scorer: Scorer, *,
     scorer.fit(src.sentences, tgt.sentences)
     vectors = (sentence_vectors(scorer, src.sentences, tgt.sentences)
                if search == "anchored" else None)
+    whole = find_anchors(*vectors) if vectors is not None else []
     if vectors is not None:
-        _calibrate(scorer, src.sentences, tgt.sentences, find_anchors(*vectors))
+        _calibrate(scorer, src.sentences, tgt.sentences, whole)
     anchors, kind = anchors_of(src, tgt) if use_anchors else ([], "none")
     if use_anchors and kind == "none" and src.headings and tgt.headings:
         if vectors is not None:
@@ -244,7 +246,8 @@ def align_sides(src: Side, tgt: Side, scorer: Scorer, *,
     weak: list[str | None] = []
     for (s0, t0), (s1, t1) in zip([(0, 0), *anchors], [*anchors, (n, m)], strict=True):
         found, notes = _stretch(src.sentences, tgt.sentences, (s0, s1, t0, t1), scorer, types,
-                                vectors, progress.advance if progress else None)
+                                vectors, progress.advance if progress else None,
+                                whole if (s0, s1, t0, t1) == (0, n, 0, m) else None)
         beads += found
         weak += notes
     links = flag(beads, review_below, weak)
@@ -271,7 +274,10 @@ def _calibrate(scorer: Scorer, src: Sequence[str], tgt: Sequence[str],
 
 def _stretch(src: Sequence[str], tgt: Sequence[str], span: tuple[int, int, int, int],
              scorer: Scorer, types: Sequence[BeadType], vectors: Vectors | None,
-             on_rows: Callable[[int], None] | None) -> tuple[list[Bead], list[str | None]]:
+             on_rows: Callable[[int], None] | None, known: list[tuple[int, int]] | None = None,
+             ) -> tuple[list[Bead], list[str | None]]:
+    """Align one stretch; `known` are its anchors if already found (the whole text's, when
+    no structure splits it: CSLS over all pairs is the costliest step after embedding)."""
     s0, s1, t0, t1 = span
     if s0 == s1 or t0 == t1:
         if on_rows is not None:
@@ -281,7 +287,8 @@ def _stretch(src: Sequence[str], tgt: Sequence[str], span: tuple[int, int, int, 
     scores = scorer.prepare(src[s0:s1], tgt[t0:t1])
     band, share = None, None
     if vectors is not None:
-        anchors = find_anchors(vectors[0][s0:s1], vectors[1][t0:t1])
+        anchors = (known if known is not None
+                   else find_anchors(vectors[0][s0:s1], vectors[1][t0:t1]))
         if anchors:
             band = band_through(anchors, s1 - s0, t1 - t0)
             if len(band.lo) * band.width > MAX_BAND_CELLS:

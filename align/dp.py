@@ -119,26 +119,28 @@ def best_path(scores: BeadScores, types: Sequence[BeadType], band: Band | None =
         if min(t) == 0 and max(t) != 1:
             raise ValueError(f"unsupported bead type {t}: zero-sided beads are 1-0 and 0-1")
     steps = [t for t in types if t[0] > 0]
+    starts = np.concatenate(([0], np.cumsum(band.hi - band.lo + 1)))
     bead_score = _score_tables(scores, types, band)
-    total, back = _forward(band, types, steps, bead_score, on_rows or (lambda _: None))
+    total, back = _forward(band, types, steps, bead_score, starts,
+                           on_rows or (lambda _: None))
     if not np.isfinite(total[n][m - band.lo[n]]):
         raise ValueError("no path through the band: allow 1-0 and 0-1 beads or widen it")
-    return _trace(band, types, back, bead_score, n, m)
+    return _trace(band, types, back, bead_score, starts, n, m)
 
 
 def _score_tables(scores: BeadScores, types: Sequence[BeadType], band: Band,
                   ) -> list[np.ndarray]:
-    """Per type, a (n_src + 1, width) table of the bead ending at each band cell."""
-    width = band.width
+    """Per type, the score of the bead ending at each band cell, row after row: shape
+    (cells,), row i's cells from `starts[i]` (a band's rows differ in width, and a table as
+    wide as the widest row would hold mostly nothing)."""
     rows = np.repeat(np.arange(len(band.lo)), band.hi - band.lo + 1)
     cols = _band_columns(band)
-    offs = cols - band.lo[rows]
     tables = []
     for a, b in types:
-        table = np.full((len(band.lo), width), NEG)
+        table = np.full(len(rows), NEG)
         ok = (rows >= a) & (cols >= b)
         if ok.any():
-            table[rows[ok], offs[ok]] = scores.score(a, b, rows[ok], cols[ok])
+            table[ok] = scores.score(a, b, rows[ok], cols[ok])
         tables.append(table)
     return tables
 
@@ -150,7 +152,7 @@ def _band_columns(band: Band) -> np.ndarray:
 
 
 def _forward(band: Band, types: Sequence[BeadType], steps: Sequence[BeadType],
-             bead_score: list[np.ndarray], on_rows: Callable[[int], None],
+             bead_score: list[np.ndarray], starts: np.ndarray, on_rows: Callable[[int], None],
              ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     total: list[np.ndarray] = []
     back: list[np.ndarray] = []
@@ -171,12 +173,14 @@ def _forward(band: Band, types: Sequence[BeadType], steps: Sequence[BeadType],
             if not ok.any():
                 continue
             cand = np.full(len(js), NEG)
-            cand[ok] = total[i - a][pj[ok] - prev_lo] + bead_score[index[(a, b)]][i, :len(js)][ok]
+            row = bead_score[index[(a, b)]][starts[i]:starts[i + 1]]
+            cand[ok] = total[i - a][pj[ok] - prev_lo] + row[ok]
             better = cand > best
             best[better] = cand[better]
             ptr[better] = index[(a, b)]
         if insert is not None and len(js) > 1:
-            best, ptr = _run_inserts(best, ptr, bead_score[insert][i, :len(js)], insert)
+            best, ptr = _run_inserts(best, ptr, bead_score[insert][starts[i]:starts[i + 1]],
+                                     insert)
         total.append(best)
         back.append(ptr)
         if i and i % 64 == 0:
@@ -204,14 +208,14 @@ def _run_inserts(best: np.ndarray, ptr: np.ndarray, skip: np.ndarray, insert: in
 
 
 def _trace(band: Band, types: Sequence[BeadType], back: list[np.ndarray],
-           bead_score: list[np.ndarray], n: int, m: int) -> list[Bead]:
+           bead_score: list[np.ndarray], starts: np.ndarray, n: int, m: int) -> list[Bead]:
     beads = []
     i, j = n, m
     while i or j:
         k = int(back[i][j - band.lo[i]])
         a, b = types[k]
         beads.append(Bead(tuple(range(i - a, i)), tuple(range(j - b, j)),
-                          float(bead_score[k][i, j - band.lo[i]])))
+                          float(bead_score[k][starts[i] + j - band.lo[i]])))
         i, j = i - a, j - b
     beads.reverse()
     return beads

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -187,18 +187,40 @@ class _EmbeddingScores(_SpanScores):
     ratio: float
     skip: float
     margin: bool
-    src_spans: dict[int, np.ndarray]  # k -> (n - k + 1, dim): embedded k-sentence spans
+    # k -> (n + 1, dim): the embedded k-sentence span ending at each boundary (rows < k zero)
+    src_spans: dict[int, np.ndarray]
     tgt_spans: dict[int, np.ndarray]
+    # (side, a) -> span vectors, computed once per level: the DP asks for each bead type and
+    # the review flags for single cells, and each would otherwise redo n x dim work.
+    _memo: dict[tuple[int, int], np.ndarray] = field(default_factory=dict, init=False,
+                                                     repr=False, compare=False)
 
     def coarsen(self) -> _EmbeddingScores:
         return replace(self, src=self.src.coarsen(), tgt=self.tgt.coarsen(), src_spans={},
                        tgt_spans={})
 
-    def _vectors(self, prefix: np.ndarray, spans: _Spans, a: int) -> np.ndarray:
-        """Unit-length vector of the span of `a` units ending at each unit boundary."""
-        embedded = self.src_spans if prefix is self.src_sum else self.tgt_spans
+    def _vectors(self, side: int, a: int) -> np.ndarray:
+        """Unit-length vector of the span of `a` units ending at each unit boundary, shape
+        (units + 1, dim), on the source (0) or target (1) side; rows before `a` are zero."""
+        if a == 1:
+            return self._neighbours(side)[:-1]
+        embedded = (self.src_spans, self.tgt_spans)[side]
         if a in embedded:
-            return np.concatenate((np.zeros((a, embedded[a].shape[1])), embedded[a]))
+            return embedded[a]
+        if (side, a) not in self._memo:
+            self._memo[side, a] = self._summed(side, a)
+        return self._memo[side, a]
+
+    def _neighbours(self, side: int) -> np.ndarray:
+        """Unit vectors indexed by boundary (row 0 is a zero vector), plus a zero row at n + 1,
+        so a missing neighbour adds nothing."""
+        if (side, 1) not in self._memo:
+            units = self._summed(side, 1)
+            self._memo[side, 1] = np.concatenate((units, np.zeros((1, units.shape[1]))))
+        return self._memo[side, 1]
+
+    def _summed(self, side: int, a: int) -> np.ndarray:
+        prefix, spans = (self.src_sum, self.src) if side == 0 else (self.tgt_sum, self.tgt)
         ends = np.arange(a, spans.n + 1)
         s0, s1 = spans.ends(ends, a)
         vecs = prefix[s1] - prefix[s0]
@@ -208,12 +230,11 @@ class _EmbeddingScores(_SpanScores):
     def score(self, a: int, b: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         if a == 0 or b == 0:
             return np.full(len(i), self.skip)
-        sv = self._vectors(self.src_sum, self.src, a)
-        tv = self._vectors(self.tgt_sum, self.tgt, b)
+        sv = self._vectors(0, a)
+        tv = self._vectors(1, b)
         out = _similarities(sv, tv, i, j)
         if self.margin:
-            us = _padded(self._vectors(self.src_sum, self.src, 1))
-            ut = _padded(self._vectors(self.tgt_sum, self.tgt, 1))
+            us, ut = self._neighbours(0), self._neighbours(1)
             # The units just before and after each span's partner; index 0 and n + 1 are
             # zero vectors, so a missing neighbour adds nothing and is not counted.
             near_t = _similarities(sv, ut, i, j - b) + _similarities(sv, ut, i, j + 1)
@@ -227,11 +248,6 @@ class _EmbeddingScores(_SpanScores):
         lt = self.tgt_len[t1] - self.tgt_len[t0]
         penalty = np.log2(1 + np.minimum(ls, lt) / np.maximum(np.maximum(ls, lt), 1e-9))
         return out * penalty
-
-
-def _padded(units: np.ndarray) -> np.ndarray:
-    """Unit vectors indexed by boundary (row 0 is a zero vector), plus a zero row at n + 1."""
-    return np.concatenate((units, np.zeros((1, units.shape[1]))))
 
 
 def _similarities(x: np.ndarray, y: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -308,11 +324,10 @@ class EmbeddingScorer:
             self.progress.start(len(texts), "embedding")
             vecs = []
             for start in range(0, len(texts), 256):
-                vecs.append(self.embedder.embed(texts[start:start + 256]).astype(np.float64))
+                vecs.append(_stored(self.embedder.embed(texts[start:start + 256])))
                 self.progress.advance(len(vecs[-1]))
             known = dict(zip(texts, np.concatenate(vecs), strict=True)) if vecs else {}
-        vs = np.array([known[t] for t in src]).reshape(len(src), -1)
-        vt = np.array([known[t] for t in tgt]).reshape(len(tgt), -1)
+        vs, vt = _rows(src, known), _rows(tgt, known)
         self._fitted = (known, _mean(vs), _mean(vt), _ratio(src, tgt))
 
     def _fit_runs(self, src: Sequence[str], tgt: Sequence[str]) -> dict[str, np.ndarray]:
@@ -324,7 +339,7 @@ class EmbeddingScorer:
         for side in (src, tgt):
             for start in range(0, len(side), 256):
                 part = side[start:start + 256 + self.overlap - 1]
-                vecs = np.asarray(runs(part, self.overlap), dtype=np.float64)
+                vecs = _stored(runs(part, self.overlap))
                 known.update(zip(_joined(part, self.overlap, 1), vecs, strict=True))
                 self.progress.advance(min(256, len(side) - start))
         return known
@@ -345,9 +360,9 @@ class EmbeddingScorer:
     def _embed(self, texts: Sequence[str], known: dict[str, np.ndarray]) -> np.ndarray:
         missing = [t for t in texts if t not in known]
         if missing:
-            known = known | dict(zip(missing, self.embedder.embed(missing).astype(np.float64),
+            known = known | dict(zip(missing, _stored(self.embedder.embed(missing)),
                                      strict=True))
-        return np.array([known[t] for t in texts]).reshape(len(texts), -1)
+        return _rows(texts, known)
 
     def _spans(self, texts: Sequence[str], mean: np.ndarray, known: dict[str, np.ndarray],
                ) -> dict[int, np.ndarray]:
@@ -355,7 +370,8 @@ class EmbeddingScorer:
         for k in range(2, self.overlap + 1):
             joined = _joined(texts, k, k)
             if joined:
-                out[k] = _unit(self._embed(joined, known) - mean)
+                vecs = _unit(self._embed(joined, known) - mean)
+                out[k] = np.concatenate((np.zeros((k, vecs.shape[1])), vecs))
         return out
 
     def prepare(self, src: Sequence[str], tgt: Sequence[str]) -> BeadScores:
@@ -379,6 +395,18 @@ def _joined(texts: Sequence[str], most: int, least: int = 2) -> list[str]:
     """Each run of `least`..`most` consecutive sentences as one text, by length then start."""
     return [" ".join(texts[s:s + k]) for k in range(least, most + 1)
             for s in range(len(texts) - k + 1)]
+
+
+def _stored(vecs: np.ndarray) -> np.ndarray:
+    """Vectors as kept between `fit` and `prepare`: float32 as embedders give them (half the
+    memory of float64, and exact: every use widens them to float64 first), else float64."""
+    vecs = np.asarray(vecs)
+    return vecs if vecs.dtype == np.float32 else vecs.astype(np.float64)
+
+
+def _rows(texts: Sequence[str], known: dict[str, np.ndarray]) -> np.ndarray:
+    """The known vectors of `texts` as one float64 array, shape (len(texts), dim)."""
+    return np.array([known[t] for t in texts], dtype=np.float64).reshape(len(texts), -1)
 
 
 def _mean(vecs: np.ndarray) -> np.ndarray:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from align.aligner import Side, align_sides, anchors_of, read_side
@@ -164,3 +166,46 @@ def test_length_agreement_is_gale_church_probability_of_the_length_difference() 
     assert scores[:4] == [1.0] * 4 and scores[4] == 0.0
     with pytest.raises(ValueError, match="2 sources for 1 targets"):
         length_agreement(["a", "b"], ["c"])
+
+
+class _FixedVectors:
+    """A stand-in embedder: each text gets its own seeded random unit vector, as float32."""
+
+    name = "fixed"
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        vecs = np.stack([np.random.default_rng(list(t.encode())).normal(size=8)
+                         for t in texts])
+        return (vecs / np.linalg.norm(vecs, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_embedding_scores_do_not_depend_on_what_was_asked_before() -> None:
+    src = [f"Satz {k} " + "x" * (k % 4) for k in range(9)]
+    tgt = [f"phrase {k} " + "y" * (k % 3) for k in range(11)]
+    scorer = EmbeddingScorer(_FixedVectors(), overlap=2)
+    types = bead_types(2, 3)
+
+    def cells(scores: object, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+        n, m = scores.n_src, scores.n_tgt  # type: ignore[attr-defined]
+        i, j = np.meshgrid(np.arange(a, n + 1), np.arange(b, m + 1), indexing="ij")
+        return i.ravel(), j.ravel()
+
+    shared = scorer.prepare(src, tgt)
+    together = {t: shared.score(*t, *cells(shared, *t)) for t in reversed(types)}
+    for t in types:
+        fresh = scorer.prepare(src, tgt)
+        assert (fresh.score(*t, *cells(fresh, *t)) == together[t]).all(), t
+        coarse, fresh_coarse = shared.coarsen(), fresh.coarsen()
+        assert (coarse.score(*t, *cells(coarse, *t))
+                == fresh_coarse.score(*t, *cells(fresh_coarse, *t))).all(), t
+    # By hand, without the margin: cosine of the centred vectors times the length penalty.
+    plain = EmbeddingScorer(_FixedVectors(), overlap=1, margin=False)
+    vs, vt = (v.astype(np.float64) for v in (_FixedVectors().embed(src),
+                                             _FixedVectors().embed(tgt)))
+    cs, ct = vs[2] - vs.mean(axis=0), vt[4] - vt.mean(axis=0)
+    ratio = sum(map(len, tgt)) / sum(map(len, src))
+    short, long = sorted((len(src[2]) * ratio, len(tgt[4])))
+    expected = cs @ ct / np.linalg.norm(cs) / np.linalg.norm(ct) * np.log2(1 + short / long)
+    got = plain.prepare(src, tgt).score(1, 1, np.array([3]), np.array([5]))
+    assert got[0] == pytest.approx(expected, abs=1e-12)
+    assert plain._fitted is not None and plain._fitted[0][src[0]].dtype == np.float32
