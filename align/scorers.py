@@ -250,11 +250,14 @@ class _EmbeddingScores(_SpanScores):
         return out * penalty
 
 
-def _similarities(x: np.ndarray, y: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """x[i] · y[j] for each cell, computed row by row of the band.
+def _similarities(x: np.ndarray, y: np.ndarray, i: np.ndarray, j: np.ndarray,
+                  block: int = 32) -> np.ndarray:
+    """x[i] · y[j] for each cell, computed a block of band rows at a time.
 
-    Cells come grouped by i with consecutive j (the DP's band order), so each row is one
-    matrix-vector product over a slice instead of a gather of len(i) vectors.
+    Cells come grouped by i with consecutive j (the DP's band order). A product of each row
+    with its slice of y reads a dim-long vector of y for every cell; `block` consecutive
+    rows multiplied at once with the union of their slices (a band drifts little over a
+    few rows) read each vector once, as one matrix product.
     """
     out = np.empty(len(i))
     if not len(i):
@@ -262,9 +265,23 @@ def _similarities(x: np.ndarray, y: np.ndarray, i: np.ndarray, j: np.ndarray) ->
     breaks = np.flatnonzero((np.diff(i) != 0) | (np.diff(j) != 1)) + 1
     starts = np.concatenate(([0], breaks))
     stops = np.concatenate((breaks, [len(i)]))
-    for start, stop in zip(starts.tolist(), stops.tolist(), strict=True):
-        c0 = int(j[start])
-        out[start:stop] = y[c0:c0 + stop - start] @ x[int(i[start])]
+    rows, c0 = i[starts], j[starts]
+    c1 = c0 + (stops - starts)
+    firsts = np.arange(0, len(starts), block)
+    r_lo, r_hi = np.minimum.reduceat(rows, firsts), np.maximum.reduceat(rows, firsts) + 1
+    c_lo, c_hi = np.minimum.reduceat(c0, firsts), np.maximum.reduceat(c1, firsts)
+    cell_from, cell_to = starts[firsts], np.append(starts[firsts[1:]], len(i))
+    # A block whose rectangle is mostly outside the cells (scattered cells) goes cell by cell.
+    dense = (r_hi - r_lo) * (c_hi - c_lo) <= 4 * (cell_to - cell_from) + 64
+    for k in np.flatnonzero(dense).tolist():
+        a, b = int(cell_from[k]), int(cell_to[k])
+        prod = x[r_lo[k]:r_hi[k]] @ y[c_lo[k]:c_hi[k]].T
+        out[a:b] = prod[i[a:b] - r_lo[k], j[a:b] - c_lo[k]]
+    sparse = np.zeros(len(i), dtype=bool)
+    for k in np.flatnonzero(~dense).tolist():
+        sparse[cell_from[k]:cell_to[k]] = True
+    if sparse.any():
+        out[sparse] = np.einsum("kd,kd->k", x[i[sparse]], y[j[sparse]])
     return out
 
 
