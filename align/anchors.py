@@ -34,10 +34,17 @@ def _csls(vs: np.ndarray, vt: np.ndarray, k: int, rows: int = 1024,
     k_t, k_s = min(k, m), min(k, n)
     r_s = np.empty(n)
     top_t = np.full((k_s, m), -np.inf)  # each column's k highest cosines so far
+    # In place where possible: a block is rows x m floats, and each copy of it costs as much.
     for start in range(0, n, rows):
-        sims = vs[start:start + rows] @ vt.T
-        r_s[start:start + rows] = -np.partition(-sims, k_t - 1, axis=1)[:, :k_t].mean(axis=1)
-        top_t = -np.partition(-np.vstack((top_t, sims)), k_s - 1, axis=0)[:k_s]
+        neg = vs[start:start + rows] @ vt.T
+        np.negative(neg, out=neg)
+        stacked = np.vstack((-top_t, neg))
+        stacked.partition(k_s - 1, axis=0)
+        top_t = -stacked[:k_s]
+        del stacked
+        neg.partition(k_t - 1, axis=1)
+        r_s[start:start + rows] = (-neg[:, :k_t]).mean(axis=1)
+        del neg
     r_t = top_t.mean(axis=0)
     best_j = np.empty(n, dtype=np.int64)
     best_val = np.empty(n)
@@ -46,7 +53,9 @@ def _csls(vs: np.ndarray, vt: np.ndarray, k: int, rows: int = 1024,
     best_i = np.zeros(m, dtype=np.int64)
     for start in range(0, n, rows):
         sims = vs[start:start + rows] @ vt.T
-        csls = 2 * sims - r_s[start:start + rows, None] - r_t[None, :]
+        csls = sims * 2
+        csls -= r_s[start:start + rows, None]
+        csls -= r_t[None, :]
         arg = csls.argmax(axis=1)
         idx = np.arange(len(arg))
         best_j[start:start + rows], best_val[start:start + rows] = arg, csls[idx, arg]

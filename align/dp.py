@@ -158,34 +158,36 @@ def _forward(band: Band, types: Sequence[BeadType], steps: Sequence[BeadType],
     back: list[np.ndarray] = []
     index = {t: k for k, t in enumerate(types)}
     insert = index.get((0, 1))
-    for i in range(len(band.lo)):
-        js = np.arange(band.lo[i], band.hi[i] + 1)
-        best = np.full(len(js), NEG)
-        ptr = np.full(len(js), -1, dtype=np.int8)
-        if i == 0 and band.lo[0] == 0:
+    los, his, firsts = band.lo.tolist(), band.hi.tolist(), starts.tolist()
+    for i in range(len(los)):
+        lo, width = los[i], his[i] - los[i] + 1
+        best = np.full(width, NEG)
+        ptr = np.full(width, -1, dtype=np.int8)
+        if i == 0 and lo == 0:
             best[0] = 0.0
         for a, b in steps:
             if i < a:
                 continue
-            prev_lo, prev_hi = band.lo[i - a], band.hi[i - a]
-            pj = js - b
-            ok = (pj >= prev_lo) & (pj <= prev_hi)
-            if not ok.any():
+            # Columns lo + k0 .. lo + k1 - 1 of this row come from row i - a's band.
+            k0, k1 = max(0, los[i - a] + b - lo), min(width, his[i - a] + b - lo + 1)
+            if k0 >= k1:
                 continue
-            cand = np.full(len(js), NEG)
-            row = bead_score[index[(a, b)]][starts[i]:starts[i + 1]]
-            cand[ok] = total[i - a][pj[ok] - prev_lo] + row[ok]
-            better = cand > best
-            best[better] = cand[better]
-            ptr[better] = index[(a, b)]
-        if insert is not None and len(js) > 1:
-            best, ptr = _run_inserts(best, ptr, bead_score[insert][starts[i]:starts[i + 1]],
+            k = index[(a, b)]
+            prev = lo - b - los[i - a]
+            cand = (total[i - a][prev + k0:prev + k1]
+                    + bead_score[k][firsts[i] + k0:firsts[i] + k1])
+            here = best[k0:k1]
+            better = cand > here
+            here[better] = cand[better]
+            ptr[k0:k1][better] = k
+        if insert is not None and width > 1:
+            best, ptr = _run_inserts(best, ptr, bead_score[insert][firsts[i]:firsts[i + 1]],
                                      insert)
         total.append(best)
         back.append(ptr)
         if i and i % 64 == 0:
             on_rows(64)
-    on_rows((len(band.lo) - 1) % 64)
+    on_rows((len(los) - 1) % 64)
     return total, back
 
 
